@@ -1,0 +1,2 @@
+export type { Bus, BatchHandler } from './bus';
+export { InProcessBus } from './in-process-bus';

@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { registerGenerate } from './commands/generate';
+import { registerModel } from './commands/model';
+
+/**
+ * The `orderscope` command line. Each command lives in cli/commands/<name>.ts and registers itself
+ * here, so adding a command touches one line of this file.
+ */
+export function buildProgram(): Command {
+  const program = new Command('orderscope')
+    .description('Track every order of the pipeline: time in each state, stuck and lost orders, dashboards, alerts, reports.')
+    .version(readVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: true });
+  registerGenerate(program);
+  registerModel(program);
+  return program;
+}
+
+function readVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}

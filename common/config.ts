@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const port = z.number().int().min(0).max(65_535);
+
+const tokenSchema = z.strictObject({
+  /** Who holds the token, for logs and audit (never the token itself). */
+  name: z.string().min(1),
+  /** SHA-256 of the token, hex. Tokens are never stored in clear. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be the 64-hex-digit SHA-256 of the token (orderscope token hash)' }),
+  /** Sources this token may emit events for; "*" for any. */
+  sources: z.array(z.string()).default([]),
+  /** What the token may do: ingest (POST events), read (API, reports), admin (redrive). */
+  scopes: z.array(z.enum(['ingest', 'read', 'admin'])).default(['ingest']),
+});
+export type TokenConfig = z.output<typeof tokenSchema>;
+
+/**
+ * The whole configuration of every orderscope process: one typed schema with defaults. Values come
+ * from defaults, then the YAML config file, then ORDERSCOPE_* environment variables (see {@link envName}).
+ */
+export const configSchema = z.strictObject({
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  /** The process model file; the built-in default pipeline when empty. */
+  model: z.strictObject({ file: z.string().default('') }).prefault({}),
+  kafka: z
+    .strictObject({
+      brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+      clientId: z.string().default('orderscope'),
+      topic: z.string().min(1).default('order-events'),
+      partitions: z.number().int().min(1).default(6),
+      replicationFactor: z.number().int().min(1).default(1),
+      groupId: z.string().min(1).default('orderscope-tracker'),
+      connectionTimeoutMs: z.number().int().positive().default(3000),
+      requestTimeoutMs: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  postgres: z
+    .strictObject({
+      url: z.string().default('postgres://postgres@127.0.0.1:5432/orderscope'),
+      /** A read-only connection (e.g. a replica) for reports; the primary when empty. */
+      readUrl: z.string().default(''),
+      poolSize: z.number().int().min(1).default(10),
+    })
+    .prefault({}),
+  collector: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(7400),
+      maxEvents: z.number().int().min(1).default(1000),
+      maxBytes: z.number().int().min(1024).default(1_048_576),
+      /** Per-token sustained events per second; 0 disables the limit. */
+      rateLimitEventsPerSecond: z.number().min(0).default(5000),
+      /** Per-token burst, in events. */
+      rateLimitBurst: z.number().int().min(1).default(20_000),
+      /** How long a request may wait for the bus to acknowledge before it is answered 503. */
+      publishTimeoutMs: z.number().int().positive().default(5000),
+    })
+    .prefault({}),
+  tracker: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(7401),
+      /** Link from an event to its trace; {trace_id} and {span_id} are replaced. */
+      traceUrlTemplate: z.string().default('http://127.0.0.1:16686/trace/{trace_id}'),
+      /** How often the stuck/lost sweeper looks for due orders. */
+      sweepIntervalMs: z.number().int().positive().default(1000),
+    })
+    .prefault({}),
+  embedded: z
+    .strictObject({
+      /** Where `orderscope up` keeps its PGlite database and generated token. */
+      dataDir: z.string().default('.orderscope'),
+    })
+    .prefault({}),
+  tokens: z.array(tokenSchema).default([]),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** The environment variable that overrides a config key: kafka.groupId -> ORDERSCOPE_KAFKA_GROUP_ID. */
+export function envName(path: readonly string[]): string {
+  return ['ORDERSCOPE', ...path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2'))].join('_').toUpperCase();
+}
+
+/** SHA-256 hex of a token, the form in which tokens are configured and compared. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export interface LoadConfigOptions {
+  /** A YAML config file; none when undefined. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values that win over everything else (e.g. CLI flags). */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * Loads and validates the configuration. Fails fast with the key name and what is wrong, e.g.
+ * `ORDERSCOPE_COLLECTOR_PORT: "abc" is not a number`.
+ *
+ * ORDERSCOPE_TOKEN, when set, adds one token allowed to do everything, for development and embedded
+ * mode; production deployments list hashed tokens in the config file instead.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  let fromFile: Record<string, unknown> = {};
+  const file = options.file ?? env.ORDERSCOPE_CONFIG;
+  if (file) {
+    try {
+      fromFile = (parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {};
+    } catch (err) {
+      throw new ConfigError(`cannot read the config file ${file}: ${(err as Error).message}`, err);
+    }
+  }
+  const merged = deepMerge(fromFile, envValues(env), options.overrides ?? {});
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = i.path.map(String);
+      const source = key.length && envHas(env, key) ? envName(key.filter((k) => !/^\d+$/.test(k))) : key.join('.') || '(root)';
+      return `${source}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration${file ? ` (${file})` : ''}:\n  ${lines.join('\n  ')}`);
+  }
+  const config = parsed.data;
+  const devToken = env.ORDERSCOPE_TOKEN;
+  if (devToken) {
+    config.tokens.push({ name: 'ORDERSCOPE_TOKEN', sha256: hashToken(devToken), sources: ['*'], scopes: ['ingest', 'read', 'admin'] });
+  }
+  return config;
+}
+
+function envHas(env: NodeJS.ProcessEnv, path: string[]): boolean {
+  return env[envName(path)] !== undefined;
+}
+
+/** Reads ORDERSCOPE_* variables for every leaf of the schema, converting to the leaf's type. */
+function envValues(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, sectionSchema] of Object.entries(configSchema.shape)) {
+    const shape = unwrap(sectionSchema);
+    if (!(shape instanceof z.ZodObject)) continue;
+    for (const [key, leaf] of Object.entries(shape.shape as Record<string, z.ZodType>)) {
+      const name = envName([section, key]);
+      const raw = env[name];
+      if (raw === undefined) continue;
+      (out[section] ??= {})[key] = convert(raw, unwrap(leaf), name);
+    }
+  }
+  return out;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  return s;
+}
+
+function convert(raw: string, leaf: z.ZodType, name: string): unknown {
+  if (leaf instanceof z.ZodNumber) {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name}: "${raw}" is not a number`);
+    return n;
+  }
+  if (leaf instanceof z.ZodBoolean) {
+    if (!['true', 'false', '1', '0'].includes(raw)) throw new ConfigError(`${name}: "${raw}" is not true or false`);
+    return raw === 'true' || raw === '1';
+  }
+  if (leaf instanceof z.ZodArray) return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw;
+}
+
+function deepMerge(...layers: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      const prev = out[key];
+      out[key] =
+        isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value;
+    }
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,383 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { ConfigError } from '../common/errors';
+import { parseDuration } from '../common/duration';
+import { PROJECT_ROOT } from '../common/paths';
+
+/** One state of the pipeline and its time limits (seconds; absent for terminal states). */
+export interface StateDef {
+  readonly name: string;
+  /** The system that owns the order while it is in this state (shop, crm, mes, ...). */
+  readonly system: string;
+  readonly description: string;
+  readonly terminal: boolean;
+  /** SLA: an order in this state longer than this is stuck. */
+  readonly expectWithinSeconds: number | undefined;
+  /** An order in this state longer than this is lost. */
+  readonly lostAfterSeconds: number | undefined;
+}
+
+/** "After `from`, `to` (owned by another system) must follow within `withinSeconds`." */
+export interface Handoff {
+  readonly from: string;
+  readonly to: string;
+  readonly fromSystem: string;
+  readonly toSystem: string;
+  readonly withinSeconds: number;
+  /** How the order travels, for people: e.g. "RabbitMQ queue mes.pricing". */
+  readonly via: string;
+}
+
+/** "`objective` of orders leave `state` within `withinSeconds`." */
+export interface Slo {
+  readonly state: string;
+  readonly objective: number;
+  readonly withinSeconds: number;
+}
+
+export const DEFAULT_MODEL_PATH = path.join(PROJECT_ROOT, 'config', 'order-model.yaml');
+export const DEMO_MODEL_PATH = path.join(PROJECT_ROOT, 'config', 'demo-model.yaml');
+
+/**
+ * The process model: the one description of the pipeline that tracker rules, metric buckets,
+ * dashboards, alerts and reports are generated from. Immutable once loaded.
+ */
+export class ProcessModel {
+  readonly states: readonly StateDef[];
+  readonly handoffs: readonly Handoff[];
+  readonly slos: readonly Slo[];
+  /** Owning systems in order of first appearance. */
+  readonly systems: readonly string[];
+  private readonly byName: ReadonlyMap<string, StateDef>;
+  private readonly edges: ReadonlyMap<string, ReadonlySet<string>>;
+
+  constructor(
+    readonly name: string,
+    states: StateDef[],
+    edges: Map<string, Set<string>>,
+    handoffs: Handoff[],
+    slos: Slo[],
+  ) {
+    this.states = states;
+    this.byName = new Map(states.map((s) => [s.name, s]));
+    this.edges = edges;
+    this.handoffs = handoffs;
+    this.slos = slos;
+    this.systems = [...new Set(states.map((s) => s.system))];
+  }
+
+  /** The state called `name`, or undefined when the model has no such state. */
+  state(name: string): StateDef | undefined {
+    return this.byName.get(name);
+  }
+
+  hasState(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  isTerminal(name: string): boolean {
+    return this.byName.get(name)?.terminal ?? false;
+  }
+
+  /** Whether the model allows an order to move from `from` to `to`. */
+  allowed(from: string, to: string): boolean {
+    return this.edges.get(from)?.has(to) ?? false;
+  }
+
+  /** States an order may move to from `state`, in model order. */
+  successors(state: string): string[] {
+    const next = this.edges.get(state);
+    return next ? this.states.filter((s) => next.has(s.name)).map((s) => s.name) : [];
+  }
+
+  handoffsFrom(state: string): Handoff[] {
+    return this.handoffs.filter((h) => h.from === state);
+  }
+
+  sloFor(state: string): Slo | undefined {
+    return this.slos.find((s) => s.state === state);
+  }
+
+  /** States that are not terminal, i.e. where an order can be in flight. */
+  openStates(): StateDef[] {
+    return this.states.filter((s) => !s.terminal);
+  }
+
+  /** Every time limit the model names (SLAs, lost-after, handoff windows, SLO windows), sorted, unique. */
+  thresholds(): number[] {
+    const all = [
+      ...this.states.flatMap((s) => [s.expectWithinSeconds, s.lostAfterSeconds]),
+      ...this.handoffs.map((h) => h.withinSeconds),
+      ...this.slos.map((s) => s.withinSeconds),
+    ].filter((v): v is number => v !== undefined);
+    return [...new Set(all)].sort((a, b) => a - b);
+  }
+
+  /**
+   * Histogram bucket bounds for time-in-state, in seconds: every threshold of the model (so that
+   * "share within SLA" is exact from the buckets) plus a 1-2.5-5 ladder from a tenth of the smallest
+   * threshold to ten times the largest, for shape.
+   */
+  durationBuckets(): number[] {
+    const thresholds = this.thresholds();
+    if (thresholds.length === 0) return [1, 5, 10, 30, 60, 300, 600, 1800, 3600];
+    const low = thresholds[0]! / 10;
+    const high = thresholds[thresholds.length - 1]! * 10;
+    const ladder: number[] = [];
+    for (let decade = Math.pow(10, Math.floor(Math.log10(low))); decade <= high; decade *= 10) {
+      for (const step of [1, 2.5, 5]) {
+        const bound = Number((decade * step).toPrecision(6));
+        if (bound >= low && bound <= high) ladder.push(bound);
+      }
+    }
+    return [...new Set([...ladder, ...thresholds])].sort((a, b) => a - b);
+  }
+}
+
+/** Reads and validates a process model file. Throws a {@link ConfigError} listing every problem. */
+export function loadModelFile(file: string = DEFAULT_MODEL_PATH): ProcessModel {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the process model ${file}: ${(err as Error).message}`, err);
+  }
+  return loadModel(text, path.relative(process.cwd(), file) || file);
+}
+
+/**
+ * Validates a process model given as YAML text. Every problem is reported with its path in the file
+ * and its line, e.g. `order-model.yaml:14: states[2].expect_within: "5x" is not a duration (...)`.
+ */
+export function loadModel(yamlText: string, fileName = 'order-model.yaml'): ProcessModel {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new ConfigError(`${fileName}:${e.linePos?.[0]?.line ?? 1}: not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const problems = new Problems(doc, lineCounter, fileName);
+  const model = buildModel(doc.toJS() as unknown, problems);
+  problems.throwIfAny();
+  return model!;
+}
+
+type Path = (string | number)[];
+
+class Problems {
+  private readonly list: { path: Path; message: string }[] = [];
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+    private readonly fileName: string,
+  ) {}
+
+  add(path: Path, message: string): void {
+    this.list.push({ path, message });
+  }
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  throwIfAny(): void {
+    if (this.list.length === 0) return;
+    const lines = this.list.map(({ path, message }) => {
+      const where = path.length ? `${formatPath(path)}: ` : '';
+      return `${this.fileName}:${this.lineOf(path)}: ${where}${message}`;
+    });
+    const head = lines.length === 1 ? 'the process model is invalid' : `the process model has ${lines.length} problems`;
+    throw new ConfigError(`${head}:\n  ${lines.join('\n  ')}`);
+  }
+
+  private lineOf(path: Path): number {
+    // The deepest node that exists: a missing key is reported at its parent.
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return this.lines.linePos(node.range[0]).line;
+    }
+    return 1;
+  }
+}
+
+function formatPath(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+type Raw = Record<string, unknown>;
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const NAME = /^[a-z][a-z0-9_-]*$/;
+
+function checkKeys(raw: Raw, allowed: string[], at: Path, problems: Problems): void {
+  for (const key of Object.keys(raw)) {
+    if (!allowed.includes(key)) problems.add([...at, key], `unknown key (expected one of: ${allowed.join(', ')})`);
+  }
+}
+
+function readName(raw: Raw, key: string, at: Path, problems: Problems): string | undefined {
+  const value = raw[key];
+  if (value === undefined) {
+    problems.add([...at, key], 'is required');
+    return undefined;
+  }
+  if (typeof value !== 'string' || !NAME.test(value)) {
+    problems.add([...at, key], `"${String(value)}" must be lower case letters, digits, "_" or "-", starting with a letter`);
+    return undefined;
+  }
+  return value;
+}
+
+function readDuration(raw: Raw, key: string, at: Path, problems: Problems): number | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  const parsed = parseDuration(String(value));
+  if ('error' in parsed) {
+    problems.add([...at, key], parsed.error);
+    return undefined;
+  }
+  if (parsed.seconds <= 0) {
+    problems.add([...at, key], `"${String(value)}" must be longer than zero`);
+    return undefined;
+  }
+  return parsed.seconds;
+}
+
+function readList(raw: Raw, key: string, problems: Problems, required: boolean): unknown[] {
+  const value = raw[key];
+  if (value === undefined || value === null) {
+    if (required) problems.add([key], 'is required (a list)');
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    problems.add([key], 'must be a list');
+    return [];
+  }
+  return value;
+}
+
+function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined {
+  if (!isObject(raw)) {
+    problems.add([], 'must be a mapping with name, states, transitions, handoffs and slos');
+    return undefined;
+  }
+  checkKeys(raw, ['name', 'description', 'states', 'transitions', 'handoffs', 'slos'], [], problems);
+  const modelName = typeof raw.name === 'string' && raw.name ? raw.name : 'default';
+
+  const states: StateDef[] = [];
+  const seen = new Map<string, number>();
+  readList(raw, 'states', problems, true).forEach((item, i) => {
+    const at: Path = ['states', i];
+    if (!isObject(item)) return problems.add(at, 'must be a mapping with name, system, expect_within, lost_after');
+    checkKeys(item, ['name', 'system', 'description', 'expect_within', 'lost_after', 'terminal'], at, problems);
+    const name = readName(item, 'name', at, problems);
+    const system = readName(item, 'system', at, problems);
+    const terminal = item.terminal === true;
+    if (item.terminal !== undefined && typeof item.terminal !== 'boolean') problems.add([...at, 'terminal'], 'must be true or false');
+    const expect = readDuration(item, 'expect_within', at, problems);
+    const lost = readDuration(item, 'lost_after', at, problems);
+    if (name !== undefined) {
+      const first = seen.get(name);
+      if (first !== undefined) problems.add([...at, 'name'], `duplicate state "${name}" (first defined at states[${first}])`);
+      else seen.set(name, i);
+    }
+    if (terminal) {
+      for (const key of ['expect_within', 'lost_after']) {
+        if (item[key] !== undefined) problems.add([...at, key], `a terminal state has no ${key}: orders do not wait in it`);
+      }
+    } else {
+      if (item.expect_within === undefined) problems.add([...at, 'expect_within'], 'is required for a state that is not terminal (its SLA)');
+      if (item.lost_after === undefined) problems.add([...at, 'lost_after'], 'is required for a state that is not terminal');
+      if (expect !== undefined && lost !== undefined && lost < expect) {
+        problems.add([...at, 'lost_after'], `(${String(item.lost_after)}) is shorter than expect_within (${String(item.expect_within)}); an order is stuck before it is lost`);
+      }
+    }
+    if (name !== undefined && system !== undefined && seen.get(name) === i) {
+      states.push({
+        name,
+        system,
+        description: typeof item.description === 'string' ? item.description : '',
+        terminal,
+        expectWithinSeconds: terminal ? undefined : expect,
+        lostAfterSeconds: terminal ? undefined : lost,
+      });
+    }
+  });
+  const byName = new Map(states.map((s) => [s.name, s]));
+  const unknown = (name: string) => `unknown state "${name}" (states are: ${states.map((s) => s.name).join(', ')})`;
+
+  const edges = new Map<string, Set<string>>(states.map((s) => [s.name, new Set<string>()]));
+  const beforeTransitions = problems.count;
+  readList(raw, 'transitions', problems, true).forEach((item, i) => {
+    const at: Path = ['transitions', i];
+    if (!isObject(item)) return problems.add(at, 'must be a mapping with from and to');
+    checkKeys(item, ['from', 'to'], at, problems);
+    const from = item.from;
+    const targets = Array.isArray(item.to) ? item.to : [item.to];
+    if (from === undefined) problems.add([...at, 'from'], 'is required (a state, or "*" for every state that is not terminal)');
+    if (item.to === undefined) problems.add([...at, 'to'], 'is required (a state or a list of states)');
+    const fromStates = from === '*' ? states.filter((s) => !s.terminal).map((s) => s.name) : [String(from)];
+    if (from !== undefined && from !== '*') {
+      const def = byName.get(String(from));
+      if (!def) problems.add([...at, 'from'], unknown(String(from)));
+      else if (def.terminal) problems.add([...at, 'from'], `"${def.name}" is terminal: no transition may leave it`);
+    }
+    targets.forEach((to, j) => {
+      const toPath: Path = Array.isArray(item.to) ? [...at, 'to', j] : [...at, 'to'];
+      if (item.to === undefined) return;
+      if (!byName.has(String(to))) return problems.add(toPath, unknown(String(to)));
+      for (const f of fromStates) if (f !== to) edges.get(f)?.add(String(to));
+    });
+  });
+  for (const [i, s] of states.entries()) {
+    if (!s.terminal && edges.get(s.name)!.size === 0 && problems.count === beforeTransitions) {
+      problems.add(['states', indexOf(raw, s.name, i)], `state "${s.name}" is not terminal but no transition leaves it; add a transition or mark it terminal: true`);
+    }
+  }
+
+  const handoffs: Handoff[] = [];
+  readList(raw, 'handoffs', problems, false).forEach((item, i) => {
+    const at: Path = ['handoffs', i];
+    if (!isObject(item)) return problems.add(at, 'must be a mapping with from, to and within');
+    checkKeys(item, ['from', 'to', 'within', 'via'], at, problems);
+    const from = byName.get(String(item.from));
+    const to = byName.get(String(item.to));
+    if (!from) problems.add([...at, 'from'], item.from === undefined ? 'is required' : unknown(String(item.from)));
+    if (!to) problems.add([...at, 'to'], item.to === undefined ? 'is required' : unknown(String(item.to)));
+    const within = readDuration(item, 'within', at, problems);
+    if (item.within === undefined) problems.add([...at, 'within'], 'is required (how soon the next system must pick the order up)');
+    if (from && to) {
+      if (!edges.get(from.name)?.has(to.name)) problems.add(at, `"${from.name}" -> "${to.name}" is not an allowed transition`);
+      if (from.system === to.system) problems.add(at, `a handoff joins two systems, but "${from.name}" and "${to.name}" are both owned by ${from.system}`);
+      if (within !== undefined) {
+        handoffs.push({ from: from.name, to: to.name, fromSystem: from.system, toSystem: to.system, withinSeconds: within, via: typeof item.via === 'string' ? item.via : '' });
+      }
+    }
+  });
+
+  const slos: Slo[] = [];
+  readList(raw, 'slos', problems, false).forEach((item, i) => {
+    const at: Path = ['slos', i];
+    if (!isObject(item)) return problems.add(at, 'must be a mapping with state, objective and within');
+    checkKeys(item, ['state', 'objective', 'within'], at, problems);
+    const state = byName.get(String(item.state));
+    if (!state) problems.add([...at, 'state'], item.state === undefined ? 'is required' : unknown(String(item.state)));
+    else if (state.terminal) problems.add([...at, 'state'], `"${state.name}" is terminal: orders never leave it`);
+    const objective = item.objective;
+    if (typeof objective !== 'number' || !(objective > 0 && objective < 1)) {
+      problems.add([...at, 'objective'], `${objective === undefined ? 'is required' : `"${String(objective)}" is not`} a fraction between 0 and 1, e.g. 0.99 for 99%`);
+    }
+    const within = readDuration(item, 'within', at, problems) ?? state?.expectWithinSeconds;
+    if (state && !state.terminal && typeof objective === 'number' && objective > 0 && objective < 1 && within !== undefined) {
+      slos.push({ state: state.name, objective, withinSeconds: within });
+    }
+  });
+
+  return new ProcessModel(modelName, states, edges, handoffs, slos);
+}
+
+function indexOf(raw: Raw, name: string, fallback: number): number {
+  const list = raw.states as Raw[];
+  const i = list.findIndex((s) => isObject(s) && s.name === name);
+  return i >= 0 ? i : fallback;
+}

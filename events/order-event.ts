@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/** Limits of the contract; exported so that docs, errors and tests quote the same numbers. */
+export const LIMITS = {
+  orderIdMaxLength: 128,
+  maxAttributes: 32,
+  attributeKeyMaxLength: 64,
+  attributeValueMaxBytes: 1024,
+  maxFutureSkewSeconds: 300,
+  nameMaxLength: 64,
+} as const;
+
+export const ORDER_EVENT_SCHEMA_VERSION = 1;
+
+const ORDER_ID = /^[A-Za-z0-9._:-]+$/;
+const NAME = /^[a-z][a-z0-9_-]*$/;
+const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+// Keys that would reach an object's prototype when copied with `obj[key] = value`.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const name = (what: string) =>
+  z
+    .string({ error: `must be a string (the ${what})` })
+    .min(1, { error: 'must not be empty' })
+    .max(LIMITS.nameMaxLength, { error: `must be at most ${LIMITS.nameMaxLength} characters` })
+    .regex(NAME, { error: 'must be lower case letters, digits, "_" or "-", starting with a letter' });
+
+const attributeValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+  error: 'must be a string, number, boolean or null',
+}).refine((v) => typeof v !== 'string' || Buffer.byteLength(v, 'utf8') <= LIMITS.attributeValueMaxBytes, {
+  error: `must be at most ${LIMITS.attributeValueMaxBytes} bytes`,
+}).refine((v) => typeof v !== 'number' || Number.isFinite(v), { error: 'must be a finite number' });
+
+const attributeKey = z
+  .string()
+  .max(LIMITS.attributeKeyMaxLength, { error: `attribute names must be at most ${LIMITS.attributeKeyMaxLength} characters` })
+  .regex(ATTRIBUTE_KEY, { error: 'attribute names must be letters, digits, "_", "." or "-", starting with a letter or "_"' })
+  .refine((k) => !FORBIDDEN_KEYS.has(k), { error: 'attribute name is reserved' });
+
+/** The shape of an order event (without the clock-dependent rule on occurred_at). */
+export const orderEventShape = z.strictObject(
+  {
+    schema_version: z.literal(ORDER_EVENT_SCHEMA_VERSION, { error: `must be ${ORDER_EVENT_SCHEMA_VERSION}` }),
+    event_id: z.uuid({ error: 'must be a UUID (the idempotency key of the event)' }),
+    order_id: z
+      .string({ error: 'must be a string' })
+      .min(1, { error: 'must not be empty' })
+      .max(LIMITS.orderIdMaxLength, { error: `must be at most ${LIMITS.orderIdMaxLength} characters` })
+      .regex(ORDER_ID, { error: 'may contain only letters, digits, ".", "_", "-" and ":"' }),
+    source: name('emitting system, e.g. shop'),
+    state: name('state of the process model'),
+    occurred_at: z.iso.datetime({
+      offset: true,
+      error: 'must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00',
+    }),
+    seq: z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .min(0, { error: 'must not be negative' })
+      .max(Number.MAX_SAFE_INTEGER, { error: 'is too large' })
+      .default(0),
+    trace_id: z
+      .string({ error: 'must be a string' })
+      .regex(/^[0-9a-f]{32}$/, { error: 'must be 32 lower-case hex characters (a W3C trace id)' })
+      .refine((v) => !/^0+$/.test(v), { error: 'must not be all zeros' })
+      .optional(),
+    span_id: z
+      .string({ error: 'must be a string' })
+      .regex(/^[0-9a-f]{16}$/, { error: 'must be 16 lower-case hex characters (a W3C span id)' })
+      .refine((v) => !/^0+$/.test(v), { error: 'must not be all zeros' })
+      .optional(),
+    attributes: z
+      .record(attributeKey, attributeValue, { error: 'must be an object of name -> value' })
+      .refine((a) => Object.keys(a).length <= LIMITS.maxAttributes, {
+        error: `must have at most ${LIMITS.maxAttributes} entries`,
+      })
+      .default({}),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'must be a JSON object') },
+);
+
+/** A valid order event, as the rest of orderscope sees it (defaults filled in). */
+export type OrderEvent = z.output<typeof orderEventShape>;
+/** What a producer may send (seq and attributes optional). */
+export type OrderEventInput = z.input<typeof orderEventShape>;
+export type AttributeValue = OrderEvent['attributes'][string];
+
+export type ValidationResult = { ok: true; event: OrderEvent } | { ok: false; error: string };
+
+/**
+ * Validates one event against the contract. `now` is the clock for the "not in the future" rule:
+ * events may be years old (backfills, replays) but at most five minutes ahead of us, which catches
+ * producers with broken clocks or milliseconds sent as seconds.
+ */
+export function validateOrderEvent(input: unknown, now: Date = new Date()): ValidationResult {
+  const parsed = orderEventShape.safeParse(input, { reportInput: true });
+  if (!parsed.success) return { ok: false, error: formatIssues(parsed.error.issues) };
+  const event = parsed.data;
+  const skew = (Date.parse(event.occurred_at) - now.getTime()) / 1000;
+  if (skew > LIMITS.maxFutureSkewSeconds) {
+    return {
+      ok: false,
+      error: `occurred_at: is ${Math.round(skew)} s in the future; at most ${LIMITS.maxFutureSkewSeconds} s of clock skew is accepted (check the emitting host's clock)`,
+    };
+  }
+  return { ok: true, event };
+}
+
+/** Formats zod issues as "field: what is wrong", one per line, the first few only. */
+function formatIssues(all: readonly z.core.$ZodIssue[]): string {
+  // One message per field: the first rule a field breaks is the one to fix first.
+  const seen = new Set<string>();
+  const issues = all.filter((issue) => {
+    const key = issue.path.map(String).join('\u0000');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const lines = issues.slice(0, 5).map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const where = issue.path.length ? `${formatPath(issue.path)}: ` : '';
+      return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    const path = formatPath(issue.path);
+    const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_value') && 'input' in issue && issue.input === undefined;
+    return `${path || 'event'}: ${missing ? 'is required' : issue.message}`;
+  });
+  if (issues.length > 5) lines.push(`(and ${issues.length - 5} more)`);
+  return lines.join('; ');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
