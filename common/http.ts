@@ -1,0 +1,74 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from './logger';
+import { OrderscopeError } from './errors';
+
+/** A JSON error answer: `{ error: { code, message } }`, the shape of every error orderscope serves. */
+export function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
+  if (res.headersSent) return;
+  res.status(status).json({ error: { code, message, ...extra } });
+}
+
+/**
+ * The last express middleware: maps errors to JSON answers. Retriable errors become 503 with
+ * Retry-After; bad requests that express itself rejects keep their 4xx; anything else is a bug,
+ * logged with its stack and answered 500 without details.
+ */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    if (err instanceof OrderscopeError) {
+      if (err.retriable) {
+        res.setHeader('Retry-After', '5');
+        return sendError(res, 503, err.code, err.message);
+      }
+      return sendError(res, 400, err.code, err.message);
+    }
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendError(res, status, 'bad_request', (err as Error).message);
+    }
+    logger.error({ err }, 'unexpected error while serving a request');
+    sendError(res, 500, 'internal', 'internal error; the details are in the server log');
+  };
+}
+
+/** Serves a registry's metrics in the Prometheus text format. */
+export function metricsHandler(registry: Registry) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    res.setHeader('Content-Type', registry.contentType);
+    res.end(await registry.metrics());
+  };
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  /** e.g. http://127.0.0.1:7400 */
+  readonly url: string;
+  /** Stops accepting connections and waits for in-flight requests to finish. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts `app` on host:port (port 0 picks a free one) and resolves once it listens. */
+export function listen(app: Express, host: string, port: number): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      let closing: Promise<void> | undefined;
+      resolve({
+        server,
+        url: `http://${shownHost}:${address.port}`,
+        close: () =>
+          (closing ??= new Promise<void>((done) => {
+            server.close(() => done());
+            // Idle keep-alive sockets would hold close() open forever; busy ones finish their request.
+            server.closeIdleConnections();
+          })),
+      });
+    });
+  });
+}
