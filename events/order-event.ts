@@ -70,7 +70,9 @@ export const orderEventShape = z.strictObject(
       .refine((v) => !/^0+$/.test(v), { error: 'must not be all zeros' })
       .optional(),
     attributes: z
-      .record(attributeKey, attributeValue, { error: 'must be an object of name -> value' })
+      .record(attributeKey, attributeValue, {
+        error: (issue) => (issue.code === 'invalid_type' ? 'must be an object of name -> value' : undefined),
+      })
       .refine((a) => Object.keys(a).length <= LIMITS.maxAttributes, {
         error: `must have at most ${LIMITS.maxAttributes} entries`,
       })
@@ -93,6 +95,11 @@ export type ValidationResult = { ok: true; event: OrderEvent } | { ok: false; er
  * producers with broken clocks or milliseconds sent as seconds.
  */
 export function validateOrderEvent(input: unknown, now: Date = new Date()): ValidationResult {
+  // zod silently skips an own "__proto__" key of a record; a dropped attribute must be an error instead.
+  const attributes = (input as { attributes?: unknown } | null)?.attributes;
+  if (typeof attributes === 'object' && attributes !== null && Object.hasOwn(attributes, '__proto__')) {
+    return { ok: false, error: 'attributes.__proto__: attribute name is reserved' };
+  }
   const parsed = orderEventShape.safeParse(input, { reportInput: true });
   if (!parsed.success) return { ok: false, error: formatIssues(parsed.error.issues) };
   const event = parsed.data;
@@ -122,6 +129,7 @@ function formatIssues(all: readonly z.core.$ZodIssue[]): string {
       return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     }
     const path = formatPath(issue.path);
+    if (issue.code === 'invalid_key') return `${path}: ${issue.issues[0]?.message ?? 'invalid attribute name'}`;
     const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_value') && 'input' in issue && issue.input === undefined;
     return `${path || 'event'}: ${missing ? 'is required' : issue.message}`;
   });

@@ -1,0 +1,53 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, envName, hashToken } from './config';
+import { ConfigError } from './errors';
+
+describe('configuration', () => {
+  it('has defaults that bind every server to loopback', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.collector.host).toBe('127.0.0.1');
+    expect(config.tracker.host).toBe('127.0.0.1');
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.tokens).toEqual([]);
+  });
+
+  it('names environment variables after the key path', () => {
+    expect(envName(['kafka', 'groupId'])).toBe('ORDERSCOPE_KAFKA_GROUP_ID');
+    expect(envName(['collector', 'maxBytes'])).toBe('ORDERSCOPE_COLLECTOR_MAX_BYTES');
+  });
+
+  it('lets the environment override the file, converting types', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orderscope-config-'));
+    const file = path.join(dir, 'orderscope.yaml');
+    writeFileSync(file, 'collector:\n  port: 9000\n  maxEvents: 10\nkafka:\n  topic: from-file\n');
+    const config = loadConfig({ file, env: { ORDERSCOPE_COLLECTOR_PORT: '9100', ORDERSCOPE_KAFKA_BROKERS: 'a:1, b:2' } });
+    expect(config.collector.port).toBe(9100);
+    expect(config.collector.maxEvents).toBe(10);
+    expect(config.kafka.topic).toBe('from-file');
+    expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
+  });
+
+  it('fails fast naming the variable and what is wrong', () => {
+    expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: 'abc' } })).toThrow(new ConfigError('ORDERSCOPE_COLLECTOR_PORT: "abc" is not a number'));
+    expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: '70000' } })).toThrow(
+      'invalid configuration:\n  ORDERSCOPE_COLLECTOR_PORT: Too big: expected number to be <=65535',
+    );
+  });
+
+  it('names the key of a bad value in the file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orderscope-config-'));
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'collector:\n  prot: 1\ntokens:\n  - { name: shop, sha256: nothex }\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(
+      `invalid configuration (${file}):\n  collector: Unrecognized key: "prot"\n  tokens.0.sha256: must be the 64-hex-digit SHA-256 of the token (orderscope token hash)`,
+    );
+  });
+
+  it('turns ORDERSCOPE_TOKEN into a hashed token with every right, never keeping it in clear', () => {
+    const config = loadConfig({ env: { ORDERSCOPE_TOKEN: 's3cret' } });
+    expect(config.tokens).toEqual([{ name: 'ORDERSCOPE_TOKEN', sha256: hashToken('s3cret'), sources: ['*'], scopes: ['ingest', 'read', 'admin'] }]);
+    expect(JSON.stringify(config)).not.toContain('s3cret');
+  });
+});

@@ -1,0 +1,107 @@
+import { validateOrderEvent, LIMITS } from './order-event';
+
+const NOW = new Date('2026-11-26T12:00:00Z');
+const valid = {
+  schema_version: 1,
+  event_id: '7f1d7a3e-9c55-4c3e-8a55-0b8f4f7f2f11',
+  order_id: 'SO-2026:000123',
+  source: 'shop',
+  state: 'placed',
+  occurred_at: '2026-11-26T11:15:00+01:00',
+};
+
+function errorOf(patch: Record<string, unknown>): string {
+  const result = validateOrderEvent({ ...valid, ...patch }, NOW);
+  if (result.ok) throw new Error('expected the event to be rejected');
+  return result.error;
+}
+
+describe('the order-event contract', () => {
+  it('accepts a minimal event and fills in seq and attributes', () => {
+    const result = validateOrderEvent(valid, NOW);
+    expect(result).toEqual({ ok: true, event: { ...valid, seq: 0, attributes: {} } });
+  });
+
+  it('accepts a full event with trace context and attributes', () => {
+    const full = {
+      ...valid,
+      seq: 7,
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      attributes: { segment: 'b2b', operator_id: 'op-17', amount: 1250.5, rush: true, note: null },
+    };
+    expect(validateOrderEvent(full, NOW)).toEqual({ ok: true, event: full });
+  });
+
+  it('accepts historic events years in the past (backfills and replays)', () => {
+    expect(validateOrderEvent({ ...valid, occurred_at: '2019-03-01T08:00:00Z' }, NOW).ok).toBe(true);
+  });
+
+  it('accepts events up to five minutes in the future (clock skew)', () => {
+    expect(validateOrderEvent({ ...valid, occurred_at: '2026-11-26T12:05:00Z' }, NOW).ok).toBe(true);
+  });
+
+  it('rejects events more than five minutes in the future', () => {
+    expect(errorOf({ occurred_at: '2026-11-26T12:05:01Z' })).toBe(
+      "occurred_at: is 301 s in the future; at most 300 s of clock skew is accepted (check the emitting host's clock)",
+    );
+  });
+
+  it('rejects a body that is not an object', () => {
+    for (const body of [5, null, 'x', [valid]]) {
+      const result = validateOrderEvent(body, NOW);
+      expect(result).toEqual({ ok: false, error: 'event: must be a JSON object' });
+    }
+  });
+
+  it('names every missing required field', () => {
+    expect(validateOrderEvent({}, NOW)).toEqual({
+      ok: false,
+      error: 'schema_version: is required; event_id: is required; order_id: is required; source: is required; state: is required; (and 1 more)',
+    });
+  });
+
+  it.each([
+    [{ schema_version: 2 }, 'schema_version: must be 1'],
+    [{ event_id: 'abc' }, 'event_id: must be a UUID (the idempotency key of the event)'],
+    [{ order_id: '' }, 'order_id: must not be empty'],
+    [{ order_id: 'x'.repeat(LIMITS.orderIdMaxLength + 1) }, 'order_id: must be at most 128 characters'],
+    [{ order_id: 'SO 1' }, 'order_id: may contain only letters, digits, ".", "_", "-" and ":"'],
+    [{ order_id: 'SO/1' }, 'order_id: may contain only letters, digits, ".", "_", "-" and ":"'],
+    [{ order_id: 42 }, 'order_id: must be a string'],
+    [{ source: 'Shop' }, 'source: must be lower case letters, digits, "_" or "-", starting with a letter'],
+    [{ state: '' }, 'state: must not be empty'],
+    [{ state: 's'.repeat(65) }, 'state: must be at most 64 characters'],
+    [{ occurred_at: '2026-11-26T10:00:00' }, 'occurred_at: must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00'],
+    [{ occurred_at: '26.11.2026 10:00' }, 'occurred_at: must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00'],
+    [{ occurred_at: 1764150000 }, 'occurred_at: must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00'],
+    [{ seq: -1 }, 'seq: must not be negative'],
+    [{ seq: 1.5 }, 'seq: must be a whole number'],
+    [{ seq: '1' }, 'seq: must be a number'],
+    [{ trace_id: 'XYZ' }, 'trace_id: must be 32 lower-case hex characters (a W3C trace id)'],
+    [{ trace_id: '0'.repeat(32) }, 'trace_id: must not be all zeros'],
+    [{ span_id: 'abc' }, 'span_id: must be 16 lower-case hex characters (a W3C span id)'],
+    [{ attributes: [] }, 'attributes: must be an object of name -> value'],
+    [{ attributes: { nested: { a: 1 } } }, 'attributes.nested: must be a string, number, boolean or null'],
+    [{ attributes: { note: 'x'.repeat(1025) } }, 'attributes.note: must be at most 1024 bytes'],
+    [{ attributes: { note: 'é'.repeat(513) } }, 'attributes.note: must be at most 1024 bytes'],
+    [{ attributes: { ['k'.repeat(65)]: 1 } }, `attributes.${'k'.repeat(65)}: attribute names must be at most 64 characters`],
+    [{ attributes: { 'a b': 1 } }, 'attributes.a b: attribute names must be letters, digits, "_", ".", or "-", starting with a letter or "_"'.replace('".", or', '"." or')],
+    [{ attributes: JSON.parse('{"__proto__": 1}') }, 'attributes.__proto__: attribute name is reserved'],
+    [{ attributes: { constructor: 'x' } }, 'attributes.constructor: attribute name is reserved'],
+    [{ attributes: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i])) }, 'attributes: must have at most 32 entries'],
+    [{ ocurred_at: 'typo' }, 'unknown field "ocurred_at"'],
+  ])('rejects %j with "%s"', (patch, message) => {
+    expect(errorOf(patch)).toBe(message);
+  });
+
+  it('accepts exactly 32 attributes with 64-character names and 1 KiB values', () => {
+    const attributes = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`.padEnd(64, 'x'), 'v'.repeat(1024)]));
+    expect(validateOrderEvent({ ...valid, attributes }, NOW).ok).toBe(true);
+  });
+
+  it('does not let a __proto__ key reach any prototype', () => {
+    validateOrderEvent(JSON.parse(`{"__proto__": {"polluted": true}, "attributes": {"__proto__": {"polluted": true}}}`), NOW);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
