@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerGenerate } from './commands/generate';
 import { registerModel } from './commands/model';
+import { registerReplay } from './commands/replay';
 
 /**
  * The `orderscope` command line. Each command lives in cli/commands/<name>.ts and registers itself
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true });
   registerGenerate(program);
   registerModel(program);
+  registerReplay(program);
   return program;
 }
 

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { CollectorClient } from '../../collector/client';
+import { ConfigError } from '../../common/errors';
+import { replayFile, formatSummary } from '../replay';
+
+/** `orderscope replay FILE.jsonl`: posts recorded events to a collector (backfills, re-drives, tests). */
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('Post the events of a JSON-lines file to a collector, in batches, with a progress bar and a summary.')
+    .argument('<file>', 'a file with one order event (JSON) per line')
+    .option('--collector <url>', 'the collector base URL', 'http://127.0.0.1:7400')
+    .option('--token <token>', 'an ingest token (default: $ORDERSCOPE_TOKEN)')
+    .option('--batch-size <n>', 'events per request (the collector takes at most 1000)', parsePositive, 500)
+    .option('--concurrency <n>', 'requests in flight at once', parsePositive, 4)
+    .action(async (file: string, opts: { collector: string; token?: string; batchSize: number; concurrency: number }) => {
+      const token = opts.token ?? process.env.ORDERSCOPE_TOKEN;
+      if (!token) throw new ConfigError('no token: pass --token or set ORDERSCOPE_TOKEN');
+      const bar = new SingleBar({ format: 'replay [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true, noTTYOutput: false }, Presets.shades_classic);
+      let started = false;
+      const summary = await replayFile({
+        file,
+        client: new CollectorClient({ url: opts.collector, token }),
+        batchSize: opts.batchSize,
+        concurrency: opts.concurrency,
+        onProgress: (read, total) => {
+          if (!started) bar.start(total, 0);
+          started = true;
+          bar.update(Math.min(read, total));
+        },
+      });
+      if (started) bar.stop();
+      console.log(formatSummary(summary));
+      if (summary.rejected > 0) process.exitCode = 2;
+    });
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`"${value}" is not a positive whole number`);
+  return n;
+}

@@ -1,0 +1,90 @@
+import type { OrderEventInput } from '../events';
+import { OrderscopeError, UnavailableError } from '../common/errors';
+import { retry, type RetryOptions } from '../common/retry';
+
+/** The collector's answer to a well-formed batch. */
+export interface IngestResult {
+  accepted: number;
+  rejected: { index: number; event_id?: string; error: string }[];
+}
+
+export interface CollectorClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:7400 */
+  url: string;
+  token: string;
+  /** Per-request timeout. Default 30 s. */
+  timeoutMs?: number;
+  /** Backoff for 429, 503 and network errors (Retry-After is honoured). */
+  retry?: RetryOptions;
+}
+
+/** Thrown for answers that retrying cannot fix (401, 403, 400, 413, 415): the message is the collector's. */
+export class IngestRejectedError extends OrderscopeError {
+  constructor(
+    readonly status: number,
+    code: string,
+    message: string,
+  ) {
+    super(`the collector answered ${status}: ${message}`, { code, retriable: false });
+  }
+}
+
+class RetryLaterError extends UnavailableError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Posts batches of events to a collector's `POST /v1/events`. Retries what is worth retrying
+ * (429, 503, network errors) with backoff and the server's Retry-After; surfaces everything else
+ * at once with the collector's own explanation.
+ */
+export class CollectorClient {
+  private readonly endpoint: string;
+
+  constructor(private readonly options: CollectorClientOptions) {
+    this.endpoint = new URL('/v1/events', options.url).toString();
+  }
+
+  async post(events: readonly OrderEventInput[]): Promise<IngestResult> {
+    const body = JSON.stringify(events);
+    return retry(() => this.postOnce(body), {
+      retries: 8,
+      minDelayMs: 200,
+      maxDelayMs: 15_000,
+      delayHint: (err) => (err instanceof RetryLaterError ? err.retryAfterMs : undefined),
+      ...this.options.retry,
+    });
+  }
+
+  private async postOnce(body: string): Promise<IngestResult> {
+    let response: Response;
+    try {
+      response = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      throw new UnavailableError(`cannot reach the collector at ${this.options.url}: ${causeOf(err)}`, err);
+    }
+    const payload = (await response.json().catch(() => ({}))) as Partial<IngestResult> & { error?: { code?: string; message?: string } };
+    if (response.status === 202) return { accepted: payload.accepted ?? 0, rejected: payload.rejected ?? [] };
+    const message = payload.error?.message ?? response.statusText;
+    if (response.status === 429 || response.status >= 500) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      throw new RetryLaterError(`the collector answered ${response.status}: ${message}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+    }
+    throw new IngestRejectedError(response.status, payload.error?.code ?? 'rejected', message);
+  }
+}
+
+function causeOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+}
