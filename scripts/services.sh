@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# scripts/services.sh up|status — the servers that integration and e2e tests run against.
+#
+#   up      make sure PostgreSQL, RabbitMQ and Kafka are running and Prometheus' tools are installed;
+#           starts or installs only what is missing, so it is safe (and quick) to run before every test run.
+#   status  print the state of each; exit 0 when everything is up, 3 otherwise.
+#
+# These machines start PostgreSQL and RabbitMQ at boot (not Kafka), but a CI run or a long session can find
+# one stopped, and a new machine lacks the Debian packages, so this script repairs rather than assumes.
+# Run as root (it may start system services and apt-get install). Each step prints one line.
+#
+# Environment: ORDERSCOPE_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) is the login
+# that tests use and that `up` checks; Kafka's variables are described in scripts/kafka.sh.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PG_URL="${ORDERSCOPE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+PG_HOST=127.0.0.1
+PG_PORT=5432
+AMQP_PORT=5672
+WAIT_S=90
+
+say() { echo "services: $*"; }
+die() { echo "services: error: $*" >&2; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# ---------------------------------------------------------------------------------------------------
+# PostgreSQL
+# ---------------------------------------------------------------------------------------------------
+
+pg_up() { pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; }
+
+ensure_postgres() {
+  if pg_up; then
+    say "postgresql already running on $PG_HOST:$PG_PORT"
+  else
+    command -v pg_ctlcluster >/dev/null || die "PostgreSQL is not running and pg_ctlcluster is missing"
+    # The Debian cluster "main" of the newest installed major version. --skip-systemctl-redirect: there
+    # is no systemd here, so start it directly instead of asking systemctl.
+    local version
+    version="$(find /etc/postgresql -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort -V | tail -n1)"
+    [[ -n "$version" ]] || die "no PostgreSQL cluster under /etc/postgresql"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    local deadline=$((SECONDS + WAIT_S))
+    until pg_up; do
+      ((SECONDS < deadline)) || die "PostgreSQL $version did not accept connections within ${WAIT_S}s; see /var/log/postgresql/"
+      sleep 1
+    done
+    say "postgresql $version started on $PG_HOST:$PG_PORT"
+  fi
+  # Tests log in without a password (-w: never prompt); this fails if pg_hba.conf lacks trust for them.
+  local user
+  user="$(psql "$PG_URL" -w -X -tA -c 'SELECT current_user' 2>&1)" \
+    || die "cannot log in with ORDERSCOPE_TEST_PG_URL=$PG_URL (trust auth on $PG_HOST expected): $user"
+  say "postgresql login ok as $user (password-less, $PG_URL)"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# RabbitMQ
+# ---------------------------------------------------------------------------------------------------
+
+ensure_rabbitmq() {
+  if port_open 127.0.0.1 "$AMQP_PORT"; then
+    say "rabbitmq already running on 127.0.0.1:$AMQP_PORT"
+    return
+  fi
+  command -v rabbitmq-server >/dev/null || die "RabbitMQ is not running and rabbitmq-server is missing"
+  rabbitmq-server -detached
+  # await_startup needs the Erlang node to exist, which takes a moment after -detached returns; retry
+  # it, then check the AMQP port itself, which opens after the broker application has booted.
+  local deadline=$((SECONDS + WAIT_S))
+  until rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1 && port_open 127.0.0.1 "$AMQP_PORT"; do
+    ((SECONDS < deadline)) || die "RabbitMQ did not open 127.0.0.1:$AMQP_PORT within ${WAIT_S}s; see /var/log/rabbitmq/"
+    sleep 2
+  done
+  say "rabbitmq started on 127.0.0.1:$AMQP_PORT"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Kafka (its own script: it resolves the broker from Maven Central and prints its own lines)
+# ---------------------------------------------------------------------------------------------------
+
+ensure_kafka() { bash "$SCRIPT_DIR/kafka.sh" start; }
+
+# ---------------------------------------------------------------------------------------------------
+# Prometheus tools (Debian packages)
+# ---------------------------------------------------------------------------------------------------
+
+PROM_TOOLS=(promtool prometheus-alertmanager amtool)
+
+missing_tools() {
+  local tool
+  for tool in "${PROM_TOOLS[@]}"; do
+    command -v "$tool" >/dev/null || echo "$tool"
+  done
+}
+
+# Runs "$@" with Debian's policy-rc.d forbidding service starts (exit 101), restoring whatever policy was
+# there before. Without it, installing the packages starts a Prometheus on :9090 and an Alertmanager on
+# :9093 — the port of Kafka's controller listener — and tests start their own instances anyway.
+with_service_starts_forbidden() {
+  local policy=/usr/sbin/policy-rc.d backup=""
+  if [[ -e "$policy" ]]; then
+    backup="$(mktemp)"
+    cp -p "$policy" "$backup"
+  fi
+  printf '#!/bin/sh\n# Written by orderscope scripts/services.sh for the duration of an apt-get install.\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  local rc=0
+  "$@" || rc=$?
+  if [[ -n "$backup" ]]; then
+    mv "$backup" "$policy"
+  else
+    rm -f "$policy"
+  fi
+  return "$rc"
+}
+
+apt_install() {
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_prometheus_tools() {
+  local missing
+  missing="$(missing_tools | xargs)"
+  if [[ -z "$missing" ]]; then
+    say "prometheus tools already installed (${PROM_TOOLS[*]})"
+    return
+  fi
+  command -v apt-get >/dev/null || die "missing $missing and no apt-get to install them"
+  ((EUID == 0)) || die "missing $missing; installing them needs root (apt-get install prometheus prometheus-alertmanager)"
+  export DEBIAN_FRONTEND=noninteractive
+  with_service_starts_forbidden apt_install prometheus prometheus-alertmanager \
+    || die "apt-get install prometheus prometheus-alertmanager failed"
+  missing="$(missing_tools | xargs)"
+  [[ -z "$missing" ]] || die "still missing after apt-get install: $missing"
+  say "prometheus tools installed from Debian packages: $(promtool --version 2>&1 | head -n1)"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------------
+
+cmd_up() {
+  ensure_postgres
+  ensure_rabbitmq
+  ensure_kafka
+  ensure_prometheus_tools
+}
+
+cmd_status() {
+  local ok=0 missing
+  if pg_up; then say "postgresql running on $PG_HOST:$PG_PORT"; else say "postgresql stopped"; ok=3; fi
+  if port_open 127.0.0.1 "$AMQP_PORT"; then say "rabbitmq running on 127.0.0.1:$AMQP_PORT"; else say "rabbitmq stopped"; ok=3; fi
+  bash "$SCRIPT_DIR/kafka.sh" status || ok=3
+  missing="$(missing_tools | xargs)"
+  if [[ -z "$missing" ]]; then say "prometheus tools installed"; else say "prometheus tools missing: $missing"; ok=3; fi
+  return "$ok"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  status) cmd_status ;;
+  *)
+    echo "usage: $0 up|status" >&2
+    exit 2
+    ;;
+esac
