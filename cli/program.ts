@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCollector } from './commands/collector';
 import { registerGenerate } from './commands/generate';
 import { registerModel } from './commands/model';
 import { registerReplay } from './commands/replay';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .version(readVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: true });
+  registerCollector(program);
   registerGenerate(program);
   registerModel(program);
   registerReplay(program);

@@ -29,7 +29,8 @@ export class IngestRejectedError extends OrderscopeError {
   }
 }
 
-class RetryLaterError extends UnavailableError {
+/** A 429 or 5xx answer: worth retrying, after `retryAfterMs` when the collector said how long (Retry-After). */
+export class RetryLaterError extends UnavailableError {
   constructor(
     message: string,
     readonly retryAfterMs: number | undefined,
@@ -50,25 +51,28 @@ export class CollectorClient {
     this.endpoint = new URL('/v1/events', options.url).toString();
   }
 
-  async post(events: readonly OrderEventInput[]): Promise<IngestResult> {
+  /** `signal` aborts the request in flight and any wait between retries (e.g. when the caller shuts down). */
+  async post(events: readonly OrderEventInput[], options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
     const body = JSON.stringify(events);
-    return retry(() => this.postOnce(body), {
+    return retry(() => this.postOnce(body, options.signal), {
       retries: 8,
       minDelayMs: 200,
       maxDelayMs: 15_000,
       delayHint: (err) => (err instanceof RetryLaterError ? err.retryAfterMs : undefined),
+      signal: options.signal,
       ...this.options.retry,
     });
   }
 
-  private async postOnce(body: string): Promise<IngestResult> {
+  private async postOnce(body: string, signal: AbortSignal | undefined): Promise<IngestResult> {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
     let response: Response;
     try {
       response = await fetch(this.endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (err) {
       throw new UnavailableError(`cannot reach the collector at ${this.options.url}: ${causeOf(err)}`, err);

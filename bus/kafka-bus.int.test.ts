@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { loadConfig, UnavailableError, type Config } from '../common';
+import type { OrderEvent } from '../events';
+import { KafkaBus } from './kafka-bus';
+import { BROKERS, freshTopic, produceRaw, readTopic } from './test/kafka-topic';
+
+function kafkaConfig(topic: string, overrides: Partial<Config['kafka']> = {}): Config['kafka'] {
+  return loadConfig({ env: {}, overrides: { kafka: { brokers: BROKERS, topic, partitions: 3, groupId: `group-${randomUUID()}`, ...overrides } } }).kafka;
+}
+
+function events(n: number, order = (i: number) => `ord-${i % 7}`): OrderEvent[] {
+  return Array.from({ length: n }, (_, i) => ({
+    schema_version: 1,
+    event_id: randomUUID(),
+    order_id: order(i),
+    source: 'shop',
+    state: 'placed',
+    occurred_at: '2026-11-26T10:15:00Z',
+    seq: i,
+    attributes: {},
+  }));
+}
+
+/** Resolves once `predicate` holds, polling; fails after `timeoutMs`. */
+async function eventually(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+jest.setTimeout(90_000);
+
+describe('KafkaBus on a real broker', () => {
+  const open: KafkaBus[] = [];
+  const bus = (kafka: Config['kafka'], registry?: Registry) => {
+    const b = new KafkaBus({ kafka, registry, publishTimeoutMs: 10_000 });
+    open.push(b);
+    return b;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((b) => b.close()));
+  });
+
+  it('creates the topic and publishes every event keyed by its order_id, as its JSON', async () => {
+    const topic = freshTopic('publish');
+    const b = bus(kafkaConfig(topic));
+    await b.start();
+    await b.start(); // idempotent
+    expect(b.isReady()).toBe(true);
+    const sent = events(50);
+    // Concurrent publishes are merged into shared produce requests; each still resolves on its ack.
+    await Promise.all([b.publish(sent.slice(0, 20)), b.publish(sent.slice(20, 21)), b.publish(sent.slice(21))]);
+    const read = await readTopic(topic, 50);
+    expect(read).toHaveLength(50);
+    const byId = new Map(read.map((m) => [JSON.parse(m.value!).event_id as string, m]));
+    for (const event of sent) {
+      const message = byId.get(event.event_id)!;
+      expect(message.key).toBe(event.order_id);
+      expect(JSON.parse(message.value!)).toEqual(event);
+    }
+    // One order, one partition: its events stay in order.
+    const partitionsOf = (order: string) => new Set(read.filter((m) => m.key === order).map((m) => m.partition));
+    for (let i = 0; i < 7; i++) expect(partitionsOf(`ord-${i}`).size).toBe(1);
+  });
+
+  it('splits a publish larger than one produce request may be, and loses nothing', async () => {
+    const topic = freshTopic('large');
+    const b = bus(kafkaConfig(topic, { partitions: 1 }));
+    await b.start();
+    const big = events(1500, () => 'one-order').map((e) => ({ ...e, attributes: { note: 'x'.repeat(1000) } }));
+    await b.publish(big);
+    const read = await readTopic(topic, 1500);
+    expect(read.map((m) => JSON.parse(m.value!).event_id)).toEqual(big.map((e) => e.event_id));
+  });
+
+  it('rejects a publish with UnavailableError when Kafka cannot be reached, within its timeout', async () => {
+    const b = new KafkaBus({ kafka: kafkaConfig('unreachable', { brokers: ['127.0.0.1:1'], connectionTimeoutMs: 500 }), publishTimeoutMs: 2000 });
+    open.push(b);
+    await expect(b.start()).rejects.toBeInstanceOf(UnavailableError);
+    await expect(b.publish(events(1))).rejects.toBeInstanceOf(UnavailableError);
+    expect(b.isReady()).toBe(false);
+  });
+
+  it('delivers a batch again when the handler throws, and commits offsets only after it resolved', async () => {
+    const topic = freshTopic('redeliver');
+    const kafka = kafkaConfig(topic, { partitions: 1 });
+    const first = bus(kafka);
+    await first.start();
+    const sent = events(30);
+    await first.publish(sent);
+
+    const calls: string[][] = [];
+    let failures = 0;
+    await first.subscribe(async (batch) => {
+      calls.push(batch.map((e) => e.event_id));
+      if (failures++ === 0) throw new TypeError('the store is down'); // even a "non-retriable" error
+    });
+    await eventually(() => new Set(calls.flat()).size === 30 && calls.length >= 2);
+    expect(calls[1]).toEqual(calls[0]);
+    expect(first.isReady()).toBe(true);
+    await first.close();
+    expect(first.isReady()).toBe(false);
+
+    // A new member of the same group starts after what was handled.
+    const second = bus(kafka);
+    await second.start();
+    const seen: string[] = [];
+    await second.subscribe(async (batch) => {
+      seen.push(...batch.map((e) => e.event_id));
+    });
+    const later = events(5);
+    await second.publish(later);
+    await eventually(() => seen.length >= 5);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen).toEqual(later.map((e) => e.event_id));
+  });
+
+  it('skips and counts messages that are not order events, and still delivers the others', async () => {
+    const topic = freshTopic('garbage');
+    const registry = new Registry();
+    const b = bus(kafkaConfig(topic, { partitions: 1 }), registry);
+    await b.start();
+    const [good] = events(1);
+    await produceRaw(topic, ['not json', null, Buffer.from([0xff, 0xfe]), JSON.stringify({ order_id: 'x' }), JSON.stringify(good)]);
+    const seen: OrderEvent[] = [];
+    await b.subscribe(async (batch) => {
+      seen.push(...batch);
+    });
+    await eventually(() => seen.length === 1);
+    expect(seen).toEqual([good]);
+    const dropped = await registry.getSingleMetric('orderscope_bus_dropped_total')!.get();
+    expect(Object.fromEntries(dropped.values.map((v) => [v.labels.reason, v.value]))).toEqual({ no_value: 1, not_json: 2, invalid_event: 1 });
+  });
+});

@@ -1,0 +1,34 @@
+import { decodeEvent } from './kafka-bus';
+
+const event = {
+  schema_version: 1,
+  event_id: '7d9f1c52-4a7e-4a39-9a53-3f0d8c2b1e11',
+  order_id: 'ord-1',
+  source: 'shop',
+  state: 'placed',
+  occurred_at: '2026-11-26T10:15:00Z',
+  seq: 3,
+  attributes: { segment: 'b2b' },
+};
+
+describe('decodeEvent', () => {
+  it('decodes the JSON of an order event', () => {
+    expect(decodeEvent({ value: Buffer.from(JSON.stringify(event)) })).toEqual({ event });
+  });
+
+  it('fills in the defaults of an event written by an older producer', () => {
+    const { seq: _seq, attributes: _attributes, ...minimal } = event;
+    expect(decodeEvent({ value: Buffer.from(JSON.stringify(minimal)) })).toEqual({ event: { ...minimal, seq: 0, attributes: {} } });
+  });
+
+  it.each([
+    ['an empty message (tombstone)', null, 'no_value'],
+    ['an empty value', Buffer.alloc(0), 'no_value'],
+    ['text that is not JSON', Buffer.from('placed ord-1'), 'not_json'],
+    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'not_json'],
+    ['JSON that is not an order event', Buffer.from('{"order_id": "ord-1"}'), 'invalid_event'],
+    ['an event with an unknown field', Buffer.from(JSON.stringify({ ...event, extra: 1 })), 'invalid_event'],
+  ])('drops %s', (_what, value, reason) => {
+    expect(decodeEvent({ value })).toEqual({ dropped: reason });
+  });
+});

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+
+/**
+ * Test helpers that talk to the real broker directly with kafkajs, independently of KafkaBus, to
+ * check what actually is on a topic.
+ */
+
+export const BROKERS = (process.env.ORDERSCOPE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+const kafka = new Kafka({ clientId: 'orderscope-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
+
+/** A topic name no other test run uses. */
+export function freshTopic(what: string): string {
+  return `orderscope-test-${what}-${Date.now()}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface TopicMessage {
+  key: string | null;
+  value: string | null;
+  partition: number;
+}
+
+/** Reads a topic from its start with a throwaway group until `count` messages arrived (or `timeoutMs` passed). */
+export async function readTopic(topic: string, count: number, timeoutMs = 30_000): Promise<TopicMessage[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
+  const messages: TopicMessage[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message, partition }) => {
+          messages.push({ key: message.key?.toString('utf8') ?? null, value: message.value?.toString('utf8') ?? null, partition });
+          if (messages.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+/** Produces raw messages (anything, including what is not an order event) to a topic. */
+export async function produceRaw(topic: string, values: Array<string | Buffer | null>): Promise<void> {
+  const producer: Producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: values.map((value, i) => ({ key: `raw-${i}`, value })) });
+  } finally {
+    await producer.disconnect();
+  }
+}

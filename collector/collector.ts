@@ -1,0 +1,87 @@
+import type { Express } from 'express';
+import { Registry } from 'prom-client';
+import type { Bus } from '../bus';
+import { silentLogger, type Config, type Logger } from '../common';
+import { listen, type RunningServer } from '../common/http';
+import { createApp } from './http/app';
+import { RateLimiter } from './ingest/rate-limit';
+import { createCollectorMetrics, type CollectorMetrics } from './metrics';
+
+export interface CollectorOptions {
+  /** `collector` (limits, host, port) and `tokens` are read. */
+  config: Config;
+  /**
+   * Where accepted events go. The bus belongs to the caller: start it before the collector
+   * serves, close it after {@link Collector.close}.
+   */
+  bus: Bus;
+  logger?: Logger;
+  /** Registry for the collector's metrics (a new one when absent); pass a shared one in embedded mode. */
+  registry?: Registry;
+  /** Clock in epoch milliseconds, for the "not in the future" rule and the rate limiter. */
+  now?: () => number;
+}
+
+export interface Collector {
+  /** The express app, to serve with {@link Collector.start} or to mount in another app. */
+  readonly app: Express;
+  readonly registry: Registry;
+  readonly metrics: CollectorMetrics;
+  /** Listens on collector.host:collector.port (port 0: any free port). Calling it again returns the same server. */
+  start(): Promise<RunningServer>;
+  /** Stops accepting connections and waits for in-flight requests (and their publishes). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Keep-alive connections idle for less than this stay open: longer than the 60 s idle timeout of
+ * common load balancers, so that they never reuse a connection the collector is closing.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** A client has this long to send a whole request: slow senders cannot hold connections forever. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * The collector: authenticated HTTP ingest of order events into the bus. Stateless (except each
+ * token's rate-limit bucket), so any number of replicas can run behind a load balancer.
+ */
+export function createCollector(options: CollectorOptions): Collector {
+  const { config, bus } = options;
+  const logger = options.logger ?? silentLogger();
+  const registry = options.registry ?? new Registry();
+  const metrics = createCollectorMetrics(registry);
+  const app = createApp({
+    limits: config.collector,
+    tokens: config.tokens,
+    bus,
+    logger,
+    metrics,
+    registry,
+    limiter: new RateLimiter({ eventsPerSecond: config.collector.rateLimitEventsPerSecond, burst: config.collector.rateLimitBurst }),
+    now: options.now ?? Date.now,
+  });
+  if (!config.tokens.some((t) => t.scopes.includes('ingest'))) {
+    logger.warn('no token with the ingest scope is configured: every POST /v1/events will be answered 401 or 403 (add tokens to the config or set ORDERSCOPE_TOKEN)');
+  }
+
+  let starting: Promise<RunningServer> | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    registry,
+    metrics,
+    start: () =>
+      (starting ??= listen(app, config.collector.host, config.collector.port).then((running) => {
+        running.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+        running.server.requestTimeout = REQUEST_TIMEOUT_MS;
+        logger.info({ url: running.url }, 'collector listening');
+        return running;
+      })),
+    close: () =>
+      (closing ??= (async () => {
+        if (!starting) return;
+        const running = await starting.catch(() => undefined);
+        await running?.close();
+      })()),
+  };
+}

@@ -1,0 +1,162 @@
+import type { Request, Response } from 'express';
+import type { Bus } from '../../bus';
+import type { Config, Logger, TokenConfig } from '../../common';
+import { allowsSource } from '../../common/auth';
+import { describeError, UnavailableError } from '../../common/errors';
+import { sendError } from '../../common/http';
+import type { OrderEvent } from '../../events';
+import { checkBatch, type Rejection } from '../ingest/check-batch';
+import type { RateLimiter } from '../ingest/rate-limit';
+import type { RejectionReason } from '../ingest/rejection-reason';
+import type { CollectorMetrics } from '../metrics';
+import { authenticateIngest } from './authenticate';
+import { batchFormat } from './content-type';
+import { parseBatch } from './parse-batch';
+import { readBody } from './read-body';
+import { RequestRefused } from './refusal';
+import { decodeUtf8 } from './utf8';
+
+export interface IngestDeps {
+  readonly limits: Config['collector'];
+  readonly tokens: readonly TokenConfig[];
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly metrics: CollectorMetrics;
+  readonly limiter: RateLimiter;
+  /** Epoch milliseconds: the clock of the "not in the future" rule and of the rate limiter. */
+  readonly now: () => number;
+}
+
+/** How long a client should wait after a 503 before it retries, in seconds. */
+const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+
+/**
+ * `POST /v1/events`. The checks run cheapest first, and each refusal says what to fix:
+ * 401/403 token → 415 content type → 413 size → 400 framing → 413 event count → 429 rate →
+ * per-event contract checks → 403 foreign source → publish (503 when the bus does not acknowledge
+ * within publishTimeoutMs) → 202 with the accepted count and every rejected event.
+ *
+ * A 202 is sent only after the bus acknowledged every accepted event.
+ */
+export function ingestRoute(deps: IngestDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    let client: string | undefined;
+    let events: number | undefined;
+    try {
+      const token = authenticateIngest(req.headers, deps.tokens);
+      client = token.name;
+      const format = batchFormat(req.headers['content-type'], req.headers['content-encoding']);
+      const body = await readBody(req, deps.limits.maxBytes);
+      const items = parseBatch(decodeUtf8(body), format, deps.limits.maxEvents);
+      events = items.length;
+
+      const rate = deps.limiter.take(token.name, items.length, deps.now());
+      if (!rate.allowed) {
+        deps.metrics.eventsRejected.inc({ reason: 'rate_limited' }, items.length);
+        const retryAfterSeconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
+        throw new RequestRefused(
+          429,
+          'rate_limited',
+          `the token "${token.name}" is over its rate limit of ${deps.limits.rateLimitEventsPerSecond} events/s (burst ${deps.limits.rateLimitBurst}); ` +
+            `retry after ${retryAfterSeconds} s`,
+          { retryAfterSeconds },
+        );
+      }
+
+      const verdict = checkBatch(items, (source) => allowsSource(token, source), new Date(deps.now()));
+      countRejections(deps.metrics, verdict.rejected);
+      if (verdict.forbidden.length > 0) {
+        deps.metrics.eventsRejected.inc({ reason: 'forbidden_source' }, verdict.valid.length + verdict.forbidden.length);
+        const first = verdict.forbidden[0]!;
+        const more = verdict.forbidden.length > 1 ? ` (and ${verdict.forbidden.length - 1} more)` : '';
+        throw new RequestRefused(
+          403,
+          'forbidden_source',
+          `the token "${token.name}" may not emit events for source "${first.source}": event ${first.index}${more}; ` +
+            `it may emit for ${token.sources.length ? token.sources.map((s) => `"${s}"`).join(', ') : 'no source'}. Nothing in this request was accepted`,
+          { details: { index: first.index, source: first.source, forbidden: verdict.forbidden.length } },
+        );
+      }
+
+      await publish(deps, verdict.valid);
+      deps.metrics.eventsAccepted.inc(verdict.valid.length);
+      res.status(202).json({
+        accepted: verdict.valid.length,
+        rejected: verdict.rejected.map(({ reason: _reason, ...shown }) => shown),
+      });
+      if (verdict.rejected.length > 0) {
+        deps.logger.info(
+          { client, accepted: verdict.valid.length, rejected: verdict.rejected.length, reasons: tally(verdict.rejected) },
+          'events rejected',
+        );
+      }
+    } catch (err) {
+      if (!(err instanceof RequestRefused)) throw err;
+      refuse(res, err);
+      const level = err.status === 401 || err.status === 403 || err.status >= 500 ? 'warn' : 'info';
+      deps.logger[level](
+        { status: err.status, code: err.code, client, events, remote: req.socket.remoteAddress, ...(err.cause !== undefined && { cause: describeError(err.cause) }) },
+        `request refused: ${err.message}`,
+      );
+    }
+  };
+}
+
+/** Publishes within the configured time, or refuses the request with 503 so the client retries. */
+async function publish(deps: IngestDeps, events: readonly OrderEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const timeoutMs = deps.limits.publishTimeoutMs;
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      deps.bus.publish(events),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(timeoutMs)), timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    deps.metrics.publishDuration.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
+  } catch (err) {
+    deps.metrics.publishDuration.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
+    const reason = err instanceof TimeoutError ? 'timeout' : 'unavailable';
+    deps.metrics.busErrors.inc({ reason });
+    deps.metrics.eventsRejected.inc({ reason: 'bus_unavailable' }, events.length);
+    // Anything but our own UnavailableError is a bug in a bus, but the client's answer is the same:
+    // the events may not be stored, so it must keep them and retry.
+    if (!(err instanceof UnavailableError)) deps.logger.error({ err }, 'the bus failed with an unexpected error');
+    // The cause (broker addresses, driver messages) goes to the log, not to the client.
+    const what = reason === 'timeout' ? `did not acknowledge the events within ${timeoutMs} ms` : 'is unavailable right now';
+    throw new RequestRefused(
+      503,
+      'unavailable',
+      `the event bus ${what}; keep the events and retry the same request later (events are deduplicated by event_id)`,
+      { retryAfterSeconds: RETRY_AFTER_UNAVAILABLE_SECONDS, cause: err },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class TimeoutError extends UnavailableError {
+  constructor(ms: number) {
+    super(`no acknowledgement within ${ms} ms`);
+  }
+}
+
+function refuse(res: Response, err: RequestRefused): void {
+  if (err.options.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.options.retryAfterSeconds));
+  if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  if (err.options.closeConnection) res.setHeader('Connection', 'close');
+  sendError(res, err.status, err.code, err.message, err.options.details);
+}
+
+function countRejections(metrics: CollectorMetrics, rejected: readonly Rejection[]): void {
+  for (const [reason, count] of Object.entries(tally(rejected))) metrics.eventsRejected.inc({ reason }, count);
+}
+
+function tally(rejected: readonly Rejection[]): Partial<Record<RejectionReason, number>> {
+  const counts: Partial<Record<RejectionReason, number>> = {};
+  for (const r of rejected) counts[r.reason] = (counts[r.reason] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,65 @@
+import { validateOrderEvent, type OrderEvent } from '../../events';
+import { rejectionReason, type RejectionReason } from './rejection-reason';
+
+/** One event of a batch that was not accepted, as the 202 answer lists it. */
+export interface Rejection {
+  /** Position of the event in the batch, from 0. */
+  index: number;
+  /** The event's id, when it has a usable one, so the producer can find it. */
+  event_id?: string;
+  /** What is wrong and what to change. */
+  error: string;
+  /** The bounded reason code for metrics (not sent to the client). */
+  reason: RejectionReason;
+}
+
+/** A valid event whose source the presenting token may not emit. */
+export interface ForbiddenEvent {
+  index: number;
+  source: string;
+}
+
+export interface BatchVerdict {
+  /** Valid events, in batch order. */
+  valid: OrderEvent[];
+  /** Invalid events, in batch order. */
+  rejected: Rejection[];
+  /** Valid events from a source the token is not allowed for (the request is refused when any). */
+  forbidden: ForbiddenEvent[];
+}
+
+/** Longest message per rejected event: an unknown field name can be as long as the body. */
+const MAX_ERROR_LENGTH = 500;
+
+/**
+ * Checks every item of a batch against the contract, independently: one bad event never hides the
+ * others. Valid events whose source `allowsSource` refuses are set apart, because emitting for a
+ * foreign source is a misconfigured or stolen token, not a data error.
+ */
+export function checkBatch(items: readonly unknown[], allowsSource: (source: string) => boolean, now: Date): BatchVerdict {
+  const verdict: BatchVerdict = { valid: [], rejected: [], forbidden: [] };
+  items.forEach((item, index) => {
+    const result = validateOrderEvent(item, now);
+    if (!result.ok) {
+      const eventId = usableEventId(item);
+      verdict.rejected.push({
+        index,
+        ...(eventId !== undefined && { event_id: eventId }),
+        error: result.error.length > MAX_ERROR_LENGTH ? `${result.error.slice(0, MAX_ERROR_LENGTH)}...` : result.error,
+        reason: rejectionReason(result.error),
+      });
+    } else if (!allowsSource(result.event.source)) {
+      verdict.forbidden.push({ index, source: result.event.source });
+    } else {
+      verdict.valid.push(result.event);
+    }
+  });
+  return verdict;
+}
+
+/** The event_id of an invalid item when it is a short string (never echo a megabyte back). */
+function usableEventId(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+  const id: unknown = Object.prototype.hasOwnProperty.call(item, 'event_id') ? (item as { event_id: unknown }).event_id : undefined;
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+}

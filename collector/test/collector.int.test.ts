@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { KafkaBus } from '../../bus';
+import { PROJECT_ROOT } from '../../common';
+import { BROKERS, freshTopic, readTopic } from '../../bus/test/kafka-topic';
+import { postJson, send, shopEvent, startCollector, testConfig, type TestCollector } from './harness';
+
+const run = promisify(execFile);
+const kafkaScript = (command: 'start' | 'stop' | 'status') => run('bash', ['scripts/kafka.sh', command], { cwd: PROJECT_ROOT, timeout: 180_000 });
+
+const PUBLISH_TIMEOUT_MS = 3000;
+/** Generous bound on a 503 under an outage: the point is "no hang", not speed. */
+const ANSWER_BOUND_MS = PUBLISH_TIMEOUT_MS + 7000;
+
+jest.setTimeout(300_000);
+
+describe('collector on real Kafka', () => {
+  let c: TestCollector;
+  let topic: string;
+  /** A consumer of the topic through our own KafkaBus.subscribe, as the tracker reads it. */
+  let tap: KafkaBus;
+  const tapped = new Set<string>();
+
+  beforeAll(async () => {
+    topic = freshTopic('collector');
+    const config = testConfig({ publishTimeoutMs: PUBLISH_TIMEOUT_MS, rateLimitEventsPerSecond: 0 }, { brokers: BROKERS, topic, partitions: 3 });
+    const bus = new KafkaBus({ kafka: config.kafka, publishTimeoutMs: PUBLISH_TIMEOUT_MS });
+    c = await startCollector({ config, bus });
+    tap = new KafkaBus({ kafka: { ...config.kafka, groupId: `tap-${topic}` } });
+    await tap.start();
+    await tap.subscribe(async (batch) => {
+      for (const event of batch) tapped.add(event.event_id);
+    });
+  });
+
+  afterAll(async () => {
+    await c?.close();
+    await tap?.close();
+    // Whatever happened, leave the broker running for the other suites.
+    await kafkaScript('status').catch(() => kafkaScript('start'));
+  });
+
+  /** event_id of every event the collector answered 202 for. */
+  const acknowledged: string[] = [];
+  const postBatch = async (size: number) => {
+    const events = Array.from({ length: size }, () => shopEvent());
+    const started = Date.now();
+    const answer = await postJson(c.url, events);
+    if (answer.status === 202) acknowledged.push(...events.map((e) => e.event_id));
+    return { answer, elapsedMs: Date.now() - started };
+  };
+
+  it('puts accepted events on the topic, keyed by order_id', async () => {
+    const events = [shopEvent(), shopEvent(), shopEvent({ order_id: 'not valid!' })];
+    const answer = await postJson(c.url, events);
+    expect(answer.status).toBe(202);
+    expect((answer.body as { accepted: number }).accepted).toBe(2);
+    acknowledged.push(events[0]!.event_id!, events[1]!.event_id!);
+    const read = await readTopic(topic, 2);
+    expect(read.map((m) => [m.key, JSON.parse(m.value!).event_id])).toEqual(
+      expect.arrayContaining([
+        [events[0]!.order_id, events[0]!.event_id],
+        [events[1]!.order_id, events[1]!.event_id],
+      ]),
+    );
+    expect(read).toHaveLength(2);
+    expect(await send(c.url, { method: 'GET', path: '/readyz' })).toMatchObject({ status: 200 });
+  });
+
+  it('answers 503 in bounded time while Kafka is down, recovers by itself when it is back, and loses nothing it acknowledged', async () => {
+    for (let i = 0; i < 5; i++) expect((await postBatch(20)).answer.status).toBe(202);
+
+    await kafkaScript('stop');
+    try {
+      for (let i = 0; i < 4; i++) {
+        const { answer, elapsedMs } = await postBatch(20);
+        expect(answer.status).toBe(503);
+        expect(answer.headers['retry-after']).toBe('5');
+        expect(elapsedMs).toBeLessThan(ANSWER_BOUND_MS);
+      }
+      expect((await send(c.url, { method: 'GET', path: '/readyz' })).status).toBe(503);
+    } finally {
+      await kafkaScript('start');
+    }
+
+    // No restart of the collector: it must come back on its own.
+    const deadline = Date.now() + 90_000;
+    let status = 0;
+    while (status !== 202) {
+      if (Date.now() > deadline) throw new Error('the collector did not recover within 90 s of Kafka coming back');
+      const { answer, elapsedMs } = await postBatch(20);
+      status = answer.status;
+      expect([202, 503]).toContain(status);
+      expect(elapsedMs).toBeLessThan(ANSWER_BOUND_MS);
+      if (status !== 202) await new Promise((r) => setTimeout(r, 500));
+    }
+    for (let i = 0; i < 5; i++) expect((await postBatch(20)).answer.status).toBe(202);
+    expect((await send(c.url, { method: 'GET', path: '/readyz' })).status).toBe(200);
+
+    const onTopic = new Set((await readTopic(topic, acknowledged.length, 60_000)).map((m) => JSON.parse(m.value!).event_id as string));
+    expect(acknowledged.filter((id) => !onTopic.has(id))).toEqual([]);
+
+    // The subscriber lived through the outage too, and caught up without a restart.
+    const caughtUp = Date.now() + 90_000;
+    while (acknowledged.some((id) => !tapped.has(id)) && Date.now() < caughtUp) await new Promise((r) => setTimeout(r, 250));
+    expect(acknowledged.filter((id) => !tapped.has(id))).toEqual([]);
+    expect(tap.isReady()).toBe(true);
+  });
+});
