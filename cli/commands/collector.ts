@@ -2,11 +2,8 @@ import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { KafkaBus } from '../../bus';
 import { createCollector } from '../../collector';
-import { createLogger, loadConfig, type Logger } from '../../common';
-import { ConfigError } from '../../common/errors';
-
-/** How long a graceful shutdown may take before the process gives up and exits 1. */
-const SHUTDOWN_DEADLINE_MS = 30_000;
+import { createLogger, loadConfig } from '../../common';
+import { closeOnSignals, parsePort } from '../lifecycle';
 
 /** `orderscope collector`: the production collector, HTTP ingest into Kafka. */
 export function registerCollector(program: Command): void {
@@ -49,42 +46,4 @@ SIGTERM or SIGINT stops accepting requests, finishes those in flight, flushes to
         await bus.close();
       });
     });
-}
-
-/**
- * On SIGTERM or SIGINT: stop gracefully and exit 0; exit 1 if that takes longer than the deadline or
- * fails, or at once on a second signal (an operator who insists).
- */
-function closeOnSignals(logger: Logger, close: () => Promise<void>): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    setTimeout(() => {
-      logger.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-}
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new ConfigError(`--port: "${value}" is not a port number (0-65535)`);
-  return n;
 }
