@@ -3,6 +3,8 @@ import { registerCollector } from './commands/collector';
 import { registerGenerate } from './commands/generate';
 import { registerModel } from './commands/model';
 import { registerReplay } from './commands/replay';
+import { registerTracker } from './commands/tracker';
+import { registerUp } from './commands/up';
 
 /**
  * The `orderscope` command line. Each command lives in cli/commands/<name>.ts and registers itself
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerModel(program);
   registerReplay(program);
+  registerTracker(program);
+  registerUp(program);
   return program;
 }
 

@@ -1,0 +1,71 @@
+import { hostname } from 'node:os';
+import { Option, type Command } from 'commander';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { KafkaBus } from '../../bus';
+import { createLogger, loadConfig } from '../../common';
+import { listen } from '../../common/http';
+import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
+import { createTracker, openPostgres } from '../../tracker';
+import { closeOnSignals, parsePort } from '../lifecycle';
+
+/** `orderscope tracker`: the production tracker, Kafka consumer group member with PostgreSQL state. */
+export function registerTracker(program: Command): void {
+  program
+    .command('tracker')
+    .description('Run the tracker: consume order events from Kafka, keep every order\'s state and time in state in PostgreSQL, serve metrics and the order API.')
+    .option('-c, --config <file>', 'YAML config file (default: $ORDERSCOPE_CONFIG; ORDERSCOPE_* variables override it)')
+    .option('-m, --model <file>', `the process model (default: model.file of the config, else ${DEFAULT_MODEL_PATH})`)
+    .option('--host <host>', 'address to listen on (overrides tracker.host, default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on, 0 for any free one (overrides tracker.port, default 7401)', parsePort)
+    .addOption(
+      new Option('--instance <name>', 'this replica\'s stable name, under which its histogram totals are kept across restarts').env('ORDERSCOPE_TRACKER_INSTANCE').default(hostname(), 'the host name'),
+    )
+    .addHelpText(
+      'after',
+      `
+Endpoints:
+  GET /v1/orders/{order_id}   the order's timeline: stays with durations and SLA verdicts, events with trace links, violations
+  GET /v1/orders              orders longest in their state first; filters state, status, segment; limit (<= 500), cursor
+  GET /metrics                Prometheus metrics (orderscope_order_*, orderscope_orders_*, orderscope_tracker_*, orderscope_bus_*)
+  GET /healthz, /readyz       alive; ready = database reachable, schema up to date, Kafka consumer in its group
+  /v1 needs Authorization: Bearer <token> with the read scope.
+
+Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
+  postgres.url, poolSize      the database must exist (createdb orderscope); the schema is migrated at start
+  kafka.brokers, topic, groupId
+  tracker.host, port, traceUrlTemplate ({trace_id}, {span_id})
+  tokens: [{name, sha256, scopes: [read]}]   (ORDERSCOPE_TOKEN adds one all-powerful token, for development)
+
+SIGTERM or SIGINT stops consuming, finishes the batch being applied (its offsets are committed), closes
+the database and exits 0.`,
+    )
+    .action(async (opts: { config?: string; model?: string; host?: string; port?: number; instance: string }) => {
+      const config = loadConfig({
+        file: opts.config,
+        overrides: { tracker: { ...(opts.host !== undefined && { host: opts.host }), ...(opts.port !== undefined && { port: opts.port }) } },
+      });
+      const model = loadModelFile(opts.model ?? (config.model.file || DEFAULT_MODEL_PATH));
+      const logger = createLogger('tracker', config.log.level);
+      const registry = new Registry();
+      collectDefaultMetrics({ register: registry });
+      const store = openPostgres({
+        url: config.postgres.url,
+        poolSize: config.postgres.poolSize,
+        onIdleError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; it will be replaced'),
+      });
+      const bus = new KafkaBus({ kafka: config.kafka, logger, registry });
+      const tracker = await createTracker({ config, model, bus, store, logger, registry, instance: opts.instance });
+      // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
+      await tracker.start();
+      await bus.start();
+      const server = await listen(tracker.app, config.tracker.host, config.tracker.port);
+      logger.info({ url: server.url }, 'tracker listening');
+      closeOnSignals(logger, async () => {
+        // The bus first: it stops fetching and waits for the batch being applied, whose offsets it commits.
+        await bus.close();
+        await tracker.close();
+        await server.close();
+        await store.close();
+      });
+    });
+}

@@ -1,0 +1,80 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { InProcessBus } from '../bus';
+import { createCollector, type Collector } from '../collector';
+import { createTracker, openPglite, type Tracker, type Db } from '../tracker';
+import { hashToken, type Config, type Logger } from '../common';
+import { listen, type RunningServer } from '../common/http';
+import type { ProcessModel } from '../events';
+
+/** The token file of embedded mode, and whether this start created it. */
+export interface EmbeddedToken {
+  value: string;
+  file: string;
+  created: boolean;
+}
+
+/**
+ * Reads the API token of an embedded data directory, creating it (readable by its owner only) on the
+ * first start, so that a newcomer gets a working token without configuring anything.
+ */
+export function embeddedToken(dataDir: string): EmbeddedToken {
+  const file = path.join(dataDir, 'token');
+  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), file, created: false };
+  mkdirSync(dataDir, { recursive: true });
+  const value = `osk_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { value, file, created: true };
+}
+
+export interface Embedded {
+  readonly collectorUrl: string;
+  readonly trackerUrl: string;
+  readonly token: EmbeddedToken;
+  /** Closes in the order that loses nothing: stop ingest, drain the bus, stop the tracker, close the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Embedded mode: collector and tracker in one process, an in-process bus instead of Kafka and PGlite
+ * (PostgreSQL compiled to WebAssembly, same SQL) in `config.embedded.dataDir` instead of a
+ * PostgreSQL server. The same code paths, schema and API as production, wired differently.
+ */
+export async function startEmbedded(options: { config: Config; model: ProcessModel; logger: Logger }): Promise<Embedded> {
+  const { config, model, logger } = options;
+  const dataDir = path.resolve(config.embedded.dataDir);
+  const token = embeddedToken(dataDir);
+  const withToken: Config = {
+    ...config,
+    tokens: [...config.tokens, { name: 'embedded', sha256: hashToken(token.value), sources: ['*'], scopes: ['ingest', 'read', 'admin'] }],
+  };
+  const registry = new Registry();
+  const bus = new InProcessBus();
+  let store: Db | undefined;
+  let tracker: Tracker | undefined;
+  let collector: Collector | undefined;
+  let trackerServer: RunningServer | undefined;
+  const close = async () => {
+    await collector?.close();
+    await bus.close();
+    await tracker?.close();
+    await trackerServer?.close();
+    await store?.close();
+  };
+  try {
+    store = await openPglite(path.join(dataDir, 'pgdata'));
+    tracker = await createTracker({ config: withToken, model, bus, store, logger: logger.child({ component: 'tracker' }), registry, instance: 'embedded' });
+    await tracker.start();
+    trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port);
+    collector = createCollector({ config: withToken, bus, logger: logger.child({ component: 'collector' }), registry });
+    const collectorServer = await collector.start();
+    let closing: Promise<void> | undefined;
+    return { collectorUrl: collectorServer.url, trackerUrl: trackerServer.url, token, close: () => (closing ??= close()) };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}

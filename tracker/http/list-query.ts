@@ -1,0 +1,67 @@
+import { ValidationError } from '../../common/errors';
+import type { OrderFilter, OrderListPosition } from '../store';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+const STATUSES = ['open', 'stuck', 'lost', 'recovered', 'done'];
+const PARAMETERS = ['state', 'status', 'segment', 'limit', 'cursor'];
+const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+/** A validated `GET /v1/orders` query. */
+export interface ListQuery {
+  readonly filter: OrderFilter;
+  readonly after: OrderListPosition | undefined;
+  readonly limit: number;
+}
+
+/**
+ * Reads `state`, `status`, `segment`, `limit` and `cursor` from a query string (as express parses
+ * it). Throws a {@link ValidationError} saying which parameter is wrong and what it accepts; unknown
+ * parameters are refused too, since a misspelt filter would otherwise silently list everything.
+ */
+export function parseListQuery(query: Record<string, unknown>): ListQuery {
+  const text = (key: string): string | undefined => {
+    const value = query[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw new ValidationError(`${key}: give it once, as a plain value`);
+    return value;
+  };
+  for (const key of Object.keys(query)) {
+    if (!PARAMETERS.includes(key)) throw new ValidationError(`unknown query parameter "${key}" (the parameters are: ${PARAMETERS.join(', ')})`);
+  }
+  const state = text('state');
+  if (state !== undefined && !NAME.test(state)) throw new ValidationError(`state: "${state}" is not a state name (lower case letters, digits, "_" or "-")`);
+  const status = text('status');
+  if (status !== undefined && !STATUSES.includes(status)) throw new ValidationError(`status: "${status}" is not a status (one of: ${STATUSES.join(', ')})`);
+  const segment = text('segment');
+  if (segment !== undefined && (segment.length === 0 || segment.length > 1024)) throw new ValidationError('segment: must be 1 to 1024 characters');
+  const limitText = text('limit');
+  const limit = limitText === undefined ? DEFAULT_PAGE_SIZE : Number(limitText);
+  if (limitText !== undefined && (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE_SIZE)) {
+    throw new ValidationError(`limit: "${limitText}" is not a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  }
+  const cursor = text('cursor');
+  return {
+    filter: { ...(state !== undefined && { state }), ...(status !== undefined && { status }), ...(segment !== undefined && { segment }) },
+    after: cursor === undefined ? undefined : decodeCursor(cursor),
+    limit,
+  };
+}
+
+/** An opaque cursor for the page after `position` (base64url JSON; clients must not build one). */
+export function encodeCursor(position: OrderListPosition): string {
+  return Buffer.from(JSON.stringify([position.stateSince, position.orderId])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): OrderListPosition {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2 || !Number.isSafeInteger(decoded[0]) || typeof decoded[1] !== 'string') {
+    throw new ValidationError('cursor: not a cursor of this list; pass the next_cursor of the previous page unchanged');
+  }
+  return { stateSince: decoded[0] as number, orderId: decoded[1] };
+}

@@ -1,0 +1,81 @@
+import type { ProcessModel } from '../../events';
+import type { EventDetail, OrderRow, StoredStay } from '../store';
+import { formatEventTime, secondsBetween, type Micros, type Stay } from '../timeline';
+
+/** The JSON of one order in lists: where it is and since when. */
+export function orderSummaryView(order: OrderRow, now: Micros) {
+  return {
+    order_id: order.orderId,
+    state: order.state,
+    system: order.system,
+    state_since: formatEventTime(order.stateSince),
+    time_in_state_seconds: Math.max(0, secondsBetween(order.stateSince, now)),
+    status: order.status,
+    segment: order.segment,
+    operator_id: order.operatorId,
+    first_event_at: formatEventTime(order.firstEventAt),
+    last_event_at: formatEventTime(order.lastEventAt),
+    event_count: order.eventCount,
+    violation_count: order.violationCount,
+  };
+}
+
+/**
+ * The JSON of an order's timeline: its stays (the closed ones stored, then the one it is in now, from
+ * its row) with their SLA verdicts, its events with links to their traces, and its conformance
+ * violations.
+ *
+ * - `duration_seconds` of the stay the order is in now (left_at null) is the time so far;
+ * - `sla_met` is true or false for a closed stay of a state with an SLA (expect_within), false for the
+ *   current stay once it is past its SLA, and null otherwise (no SLA, or still within it).
+ */
+export function orderTimelineView(
+  order: OrderRow,
+  closedStays: readonly StoredStay[],
+  events: readonly EventDetail[],
+  model: ProcessModel,
+  traceUrlTemplate: string,
+  now: Micros,
+) {
+  const current: Stay = { seqNo: -1, state: order.state, system: order.system, enteredAt: order.stateSince, leftAt: null, durationSeconds: null, enteredEventId: '' };
+  const stays: Stay[] = [...[...closedStays].sort((a, b) => a.seqNo - b.seqNo), current];
+  return {
+    ...orderSummaryView(order, now),
+    lead_time_seconds: order.status === 'done' ? secondsBetween(order.firstEventAt, order.stateSince) : null,
+    stays: stays.map((stay) => {
+      const sla = model.state(stay.state)?.expectWithinSeconds ?? null;
+      const duration = stay.durationSeconds ?? Math.max(0, secondsBetween(stay.enteredAt, now));
+      return {
+        state: stay.state,
+        system: stay.system,
+        entered_at: formatEventTime(stay.enteredAt),
+        left_at: stay.leftAt === null ? null : formatEventTime(stay.leftAt),
+        duration_seconds: duration,
+        sla_seconds: sla,
+        sla_met: sla === null ? null : stay.leftAt !== null ? duration <= sla : duration > sla ? false : null,
+      };
+    }),
+    events: events.map((e) => ({
+      event_id: e.eventId,
+      source: e.source,
+      state: e.state,
+      occurred_at: formatEventTime(e.occurredAt),
+      seq: e.seq,
+      received_at: formatEventTime(e.receivedAt),
+      trace_id: e.traceId,
+      span_id: e.spanId,
+      trace_url: traceUrl(traceUrlTemplate, e.traceId, e.spanId),
+      attributes: e.attributes,
+      violation: e.violation,
+    })),
+    violations: events
+      .filter((e) => e.violation !== null)
+      .map((e) => ({ event_id: e.eventId, kind: e.violation, state: e.state, occurred_at: formatEventTime(e.occurredAt), message: e.violationDetail })),
+  };
+}
+
+/** The trace link of an event: the template with {trace_id} and {span_id} filled in; null without a trace id. */
+export function traceUrl(template: string, traceId: string | null, spanId: string | null): string | null {
+  if (!traceId) return null;
+  return template.replaceAll('{trace_id}', encodeURIComponent(traceId)).replaceAll('{span_id}', encodeURIComponent(spanId ?? ''));
+}

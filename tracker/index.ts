@@ -1,0 +1,19 @@
+/**
+ * The tracker: consumes order events from the bus, keeps each order's state and timeline in
+ * PostgreSQL (or PGlite), measures time in each state, and serves metrics and the order API.
+ *
+ * Embedded use: `const tracker = await createTracker({ config, model, bus, store, logger, registry })`,
+ * `await tracker.start()`, `listen(tracker.app, host, port)`, then close the bus, `tracker.close()`,
+ * and `store.close()`.
+ */
+export { createTracker } from './tracker';
+export type { Tracker, TrackerOptions } from './tracker';
+export { TRACKER_METRICS, TRACKER_METRIC_NAMES, TrackerMetrics } from './metrics';
+export type { MetricSpec } from './metrics';
+export { openPostgres, openPglite, migrate, readMigrations, MIGRATIONS_DIR } from './store';
+export type { Db, Sql, MigrationResult } from './store';
+export { applyBatch } from './apply';
+export type { ApplyOutcome } from './apply';
+export { buildTimeline, parseEventTime, formatEventTime } from './timeline';
+export type { Timeline, Stay, Violation, ViolationKind, TimelineEvent, Micros } from './timeline';
+export { createTrackerApp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './http';

@@ -1,0 +1,256 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ProcessModel } from '../events';
+import type { ApplyOutcome, DurationHistogram } from './apply';
+import type { BucketTotal, StateOccupancy } from './store';
+import { VIOLATION_KINDS } from './timeline';
+
+/** One metric of the catalogue: what the dashboard and alert generators read. */
+export interface MetricSpec {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  readonly help: string;
+  readonly labelNames: readonly string[];
+}
+
+/**
+ * The tracker's metric catalogue. Order ids are never labels; `state` values are the process model's
+ * states only, `kind`, `reason` and `operation` are fixed lists.
+ */
+export const TRACKER_METRICS = {
+  stateDuration: {
+    name: 'orderscope_order_state_duration_seconds',
+    type: 'histogram',
+    help: 'Time orders spent in a state (event time), observed once per closed stay when it is stored; buckets include every SLA threshold of the process model.',
+    labelNames: ['state'],
+  },
+  stateDurationRetracted: {
+    name: 'orderscope_order_state_duration_retracted_seconds',
+    type: 'histogram',
+    help: 'Closed stays taken back from orderscope_order_state_duration_seconds because a late event rewrote them; that histogram minus this one is exactly the stored stays.',
+    labelNames: ['state'],
+  },
+  leadTime: {
+    name: 'orderscope_order_lead_time_seconds',
+    type: 'histogram',
+    help: 'Time from an order\'s first event to the terminal state it reached (state), observed once per finished order.',
+    labelNames: ['state'],
+  },
+  leadTimeRetracted: {
+    name: 'orderscope_order_lead_time_retracted_seconds',
+    type: 'histogram',
+    help: 'Lead times taken back from orderscope_order_lead_time_seconds because a late event changed the order\'s start or finish (or reopened it).',
+    labelNames: ['state'],
+  },
+  ordersInState: {
+    name: 'orderscope_orders_in_state',
+    type: 'gauge',
+    help: 'Orders whose current state is this open state (read from the store at scrape; the same on every tracker replica).',
+    labelNames: ['state'],
+  },
+  oldestInState: {
+    name: 'orderscope_orders_in_state_oldest_age_seconds',
+    type: 'gauge',
+    help: 'How long the order longest in this open state has been there, by wall clock at scrape; 0 when the state is empty.',
+    labelNames: ['state'],
+  },
+  eventsApplied: {
+    name: 'orderscope_tracker_events_applied_total',
+    type: 'counter',
+    help: 'Events stored and applied to their order for the first time.',
+    labelNames: [],
+  },
+  duplicateEvents: {
+    name: 'orderscope_tracker_duplicate_events_total',
+    type: 'counter',
+    help: 'Events received again (same event_id: redelivery or a producer retry) and ignored.',
+    labelNames: [],
+  },
+  orderUpdates: {
+    name: 'orderscope_tracker_order_updates_total',
+    type: 'counter',
+    help: 'Orders updated by a batch, by how: extended (its new events all came after its last one; only they were read) or rebuilt (a late event; all its events were read again).',
+    labelNames: ['how'],
+  },
+  conformanceViolations: {
+    name: 'orderscope_tracker_conformance_violations_total',
+    type: 'counter',
+    help: 'Events flagged as breaking the process model, by kind: unknown_state, disallowed_transition, after_terminal. The events are kept.',
+    labelNames: ['kind'],
+  },
+  applyLag: {
+    name: 'orderscope_tracker_apply_lag_seconds',
+    type: 'histogram',
+    help: 'Wall-clock time from an event\'s occurred_at to its apply by the tracker.',
+    labelNames: [],
+  },
+  batchApplyDuration: {
+    name: 'orderscope_tracker_batch_apply_duration_seconds',
+    type: 'histogram',
+    help: 'Time to apply one batch from the bus, in one transaction, retries included.',
+    labelNames: [],
+  },
+  failures: {
+    name: 'orderscope_tracker_failures_total',
+    type: 'counter',
+    help: 'Failed operations, by operation: apply_batch (the batch is delivered again), read_occupancy (the state gauges keep their last values).',
+    labelNames: ['operation'],
+  },
+  dropped: {
+    name: 'orderscope_tracker_dropped_total',
+    type: 'counter',
+    help: 'Observations the tracker did not make, by reason. unknown_state: a closed stay in a state the process model does not know; the stay is stored, but its state is not a bounded label.',
+    labelNames: ['reason'],
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+/** Every metric name of the tracker, for the dashboard and alert generators. */
+export const TRACKER_METRIC_NAMES: readonly string[] = Object.values(TRACKER_METRICS).map((m) => m.name);
+
+/** The metric a duration observation goes into: the histogram, or its *_retracted twin. */
+export function durationMetricName(histogram: DurationHistogram, retracted: boolean): string {
+  if (histogram === 'state_duration') return (retracted ? TRACKER_METRICS.stateDurationRetracted : TRACKER_METRICS.stateDuration).name;
+  return (retracted ? TRACKER_METRICS.leadTimeRetracted : TRACKER_METRICS.leadTime).name;
+}
+
+const APPLY_LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
+const BATCH_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const OCCUPANCY_MAX_AGE_MS = 1000;
+
+export interface TrackerMetricsOptions {
+  readonly registry: Registry;
+  readonly model: ProcessModel;
+  /** Reads the occupancy of the given states from the store (on scrape, at most once a second). */
+  readonly readOccupancy: (states: readonly string[]) => Promise<StateOccupancy[]>;
+  /** Where a failed occupancy read is reported (it is also counted). */
+  readonly onOccupancyError: (err: unknown) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * The tracker's metrics in an explicit registry. Duration observations come only from
+ * {@link recordBatch} (the changes of a committed batch) and {@link restoreTotals} (at start), so
+ * every closed stay and finished order is observed exactly once, and taken back exactly once if a
+ * late event rewrites it.
+ */
+export class TrackerMetrics {
+  /** The four duration histograms by metric name. */
+  private readonly durations = new Map<string, Histogram<'state'>>();
+  private readonly eventsApplied: Counter;
+  private readonly duplicateEvents: Counter;
+  private readonly orderUpdates: Counter<'how'>;
+  private readonly violations: Counter<'kind'>;
+  private readonly applyLag: Histogram;
+  private readonly batchApplyDuration: Histogram;
+  private readonly failures: Counter<'operation'>;
+  private readonly dropped: Counter<'reason'>;
+  private readonly buckets: number[];
+  private readonly now: () => number;
+  private occupancy: { at: number; read: Promise<StateOccupancy[]> } | undefined;
+
+  constructor(private readonly options: TrackerMetricsOptions) {
+    const { registry, model } = options;
+    const spec = <K extends keyof typeof TRACKER_METRICS>(key: K) => ({
+      name: TRACKER_METRICS[key].name,
+      help: TRACKER_METRICS[key].help,
+      labelNames: [...TRACKER_METRICS[key].labelNames],
+      registers: [registry],
+    });
+    this.now = options.now ?? Date.now;
+    this.buckets = model.durationBuckets();
+    for (const key of ['stateDuration', 'stateDurationRetracted', 'leadTime', 'leadTimeRetracted'] as const) {
+      this.durations.set(TRACKER_METRICS[key].name, new Histogram({ ...spec(key), labelNames: ['state'], buckets: this.buckets }));
+    }
+    this.eventsApplied = new Counter(spec('eventsApplied'));
+    this.duplicateEvents = new Counter(spec('duplicateEvents'));
+    this.orderUpdates = new Counter({ ...spec('orderUpdates'), labelNames: ['how'] });
+    this.violations = new Counter({ ...spec('conformanceViolations'), labelNames: ['kind'] });
+    this.applyLag = new Histogram({ ...spec('applyLag'), buckets: APPLY_LAG_BUCKETS });
+    this.batchApplyDuration = new Histogram({ ...spec('batchApplyDuration'), buckets: BATCH_DURATION_BUCKETS });
+    this.failures = new Counter({ ...spec('failures'), labelNames: ['operation'] });
+    this.dropped = new Counter({ ...spec('dropped'), labelNames: ['reason'] });
+
+    const openStates = model.openStates().map((s) => s.name);
+    const occupancy = () => this.readOccupancy(openStates);
+    new Gauge({
+      ...spec('ordersInState'),
+      labelNames: ['state'],
+      async collect() {
+        for (const o of await occupancy()) this.set({ state: o.state }, o.orders);
+      },
+    });
+    const now = this.now;
+    new Gauge({
+      ...spec('oldestInState'),
+      labelNames: ['state'],
+      async collect() {
+        const at = now() * 1000;
+        for (const o of await occupancy()) this.set({ state: o.state }, o.oldestSince === null ? 0 : Math.max(0, (at - o.oldestSince) / 1e6));
+      },
+    });
+
+    // Series exist from the start, at zero, so that rates and alerts do not see them appear late.
+    for (const histogram of ['state_duration', 'lead_time'] as const) {
+      const states = histogram === 'state_duration' ? model.states : model.states.filter((s) => s.terminal);
+      for (const retracted of [false, true]) for (const s of states) this.duration(durationMetricName(histogram, retracted)).zero({ state: s.name });
+    }
+    for (const kind of VIOLATION_KINDS) this.violations.inc({ kind }, 0);
+    for (const operation of ['apply_batch', 'read_occupancy']) this.failures.inc({ operation }, 0);
+    this.dropped.inc({ reason: 'unknown_state' }, 0);
+  }
+
+  /** Counts a committed batch and makes its new histogram observations. */
+  recordBatch(outcome: ApplyOutcome, seconds: number): void {
+    this.batchApplyDuration.observe(seconds);
+    this.eventsApplied.inc(outcome.applied);
+    this.duplicateEvents.inc(outcome.duplicates);
+    this.orderUpdates.inc({ how: 'extended' }, outcome.ordersExtended);
+    this.orderUpdates.inc({ how: 'rebuilt' }, outcome.ordersRebuilt);
+    for (const kind of outcome.raisedViolations) this.violations.inc({ kind });
+    if (outcome.unobservableStays > 0) this.dropped.inc({ reason: 'unknown_state' }, outcome.unobservableStays);
+    const nowMs = this.now();
+    // Producers may be up to a few minutes ahead of us (the collector allows some skew): no negative lag.
+    for (const at of outcome.appliedOccurredAtMs) this.applyLag.observe(Math.max(0, (nowMs - at) / 1000));
+    for (const c of outcome.histogramChanges) this.duration(durationMetricName(c.histogram, c.retracted)).observe({ state: c.state }, c.seconds);
+  }
+
+  /** Counts a batch that could not be applied (it will be delivered again). */
+  recordApplyFailure(): void {
+    this.failures.inc({ operation: 'apply_batch' });
+  }
+
+  /**
+   * Re-makes, at start, what this tracker instance observed before (its running totals in the store,
+   * per series and bucket), so its series continue where they were instead of starting again from
+   * zero. Each bucket's total is observed as `count` values at the bucket's mean: every one lands in
+   * its bucket and the sum is kept. (A bound the model no longer has lands in the next one up.)
+   */
+  restoreTotals(totals: readonly BucketTotal[]): void {
+    for (const t of totals) {
+      const histogram = this.durations.get(t.metric);
+      if (!histogram || t.count <= 0) continue;
+      const upper = this.buckets.find((b) => b >= t.le) ?? Infinity;
+      const lower = [...this.buckets].reverse().find((b) => b < upper) ?? -Infinity;
+      let value = t.sum / t.count;
+      if (!(value > lower && value <= upper)) value = Number.isFinite(upper) ? upper : lower + 1;
+      for (let i = 0; i < t.count; i++) histogram.observe({ state: t.state }, value);
+    }
+  }
+
+  private duration(name: string): Histogram<'state'> {
+    return this.durations.get(name)!;
+  }
+
+  /** Shares one store read between the gauges of one scrape (and scrapes less than a second apart). */
+  private readOccupancy(states: readonly string[]): Promise<StateOccupancy[]> {
+    const at = this.now();
+    if (this.occupancy && at - this.occupancy.at < OCCUPANCY_MAX_AGE_MS) return this.occupancy.read;
+    const read = this.options.readOccupancy(states).catch((err: unknown) => {
+      this.failures.inc({ operation: 'read_occupancy' });
+      this.options.onOccupancyError(err);
+      this.occupancy = undefined;
+      return [];
+    });
+    this.occupancy = { at, read };
+    return read;
+  }
+}

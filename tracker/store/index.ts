@@ -1,0 +1,15 @@
+export type { Db, Sql, Row } from './db';
+export { openPostgres, describeUrl } from './postgres-db';
+export type { PostgresOptions } from './postgres-db';
+export { openPglite } from './pglite-db';
+export { translateDbError } from './db-errors';
+export { migrate, readMigrations, MIGRATIONS_DIR } from './migrate';
+export type { Migration, MigrationResult } from './migrate';
+export { insertEvents, loadTimelineEvents, setViolations, orderEvents } from './events-table';
+export type { StoredEvent, EventDetail } from './events-table';
+export { loadStays, upsertStays, deleteStaysFrom } from './stays-table';
+export type { StoredStay } from './stays-table';
+export { lockOrders, loadPositions, savePositions, getOrder, listOrders, stateOccupancy } from './orders-table';
+export type { OrderRow, OrderFilter, OrderListPosition, StateOccupancy } from './orders-table';
+export { addHistogramTotals, histogramTotals } from './histogram-totals-table';
+export type { BucketTotal } from './histogram-totals-table';

@@ -1,0 +1,210 @@
+import type { Micros, OrderPosition, OrderStatus } from '../timeline';
+import type { Sql } from './db';
+import { micros, timestampParam } from './sql-time';
+
+/** An order as the API shows it: where it is and a summary of its events. */
+export interface OrderRow {
+  readonly orderId: string;
+  readonly state: string;
+  readonly system: string;
+  readonly stateSince: Micros;
+  readonly status: OrderStatus;
+  readonly firstEventAt: Micros;
+  readonly lastEventAt: Micros;
+  readonly segment: string | null;
+  readonly operatorId: string | null;
+  readonly eventCount: number;
+  readonly violationCount: number;
+}
+
+/**
+ * Locks the rows of the given orders for the rest of the transaction, creating the missing ones, in
+ * one statement. Rows are taken in order_id order, so two transactions that touch the same orders
+ * wait for each other instead of deadlocking, and the second one builds on the first one's committed
+ * events. (Row locks, not advisory locks: a batch may touch thousands of orders, more than the shared
+ * lock table holds.)
+ */
+export async function lockOrders(sql: Sql, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  // DO UPDATE ... WHERE false updates nothing but still locks each existing row it meets.
+  await sql.query(
+    `INSERT INTO orders (order_id)
+     SELECT order_id FROM unnest($1::text[]) AS u(order_id) ORDER BY order_id
+     ON CONFLICT (order_id) DO UPDATE SET updated_at = EXCLUDED.updated_at WHERE false`,
+    [orderIds],
+  );
+}
+
+/**
+ * The stored positions of the given orders; orders seen for the first time are absent (their row,
+ * just inserted by {@link lockOrders}, has no state yet).
+ */
+export async function loadPositions(sql: Sql, orderIds: readonly string[]): Promise<Map<string, OrderPosition>> {
+  const rows = await sql.query<{
+    order_id: string;
+    state: string;
+    system: string;
+    state_since: number;
+    state_event_id: string;
+    stay_count: number;
+    first_event_at: number;
+    last_event_at: number;
+    last_event_seq: number;
+    last_event_id: string;
+    segment: string | null;
+    operator_id: string | null;
+    event_count: number;
+    violation_count: number;
+  }>(
+    `SELECT order_id, state, system, ${micros('state_since')} AS state_since, state_event_id::text AS state_event_id, stay_count,
+            ${micros('first_event_at')} AS first_event_at, ${micros('last_event_at')} AS last_event_at, last_event_seq::float8 AS last_event_seq,
+            last_event_id::text AS last_event_id, segment, operator_id, event_count, violation_count
+     FROM orders WHERE order_id = ANY($1::text[]) AND state IS NOT NULL`,
+    [orderIds],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.order_id,
+      {
+        current: { seqNo: r.stay_count - 1, state: r.state, system: r.system, enteredAt: r.state_since, leftAt: null, durationSeconds: null, enteredEventId: r.state_event_id },
+        lastEvent: { occurredAt: r.last_event_at, seq: r.last_event_seq, eventId: r.last_event_id },
+        firstEventAt: r.first_event_at,
+        eventCount: r.event_count,
+        violationCount: r.violation_count,
+        segment: r.segment,
+        operatorId: r.operator_id,
+      },
+    ]),
+  );
+}
+
+/**
+ * Writes the positions of orders locked by {@link lockOrders}. ("= ANY" lets the planner reach the rows
+ * through the primary key: joined to the array alone, it may hash the whole table.)
+ */
+export async function savePositions(sql: Sql, rows: readonly { orderId: string; position: OrderPosition; status: OrderStatus }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const p = rows.map((r) => r.position);
+  await sql.query(
+    `UPDATE orders o SET state = u.state, system = u.system, state_since = u.state_since, state_event_id = u.state_event_id, stay_count = u.stay_count,
+       status = u.status, first_event_at = u.first_event_at, last_event_at = u.last_event_at, last_event_seq = u.last_event_seq,
+       last_event_id = u.last_event_id, segment = u.segment, operator_id = u.operator_id, event_count = u.event_count,
+       violation_count = u.violation_count, updated_at = now()
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[],
+                 $10::int8[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::int[])
+       AS u(order_id, state, system, state_since, state_event_id, stay_count, status, first_event_at, last_event_at, last_event_seq,
+            last_event_id, segment, operator_id, event_count, violation_count)
+     WHERE o.order_id = u.order_id AND o.order_id = ANY($1::text[])`,
+    [
+      rows.map((r) => r.orderId),
+      p.map((x) => x.current.state),
+      p.map((x) => x.current.system),
+      p.map((x) => timestampParam(x.current.enteredAt)),
+      p.map((x) => x.current.enteredEventId),
+      p.map((x) => x.current.seqNo + 1),
+      rows.map((r) => r.status),
+      p.map((x) => timestampParam(x.firstEventAt)),
+      p.map((x) => timestampParam(x.lastEvent.occurredAt)),
+      p.map((x) => x.lastEvent.seq),
+      p.map((x) => x.lastEvent.eventId),
+      p.map((x) => x.segment),
+      p.map((x) => x.operatorId),
+      p.map((x) => x.eventCount),
+      p.map((x) => x.violationCount),
+    ],
+  );
+}
+
+const ORDER_COLUMNS = `order_id, state, system, ${micros('state_since')} AS state_since, status, ${micros('first_event_at')} AS first_event_at,
+  ${micros('last_event_at')} AS last_event_at, segment, operator_id, event_count, violation_count`;
+
+type OrderRecord = {
+  order_id: string;
+  state: string;
+  system: string;
+  state_since: number;
+  status: OrderStatus;
+  first_event_at: number;
+  last_event_at: number;
+  segment: string | null;
+  operator_id: string | null;
+  event_count: number;
+  violation_count: number;
+};
+
+const toOrderRow = (r: OrderRecord): OrderRow => ({
+  orderId: r.order_id,
+  state: r.state,
+  system: r.system,
+  stateSince: r.state_since,
+  status: r.status,
+  firstEventAt: r.first_event_at,
+  lastEventAt: r.last_event_at,
+  segment: r.segment,
+  operatorId: r.operator_id,
+  eventCount: r.event_count,
+  violationCount: r.violation_count,
+});
+
+export async function getOrder(sql: Sql, orderId: string): Promise<OrderRow | undefined> {
+  const rows = await sql.query<OrderRecord>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = $1`, [orderId]);
+  return rows[0] && toOrderRow(rows[0]);
+}
+
+export interface OrderFilter {
+  readonly state?: string;
+  readonly status?: string;
+  readonly segment?: string;
+}
+
+/** Where a page ends: the sort key of its last order. */
+export interface OrderListPosition {
+  readonly stateSince: Micros;
+  readonly orderId: string;
+}
+
+/**
+ * Orders matching `filter`, longest in their current state first (state_since, then order_id, a
+ * total order), starting after `after`: keyset pagination, as fast on page 1000 as on page 1.
+ */
+export async function listOrders(sql: Sql, filter: OrderFilter, after: OrderListPosition | undefined, limit: number): Promise<OrderRow[]> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.state !== undefined) where.push(`state = ${param(filter.state)}`);
+  if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
+  if (filter.segment !== undefined) where.push(`segment = ${param(filter.segment)}`);
+  if (after) where.push(`(state_since, order_id) > (${param(timestampParam(after.stateSince))}::timestamptz, ${param(after.orderId)})`);
+  const rows = await sql.query<OrderRecord>(
+    `SELECT ${ORDER_COLUMNS} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY state_since, order_id LIMIT ${param(limit)}`,
+    params,
+  );
+  return rows.map(toOrderRow);
+}
+
+/** Per state: how many orders are in it now and since when the longest-waiting one is. */
+export interface StateOccupancy {
+  readonly state: string;
+  readonly orders: number;
+  /** state_since of the order longest in the state; null when the state is empty. */
+  readonly oldestSince: Micros | null;
+}
+
+/**
+ * Occupancy of the given states, one index probe per state (count and min over orders_state, an
+ * index-only scan), whatever the number of finished orders.
+ */
+export async function stateOccupancy(sql: Sql, states: readonly string[]): Promise<StateOccupancy[]> {
+  if (states.length === 0) return [];
+  const rows = await sql.query<{ state: string; orders: number; oldest: number | null }>(
+    `SELECT s.state, c.orders, c.oldest
+     FROM unnest($1::text[]) AS s(state)
+     CROSS JOIN LATERAL (SELECT count(*)::float8 AS orders, ${micros('min(o.state_since)')} AS oldest FROM orders o WHERE o.state = s.state) c`,
+    [states],
+  );
+  return rows.map((r) => ({ state: r.state, orders: r.orders, oldestSince: r.oldest }));
+}

@@ -1,0 +1,74 @@
+import { Pool, type PoolClient } from 'pg';
+import type { Db, Row, Sql } from './db';
+import { translateDbError } from './db-errors';
+
+export interface PostgresOptions {
+  url: string;
+  /** Connections kept open at most. */
+  poolSize?: number;
+  /** Called with errors of idle connections (e.g. the server restarted); they are replaced on next use. */
+  onIdleError?: (err: Error) => void;
+}
+
+/** A {@link Db} on a PostgreSQL server through a `pg` connection pool. */
+export function openPostgres(options: PostgresOptions): Db {
+  const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+  // Without a listener, an idle connection dropped by the server would crash the process.
+  pool.on('error', (err) => options.onIdleError?.(err));
+  const where = describeUrl(options.url);
+  let closing: Promise<void> | undefined;
+
+  const run = async <R = Row>(client: Pool | PoolClient, text: string, params?: readonly unknown[]): Promise<R[]> => {
+    try {
+      const result = await client.query(text, params as unknown[] | undefined);
+      return result.rows as R[];
+    } catch (err) {
+      throw translateDbError(err, where);
+    }
+  };
+  const exec = async (client: Pool | PoolClient, script: string): Promise<void> => {
+    await run(client, script);
+  };
+
+  return {
+    description: where,
+    query: (text, params) => run(pool, text, params),
+    exec: (script) => exec(pool, script),
+    async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      let client: PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw translateDbError(err, where);
+      }
+      let broken: Error | undefined;
+      try {
+        await run(client, 'BEGIN');
+        const result = await fn({ query: (text, params) => run(client, text, params), exec: (script) => exec(client, script) });
+        await run(client, 'COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          // The connection is unusable: release it as broken so the pool does not hand it out again.
+          broken = rollbackError as Error;
+        }
+        throw err;
+      } finally {
+        client.release(broken ?? false);
+      }
+    },
+    close: () => (closing ??= pool.end()),
+  };
+}
+
+/** host:port/database of a connection URL, without user or password. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname || '/'}`;
+  } catch {
+    return '(an unparseable postgres URL)';
+  }
+}

@@ -1,0 +1,144 @@
+import { InProcessBus } from '../../bus';
+import { loadConfig, type Config } from '../../common';
+import { loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent } from '../../events';
+import { Registry } from 'prom-client';
+import { createTracker, type Tracker } from '../tracker';
+import { openPglite, type Db } from '../store';
+
+export const model = loadModelFile(DEFAULT_MODEL_PATH);
+export const PIPELINE = ['placed', 'quote_requested', 'pricing', 'quoted', 'assigned', 'confirmed', 'in_production', 'produced', 'shipped'];
+
+let next = 0;
+/** A valid event with a fresh event_id; `at` is an RFC 3339 time or ms since the epoch. */
+export function orderEvent(orderId: string, state: string, at: string | number, extra: Partial<OrderEvent> = {}): OrderEvent {
+  next += 1;
+  return {
+    schema_version: 1,
+    event_id: `00000000-0000-4000-8000-${String(next).padStart(12, '0')}`,
+    order_id: orderId,
+    source: model.state(state)?.system ?? 'shop',
+    state,
+    occurred_at: typeof at === 'number' ? new Date(at).toISOString() : at,
+    seq: 0,
+    attributes: {},
+    ...extra,
+  };
+}
+
+/** A small deterministic random generator (mulberry32), so that "random" tests replay exactly. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffled<T>(items: readonly T[], rnd: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/**
+ * One order's events through the pipeline in event-time order, `count` of them: the pipeline states
+ * (some orders cancelled on the way), cut short when `count` is smaller, with states reported twice
+ * when it is larger. Minutes apart, with jitter.
+ */
+export function journey(orderId: string, startMs: number, count: number, rnd: () => number): OrderEvent[] {
+  const cancelAt = rnd() < 0.2 ? 1 + Math.floor(rnd() * 6) : -1;
+  const states = cancelAt > 0 ? [...PIPELINE.slice(0, cancelAt), 'cancelled'] : [...PIPELINE];
+  while (states.length < count) {
+    const i = Math.floor(rnd() * (states.length - 1));
+    states.splice(i + 1, 0, states[i]!);
+  }
+  let at = startMs;
+  return states.slice(0, count).map((state, i) => {
+    const event = orderEvent(orderId, state, at, { seq: i, attributes: i === 0 ? { segment: rnd() < 0.5 ? 'b2b' : 'b2c' } : {} });
+    at += 60_000 + Math.floor(rnd() * 600_000);
+    return event;
+  });
+}
+
+/** A tracker on PGlite and an in-process bus, as embedded mode runs it. */
+export interface EmbeddedTracker {
+  readonly tracker: Tracker;
+  readonly bus: InProcessBus;
+  readonly db: Db;
+  readonly registry: Registry;
+  /** Closes bus and tracker; the store too unless `keepStore`. */
+  close(keepStore?: boolean): Promise<void>;
+}
+
+export async function startEmbedded(options: { db?: Db; instance?: string; config?: Config; now?: () => number } = {}): Promise<EmbeddedTracker> {
+  const db = options.db ?? (await openPglite());
+  const bus = new InProcessBus();
+  const registry = new Registry();
+  const tracker = await createTracker({
+    config: options.config ?? loadConfig({ env: {} }),
+    model,
+    bus,
+    store: db,
+    registry,
+    instance: options.instance ?? 'test-tracker',
+    ...(options.now && { now: options.now }),
+  });
+  await tracker.start();
+  return {
+    tracker,
+    bus,
+    db,
+    registry,
+    async close(keepStore = false) {
+      await bus.close();
+      await tracker.close();
+      if (!keepStore) await db.close();
+    },
+  };
+}
+
+/** Per label set of a histogram: count, sum and cumulative bucket counts, from the registry. */
+export async function histogram(registry: Registry, name: string): Promise<Record<string, { count: number; sum: number; buckets: Record<string, number> }>> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const out: Record<string, { count: number; sum: number; buckets: Record<string, number> }> = {};
+  for (const v of (await metric.get()).values) {
+    const state = String(v.labels.state);
+    const entry = (out[state] ??= { count: 0, sum: 0, buckets: {} });
+    const which = (v as { metricName?: string }).metricName ?? '';
+    if (which.endsWith('_count')) entry.count = v.value;
+    else if (which.endsWith('_sum')) entry.sum = v.value;
+    else entry.buckets[String(v.labels.le)] = v.value;
+  }
+  return out;
+}
+
+/** The value of a counter or gauge for one label set (0 when absent). */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const found = (await metric.get()).values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
+  return found?.value ?? 0;
+}
+
+/** What the store derived, without timestamps of our own clock: to compare two runs. */
+export async function storeSnapshot(db: Db): Promise<unknown> {
+  return {
+    orders: await db.query(
+      `SELECT order_id, state, system, state_since::text, state_event_id::text, stay_count, status, first_event_at::text, last_event_at::text,
+              last_event_seq::text, last_event_id::text, segment, operator_id, event_count, violation_count
+       FROM orders ORDER BY order_id`,
+    ),
+    stays: await db.query(
+      `SELECT order_id, seq_no, state, system, entered_at::text, left_at::text, duration_seconds, entered_event_id::text FROM stays ORDER BY order_id, seq_no`,
+    ),
+    flags: await db.query(`SELECT event_id::text, violation, violation_detail FROM events WHERE violation IS NOT NULL ORDER BY event_id`),
+    events: await db.query(`SELECT count(*)::int AS n FROM events`),
+  };
+}

@@ -1,0 +1,11 @@
+export { buildTimeline, inEventTimeOrder } from './build-timeline';
+export { continueTimeline } from './continue-timeline';
+export type { Continuation } from './continue-timeline';
+export { statusAt, leadTimeAt, isAfter } from './order-position';
+export type { LeadTime } from './order-position';
+export { checkMove } from './conformance';
+export { compareEvents } from './event-order';
+export { parseEventTime, formatEventTime, secondsBetween } from './event-time';
+export type { Micros } from './event-time';
+export { TIMELINE_ATTRIBUTES, VIOLATION_KINDS } from './types';
+export type { TimelineEvent, Stay, Timeline, Violation, ViolationKind, OrderStatus, OrderPosition, EventKey } from './types';

@@ -1,0 +1,151 @@
+import { hostname } from 'node:os';
+import type { Express } from 'express';
+import { Registry } from 'prom-client';
+import { retry, silentLogger, type Config, type Logger } from '../common';
+import { UnavailableError } from '../common/errors';
+import type { Bus } from '../bus';
+import type { OrderEvent, ProcessModel } from '../events';
+import { applyBatch, type ApplyOutcome } from './apply';
+import { createTrackerApp } from './http';
+import { TrackerMetrics } from './metrics';
+import { histogramTotals, migrate, stateOccupancy, type Db } from './store';
+
+export interface TrackerOptions {
+  readonly config: Config;
+  readonly model: ProcessModel;
+  /** Where the events come from. The caller owns it: the tracker subscribes but never closes it. */
+  readonly bus: Bus;
+  /** PostgreSQL or PGlite. The caller owns it and closes it after the tracker. */
+  readonly store: Db;
+  readonly logger?: Logger;
+  /** Where the tracker registers its metrics (see TRACKER_METRICS); a new registry when omitted. */
+  readonly registry?: Registry;
+  /**
+   * Names this tracker instance in the store's histogram totals; at start it re-exports what was
+   * recorded under this name, so its histograms continue across restarts. Give each replica a stable,
+   * distinct name (default: the host name).
+   */
+  readonly instance?: string;
+  /** The clock, in ms. */
+  readonly now?: () => number;
+}
+
+/** The tracker: bus consumer, state store, metrics and API. */
+export interface Tracker {
+  /** The HTTP API: listen on it (`listen(tracker.app, host, port)`) or mount it. */
+  readonly app: Express;
+  readonly registry: Registry;
+  /** Brings the schema up to date, restores the histograms, then subscribes to the bus. Once. */
+  start(): Promise<void>;
+  /**
+   * Applies one batch: what the bus subscription calls. Resolves once the batch is committed;
+   * rejects (and the bus delivers the batch again) when it could not be.
+   */
+  apply(batch: readonly OrderEvent[]): Promise<ApplyOutcome | undefined>;
+  /**
+   * Stops taking batches (later ones are refused, so the bus keeps them) and waits for the one being
+   * applied. Does not close the bus or the store, which belong to the caller: close the bus first, so
+   * that it stops delivering, then the tracker, then the store. Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+/** How often a batch is retried in place on a transient database failure before the bus gets it back. */
+const APPLY_RETRIES = 3;
+/** How long start waits for the database to come up before giving up. */
+const START_DEADLINE_MS = 30_000;
+
+/**
+ * Builds a tracker over a bus and a store. Embedded mode (`orderscope up`) and `orderscope tracker`
+ * both do: `createTracker(...)`, `start()`, serve `app`, and on the way out close the bus, then
+ * `close()`, then the store.
+ */
+export async function createTracker(options: TrackerOptions): Promise<Tracker> {
+  const { config, model, bus, store } = options;
+  const logger = options.logger ?? silentLogger();
+  const registry = options.registry ?? new Registry();
+  const instance = options.instance ?? hostname();
+  const metrics = new TrackerMetrics({
+    registry,
+    model,
+    readOccupancy: (states) => stateOccupancy(store, states),
+    onOccupancyError: (err) => logger.warn({ err }, 'could not read the orders per state for the gauges; they keep their last values'),
+    ...(options.now && { now: options.now }),
+  });
+
+  let started: Promise<void> | undefined;
+  let running = false;
+  let closing: Promise<void> | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+
+  const apply = async (batch: readonly OrderEvent[]): Promise<ApplyOutcome | undefined> => {
+    if (closing) throw new UnavailableError('the tracker is shutting down; the batch stays on the bus and will be delivered again');
+    if (batch.length === 0) return undefined;
+    const work = applyWithMetrics(batch);
+    inFlight.add(work);
+    try {
+      return await work;
+    } finally {
+      inFlight.delete(work);
+    }
+  };
+
+  const applyWithMetrics = async (batch: readonly OrderEvent[]): Promise<ApplyOutcome> => {
+    const begin = process.hrtime.bigint();
+    try {
+      const outcome = await retry(() => applyBatch(store, model, batch, instance), {
+        retries: APPLY_RETRIES,
+        onRetry: (err, attempt) => logger.warn({ err, attempt, events: batch.length }, 'applying a batch failed for a transient reason; retrying'),
+      });
+      metrics.recordBatch(outcome, Number(process.hrtime.bigint() - begin) / 1e9);
+      logger.debug({ events: outcome.received, applied: outcome.applied, duplicates: outcome.duplicates, extended: outcome.ordersExtended, rebuilt: outcome.ordersRebuilt }, 'applied a batch');
+      return outcome;
+    } catch (err) {
+      metrics.recordApplyFailure();
+      logger.error({ err, events: batch.length }, 'could not apply a batch; the bus will deliver it again');
+      throw err;
+    }
+  };
+
+  const start = async (): Promise<void> => {
+    const result = await retry(() => migrate(store), {
+      deadlineMs: START_DEADLINE_MS,
+      retries: 20,
+      onRetry: (err) => logger.warn({ err }, `waiting for the database (${store.description})`),
+    });
+    for (const name of result.applied) logger.info({ migration: name }, 'applied a schema migration');
+    if (result.unknownVersions.length) {
+      logger.warn({ versions: result.unknownVersions }, 'the database has schema migrations this tracker does not know (a newer tracker ran on it)');
+    }
+    metrics.restoreTotals(await histogramTotals(store, instance));
+    await bus.subscribe(async (batch) => {
+      await apply(batch);
+    });
+    running = true;
+    logger.info({ store: store.description, instance, model: model.name }, 'tracker started');
+  };
+
+  const app = createTrackerApp({
+    db: store,
+    model,
+    tokens: config.tokens,
+    traceUrlTemplate: config.tracker.traceUrlTemplate,
+    registry,
+    logger,
+    readiness: () => ({ started: running && !closing, bus: bus.isReady() }),
+    ...(options.now && { now: options.now }),
+  });
+
+  return {
+    app,
+    registry,
+    start: () => (started ??= start()),
+    apply,
+    close: () =>
+      (closing ??= (async () => {
+        await started?.catch(() => undefined);
+        await Promise.allSettled([...inFlight]);
+        running = false;
+      })()),
+  };
+}
