@@ -4,6 +4,8 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly:
 const common = {
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
+  // Two cores shared with PostgreSQL, Kafka and PGlite: generous, since tests never assert on time.
+  testTimeout: 30_000,
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
