@@ -32,3 +32,27 @@ export function hasScope(token: TokenConfig, scope: Scope): boolean {
 export function allowsSource(token: TokenConfig, source: string): boolean {
   return token.sources.includes('*') || token.sources.includes(source);
 }
+
+export type Authorization =
+  | { ok: true; token: TokenConfig }
+  | { ok: false; status: 401 | 403; code: 'missing_token' | 'invalid_token' | 'missing_scope'; message: string };
+
+/**
+ * Decides a request's `Authorization` header against the configured tokens for one scope: 401 without
+ * a token or with an unknown one, 403 with a token lacking the scope. Messages name the token by its
+ * configured name, never by its value. Every HTTP edge of orderscope authorises through this.
+ */
+export function authorize(header: string | undefined, tokens: readonly TokenConfig[], scope: Scope): Authorization {
+  const presented = bearerToken(header);
+  if (!presented) {
+    return { ok: false, status: 401, code: 'missing_token', message: 'the request has no bearer token; send the header Authorization: Bearer <token>' };
+  }
+  const token = findToken(tokens, presented);
+  if (!token) {
+    return { ok: false, status: 401, code: 'invalid_token', message: 'the bearer token is not valid (unknown or revoked); check the token you configured' };
+  }
+  if (!hasScope(token, scope)) {
+    return { ok: false, status: 403, code: 'missing_scope', message: `the token "${token.name}" does not have the ${scope} scope; use a token with scopes: [${scope}]` };
+  }
+  return { ok: true, token };
+}

@@ -167,7 +167,7 @@ describe('POST /v1/events', () => {
       expect(pick(none)).toEqual(refusal(401, 'missing_token', 'the request has no bearer token; send the header Authorization: Bearer <token>'));
       expect(none.headers['www-authenticate']).toBe('Bearer');
       const wrong = await send(c.url, { body: '[]', contentType: JSON_TYPE, token: 'not-a-configured-token' });
-      expect(pick(wrong)).toEqual(refusal(401, 'invalid_token', 'the bearer token is not valid (unknown or revoked); check the token configured in the agent'));
+      expect(pick(wrong)).toEqual(refusal(401, 'invalid_token', 'the bearer token is not valid (unknown or revoked); check the token you configured'));
     });
 
     it('403: a token without the ingest scope', async () => {
