@@ -40,7 +40,7 @@ describe('embedded mode (orderscope up)', () => {
       const result = await client.post([event('UP-1', 'placed', '2026-10-01T10:00:00Z'), event('UP-1', 'quote_requested', '2026-10-01T10:00:04Z')]);
       expect(result).toEqual({ accepted: 2, rejected: [] });
       // The 202 means applied: embedded mode's bus hands events to the tracker before answering.
-      const order = await (await fetch(`${up.trackerUrl}/v1/orders/UP-1`, { headers: { authorization: `Bearer ${up.token.value}` } })).json();
+      const order = (await (await fetch(`${up.trackerUrl}/v1/orders/UP-1`, { headers: { authorization: `Bearer ${up.token.value}` } })).json()) as { state: string; stays: { state: string; duration_seconds: number }[] };
       expect(order.state).toBe('quote_requested');
       expect(order.stays.map((s: { state: string; duration_seconds: number }) => [s.state, s.duration_seconds])).toEqual([
         ['placed', 4],
@@ -55,7 +55,7 @@ describe('embedded mode (orderscope up)', () => {
     try {
       expect(up.token.created).toBe(false);
       const response = await fetch(`${up.trackerUrl}/v1/orders?limit=10`, { headers: { authorization: `Bearer ${up.token.value}` } });
-      const body = await response.json();
+      const body = (await response.json()) as { orders: { order_id: string }[] };
       expect(body.orders.map((o: { order_id: string }) => o.order_id)).toEqual(['UP-1']);
     } finally {
       await up.close();

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
+import { PROJECT_ROOT } from '../common/paths';
+import { registerAgent } from './commands/agent';
 import { registerCollector } from './commands/collector';
 import { registerGenerate } from './commands/generate';
 import { registerModel } from './commands/model';
@@ -16,6 +20,7 @@ export function buildProgram(): Command {
     .version(readVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: true });
+  registerAgent(program);
   registerCollector(program);
   registerGenerate(program);
   registerModel(program);
@@ -26,6 +31,5 @@ export function buildProgram(): Command {
 }
 
 function readVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../package.json') as { version: string }).version;
+  return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -1,0 +1,193 @@
+import path from 'node:path';
+import { connect, type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import type { Registry } from 'prom-client';
+import { orderEventShape } from '../../events';
+import { ConfigError, describeError, OrderscopeError, UnavailableError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { createAgentMetrics, createSpoolingSender, ThrottledWarning, type EventSender } from '../node';
+import { parseBinding, type TapBinding } from './bindings';
+import { messageEvent, type MessageEventRules } from './message-event';
+import { parseFieldReader, type FieldReader } from './message-fields';
+import { createAmqpTapMetrics, type AmqpTapMetrics } from './metrics';
+
+export interface AmqpTapOptions {
+  amqpUrl: string;
+  /** `exchange:routingKey[=state]`, one per binding. */
+  bindings: readonly string[];
+  /** Where the order id is: `header:<name>` or `json:<path>`. */
+  orderId: string;
+  /** The state of bindings that do not name one. */
+  state?: string;
+  /** The `source` of the events: the system whose messages these are (e.g. shop for what the shop publishes). */
+  source: string;
+  /** A durable queue of this name (kept while the tap is down); default: an exclusive, server-named one. */
+  queue?: string;
+  /** Unacknowledged messages at most (the tap acks once an event is durable). Default 500. */
+  prefetch?: number;
+  /** Extra attributes: `name=header:<header>` or `name=json:<path>`. */
+  attributes?: readonly string[];
+  collectorUrl: string;
+  token: string;
+  /** Default `.orderscope/spool/amqp-tap-<source>`. */
+  spoolDir?: string;
+  /** Default 256 MiB. */
+  spoolMaxBytes?: number;
+  /** How long close() may take to deliver what is buffered. Default 5 s. */
+  shutdownTimeoutMs?: number;
+  logger: Logger;
+  registry: Registry;
+}
+
+/** How long a message whose event could not be made durable waits before it goes back to RabbitMQ (no hot loop). */
+const REQUEUE_DELAY_MS = 1000;
+
+/**
+ * The AMQP tap: a queue of its own, bound to the application's exchanges, receives a copy of every
+ * message published there (the application's queues and consumers are untouched), and each copy
+ * becomes a "message seen" order event sent through the agent's spooling sender. A message is
+ * acknowledged only once its event is durable (accepted by the collector, or in the spool); if the
+ * tap dies before, RabbitMQ delivers it again (to a durable --queue) and the event_id, derived from
+ * the message, is the same.
+ *
+ * The connection recovers by itself (amqplib's recovery, re-declaring the queue and bindings).
+ */
+export class AmqpTap {
+  readonly metrics: AmqpTapMetrics;
+  private readonly bindings: TapBinding[];
+  private readonly rules: MessageEventRules;
+  private readonly sender: EventSender;
+  private readonly warnings: ThrottledWarning;
+  private connection: RecoveringChannelModel | undefined;
+  private readonly pending = new Set<Promise<void>>();
+  private closing: Promise<void> | undefined;
+  private consuming: { channel: Channel; tag: string } | undefined;
+
+  /** Validates the options (ConfigError naming the flag) and opens the spool; connects nothing yet. */
+  constructor(private readonly options: AmqpTapOptions) {
+    const source = orderEventShape.shape.source.safeParse(options.source);
+    if (!source.success) throw new ConfigError(`--source: "${options.source}" is not a source name: ${source.error.issues[0]?.message}`);
+    if (options.bindings.length === 0) throw new ConfigError('--bind: give at least one exchange:routingKey to tap');
+    this.bindings = options.bindings.map((b) => parseBinding(b, options.state));
+    this.rules = { source: options.source, bindings: this.bindings, orderId: parseFieldReader(options.orderId, '--order-id'), attributes: parseAttributes(options.attributes ?? []) };
+    this.metrics = createAmqpTapMetrics(options.registry);
+    this.warnings = new ThrottledWarning(options.logger);
+    this.sender = createSpoolingSender({
+      collectorUrl: options.collectorUrl,
+      token: options.token,
+      spoolDir: path.resolve(options.spoolDir ?? path.join('.orderscope', 'spool', `amqp-tap-${options.source}`)),
+      spoolMaxBytes: options.spoolMaxBytes ?? 256 * 1_048_576,
+      metrics: createAgentMetrics(options.registry),
+      logger: options.logger,
+    });
+  }
+
+  /** Connects, declares and binds the tap queue and starts consuming. Resolves once the first connection is set up. */
+  async start(): Promise<void> {
+    this.sender.start();
+    const connection = await connect(this.options.amqpUrl, {
+      recovery: {
+        // A broker unreachable at start is a deployment problem, reported at once; later outages are ridden out.
+        initialMaxRetries: 3,
+        maxDelay: 10_000,
+        setup: (model: ChannelModel) => this.setUp(model),
+        waitForConnect: true,
+      },
+    }).catch((err: unknown) => {
+      throw setupError(err, this.options.amqpUrl);
+    });
+    this.connection = connection;
+    connection.on('disconnect', (err: Error) => this.options.logger.warn({ error: describeError(err) }, 'lost the RabbitMQ connection; reconnecting'));
+    connection.on('connect', () => this.options.logger.info('connected to RabbitMQ'));
+    connection.on('reconnect-failed', (err: Error) => this.options.logger.error({ error: describeError(err) }, 'gave up reconnecting to RabbitMQ'));
+    this.options.logger.info({ bindings: this.bindings, queue: this.options.queue ?? '(exclusive)' }, 'tapping exchanges');
+  }
+
+  /** Stops consuming, waits for the events in hand to be durable (acking their messages), disconnects and flushes the sender. Safe to call twice. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      const consuming = this.consuming;
+      this.consuming = undefined;
+      await consuming?.channel.cancel(consuming.tag).catch(() => undefined);
+      await Promise.allSettled([...this.pending]);
+      // Closing the channel first flushes its acks: Channel.Close follows them on the channel and waits
+      // for CloseOk, whereas a connection closed right after the acks may reach RabbitMQ before them,
+      // and every message would be delivered again.
+      await consuming?.channel.close().catch(() => undefined);
+      await this.connection?.close().catch(() => undefined);
+      await this.sender.close(this.options.shutdownTimeoutMs ?? 5000);
+    })());
+  }
+
+  /** Run on every (re)connection: the queue and its bindings are declared again, then consumed. */
+  private async setUp(model: ChannelModel): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', (err: Error) => this.options.logger.warn({ error: describeError(err) }, 'the tap channel failed'));
+    await channel.prefetch(this.options.prefetch ?? 500);
+    const { queue } = this.options.queue
+      ? await channel.assertQueue(this.options.queue, { durable: true })
+      : await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    for (const binding of this.bindings) await channel.bindQueue(queue, binding.exchange, binding.routingKey);
+    const { consumerTag } = await channel.consume(queue, (message) => this.onMessage(channel, message), { noAck: false });
+    this.consuming = { channel, tag: consumerTag };
+  }
+
+  private onMessage(channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      this.options.logger.warn('RabbitMQ cancelled the tap consumer (was the queue deleted?); it is set up again on the next reconnection');
+      return;
+    }
+    this.metrics.messages.inc();
+    const verdict = messageEvent(message, this.rules, new Date());
+    if (!verdict.ok) {
+      this.metrics.dropped.inc({ reason: verdict.reason });
+      this.warnings.warn(verdict.reason, { exchange: message.fields.exchange, routing_key: message.fields.routingKey, error: verdict.error }, 'a tapped message produced no order event');
+      settle(() => channel.ack(message));
+      return;
+    }
+    const delivery = this.sender.deliver([verdict.event]).then(
+      () => settle(() => channel.ack(message)),
+      (err: unknown) => {
+        this.metrics.requeued.inc();
+        this.warnings.warn('requeue', { error: describeError(err) }, 'cannot make tapped events durable right now; their messages go back to RabbitMQ');
+        setTimeout(() => settle(() => channel.nack(message, false, true)), REQUEUE_DELAY_MS).unref();
+      },
+    );
+    this.pending.add(delivery);
+    void delivery.finally(() => this.pending.delete(delivery));
+  }
+}
+
+/**
+ * Acks and nacks on a channel that closed meanwhile (a lost connection) throw: RabbitMQ then
+ * delivers the message again by itself, which is the outcome we want, so the error is moot.
+ */
+function settle(acknowledge: () => void): void {
+  try {
+    acknowledge();
+  } catch {
+    // see above
+  }
+}
+
+/** A failed first connection or setup, in words that say what to check; the URL's password left out. */
+function setupError(err: unknown, amqpUrl: string): OrderscopeError {
+  const code = (err as { code?: unknown }).code;
+  const message = describeError(err).replace(/^Operation failed: \w+; /, '');
+  if (code === 404) return new ConfigError(`RabbitMQ refused to bind the tap queue: ${message} (the application declares its exchanges; check --bind)`, err);
+  if (code === 403) return new ConfigError(`RabbitMQ refused the tap: ${message} (check the user's permissions in --amqp-url)`, err);
+  const url = URL.canParse(amqpUrl) ? Object.assign(new URL(amqpUrl), { password: '' }).toString() : 'the --amqp-url';
+  return new UnavailableError(`cannot set up the tap on RabbitMQ at ${url}: ${message}`, err);
+}
+
+function parseAttributes(specs: readonly string[]): Map<string, FieldReader> {
+  const readers = new Map<string, FieldReader>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const name = spec.slice(0, eq);
+    if (eq <= 0 || !orderEventShape.shape.attributes.safeParse({ [name]: null }).success || ['exchange', 'routing_key'].includes(name)) {
+      throw new ConfigError(`--attribute: "${spec}" is not name=header:<name> or name=json:<path> with a valid attribute name other than exchange and routing_key`);
+    }
+    readers.set(name, parseFieldReader(spec.slice(eq + 1), `--attribute ${name}`));
+  }
+  return readers;
+}

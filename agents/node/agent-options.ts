@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { z } from 'zod';
+import type { DestinationStream } from 'pino';
+import { orderEventShape } from '../../events';
+import { ConfigError } from '../../common/errors';
+
+const MIB = 1_048_576;
+const positiveInt = z.number().int().positive();
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:7400' });
+
+/** The agent's options with their defaults; {@link parseAgentOptions} validates them. */
+export const agentOptionsSchema = z.strictObject({
+  /** The service name of traces (OTel `service.name`) and of log lines, e.g. `shop-web`. */
+  service: z.string().min(1, { error: 'must not be empty (the name of the service, e.g. shop)' }),
+  /** The `source` of order events (the emitting system: shop, crm, mes); default: `service`. */
+  source: orderEventShape.shape.source.optional(),
+  /** The collector's base URL. */
+  collectorUrl: url,
+  /** An ingest token allowed to emit for `source`. */
+  token: z.string().min(1, { error: 'must not be empty (an ingest token of the collector)' }),
+  /** Where events wait while the collector is unreachable; default `.orderscope/spool/<source>` under the working directory. */
+  spoolDir: z.string().min(1).optional(),
+  /** Size cap of the spool; events beyond it are dropped and counted. Default 256 MiB. */
+  spoolMaxBytes: positiveInt.default(256 * MIB),
+  /** Events held in memory at most. Default 10 000. */
+  bufferSize: positiveInt.default(10_000),
+  /** Events per request to the collector (it takes up to 1000 by default). Default 500. */
+  batchSize: positiveInt.max(1000, { error: 'must be at most 1000 (what the collector takes per request by default)' }).default(500),
+  /** How long a partial batch waits for more events. Default 200 ms. */
+  lingerMs: z.number().int().min(0).default(200),
+  /** Requests in flight at once. Default 2. */
+  maxInFlight: positiveInt.default(2),
+  /** Timeout of one request to the collector. Default 10 s. */
+  requestTimeoutMs: positiveInt.default(10_000),
+  /** First and longest backoff between deliveries of spooled events. Defaults 500 ms and 30 s. */
+  retryMinDelayMs: positiveInt.default(500),
+  retryMaxDelayMs: positiveInt.default(30_000),
+  /** How long shutdown() may take to deliver what is buffered and spooled. Default 5 s. */
+  shutdownTimeoutMs: z.number().int().min(0).default(5000),
+  tracing: z
+    .strictObject({
+      /** OTLP/HTTP traces endpoint. Default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or http://127.0.0.1:4318/v1/traces. */
+      endpoint: url.default(() => process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? 'http://127.0.0.1:4318/v1/traces'),
+      /** false: spans are created (ids in logs and events) but not exported. */
+      export: z.boolean().default(true),
+      /** Incoming request paths that get no span. */
+      ignorePaths: z.array(z.string()).default(['/metrics', '/healthz', '/readyz']),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(() => (process.env.ORDERSCOPE_LOG_LEVEL as 'info' | undefined) ?? 'info'),
+      /** Where log lines go; stdout when absent. */
+      destination: z.custom<DestinationStream>((v) => typeof (v as DestinationStream | undefined)?.write === 'function', { error: 'must be a stream (an object with write())' }).optional(),
+    })
+    .prefault({}),
+});
+
+/** What startAgent takes: `service`, `collectorUrl` and `token` are required, everything else has a default. */
+export type AgentOptions = z.input<typeof agentOptionsSchema>;
+/** The options with every default filled in. */
+export type ResolvedAgentOptions = z.output<typeof agentOptionsSchema> & { source: string; spoolDir: string };
+
+/**
+ * Validates the options and fills in the defaults; fails with every wrong key and what is wrong with it.
+ * `keyNames` names keys the way the user wrote them (environment variables, CLI flags).
+ */
+export function parseAgentOptions(options: AgentOptions, keyNames: Readonly<Record<string, string>> = {}): ResolvedAgentOptions {
+  const parsed = agentOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = i.path.map(String).join('.');
+      return `${keyNames[key] ?? (key || '(options)')}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid orderscope agent options:\n  ${lines.join('\n  ')}`);
+  }
+  const resolved = parsed.data;
+  const source = resolved.source ?? resolved.service;
+  if (!orderEventShape.shape.source.safeParse(source).success) {
+    throw new ConfigError(
+      `invalid orderscope agent options:\n  ${keyNames.source ?? 'source'}: the service name "${resolved.service}" is no valid source (lower case letters, digits, "_" or "-", starting with a letter); set the source explicitly`,
+    );
+  }
+  return { ...resolved, source, spoolDir: path.resolve(resolved.spoolDir ?? path.join('.orderscope', 'spool', source)) };
+}
+
+/** The environment variable behind each option of a preloaded agent, for error messages. */
+export const AGENT_ENV_NAMES: Readonly<Record<string, string>> = {
+  service: 'ORDERSCOPE_AGENT_SERVICE (or OTEL_SERVICE_NAME)',
+  source: 'ORDERSCOPE_AGENT_SOURCE',
+  collectorUrl: 'ORDERSCOPE_COLLECTOR_URL',
+  token: 'ORDERSCOPE_TOKEN',
+  spoolDir: 'ORDERSCOPE_AGENT_SPOOL_DIR',
+  spoolMaxBytes: 'ORDERSCOPE_AGENT_SPOOL_MAX_BYTES',
+  'tracing.endpoint': 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+};
+
+/**
+ * The options of a preloaded agent (agents/node/register), from the environment: see
+ * {@link AGENT_ENV_NAMES}; in addition `OTEL_TRACES_EXPORTER=none` turns span export off and
+ * `ORDERSCOPE_LOG_LEVEL` sets the log level.
+ */
+export function agentOptionsFromEnv(env: NodeJS.ProcessEnv): AgentOptions {
+  const maxBytes = env.ORDERSCOPE_AGENT_SPOOL_MAX_BYTES;
+  const options: Record<string, unknown> = {
+    service: env.ORDERSCOPE_AGENT_SERVICE ?? env.OTEL_SERVICE_NAME ?? '',
+    collectorUrl: env.ORDERSCOPE_COLLECTOR_URL ?? '',
+    token: env.ORDERSCOPE_TOKEN ?? '',
+    tracing: { export: env.OTEL_TRACES_EXPORTER?.trim() !== 'none' },
+  };
+  if (env.ORDERSCOPE_AGENT_SOURCE) options.source = env.ORDERSCOPE_AGENT_SOURCE;
+  if (env.ORDERSCOPE_AGENT_SPOOL_DIR) options.spoolDir = env.ORDERSCOPE_AGENT_SPOOL_DIR;
+  if (maxBytes) options.spoolMaxBytes = Number(maxBytes);
+  return options as AgentOptions;
+}

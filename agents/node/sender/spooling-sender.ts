@@ -1,0 +1,28 @@
+import { CollectorClient } from '../../../collector/client';
+import type { Logger } from '../../../common/logger';
+import type { AgentMetrics } from '../metrics';
+import { Spool } from '../spool/spool';
+import { EventSender, type EventSenderOptions } from './event-sender';
+
+export interface SpoolingSenderOptions extends Omit<EventSenderOptions, 'transport' | 'spool' | 'metrics' | 'logger'> {
+  collectorUrl: string;
+  token: string;
+  spoolDir: string;
+  spoolMaxBytes: number;
+  /** Timeout of one request to the collector. Default 10 s. */
+  requestTimeoutMs?: number;
+  metrics: AgentMetrics;
+  logger: Logger;
+}
+
+/**
+ * The sender of the SDK and of the AMQP tap: a {@link CollectorClient} that makes one attempt per
+ * call (the sender owns retrying, so that a failed batch reaches the disk at once) and a spool.
+ * Opening the spool is synchronous and fails fast (unwritable directory, directory in use).
+ */
+export function createSpoolingSender(options: SpoolingSenderOptions): EventSender {
+  const { collectorUrl, token, spoolDir, spoolMaxBytes, requestTimeoutMs, ...senderOptions } = options;
+  const spool = Spool.open({ dir: spoolDir, maxBytes: spoolMaxBytes });
+  const transport = new CollectorClient({ url: collectorUrl, token, timeoutMs: requestTimeoutMs ?? 10_000, retry: { retries: 0 } });
+  return new EventSender({ ...senderOptions, transport, spool });
+}

@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { ConfigError } from '../../../common';
+import { AGENT_ENV_NAMES, agentOptionsFromEnv, parseAgentOptions } from '../agent-options';
+
+describe('agent options', () => {
+  const required = { service: 'shop', collectorUrl: 'http://127.0.0.1:7400', token: 't0ken' };
+
+  it('fill in defaults: source from the service, a spool per source under .orderscope, tracing to a local OTLP endpoint', () => {
+    const options = parseAgentOptions(required);
+    expect(options).toMatchObject({
+      source: 'shop',
+      spoolDir: path.resolve('.orderscope/spool/shop'),
+      spoolMaxBytes: 256 * 1_048_576,
+      batchSize: 500,
+      lingerMs: 200,
+      tracing: { export: true, ignorePaths: ['/metrics', '/healthz', '/readyz'] },
+    });
+    expect(options.tracing.endpoint).toBe(process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? 'http://127.0.0.1:4318/v1/traces');
+  });
+
+  it('name every wrong key and what is wrong with it', () => {
+    expect(() => parseAgentOptions({ service: 'shop', collectorUrl: 'collector:7400', token: '', batchSize: 5000 })).toThrow(
+      'invalid orderscope agent options:\n  collectorUrl: must be an http(s) URL, e.g. http://127.0.0.1:7400\n  token: must not be empty (an ingest token of the collector)\n  batchSize: must be at most 1000 (what the collector takes per request by default)',
+    );
+  });
+
+  it('ask for an explicit source when the service name is not one', () => {
+    expect(() => parseAgentOptions({ ...required, service: 'Shop Web' })).toThrow(ConfigError);
+    expect(() => parseAgentOptions({ ...required, service: 'Shop Web' })).toThrow('source: the service name "Shop Web" is no valid source');
+    expect(parseAgentOptions({ ...required, service: 'Shop Web', source: 'shop' }).source).toBe('shop');
+  });
+
+  it('come from environment variables for the preload, and errors name the variable to set', () => {
+    const env = { OTEL_SERVICE_NAME: 'crm', ORDERSCOPE_COLLECTOR_URL: 'http://collector:7400', ORDERSCOPE_TOKEN: 'x', OTEL_TRACES_EXPORTER: 'none', ORDERSCOPE_AGENT_SPOOL_MAX_BYTES: '1000' };
+    expect(parseAgentOptions(agentOptionsFromEnv(env), AGENT_ENV_NAMES)).toMatchObject({ service: 'crm', source: 'crm', spoolMaxBytes: 1000, tracing: { export: false } });
+    expect(() => parseAgentOptions(agentOptionsFromEnv({ OTEL_SERVICE_NAME: 'crm', ORDERSCOPE_TOKEN: 'x' }), AGENT_ENV_NAMES)).toThrow('ORDERSCOPE_COLLECTOR_URL: must be an http(s) URL');
+  });
+});

@@ -1,0 +1,54 @@
+import type { IncomingMessage } from 'node:http';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { HTTP_METRICS_MIDDLEWARE_NAME } from './http-metrics';
+
+export interface TracingOptions {
+  serviceName: string;
+  /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces */
+  endpoint: string;
+  /** false: spans are still created (their ids reach logs and events) but sent nowhere. */
+  export: boolean;
+  /** Incoming requests to these paths get no span (health checks and scrapes would drown real traffic). */
+  ignorePaths: readonly string[];
+}
+
+/**
+ * Starts OpenTelemetry tracing: a NodeSDK with the OTLP/HTTP exporter and the instrumentations of
+ * http, express, pg, amqplib and kafkajs.
+ *
+ * Instrumentations patch a module when it is required, so this must run before the host requires
+ * any of them; a module required earlier stays uninstrumented.
+ */
+export function startTracing(options: TracingOptions): NodeSDK {
+  const ignored = new Set(options.ignorePaths);
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    spanProcessors: [options.export ? new BatchSpanProcessor(new OTLPTraceExporter({ url: options.endpoint })) : new NoopSpanProcessor()],
+    // Metrics are prom-client's, on the agent's own registry, and logs are pino's: without these empty
+    // lists NodeSDK would start OTLP metric and log exporters of its own.
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req: IncomingMessage) => ignored.has(pathOf(req.url)) }),
+      // The agent's own RED middleware would add a span to every request that says nothing.
+      new ExpressInstrumentation({ ignoreLayers: [`middleware - ${HTTP_METRICS_MIDDLEWARE_NAME}`] }),
+      new PgInstrumentation(),
+      new AmqplibInstrumentation(),
+      new KafkaJsInstrumentation(),
+    ],
+  });
+  sdk.start();
+  return sdk;
+}
+
+function pathOf(url: string | undefined): string {
+  const end = url?.indexOf('?') ?? -1;
+  return end >= 0 ? url!.slice(0, end) : (url ?? '');
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import { ORDER_EVENT_SCHEMA_VERSION, orderEventShape, validateOrderEvent, type AttributeValue, type OrderEventInput } from '../../events';
+import { describeError } from '../../common/errors';
+import type { AgentMetrics } from './metrics';
+import type { EventSender } from './sender/event-sender';
+import { sampledTraceIds } from './trace-context';
+import type { ThrottledWarning } from './throttled-warning';
+
+/** Extra facts about an order (segment, operator, amount): at most 32, names up to 64 characters, values up to 1 KiB. */
+export type OrderAttributes = Record<string, AttributeValue>;
+
+/**
+ * Records that order `orderId` entered `state` now. Never throws and never waits: the event is
+ * queued in memory and sent in the background.
+ *
+ * @returns the event_id of the event, or undefined when it was dropped (invalid arguments, or the
+ * agent could not queue it; both are logged and counted in `orderscope_agent_dropped_total`).
+ */
+export type TrackOrder = (orderId: string, state: string, attributes?: OrderAttributes) => string | undefined;
+
+export interface TrackOrderDeps {
+  /** The `source` of every event (the emitting system, e.g. shop). */
+  source: string;
+  sender: Pick<EventSender, 'enqueue'>;
+  metrics: Pick<AgentMetrics, 'eventsTracked' | 'dropped'>;
+  warnings: ThrottledWarning;
+  now?: () => Date;
+}
+
+/**
+ * Builds trackOrder: each call makes one order event (a fresh event_id, occurred_at = now, seq from
+ * a per-process counter, the active span's trace and span ids when it is sampled), checks it against
+ * the event contract, tags the active span with `order.id` and `order.state` (so traces can be
+ * searched by order id) and queues it.
+ */
+export function createTrackOrder(deps: TrackOrderDeps): TrackOrder {
+  const now = deps.now ?? (() => new Date());
+  // Orders events with the same occurred_at (same millisecond) in the order they were tracked.
+  let seq = 0;
+  return (orderId, state, attributes) => {
+    try {
+      const span = trace.getActiveSpan();
+      const at = now();
+      const input: OrderEventInput = {
+        schema_version: ORDER_EVENT_SCHEMA_VERSION,
+        event_id: randomUUID(),
+        order_id: orderId,
+        source: deps.source,
+        state,
+        occurred_at: at.toISOString(),
+        seq: seq++,
+        ...sampledTraceIds(span),
+        attributes: attributes ?? {},
+      };
+      const verdict = checkCallerFields(input, at);
+      if (!verdict.ok) return invalid(deps, orderId, state, verdict.error);
+      span?.setAttributes({ 'order.id': orderId, 'order.state': state });
+      return deps.sender.enqueue(verdict.event) ? verdict.event.event_id : undefined;
+    } catch (err) {
+      return invalid(deps, orderId, state, describeError(err));
+    }
+  };
+}
+
+/**
+ * Checks an event against the contract. Only order_id, state and attributes come from the caller;
+ * the rest is made here and valid by construction, so without attributes the two fields are checked
+ * with the contract's own field rules (a tenth of the cost of the whole event, on every request).
+ * With attributes the whole event is checked, and the validated copy is queued: a caller changing
+ * its attributes object afterwards changes nothing.
+ */
+function checkCallerFields(input: OrderEventInput, at: Date): { ok: true; event: OrderEventInput } | { ok: false; error: string } {
+  if (input.attributes && Object.keys(input.attributes).length > 0) return validateOrderEvent(input, at);
+  for (const field of ['order_id', 'state'] as const) {
+    const check = orderEventShape.shape[field].safeParse(input[field]);
+    if (!check.success) return { ok: false, error: `${field}: ${check.error.issues[0]?.message ?? 'is invalid'}` };
+  }
+  return { ok: true, event: input };
+}
+
+function invalid(deps: TrackOrderDeps, orderId: unknown, state: unknown, error: string): undefined {
+  deps.metrics.eventsTracked.inc();
+  deps.metrics.dropped.inc({ reason: 'invalid' });
+  deps.warnings.warn('invalid', { order_id: String(orderId).slice(0, 128), state: String(state).slice(0, 64), error }, 'trackOrder was called with arguments that make no valid order event; the event is dropped');
+  return undefined;
+}
