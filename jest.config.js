@@ -4,14 +4,15 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly:
 const common = {
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
-  // Two cores shared with PostgreSQL, Kafka and PGlite: generous, since tests never assert on time.
-  testTimeout: 30_000,
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Two cores shared with PostgreSQL, Kafka and PGlite: generous, since tests never assert on time.
+  // A global option: Jest ignores testTimeout in a project's config.
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$', '\\.e2e\\.test\\.ts$'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.int.test.ts'] },

@@ -13,6 +13,8 @@ import { loadConfig, sleep } from '../common';
 import type { OrderEvent } from '../events';
 import { TRACKER_METRICS } from '../tracker';
 import { printFigures } from './report-figures';
+import { flag } from './support/args';
+import { adminQuery, withDatabase } from './support/database';
 
 /**
  * `npm run bench -- tracker [--events N] [--orders M]`: events applied per second, end to end
@@ -293,22 +295,6 @@ async function deleteTopic(brokers: string[], topic: string): Promise<void> {
   }
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -320,10 +306,3 @@ function freePort(): Promise<number> {
   });
 }
 
-function flag(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: "${args[i + 1] ?? ''}" is not a positive whole number`);
-  return value;
-}

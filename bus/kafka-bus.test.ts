@@ -1,4 +1,4 @@
-import { decodeEvent } from './kafka-bus';
+import { decodeEvent, partitionLag } from './kafka-bus';
 
 const event = {
   schema_version: 1,
@@ -30,5 +30,16 @@ describe('decodeEvent', () => {
     ['an event with an unknown field', Buffer.from(JSON.stringify({ ...event, extra: 1 })), 'invalid_event'],
   ])('drops %s', (_what, value, reason) => {
     expect(decodeEvent({ value })).toEqual({ dropped: reason });
+  });
+});
+
+describe('partitionLag', () => {
+  it('counts the messages after the last one handled: high watermark - last offset - 1', () => {
+    expect(partitionLag('120', '99')).toBe(20);
+    expect(partitionLag('100', '99')).toBe(0);
+  });
+
+  it('is never negative (a watermark fetched before the batch\'s last message)', () => {
+    expect(partitionLag('90', '99')).toBe(0);
   });
 });

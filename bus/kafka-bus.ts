@@ -1,5 +1,5 @@
 import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type LogEntry, type Message, type Producer } from 'kafkajs';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Config, Logger } from '../common';
 import { silentLogger } from '../common/logger';
 import { describeError, UnavailableError } from '../common/errors';
@@ -29,6 +29,11 @@ export const KAFKA_BUS_METRICS = {
     name: 'orderscope_bus_producer_resets_total',
     help: 'Times the Kafka producer was replaced after a failed or timed-out send (then reconnected in the background).',
     labelNames: [],
+  },
+  consumerLag: {
+    name: 'orderscope_bus_consumer_lag_messages',
+    help: 'Messages of the partition after the last batch this consumer handled (high watermark - last offset - 1), per partition it owns; a partition moved to another consumer of the group leaves this one, so summing over the group counts each partition once.',
+    labelNames: ['topic', 'partition'],
   },
 } as const;
 
@@ -86,7 +91,7 @@ export class KafkaBus implements Bus {
   private readonly config: Config['kafka'];
   private readonly publishTimeoutMs: number;
   private readonly logger: Logger;
-  private readonly metrics: { dropped: Counter<'reason'>; handlerFailures: Counter; producerResets: Counter };
+  private readonly metrics: ReturnType<typeof createMetrics>;
 
   private starting?: Promise<void>;
   private closing?: Promise<void>;
@@ -164,16 +169,21 @@ export class KafkaBus implements Bus {
     });
     this.consumer = consumer;
     const { GROUP_JOIN, CRASH, DISCONNECT, STOP } = consumer.events;
-    consumer.on(GROUP_JOIN, () => {
+    consumer.on(GROUP_JOIN, ({ payload }) => {
       this.consumerReady = true;
+      // Partitions given to another member are its to report now: a stale value here would be
+      // counted twice by sum() over the group.
+      this.metrics.consumerLag.keep(payload.memberAssignment);
     });
     consumer.on(CRASH, ({ payload }) => {
       this.consumerReady = false;
+      this.metrics.consumerLag.keep({});
       this.logger.error({ err: payload.error, restart: payload.restart }, payload.restart ? 'the Kafka consumer crashed and restarts' : 'the Kafka consumer crashed and stopped');
     });
     for (const event of [DISCONNECT, STOP]) {
       consumer.on(event, () => {
         this.consumerReady = false;
+        this.metrics.consumerLag.keep({});
       });
     }
     try {
@@ -391,6 +401,7 @@ export class KafkaBus implements Bus {
     }
     resolveOffset(last.offset);
     await commitOffsetsIfNecessary();
+    this.metrics.consumerLag.set(batch.topic, batch.partition, partitionLag(batch.highWatermark, last.offset));
     await heartbeat();
   }
 
@@ -415,6 +426,40 @@ export function decodeEvent(message: Pick<KafkaMessage, 'value'>): { event: Orde
   }
   const result = orderEventShape.safeParse(parsed);
   return result.success ? { event: result.data } : { dropped: 'invalid_event' };
+}
+
+/**
+ * Messages of a partition after `lastOffset`: its high watermark is the offset the next message will
+ * get. Never negative (the watermark of a batch may be older than its last message's offset).
+ */
+export function partitionLag(highWatermark: string, lastOffset: string): number {
+  return Math.max(0, Number(highWatermark) - Number(lastOffset) - 1);
+}
+
+/** The consumer lag gauge, with the partitions it reports kept to those this consumer owns. */
+class ConsumerLagGauge {
+  private readonly gauge: Gauge<'topic' | 'partition'>;
+  private readonly reported = new Map<string, { topic: string; partition: string }>();
+
+  constructor(registry: Registry) {
+    const m = KAFKA_BUS_METRICS.consumerLag;
+    this.gauge = new Gauge({ name: m.name, help: m.help, labelNames: [...m.labelNames], registers: [registry] });
+  }
+
+  set(topic: string, partition: number, lag: number): void {
+    const labels = { topic, partition: String(partition) };
+    this.reported.set(`${topic}\u0000${partition}`, labels);
+    this.gauge.set(labels, lag);
+  }
+
+  /** Drops the partitions not in `assignment` (topic -> partitions), e.g. after a rebalance. */
+  keep(assignment: Readonly<Record<string, readonly number[]>>): void {
+    for (const [key, labels] of this.reported) {
+      if (assignment[labels.topic]?.includes(Number(labels.partition))) continue;
+      this.gauge.remove(labels);
+      this.reported.delete(key);
+    }
+  }
 }
 
 /** Splits messages into produce requests of at most MAX_SEND_BYTES (a single larger message goes alone). */
@@ -447,5 +492,6 @@ function createMetrics(registry: Registry) {
     dropped,
     handlerFailures: new Counter({ name: m.handlerFailures.name, help: m.handlerFailures.help, registers }),
     producerResets: new Counter({ name: m.producerResets.name, help: m.producerResets.help, registers }),
+    consumerLag: new ConsumerLagGauge(registry),
   };
 }

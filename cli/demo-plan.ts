@@ -1,4 +1,6 @@
-import type { ProcessModel } from '../events';
+import { mainPath, type ProcessModel } from '../events';
+
+export { mainPath };
 
 /** What happens to a demo order: most flow through, some are slow, some stall and get lost, some are cancelled. */
 export type DemoFate = 'flows' | 'slow' | 'stalls' | 'cancelled';
@@ -13,17 +15,6 @@ export interface PlannedEvent {
 export interface OrderPlan {
   fate: DemoFate;
   events: PlannedEvent[];
-}
-
-/** The happy path of the model: from the first state, always the first successor, to a terminal state. */
-export function mainPath(model: ProcessModel): string[] {
-  const path = [model.states[0]!.name];
-  while (!model.isTerminal(path[path.length - 1]!)) {
-    const next = model.successors(path[path.length - 1]!).find((s) => !path.includes(s));
-    if (!next) break;
-    path.push(next);
-  }
-  return path;
 }
 
 /**

@@ -7,6 +7,7 @@ import { registerCollector } from './commands/collector';
 import { registerGenerate } from './commands/generate';
 import { registerModel } from './commands/model';
 import { registerReplay } from './commands/replay';
+import { registerReport } from './commands/report';
 import { registerTracker } from './commands/tracker';
 import { registerUp } from './commands/up';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerModel(program);
   registerReplay(program);
+  registerReport(program);
   registerTracker(program);
   registerUp(program);
   return program;

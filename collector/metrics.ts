@@ -1,4 +1,5 @@
-import { Counter, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { collectProcessMetrics } from '../common';
 import { REJECTION_REASONS } from './ingest/rejection-reason';
 
 /** Bucket bounds, in seconds, of the request and publish latency histograms (1 ms to 10 s). */
@@ -83,6 +84,6 @@ export function createCollectorMetrics(registry: Registry): CollectorMetrics {
   for (const reason of REJECTION_REASONS) metrics.eventsRejected.inc({ reason }, 0);
   for (const reason of BUS_ERROR_REASONS) metrics.busErrors.inc({ reason }, 0);
   metrics.eventsAccepted.inc(0);
-  if (!registry.getSingleMetric('process_cpu_seconds_total')) collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   return metrics;
 }

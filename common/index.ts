@@ -7,3 +7,4 @@ export type { Logger, LoggerExtras } from './logger';
 export { loadConfig, configSchema, envName, hashToken } from './config';
 export type { Config, TokenConfig, LoadConfigOptions } from './config';
 export { PROJECT_ROOT } from './paths';
+export { collectProcessMetrics } from './process-metrics';

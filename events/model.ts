@@ -135,6 +135,21 @@ export class ProcessModel {
   }
 }
 
+/**
+ * The happy path of the model: from the first state, always the first successor not visited yet, to a
+ * terminal state. Its last state is what "completed" means (shipped); other terminal states end an
+ * order otherwise (cancelled).
+ */
+export function mainPath(model: ProcessModel): string[] {
+  const path = [model.states[0]!.name];
+  while (!model.isTerminal(path[path.length - 1]!)) {
+    const next = model.successors(path[path.length - 1]!).find((s) => !path.includes(s));
+    if (!next) break;
+    path.push(next);
+  }
+  return path;
+}
+
 /** Reads and validates a process model file. Throws a {@link ConfigError} listing every problem. */
 export function loadModelFile(file: string = DEFAULT_MODEL_PATH): ProcessModel {
   let text: string;

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# scripts/services.sh up|status — the servers that integration and e2e tests run against.
+# scripts/services.sh up|status|tools — the servers that integration and e2e tests run against.
 #
-#   up      make sure PostgreSQL, RabbitMQ and Kafka are running and Prometheus' tools are installed;
+#   up      make sure PostgreSQL, RabbitMQ, Redis and Kafka are running and Prometheus' tools are installed;
 #           starts or installs only what is missing, so it is safe (and quick) to run before every test run.
 #   status  print the state of each; exit 0 when everything is up, 3 otherwise.
+#   tools   only install promtool, amtool and prometheus-alertmanager if one is missing (what the unit tests
+#           of the generated alert rules need), and chromium with a font (what the screenshot tests of the
+#           report and the home page need); no server is started.
 #
 # These machines start PostgreSQL and RabbitMQ at boot (not Kafka), but a CI run or a long session can find
 # one stopped, and a new machine lacks the Debian packages, so this script repairs rather than assumes.
@@ -18,6 +21,7 @@ PG_URL="${ORDERSCOPE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_HOST=127.0.0.1
 PG_PORT=5432
 AMQP_PORT=5672
+REDIS_PORT=6379
 WAIT_S=90
 
 say() { echo "services: $*"; }
@@ -75,6 +79,30 @@ ensure_rabbitmq() {
     sleep 2
   done
   say "rabbitmq started on 127.0.0.1:$AMQP_PORT"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Redis (the pipeline's pricing cache)
+# ---------------------------------------------------------------------------------------------------
+
+redis_up() { port_open 127.0.0.1 "$REDIS_PORT"; }
+
+ensure_redis() {
+  if redis_up; then
+    say "redis already running on 127.0.0.1:$REDIS_PORT"
+    return
+  fi
+  command -v redis-server >/dev/null || die "Redis is not running and redis-server is missing (apt-get install redis-server)"
+  mkdir -p /var/lib/redis /var/log/redis
+  # A cache for tests: no snapshots, no append-only file.
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  local deadline=$((SECONDS + WAIT_S))
+  until redis_up; do
+    ((SECONDS < deadline)) || die "Redis did not open 127.0.0.1:$REDIS_PORT within ${WAIT_S}s; see /var/log/redis/ci.log"
+    sleep 1
+  done
+  say "redis started on 127.0.0.1:$REDIS_PORT"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -140,31 +168,61 @@ ensure_prometheus_tools() {
 }
 
 # ---------------------------------------------------------------------------------------------------
+# Chromium (Debian package), for the headless screenshot tests of the report and the home page
+# ---------------------------------------------------------------------------------------------------
+
+chromium_installed() { command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'liberation'; }
+
+ensure_chromium() {
+  if chromium_installed; then
+    say "chromium already installed ($(chromium --version 2>/dev/null | head -n1))"
+    return
+  fi
+  command -v apt-get >/dev/null || die "chromium is missing and there is no apt-get to install it"
+  ((EUID == 0)) || die "chromium is missing; installing it needs root (apt-get install chromium fonts-liberation)"
+  export DEBIAN_FRONTEND=noninteractive
+  # fonts-liberation is only a recommendation of chromium-common, skipped by --no-install-recommends;
+  # without a font, headless screenshots show text as empty boxes.
+  apt_install chromium fonts-liberation || die "apt-get install chromium fonts-liberation failed"
+  chromium_installed || die "still missing after apt-get install: chromium or fonts-liberation"
+  say "chromium installed from Debian packages: $(chromium --version 2>/dev/null | head -n1)"
+}
+
+cmd_tools() {
+  ensure_prometheus_tools
+  ensure_chromium
+}
+
+# ---------------------------------------------------------------------------------------------------
 # Commands
 # ---------------------------------------------------------------------------------------------------
 
 cmd_up() {
   ensure_postgres
   ensure_rabbitmq
+  ensure_redis
   ensure_kafka
-  ensure_prometheus_tools
+  cmd_tools
 }
 
 cmd_status() {
   local ok=0 missing
   if pg_up; then say "postgresql running on $PG_HOST:$PG_PORT"; else say "postgresql stopped"; ok=3; fi
   if port_open 127.0.0.1 "$AMQP_PORT"; then say "rabbitmq running on 127.0.0.1:$AMQP_PORT"; else say "rabbitmq stopped"; ok=3; fi
+  if redis_up; then say "redis running on 127.0.0.1:$REDIS_PORT"; else say "redis stopped"; ok=3; fi
   bash "$SCRIPT_DIR/kafka.sh" status || ok=3
   missing="$(missing_tools | xargs)"
   if [[ -z "$missing" ]]; then say "prometheus tools installed"; else say "prometheus tools missing: $missing"; ok=3; fi
+  if chromium_installed; then say "chromium installed"; else say "chromium missing"; ok=3; fi
   return "$ok"
 }
 
 case "${1:-}" in
   up) cmd_up ;;
   status) cmd_status ;;
+  tools) cmd_tools ;;
   *)
-    echo "usage: $0 up|status" >&2
+    echo "usage: $0 up|status|tools" >&2
     exit 2
     ;;
 esac

@@ -1,6 +1,7 @@
 /**
  * The tracker: consumes order events from the bus, keeps each order's state and timeline in
- * PostgreSQL (or PGlite), measures time in each state, and serves metrics and the order API.
+ * PostgreSQL (or PGlite), measures time in each state, flags stuck and lost orders, and serves metrics
+ * and the order API.
  *
  * Embedded use: `const tracker = await createTracker({ config, model, bus, store, logger, registry })`,
  * `await tracker.start()`, `listen(tracker.app, host, port)`, then close the bus, `tracker.close()`,
@@ -14,6 +15,12 @@ export { openPostgres, openPglite, migrate, readMigrations, MIGRATIONS_DIR } fro
 export type { Db, Sql, MigrationResult } from './store';
 export { applyBatch } from './apply';
 export type { ApplyOutcome } from './apply';
+export { createSweeper, decideAt, settleAfterEvents, LOST_REASONS } from './detection';
+export type { Sweeper, SweeperOptions, SweepResult } from './detection';
+export { DUE_ORDERS_SQL } from './store';
+export type { StatusChange } from './store';
 export { buildTimeline, parseEventTime, formatEventTime } from './timeline';
 export type { Timeline, Stay, Violation, ViolationKind, TimelineEvent, Micros } from './timeline';
 export { createTrackerApp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './http';
+export { buildLatencyReport, parseReportQuery, parseReportJson, renderCsv, renderHtml, renderJson, reportFileName, describePeriod, REPORT_FORMATS } from './report';
+export type { LatencyReport, GroupBy, ReportFormat, ReportRequest } from './report';

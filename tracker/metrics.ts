@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ProcessModel } from '../events';
 import type { ApplyOutcome, DurationHistogram } from './apply';
-import type { BucketTotal, StateOccupancy } from './store';
+import { FLAGGED_STATUSES, LOST_REASONS, type SweepResult } from './detection';
+import type { BucketTotal, StateOccupancy, StatusChange } from './store';
 import { VIOLATION_KINDS } from './timeline';
 
 /** One metric of the catalogue: what the dashboard and alert generators read. */
@@ -53,6 +54,24 @@ export const TRACKER_METRICS = {
     help: 'How long the order longest in this open state has been there, by wall clock at scrape; 0 when the state is empty.',
     labelNames: ['state'],
   },
+  ordersStuck: {
+    name: 'orderscope_orders_stuck',
+    type: 'gauge',
+    help: 'Orders in this open state longer than its SLA (expect_within), not lost yet (status stuck; read from the store at scrape, the same on every tracker replica).',
+    labelNames: ['state'],
+  },
+  ordersLost: {
+    name: 'orderscope_orders_lost_total',
+    type: 'counter',
+    help: 'Orders declared lost in this state, by reason: lost_after (no event within the state\'s lost_after) or handoff_missed (the next system did not pick the order up within the handoff\'s window). Counted by the replica whose sweeper declared them.',
+    labelNames: ['state', 'reason'],
+  },
+  ordersRecovered: {
+    name: 'orderscope_orders_recovered_total',
+    type: 'counter',
+    help: 'Stuck or lost orders (from_status) that a later event moved on out of this state; counted by the replica that applied the event.',
+    labelNames: ['state', 'from_status'],
+  },
   eventsApplied: {
     name: 'orderscope_tracker_events_applied_total',
     type: 'counter',
@@ -89,10 +108,22 @@ export const TRACKER_METRICS = {
     help: 'Time to apply one batch from the bus, in one transaction, retries included.',
     labelNames: [],
   },
+  sweepDuration: {
+    name: 'orderscope_tracker_sweep_duration_seconds',
+    type: 'histogram',
+    help: 'Time of one sweep of the lost-order detector over the orders due, all its batches (one transaction each).',
+    labelNames: [],
+  },
+  detectionDelay: {
+    name: 'orderscope_tracker_detection_delay_seconds',
+    type: 'histogram',
+    help: 'Wall-clock time from an order\'s deadline (state_since + expect_within, lost_after or a handoff window) to the sweep that flagged it; about the sweep interval, more while the tracker was down or behind.',
+    labelNames: [],
+  },
   failures: {
     name: 'orderscope_tracker_failures_total',
     type: 'counter',
-    help: 'Failed operations, by operation: apply_batch (the batch is delivered again), read_occupancy (the state gauges keep their last values).',
+    help: 'Failed operations, by operation: apply_batch (the batch is delivered again), read_occupancy (the state gauges keep their last values), sweep (the lost-order sweep is tried again at the next interval).',
     labelNames: ['operation'],
   },
   dropped: {
@@ -114,6 +145,7 @@ export function durationMetricName(histogram: DurationHistogram, retracted: bool
 
 const APPLY_LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
 const BATCH_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const OPERATIONS = ['apply_batch', 'read_occupancy', 'sweep'] as const;
 const OCCUPANCY_MAX_AGE_MS = 1000;
 
 export interface TrackerMetricsOptions {
@@ -143,6 +175,10 @@ export class TrackerMetrics {
   private readonly batchApplyDuration: Histogram;
   private readonly failures: Counter<'operation'>;
   private readonly dropped: Counter<'reason'>;
+  private readonly lost: Counter<'state' | 'reason'>;
+  private readonly recovered: Counter<'state' | 'from_status'>;
+  private readonly sweepDuration: Histogram;
+  private readonly detectionDelay: Histogram;
   private readonly buckets: number[];
   private readonly now: () => number;
   private occupancy: { at: number; read: Promise<StateOccupancy[]> } | undefined;
@@ -168,6 +204,11 @@ export class TrackerMetrics {
     this.batchApplyDuration = new Histogram({ ...spec('batchApplyDuration'), buckets: BATCH_DURATION_BUCKETS });
     this.failures = new Counter({ ...spec('failures'), labelNames: ['operation'] });
     this.dropped = new Counter({ ...spec('dropped'), labelNames: ['reason'] });
+    this.lost = new Counter({ ...spec('ordersLost'), labelNames: ['state', 'reason'] });
+    this.recovered = new Counter({ ...spec('ordersRecovered'), labelNames: ['state', 'from_status'] });
+    // The sweep runs every second or so: buckets from a millisecond; the delay is about the interval.
+    this.sweepDuration = new Histogram({ ...spec('sweepDuration'), buckets: BATCH_DURATION_BUCKETS });
+    this.detectionDelay = new Histogram({ ...spec('detectionDelay'), buckets: APPLY_LAG_BUCKETS });
 
     const openStates = model.openStates().map((s) => s.name);
     const occupancy = () => this.readOccupancy(openStates);
@@ -187,6 +228,13 @@ export class TrackerMetrics {
         for (const o of await occupancy()) this.set({ state: o.state }, o.oldestSince === null ? 0 : Math.max(0, (at - o.oldestSince) / 1e6));
       },
     });
+    new Gauge({
+      ...spec('ordersStuck'),
+      labelNames: ['state'],
+      async collect() {
+        for (const o of await occupancy()) this.set({ state: o.state }, o.stuck);
+      },
+    });
 
     // Series exist from the start, at zero, so that rates and alerts do not see them appear late.
     for (const histogram of ['state_duration', 'lead_time'] as const) {
@@ -194,8 +242,13 @@ export class TrackerMetrics {
       for (const retracted of [false, true]) for (const s of states) this.duration(durationMetricName(histogram, retracted)).zero({ state: s.name });
     }
     for (const kind of VIOLATION_KINDS) this.violations.inc({ kind }, 0);
-    for (const operation of ['apply_batch', 'read_occupancy']) this.failures.inc({ operation }, 0);
+    for (const operation of OPERATIONS) this.failures.inc({ operation }, 0);
     this.dropped.inc({ reason: 'unknown_state' }, 0);
+    // increase() cannot see a counter's first step: the first lost order would never page.
+    for (const state of openStates) {
+      for (const reason of LOST_REASONS) this.lost.inc({ state, reason }, 0);
+      for (const from_status of FLAGGED_STATUSES) this.recovered.inc({ state, from_status }, 0);
+    }
   }
 
   /** Counts a committed batch and makes its new histogram observations. */
@@ -211,11 +264,32 @@ export class TrackerMetrics {
     // Producers may be up to a few minutes ahead of us (the collector allows some skew): no negative lag.
     for (const at of outcome.appliedOccurredAtMs) this.applyLag.observe(Math.max(0, (nowMs - at) / 1000));
     for (const c of outcome.histogramChanges) this.duration(durationMetricName(c.histogram, c.retracted)).observe({ state: c.state }, c.seconds);
+    this.recordStatusChanges(outcome.statusChanges);
   }
 
   /** Counts a batch that could not be applied (it will be delivered again). */
   recordApplyFailure(): void {
     this.failures.inc({ operation: 'apply_batch' });
+  }
+
+  /** Counts a committed sweep of the lost-order detector and the changes it made. */
+  recordSweep(result: SweepResult): void {
+    this.sweepDuration.observe(result.seconds);
+    this.recordStatusChanges(result.changes);
+  }
+
+  /** Counts a sweep that failed (the next one takes the same orders). */
+  recordSweepFailure(): void {
+    this.failures.inc({ operation: 'sweep' });
+  }
+
+  /** Losses and recoveries (stuck orders are a gauge, read from the store), and how late each flag came. */
+  private recordStatusChanges(changes: readonly StatusChange[]): void {
+    for (const c of changes) {
+      if (c.deadlineAt !== null) this.detectionDelay.observe(Math.max(0, (c.at - c.deadlineAt) / 1e6));
+      if (c.toStatus === 'lost') this.lost.inc({ state: c.state, reason: c.reason });
+      if (c.reason === 'moved_on') this.recovered.inc({ state: c.state, from_status: c.fromStatus });
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { UnavailableError } from '../common/errors';
 import type { Bus } from '../bus';
 import type { OrderEvent, ProcessModel } from '../events';
 import { applyBatch, type ApplyOutcome } from './apply';
+import { createSweeper, logStatusChange, type SweepResult } from './detection';
 import { createTrackerApp } from './http';
 import { TrackerMetrics } from './metrics';
 import { histogramTotals, migrate, stateOccupancy, type Db } from './store';
@@ -17,6 +18,11 @@ export interface TrackerOptions {
   readonly bus: Bus;
   /** PostgreSQL or PGlite. The caller owns it and closes it after the tracker. */
   readonly store: Db;
+  /**
+   * Where latency reports read: a connection to a read replica (postgres.readUrl), owned and closed by
+   * the caller like the store; reports read the store when omitted.
+   */
+  readonly reportStore?: Db;
   readonly logger?: Logger;
   /** Where the tracker registers its metrics (see TRACKER_METRICS); a new registry when omitted. */
   readonly registry?: Registry;
@@ -30,12 +36,12 @@ export interface TrackerOptions {
   readonly now?: () => number;
 }
 
-/** The tracker: bus consumer, state store, metrics and API. */
+/** The tracker: bus consumer, state store, lost-order detector, metrics and API. */
 export interface Tracker {
   /** The HTTP API: listen on it (`listen(tracker.app, host, port)`) or mount it. */
   readonly app: Express;
   readonly registry: Registry;
-  /** Brings the schema up to date, restores the histograms, then subscribes to the bus. Once. */
+  /** Brings the schema up to date, restores the histograms, subscribes to the bus and starts the lost-order sweeper. Once. */
   start(): Promise<void>;
   /**
    * Applies one batch: what the bus subscription calls. Resolves once the batch is committed;
@@ -43,9 +49,15 @@ export interface Tracker {
    */
   apply(batch: readonly OrderEvent[]): Promise<ApplyOutcome | undefined>;
   /**
-   * Stops taking batches (later ones are refused, so the bus keeps them) and waits for the one being
-   * applied. Does not close the bus or the store, which belong to the caller: close the bus first, so
-   * that it stops delivering, then the tracker, then the store. Safe to call twice.
+   * Runs the lost-order sweeper once, now: every order whose deadline has passed becomes stuck or
+   * lost. It also runs by itself every `tracker.sweepIntervalMs` once started.
+   */
+  sweep(): Promise<SweepResult>;
+  /**
+   * Stops taking batches (later ones are refused, so the bus keeps them) and the sweeper, and waits
+   * for the batch being applied and the sweep in progress. Does not close the bus or the store, which
+   * belong to the caller: close the bus first, so that it stops delivering, then the tracker, then the
+   * store. Safe to call twice.
    */
   close(): Promise<void>;
 }
@@ -73,6 +85,22 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     ...(options.now && { now: options.now }),
   });
 
+  const sweeper = createSweeper({
+    db: store,
+    model,
+    intervalMs: config.tracker.sweepIntervalMs,
+    ...(options.now && { now: options.now }),
+    onSweep: (result) => {
+      metrics.recordSweep(result);
+      for (const change of result.changes) logStatusChange(logger, change, model);
+      if (result.due > 0) logger.debug({ due: result.due, changed: result.changes.length, batches: result.batches, seconds: result.seconds }, 'swept the orders due');
+    },
+    onError: (err) => {
+      metrics.recordSweepFailure();
+      logger.error({ err }, 'the lost-order sweep failed; the next one, an interval later, takes the same due orders');
+    },
+  });
+
   let started: Promise<void> | undefined;
   let running = false;
   let closing: Promise<void> | undefined;
@@ -93,11 +121,12 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
   const applyWithMetrics = async (batch: readonly OrderEvent[]): Promise<ApplyOutcome> => {
     const begin = process.hrtime.bigint();
     try {
-      const outcome = await retry(() => applyBatch(store, model, batch, instance), {
+      const outcome = await retry(() => applyBatch(store, model, batch, instance, options.now), {
         retries: APPLY_RETRIES,
         onRetry: (err, attempt) => logger.warn({ err, attempt, events: batch.length }, 'applying a batch failed for a transient reason; retrying'),
       });
       metrics.recordBatch(outcome, Number(process.hrtime.bigint() - begin) / 1e9);
+      for (const change of outcome.statusChanges) logStatusChange(logger, change, model);
       logger.debug({ events: outcome.received, applied: outcome.applied, duplicates: outcome.duplicates, extended: outcome.ordersExtended, rebuilt: outcome.ordersRebuilt }, 'applied a batch');
       return outcome;
     } catch (err) {
@@ -121,12 +150,16 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     await bus.subscribe(async (batch) => {
       await apply(batch);
     });
+    // After the subscription: what fell due while the tracker was down is flagged now, from the
+    // deadlines in the store.
+    sweeper.start();
     running = true;
     logger.info({ store: store.description, instance, model: model.name }, 'tracker started');
   };
 
   const app = createTrackerApp({
     db: store,
+    ...(options.reportStore && { reportDb: options.reportStore }),
     model,
     tokens: config.tokens,
     traceUrlTemplate: config.tracker.traceUrlTemplate,
@@ -141,10 +174,11 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     registry,
     start: () => (started ??= start()),
     apply,
+    sweep: () => sweeper.sweep(),
     close: () =>
       (closing ??= (async () => {
         await started?.catch(() => undefined);
-        await Promise.allSettled([...inFlight]);
+        await Promise.allSettled([...inFlight, sweeper.close()]);
         running = false;
       })()),
   };

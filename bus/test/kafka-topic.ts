@@ -56,3 +56,14 @@ export async function produceRaw(topic: string, values: Array<string | Buffer | 
     await producer.disconnect();
   }
 }
+
+/** Deletes a test topic, so that test runs leave none behind. */
+export async function deleteTopic(topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic] });
+  } finally {
+    await admin.disconnect();
+  }
+}

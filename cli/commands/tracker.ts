@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { KafkaBus } from '../../bus';
-import { createLogger, loadConfig } from '../../common';
+import { collectProcessMetrics, createLogger, loadConfig } from '../../common';
 import { listen } from '../../common/http';
 import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
 import { createTracker, openPostgres } from '../../tracker';
@@ -12,7 +12,7 @@ import { closeOnSignals, parsePort } from '../lifecycle';
 export function registerTracker(program: Command): void {
   program
     .command('tracker')
-    .description('Run the tracker: consume order events from Kafka, keep every order\'s state and time in state in PostgreSQL, serve metrics and the order API.')
+    .description('Run the tracker: consume order events from Kafka, keep every order\'s state and time in state in PostgreSQL, flag stuck and lost orders, serve metrics and the order API.')
     .option('-c, --config <file>', 'YAML config file (default: $ORDERSCOPE_CONFIG; ORDERSCOPE_* variables override it)')
     .option('-m, --model <file>', `the process model (default: model.file of the config, else ${DEFAULT_MODEL_PATH})`)
     .option('--host <host>', 'address to listen on (overrides tracker.host, default 127.0.0.1)')
@@ -24,16 +24,26 @@ export function registerTracker(program: Command): void {
       'after',
       `
 Endpoints:
-  GET /v1/orders/{order_id}   the order's timeline: stays with durations and SLA verdicts, events with trace links, violations
-  GET /v1/orders              orders longest in their state first; filters state, status, segment; limit (<= 500), cursor
+  GET /v1/orders/{order_id}   the order's timeline: stays with durations and SLA verdicts, events with trace links, violations,
+                              status history (stuck, lost, recovered)
+  GET /v1/orders              orders longest in their state first; filters state, status (open, stuck, lost, recovered,
+                              done), segment; limit (<= 500), cursor
+  GET /v1/lost                lost orders: state, owning system, reason, missed handoff, since when, trace link;
+                              filters state, segment; limit, cursor
   GET /metrics                Prometheus metrics (orderscope_order_*, orderscope_orders_*, orderscope_tracker_*, orderscope_bus_*)
+  GET /v1/reports/latency     the order-latency report of a period: from, to (dates or RFC 3339; default the last
+                              7 days), group_by (state, segment, operator, day), format (json, csv, html)
+  GET /, /orders/{order_id}   pages for people: orders in flight, stuck and lost orders, an order's timeline
   GET /healthz, /readyz       alive; ready = database reachable, schema up to date, Kafka consumer in its group
-  /v1 needs Authorization: Bearer <token> with the read scope.
+  /v1 needs Authorization: Bearer <token> with the read scope; the pages take the same token once
+  (sign-in form, or /?token=...) and keep it in an HttpOnly cookie.
 
 Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   postgres.url, poolSize      the database must exist (createdb orderscope); the schema is migrated at start
+  postgres.readUrl            a read replica for the latency reports (default: postgres.url)
   kafka.brokers, topic, groupId
   tracker.host, port, traceUrlTemplate ({trace_id}, {span_id})
+  tracker.sweepIntervalMs     how often the lost-order sweeper flags orders past their deadlines (default 1000)
   tokens: [{name, sha256, scopes: [read]}]   (ORDERSCOPE_TOKEN adds one all-powerful token, for development)
 
 SIGTERM or SIGINT stops consuming, finishes the batch being applied (its offsets are committed), closes
@@ -47,14 +57,22 @@ the database and exits 0.`,
       const model = loadModelFile(opts.model ?? (config.model.file || DEFAULT_MODEL_PATH));
       const logger = createLogger('tracker', config.log.level);
       const registry = new Registry();
-      collectDefaultMetrics({ register: registry });
+      collectProcessMetrics(registry);
       const store = openPostgres({
         url: config.postgres.url,
         poolSize: config.postgres.poolSize,
         onIdleError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; it will be replaced'),
       });
+      // Reports are long reads: on a replica when there is one, so that they never slow down applying.
+      const reportStore = config.postgres.readUrl
+        ? openPostgres({
+            url: config.postgres.readUrl,
+            poolSize: config.postgres.poolSize,
+            onIdleError: (err) => logger.warn({ err }, 'an idle PostgreSQL read-replica connection failed; it will be replaced'),
+          })
+        : undefined;
       const bus = new KafkaBus({ kafka: config.kafka, logger, registry });
-      const tracker = await createTracker({ config, model, bus, store, logger, registry, instance: opts.instance });
+      const tracker = await createTracker({ config, model, bus, store, ...(reportStore && { reportStore }), logger, registry, instance: opts.instance });
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
       await tracker.start();
       await bus.start();
@@ -65,6 +83,7 @@ the database and exits 0.`,
         await bus.close();
         await tracker.close();
         await server.close();
+        await reportStore?.close();
         await store.close();
       });
     });

@@ -59,8 +59,15 @@ function banner(e: Embedded, modelName: string, demo: boolean): string {
     '',
     `orderscope is up (embedded mode, model "${modelName}"${demo ? ', demo orders flowing' : ''})`,
     '',
+    // The home page first: it needs nothing but a browser. With the token the link signs the browser in
+    // (the token then lives in a cookie, and the page is shown at a URL without it).
+    e.token.created
+      ? `  home page    ${e.trackerUrl}/?token=${encodeURIComponent(e.token.value)}   (open it in a browser)`
+      : `  home page    ${e.trackerUrl}/   (sign in with the API token)`,
+    `  report       ${e.trackerUrl}/v1/reports/latency?format=html   (the last 7 days)`,
     `  orders       ${e.trackerUrl}/v1/orders`,
     `  stuck        ${e.trackerUrl}/v1/orders?status=stuck`,
+    `  lost         ${e.trackerUrl}/v1/lost`,
     `  metrics      ${e.trackerUrl}/metrics`,
     `  ingest       POST ${e.collectorUrl}/v1/events`,
     '',

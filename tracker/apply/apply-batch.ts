@@ -1,8 +1,10 @@
 import type { OrderEvent, ProcessModel } from '../../events';
+import { settleAfterEvents } from '../detection';
 import {
   addHistogramTotals,
   deleteStaysFrom,
   insertEvents,
+  insertStatusChanges,
   loadPositions,
   loadStays,
   loadTimelineEvents,
@@ -11,8 +13,11 @@ import {
   setViolations,
   upsertStays,
   type Db,
+  type PositionWrite,
+  type StatusChange,
+  type StoredPosition,
 } from '../store';
-import { inEventTimeOrder, isAfter, type TimelineEvent, type ViolationKind } from '../timeline';
+import { inEventTimeOrder, isAfter, type Micros, type TimelineEvent, type ViolationKind } from '../timeline';
 import { sumByBucket } from './bucket-totals';
 import type { HistogramChange } from './histogram-changes';
 import { planAppend, planRebuild, type OrderPlan } from './plan-order';
@@ -37,6 +42,8 @@ export interface ApplyOutcome {
   readonly histogramChanges: readonly HistogramChange[];
   /** Closed stays in states the model does not know (stored, not observable). */
   readonly unobservableStays: number;
+  /** Stuck or lost orders that this batch moved on (recovered, or done), as recorded. */
+  readonly statusChanges: readonly StatusChange[];
 }
 
 /**
@@ -49,13 +56,17 @@ export interface ApplyOutcome {
  * 3. extend each order from its position by its new events when they all come after its last one,
  *    else rebuild it from all its stored events: either way the result is what in-order delivery of
  *    every event would have given; write only what changed;
- * 4. add the histogram changes to this instance's running totals, in the same transaction.
+ * 4. settle each order's status for the lost-order detector (tracker/detection): a stuck or lost
+ *    order that moved on has recovered, and is recorded so; every order gets the deadline of its
+ *    new stay (`next_deadline_at`), so the sweeper finds it when a limit passes;
+ * 5. add the histogram changes to this instance's running totals, in the same transaction.
  *
  * A fixed number of statements per batch, whatever its size: every statement takes arrays.
  *
  * @param observer the tracker instance, whose histogram totals this batch adds to
+ * @param now the wall clock in ms, for the time of recoveries
  */
-export async function applyBatch(db: Db, model: ProcessModel, batch: readonly OrderEvent[], observer: string): Promise<ApplyOutcome> {
+export async function applyBatch(db: Db, model: ProcessModel, batch: readonly OrderEvent[], observer: string, now: () => number = Date.now): Promise<ApplyOutcome> {
   const unique = uniqueEvents(batch);
   return db.transaction(async (tx) => {
     // Every statement below reaches a few thousand rows by key. Left to itself the planner prefers
@@ -79,20 +90,22 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
     const late: string[] = [];
     for (const id of orderIds) {
       const events = inEventTimeOrder(newEvents.get(id)!);
-      const from = positions.get(id);
+      const from = positions.get(id)?.position;
       if (from && !isAfter(events[0]!, from.lastEvent)) late.push(id);
       else plans.push(planAppend(id, from, events, model));
     }
     if (late.length > 0) {
       const stored = groupBy(await loadTimelineEvents(tx, late));
       const stays = groupBy(await loadStays(tx, late));
-      for (const id of late) plans.push(planRebuild(id, positions.get(id), stored.get(id) ?? [], stays.get(id) ?? [], model));
+      for (const id of late) plans.push(planRebuild(id, positions.get(id)?.position, stored.get(id) ?? [], stays.get(id) ?? [], model));
     }
+    const settled = settleStatuses(plans, positions, model, now() * 1000, (eventId) => byId.get(eventId)?.trace_id ?? null);
 
     await upsertStays(tx, plans.flatMap((p) => p.stayWrites));
     await deleteStaysFrom(tx, plans.flatMap((p) => (p.staysCutFrom === null ? [] : [{ orderId: p.orderId, fromSeqNo: p.staysCutFrom }])));
     await setViolations(tx, plans.flatMap((p) => p.flagWrites));
-    await savePositions(tx, plans);
+    await savePositions(tx, settled.writes);
+    await insertStatusChanges(tx, settled.changes);
     const histogramChanges = plans.flatMap((p) => p.histogramChanges);
     await addHistogramTotals(tx, observer, sumByBucket(histogramChanges, model.durationBuckets()));
 
@@ -106,8 +119,45 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
       raisedViolations: plans.flatMap((p) => p.raisedViolations),
       histogramChanges,
       unobservableStays: plans.reduce((n, p) => n + p.unobservableStays, 0),
+      statusChanges: settled.changes,
     };
   });
+}
+
+/**
+ * Each planned order's status and next deadline after its new events ({@link settleAfterEvents}),
+ * and a recovery record for every stuck or lost order they moved on, with the trace of the event that
+ * moved it (from this batch).
+ */
+function settleStatuses(
+  plans: readonly OrderPlan[],
+  stored: ReadonlyMap<string, StoredPosition>,
+  model: ProcessModel,
+  at: Micros,
+  traceOf: (eventId: string) => string | null,
+): { writes: PositionWrite[]; changes: StatusChange[] } {
+  const writes: PositionWrite[] = [];
+  const changes: StatusChange[] = [];
+  for (const { orderId, position } of plans) {
+    const was = stored.get(orderId);
+    const before = was && { status: was.status, state: was.position.current.state, stateSince: was.position.current.enteredAt };
+    const settled = settleAfterEvents(before, { state: position.current.state, stateSince: position.current.enteredAt }, model);
+    writes.push({ orderId, position, status: settled.status, nextDeadlineAt: settled.nextDeadlineAt });
+    if (before && settled.recoveredFrom) {
+      changes.push({
+        orderId,
+        fromStatus: settled.recoveredFrom,
+        toStatus: settled.status,
+        state: before.state,
+        reason: 'moved_on',
+        handoffTo: null,
+        deadlineAt: null,
+        at,
+        traceId: traceOf(position.current.enteredEventId) ?? traceOf(position.lastEvent.eventId),
+      });
+    }
+  }
+  return { writes, changes };
 }
 
 function nothingNew(received: number): ApplyOutcome {
@@ -121,6 +171,7 @@ function nothingNew(received: number): ApplyOutcome {
     raisedViolations: [],
     histogramChanges: [],
     unobservableStays: 0,
+    statusChanges: [],
   };
 }
 

@@ -1,13 +1,12 @@
 import type { ProcessModel } from '../../events';
 import type { StoredEvent, StoredStay } from '../store';
-import { buildTimeline, continueTimeline, leadTimeAt, statusAt, type OrderPosition, type OrderStatus, type Stay, type TimelineEvent, type ViolationKind } from '../timeline';
+import { buildTimeline, continueTimeline, leadTimeAt, type OrderPosition, type Stay, type TimelineEvent, type ViolationKind } from '../timeline';
 import { histogramChanges, type HistogramChange } from './histogram-changes';
 
 /** What applying new events to one order changes in the store and in the histograms. */
 export interface OrderPlan {
   readonly orderId: string;
   readonly position: OrderPosition;
-  readonly status: OrderStatus;
   /** Closed stays that are new or differ from the stored ones at the same seq_no (the open one is in the position). */
   readonly stayWrites: readonly StoredStay[];
   /** When the order has fewer closed stays than stored: stored stays from this seq_no on are gone. */
@@ -36,7 +35,6 @@ export function planAppend(orderId: string, from: OrderPosition | undefined, eve
   return {
     orderId,
     position,
-    status: statusAt(position, model),
     stayWrites: closedStays(orderId, stays),
     staysCutFrom: null,
     flagWrites: violations.map((v) => ({ eventId: v.eventId, kind: v.kind, detail: v.message })),
@@ -79,7 +77,6 @@ export function planRebuild(
   return {
     orderId,
     position: timeline.position,
-    status: timeline.status,
     stayWrites,
     staysCutFrom: storedStays.length > closed.length ? closed.length : null,
     flagWrites,

@@ -4,13 +4,19 @@ import type { Logger, TokenConfig } from '../../common';
 import { describeError } from '../../common/errors';
 import { errorHandler, metricsHandler, sendError } from '../../common/http';
 import type { ProcessModel } from '../../events';
-import { getOrder, listOrders, loadStays, orderEvents, type Db } from '../store';
-import { encodeCursor, parseListQuery } from './list-query';
+import { listOrders, type Db } from '../store';
+import { pageOf, parseListQuery } from './list-query';
+import { homeRoutes } from './home-route';
+import { loadOrderTimeline, orderNotFoundMessage } from './load-order';
+import { lostRoutes } from './lost-route';
 import { orderSummaryView, orderTimelineView } from './order-view';
+import { reportRoutes } from './report-route';
 import { requireScope } from './require-scope';
 
 export interface TrackerAppOptions {
   readonly db: Db;
+  /** Where latency reports read: a read replica (postgres.readUrl); `db` when absent. */
+  readonly reportDb?: Db;
   readonly model: ProcessModel;
   /** Tokens allowed to read need the `read` scope. */
   readonly tokens: readonly TokenConfig[];
@@ -29,9 +35,16 @@ const READY_CHECK_TIMEOUT_MS = 2000;
 /**
  * The tracker's HTTP API:
  *
- * - `GET /v1/orders/:id` an order's timeline (stays, SLA verdicts, events with trace links, violations);
+ * - `GET /v1/orders/:id` an order's timeline (stays, SLA verdicts, events with trace links, violations,
+ *   status history);
  * - `GET /v1/orders?state=&status=&segment=&limit=&cursor=` orders longest in their state first,
  *   keyset-paginated (`next_cursor`);
+ * - `GET /v1/lost?state=&segment=&limit=&cursor=` lost orders, with why, since when and their traces
+ *   (lost-route.ts);
+ * - `GET /v1/reports/latency?from=&to=&group_by=&format=json|csv|html` the order-latency report of a
+ *   period, read from `reportDb` (report-route.ts);
+ * - `GET /`, `GET /orders/:id` pages for people: orders in flight, stuck and lost orders, one order's
+ *   timeline; a browser signs in once with its token (home-route.ts);
  * - `GET /metrics` (no token), `GET /healthz` (the process runs), `GET /readyz` (database reachable,
  *   tracker started, bus ready).
  *
@@ -60,33 +73,22 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   v1.use(requireScope(options.tokens, 'read'));
   v1.get('/orders', async (req: Request, res: Response) => {
     const query = parseListQuery(req.query as Record<string, unknown>);
-    const rows = await listOrders(db, query.filter, query.after, query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = pageOf(await listOrders(db, query.filter, query.after, query.limit + 1), query.limit);
     const now = nowMicros();
-    res.json({
-      orders: page.map((o) => orderSummaryView(o, now)),
-      next_cursor: rows.length > query.limit && last ? encodeCursor({ stateSince: last.stateSince, orderId: last.orderId }) : null,
-    });
+    res.json({ orders: page.map((o) => orderSummaryView(o, now)), next_cursor: nextCursor });
   });
   v1.get('/orders/:id', async (req: Request<{ id: string }>, res: Response) => {
-    const id = req.params.id;
-    // One snapshot, so that the order row, its stays and its events agree with each other.
-    const found = await db.transaction(async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      const order = await getOrder(tx, id);
-      if (!order) return undefined;
-      return { order, stays: await loadStays(tx, [id]), events: await orderEvents(tx, id) };
-    });
-    if (!found) {
-      return sendError(res, 404, 'order_not_found', `no order "${id}" is known: none of its events has been applied (check the id; orders appear with their first event)`);
-    }
-    res.json(orderTimelineView(found.order, found.stays, found.events, model, options.traceUrlTemplate, nowMicros()));
+    const found = await loadOrderTimeline(db, req.params.id);
+    if (!found) return sendError(res, 404, 'order_not_found', orderNotFoundMessage(req.params.id));
+    res.json(orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, nowMicros()));
   });
+  v1.use(lostRoutes({ db, model, traceUrlTemplate: options.traceUrlTemplate, nowMicros }));
+  v1.use(reportRoutes({ db: options.reportDb ?? db, model, nowMicros }));
   app.use('/v1', v1);
+  app.use(homeRoutes({ db, model, tokens: options.tokens, traceUrlTemplate: options.traceUrlTemplate, nowMicros }));
 
   app.use((req, res) => {
-    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /metrics, /healthz, /readyz)`);
+    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/lost, /v1/reports/latency, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id})`);
   });
   app.use(errorHandler(logger));
   return app;

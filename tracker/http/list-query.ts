@@ -1,10 +1,12 @@
 import { ValidationError } from '../../common/errors';
 import type { OrderFilter, OrderListPosition } from '../store';
+import { ORDER_STATUSES } from '../timeline';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
-const STATUSES = ['open', 'stuck', 'lost', 'recovered', 'done'];
-const PARAMETERS = ['state', 'status', 'segment', 'limit', 'cursor'];
+/** The query parameters of an order list; each list takes all of them or a subset. */
+export const LIST_PARAMETERS = ['state', 'status', 'segment', 'limit', 'cursor'] as const;
+export type ListParameter = (typeof LIST_PARAMETERS)[number];
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 
 /** A validated `GET /v1/orders` query. */
@@ -15,11 +17,12 @@ export interface ListQuery {
 }
 
 /**
- * Reads `state`, `status`, `segment`, `limit` and `cursor` from a query string (as express parses
- * it). Throws a {@link ValidationError} saying which parameter is wrong and what it accepts; unknown
- * parameters are refused too, since a misspelt filter would otherwise silently list everything.
+ * Reads `state`, `status`, `segment`, `limit` and `cursor` (or the subset `parameters`) from a query
+ * string (as express parses it). Throws a {@link ValidationError} saying which parameter is wrong and
+ * what it accepts; unknown parameters are refused too, since a misspelt filter would otherwise
+ * silently list everything.
  */
-export function parseListQuery(query: Record<string, unknown>): ListQuery {
+export function parseListQuery(query: Record<string, unknown>, parameters: readonly ListParameter[] = LIST_PARAMETERS): ListQuery {
   const text = (key: string): string | undefined => {
     const value = query[key];
     if (value === undefined) return undefined;
@@ -27,12 +30,14 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
     return value;
   };
   for (const key of Object.keys(query)) {
-    if (!PARAMETERS.includes(key)) throw new ValidationError(`unknown query parameter "${key}" (the parameters are: ${PARAMETERS.join(', ')})`);
+    if (!(parameters as readonly string[]).includes(key)) throw new ValidationError(`unknown query parameter "${key}" (the parameters are: ${parameters.join(', ')})`);
   }
   const state = text('state');
   if (state !== undefined && !NAME.test(state)) throw new ValidationError(`state: "${state}" is not a state name (lower case letters, digits, "_" or "-")`);
   const status = text('status');
-  if (status !== undefined && !STATUSES.includes(status)) throw new ValidationError(`status: "${status}" is not a status (one of: ${STATUSES.join(', ')})`);
+  if (status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(status)) {
+    throw new ValidationError(`status: "${status}" is not a status (one of: ${ORDER_STATUSES.join(', ')})`);
+  }
   const segment = text('segment');
   if (segment !== undefined && (segment.length === 0 || segment.length > 1024)) throw new ValidationError('segment: must be 1 to 1024 characters');
   const limitText = text('limit');
@@ -46,6 +51,16 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
     after: cursor === undefined ? undefined : decodeCursor(cursor),
     limit,
   };
+}
+
+/**
+ * One page of a list fetched with `limit + 1` rows: the first `limit`, and the cursor of the page
+ * after them (null when the extra row is absent, i.e. on the last page).
+ */
+export function pageOf<T extends OrderListPosition>(rows: readonly T[], limit: number): { page: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit && last ? encodeCursor({ stateSince: last.stateSince, orderId: last.orderId }) : null };
 }
 
 /** An opaque cursor for the page after `position` (base64url JSON; clients must not build one). */

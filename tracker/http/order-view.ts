@@ -1,5 +1,6 @@
-import type { ProcessModel } from '../../events';
-import type { EventDetail, OrderRow, StoredStay } from '../store';
+import type { Handoff, ProcessModel } from '../../events';
+import { handoffOf } from '../detection';
+import type { EventDetail, LostOrderRow, OrderRow, StatusChange, StoredStay } from '../store';
 import { formatEventTime, secondsBetween, type Micros, type Stay } from '../timeline';
 
 /** The JSON of one order in lists: where it is and since when. */
@@ -22,8 +23,8 @@ export function orderSummaryView(order: OrderRow, now: Micros) {
 
 /**
  * The JSON of an order's timeline: its stays (the closed ones stored, then the one it is in now, from
- * its row) with their SLA verdicts, its events with links to their traces, and its conformance
- * violations.
+ * its row) with their SLA verdicts, its events with links to their traces, its conformance
+ * violations, and its status history (stuck, lost, recovered).
  *
  * - `duration_seconds` of the stay the order is in now (left_at null) is the time so far;
  * - `sla_met` is true or false for a closed stay of a state with an SLA (expect_within), false for the
@@ -33,6 +34,7 @@ export function orderTimelineView(
   order: OrderRow,
   closedStays: readonly StoredStay[],
   events: readonly EventDetail[],
+  history: readonly StatusChange[],
   model: ProcessModel,
   traceUrlTemplate: string,
   now: Micros,
@@ -71,7 +73,49 @@ export function orderTimelineView(
     violations: events
       .filter((e) => e.violation !== null)
       .map((e) => ({ event_id: e.eventId, kind: e.violation, state: e.state, occurred_at: formatEventTime(e.occurredAt), message: e.violationDetail })),
+    status_history: history.map((c) => ({
+      at: formatEventTime(c.at),
+      from_status: c.fromStatus,
+      to_status: c.toStatus,
+      state: c.state,
+      reason: c.reason,
+      handoff: handoffView(handoffOf(c, model)),
+      deadline_at: c.deadlineAt === null ? null : formatEventTime(c.deadlineAt),
+      trace_id: c.traceId,
+      trace_url: traceUrl(traceUrlTemplate, c.traceId, null),
+    })),
   };
+}
+
+/**
+ * The JSON of a lost order: where it was lost (state and owning system), why (reason, and the missed
+ * handoff: which system should have picked it up, how soon, over what), since when (lost_at, when the
+ * detector declared it; state_since, when it entered the state), and where to look next: the trace of
+ * its last event and its timeline.
+ */
+export function lostOrderView(order: LostOrderRow, model: ProcessModel, traceUrlTemplate: string, now: Micros) {
+  return {
+    order_id: order.orderId,
+    state: order.state,
+    system: order.system,
+    reason: order.reason,
+    handoff: handoffView(handoffOf(order, model)),
+    lost_after_seconds: model.state(order.state)?.lostAfterSeconds ?? null,
+    lost_at: order.lostAt === null ? null : formatEventTime(order.lostAt),
+    state_since: formatEventTime(order.stateSince),
+    time_in_state_seconds: Math.max(0, secondsBetween(order.stateSince, now)),
+    segment: order.segment,
+    operator_id: order.operatorId,
+    last_event_at: formatEventTime(order.lastEventAt),
+    trace_id: order.traceId,
+    trace_url: traceUrl(traceUrlTemplate, order.traceId, order.spanId),
+    timeline_url: `/v1/orders/${encodeURIComponent(order.orderId)}`,
+  };
+}
+
+/** A handoff of the model as the API shows it; null for none. */
+function handoffView(h: Handoff | undefined) {
+  return h ? { from: h.from, to: h.to, from_system: h.fromSystem, to_system: h.toSystem, within_seconds: h.withinSeconds, via: h.via || null } : null;
 }
 
 /** The trace link of an event: the template with {trace_id} and {span_id} filled in; null without a trace id. */

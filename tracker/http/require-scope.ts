@@ -2,11 +2,15 @@ import type { NextFunction, Request, Response } from 'express';
 import type { TokenConfig } from '../../common';
 import { authorize, type Scope } from '../../common/auth';
 import { sendError } from '../../common/http';
+import { authorizationOf } from './browser-session';
 
-/** Lets a request through only with a bearer token that has `scope` (see `authorize`). */
+/**
+ * Lets a request through only with a bearer token that has `scope` (see `authorize`); a browser's
+ * GET may carry it in the session cookie instead (see browser-session.ts).
+ */
 export function requireScope(tokens: readonly TokenConfig[], scope: Scope) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const auth = authorize(req.headers.authorization, tokens, scope);
+    const auth = authorize(authorizationOf(req), tokens, scope);
     if (auth.ok) return next();
     if (auth.status === 401) res.setHeader('WWW-Authenticate', `Bearer realm="orderscope"${auth.code === 'invalid_token' ? ', error="invalid_token"' : ''}`);
     sendError(res, auth.status, auth.code, auth.message);

@@ -35,15 +35,22 @@ export async function lockOrders(sql: Sql, orderIds: readonly string[]): Promise
   );
 }
 
+/** An order's stored position and the status the lost-order detector gave it. */
+export interface StoredPosition {
+  readonly position: OrderPosition;
+  readonly status: OrderStatus;
+}
+
 /**
  * The stored positions of the given orders; orders seen for the first time are absent (their row,
  * just inserted by {@link lockOrders}, has no state yet).
  */
-export async function loadPositions(sql: Sql, orderIds: readonly string[]): Promise<Map<string, OrderPosition>> {
+export async function loadPositions(sql: Sql, orderIds: readonly string[]): Promise<Map<string, StoredPosition>> {
   const rows = await sql.query<{
     order_id: string;
     state: string;
     system: string;
+    status: OrderStatus;
     state_since: number;
     state_event_id: string;
     stay_count: number;
@@ -56,7 +63,7 @@ export async function loadPositions(sql: Sql, orderIds: readonly string[]): Prom
     event_count: number;
     violation_count: number;
   }>(
-    `SELECT order_id, state, system, ${micros('state_since')} AS state_since, state_event_id::text AS state_event_id, stay_count,
+    `SELECT order_id, state, system, status, ${micros('state_since')} AS state_since, state_event_id::text AS state_event_id, stay_count,
             ${micros('first_event_at')} AS first_event_at, ${micros('last_event_at')} AS last_event_at, last_event_seq::float8 AS last_event_seq,
             last_event_id::text AS last_event_id, segment, operator_id, event_count, violation_count
      FROM orders WHERE order_id = ANY($1::text[]) AND state IS NOT NULL`,
@@ -66,34 +73,46 @@ export async function loadPositions(sql: Sql, orderIds: readonly string[]): Prom
     rows.map((r) => [
       r.order_id,
       {
-        current: { seqNo: r.stay_count - 1, state: r.state, system: r.system, enteredAt: r.state_since, leftAt: null, durationSeconds: null, enteredEventId: r.state_event_id },
-        lastEvent: { occurredAt: r.last_event_at, seq: r.last_event_seq, eventId: r.last_event_id },
-        firstEventAt: r.first_event_at,
-        eventCount: r.event_count,
-        violationCount: r.violation_count,
-        segment: r.segment,
-        operatorId: r.operator_id,
+        status: r.status,
+        position: {
+          current: { seqNo: r.stay_count - 1, state: r.state, system: r.system, enteredAt: r.state_since, leftAt: null, durationSeconds: null, enteredEventId: r.state_event_id },
+          lastEvent: { occurredAt: r.last_event_at, seq: r.last_event_seq, eventId: r.last_event_id },
+          firstEventAt: r.first_event_at,
+          eventCount: r.event_count,
+          violationCount: r.violation_count,
+          segment: r.segment,
+          operatorId: r.operator_id,
+        },
       },
     ]),
   );
+}
+
+/** What apply writes of an order: its position, its status and when the lost-order detector must look at it next. */
+export interface PositionWrite {
+  readonly orderId: string;
+  readonly position: OrderPosition;
+  readonly status: OrderStatus;
+  /** Null when there is nothing to wait for (done, lost, a state without limits). */
+  readonly nextDeadlineAt: Micros | null;
 }
 
 /**
  * Writes the positions of orders locked by {@link lockOrders}. ("= ANY" lets the planner reach the rows
  * through the primary key: joined to the array alone, it may hash the whole table.)
  */
-export async function savePositions(sql: Sql, rows: readonly { orderId: string; position: OrderPosition; status: OrderStatus }[]): Promise<void> {
+export async function savePositions(sql: Sql, rows: readonly PositionWrite[]): Promise<void> {
   if (rows.length === 0) return;
   const p = rows.map((r) => r.position);
   await sql.query(
     `UPDATE orders o SET state = u.state, system = u.system, state_since = u.state_since, state_event_id = u.state_event_id, stay_count = u.stay_count,
        status = u.status, first_event_at = u.first_event_at, last_event_at = u.last_event_at, last_event_seq = u.last_event_seq,
        last_event_id = u.last_event_id, segment = u.segment, operator_id = u.operator_id, event_count = u.event_count,
-       violation_count = u.violation_count, updated_at = now()
+       violation_count = u.violation_count, next_deadline_at = u.next_deadline_at, updated_at = now()
      FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[],
-                 $10::int8[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::int[])
+                 $10::int8[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::int[], $16::timestamptz[])
        AS u(order_id, state, system, state_since, state_event_id, stay_count, status, first_event_at, last_event_at, last_event_seq,
-            last_event_id, segment, operator_id, event_count, violation_count)
+            last_event_id, segment, operator_id, event_count, violation_count, next_deadline_at)
      WHERE o.order_id = u.order_id AND o.order_id = ANY($1::text[])`,
     [
       rows.map((r) => r.orderId),
@@ -111,14 +130,17 @@ export async function savePositions(sql: Sql, rows: readonly { orderId: string; 
       p.map((x) => x.operatorId),
       p.map((x) => x.eventCount),
       p.map((x) => x.violationCount),
+      rows.map((r) => timestampParam(r.nextDeadlineAt)),
     ],
   );
 }
 
-const ORDER_COLUMNS = `order_id, state, system, ${micros('state_since')} AS state_since, status, ${micros('first_event_at')} AS first_event_at,
+/** The columns of an {@link OrderRow}, times in microseconds. */
+export const ORDER_COLUMNS = `order_id, state, system, ${micros('state_since')} AS state_since, status, ${micros('first_event_at')} AS first_event_at,
   ${micros('last_event_at')} AS last_event_at, segment, operator_id, event_count, violation_count`;
 
-type OrderRecord = {
+/** An orders row as {@link ORDER_COLUMNS} reads it. */
+export type OrderRecord = {
   order_id: string;
   state: string;
   system: string;
@@ -132,7 +154,7 @@ type OrderRecord = {
   violation_count: number;
 };
 
-const toOrderRow = (r: OrderRecord): OrderRow => ({
+export const toOrderRow = (r: OrderRecord): OrderRow => ({
   orderId: r.order_id,
   state: r.state,
   system: r.system,
@@ -168,6 +190,16 @@ export interface OrderListPosition {
  * total order), starting after `after`: keyset pagination, as fast on page 1000 as on page 1.
  */
 export async function listOrders(sql: Sql, filter: OrderFilter, after: OrderListPosition | undefined, limit: number): Promise<OrderRow[]> {
+  const page = orderPageQuery(ORDER_COLUMNS, filter, after, limit);
+  const rows = await sql.query<OrderRecord>(page.text, page.params);
+  return rows.map(toOrderRow);
+}
+
+/**
+ * The statement of one page of an order list: `columns` of the orders matching `filter`, in the
+ * list's order (state_since, order_id), after `after`. Other lists wrap it to join more to the page.
+ */
+export function orderPageQuery(columns: string, filter: OrderFilter, after: OrderListPosition | undefined, limit: number): { text: string; params: unknown[] } {
   const params: unknown[] = [];
   const where: string[] = [];
   const param = (value: unknown) => {
@@ -178,33 +210,38 @@ export async function listOrders(sql: Sql, filter: OrderFilter, after: OrderList
   if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
   if (filter.segment !== undefined) where.push(`segment = ${param(filter.segment)}`);
   if (after) where.push(`(state_since, order_id) > (${param(timestampParam(after.stateSince))}::timestamptz, ${param(after.orderId)})`);
-  const rows = await sql.query<OrderRecord>(
-    `SELECT ${ORDER_COLUMNS} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY state_since, order_id LIMIT ${param(limit)}`,
+  return {
+    // Qualified: a bare state_since would sort by the output column (microseconds, an expression)
+    // instead of walking an index in order.
+    text: `SELECT ${columns} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY orders.state_since, orders.order_id LIMIT ${param(limit)}`,
     params,
-  );
-  return rows.map(toOrderRow);
+  };
 }
 
-/** Per state: how many orders are in it now and since when the longest-waiting one is. */
+/** Per state: how many orders are in it now, since when the longest-waiting one is, and how many are stuck. */
 export interface StateOccupancy {
   readonly state: string;
   readonly orders: number;
   /** state_since of the order longest in the state; null when the state is empty. */
   readonly oldestSince: Micros | null;
+  /** Orders in the state with status stuck. */
+  readonly stuck: number;
 }
 
 /**
  * Occupancy of the given states, one index probe per state (count and min over orders_state, an
- * index-only scan), whatever the number of finished orders.
+ * index-only scan), whatever the number of finished orders; the stuck counts from the few rows of
+ * the orders_flagged index.
  */
 export async function stateOccupancy(sql: Sql, states: readonly string[]): Promise<StateOccupancy[]> {
   if (states.length === 0) return [];
-  const rows = await sql.query<{ state: string; orders: number; oldest: number | null }>(
-    `SELECT s.state, c.orders, c.oldest
+  const rows = await sql.query<{ state: string; orders: number; oldest: number | null; stuck: number | null }>(
+    `SELECT s.state, c.orders, c.oldest, f.stuck
      FROM unnest($1::text[]) AS s(state)
-     CROSS JOIN LATERAL (SELECT count(*)::float8 AS orders, ${micros('min(o.state_since)')} AS oldest FROM orders o WHERE o.state = s.state) c`,
+     CROSS JOIN LATERAL (SELECT count(*)::float8 AS orders, ${micros('min(o.state_since)')} AS oldest FROM orders o WHERE o.state = s.state) c
+     LEFT JOIN (SELECT state, count(*)::float8 AS stuck FROM orders WHERE status = 'stuck' GROUP BY state) f ON f.state = s.state`,
     [states],
   );
-  return rows.map((r) => ({ state: r.state, orders: r.orders, oldestSince: r.oldest }));
+  return rows.map((r) => ({ state: r.state, orders: r.orders, oldestSince: r.oldest, stuck: r.stuck ?? 0 }));
 }

@@ -1,6 +1,7 @@
 import { InProcessBus } from '../../bus';
 import { loadConfig, type Config } from '../../common';
-import { loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent } from '../../events';
+import { loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent, type ProcessModel } from '../../events';
+import type { Logger } from '../../common';
 import { Registry } from 'prom-client';
 import { createTracker, type Tracker } from '../tracker';
 import { openPglite, type Db } from '../store';
@@ -76,13 +77,16 @@ export interface EmbeddedTracker {
   close(keepStore?: boolean): Promise<void>;
 }
 
-export async function startEmbedded(options: { db?: Db; instance?: string; config?: Config; now?: () => number } = {}): Promise<EmbeddedTracker> {
+export async function startEmbedded(
+  options: { db?: Db; instance?: string; config?: Config; now?: () => number; model?: ProcessModel; logger?: Logger } = {},
+): Promise<EmbeddedTracker> {
   const db = options.db ?? (await openPglite());
   const bus = new InProcessBus();
   const registry = new Registry();
   const tracker = await createTracker({
     config: options.config ?? loadConfig({ env: {} }),
-    model,
+    model: options.model ?? model,
+    ...(options.logger && { logger: options.logger }),
     bus,
     store: db,
     registry,

@@ -7,5 +7,5 @@ export { checkMove } from './conformance';
 export { compareEvents } from './event-order';
 export { parseEventTime, formatEventTime, secondsBetween } from './event-time';
 export type { Micros } from './event-time';
-export { TIMELINE_ATTRIBUTES, VIOLATION_KINDS } from './types';
+export { TIMELINE_ATTRIBUTES, VIOLATION_KINDS, ORDER_STATUSES } from './types';
 export type { TimelineEvent, Stay, Timeline, Violation, ViolationKind, OrderStatus, OrderPosition, EventKey } from './types';

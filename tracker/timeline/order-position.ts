@@ -3,8 +3,8 @@ import { compareEvents } from './event-order';
 import { secondsBetween, type Micros } from './event-time';
 import type { EventKey, OrderPosition, OrderStatus } from './types';
 
-/** An order's status at a position: done while it is in a terminal state of the model. */
-export function statusAt(position: OrderPosition, model: ProcessModel): OrderStatus {
+/** An order's status as its events alone give it: done while it is in a terminal state of the model, else open. */
+export function statusAt(position: OrderPosition, model: ProcessModel): Extract<OrderStatus, 'open' | 'done'> {
   return model.isTerminal(position.current.state) ? 'done' : 'open';
 }
 

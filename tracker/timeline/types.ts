@@ -78,8 +78,16 @@ export interface OrderPosition {
   readonly operatorId: string | null;
 }
 
-/** Open until the order enters a terminal state of the model. */
-export type OrderStatus = 'open' | 'done';
+/**
+ * An order's status. The events alone give `open` and `done` (in a terminal state of the model, see
+ * statusAt); the lost-order detector (tracker/detection) adds `stuck` (past the state's
+ * expect_within), `lost` (past its lost_after, or a handoff missed) and `recovered` (a later event
+ * moved a stuck or lost order on).
+ */
+export type OrderStatus = 'open' | 'stuck' | 'lost' | 'recovered' | 'done';
+
+/** Every status, in the order an order goes through them. */
+export const ORDER_STATUSES: readonly OrderStatus[] = ['open', 'stuck', 'lost', 'recovered', 'done'];
 
 /** Everything the tracker derives from one order's events. */
 export interface Timeline {

@@ -1,0 +1,48 @@
+import { KAFKA_BUS_METRICS } from '../bus';
+import { COLLECTOR_METRICS } from '../collector';
+import { TRACKER_METRICS } from '../tracker';
+
+/**
+ * The metric names that the generated rules and dashboards read. They come from the services'
+ * catalogues, so a rename there reaches every rule and panel with the next `orderscope generate`,
+ * and the catalogue test (`catalogue/catalogue-check.test.ts`) fails, naming it, if a rule or panel
+ * reads anything else.
+ */
+export const METRICS = {
+  stateDuration: TRACKER_METRICS.stateDuration.name,
+  /** Stays rewritten by a late event: subtract from stateDuration for the stays as stored. */
+  stateDurationRetracted: TRACKER_METRICS.stateDurationRetracted.name,
+  leadTime: TRACKER_METRICS.leadTime.name,
+  /** Lead times changed by a late event: subtract from leadTime. */
+  leadTimeRetracted: TRACKER_METRICS.leadTimeRetracted.name,
+  ordersInState: TRACKER_METRICS.ordersInState.name,
+  oldestInState: TRACKER_METRICS.oldestInState.name,
+  /** Gauge {state}: orders stuck in the state now (past expect_within). The same on every tracker replica. */
+  ordersStuck: TRACKER_METRICS.ordersStuck.name,
+  /** Counter {state, reason}: orders declared lost, by the state they were lost in. Counted by the replica that swept them. */
+  ordersLost: TRACKER_METRICS.ordersLost.name,
+  /** Counter {state, from_status}: stuck or lost orders that came back (a later event arrived). */
+  ordersRecovered: TRACKER_METRICS.ordersRecovered.name,
+  eventsApplied: TRACKER_METRICS.eventsApplied.name,
+  duplicateEvents: TRACKER_METRICS.duplicateEvents.name,
+  conformanceViolations: TRACKER_METRICS.conformanceViolations.name,
+  applyLag: TRACKER_METRICS.applyLag.name,
+  batchApplyDuration: TRACKER_METRICS.batchApplyDuration.name,
+  sweepDuration: TRACKER_METRICS.sweepDuration.name,
+  detectionDelay: TRACKER_METRICS.detectionDelay.name,
+  trackerFailures: TRACKER_METRICS.failures.name,
+  trackerDropped: TRACKER_METRICS.dropped.name,
+
+  collectorRequests: COLLECTOR_METRICS.httpRequests.name,
+  collectorRequestDuration: COLLECTOR_METRICS.httpRequestDuration.name,
+  eventsAccepted: COLLECTOR_METRICS.eventsAccepted.name,
+  eventsRejected: COLLECTOR_METRICS.eventsRejected.name,
+  publishDuration: COLLECTOR_METRICS.publishDuration.name,
+  collectorBusErrors: COLLECTOR_METRICS.busErrors.name,
+
+  busDropped: KAFKA_BUS_METRICS.dropped.name,
+  busHandlerFailures: KAFKA_BUS_METRICS.handlerFailures.name,
+  busProducerResets: KAFKA_BUS_METRICS.producerResets.name,
+  /** Gauge {topic, partition}: messages of the order-event topic not yet consumed by the tracker's group, per partition, exported by the replica that owns it. */
+  consumerLag: KAFKA_BUS_METRICS.consumerLag.name,
+} as const;

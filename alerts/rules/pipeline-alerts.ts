@@ -1,0 +1,183 @@
+import { METRICS } from '../metric-names';
+import { promDuration, promNumber, selector } from '../promql';
+import { runbookUrl } from './text';
+import { ALERT_NAMES, type AlertingRule, type RuleContext, type RuleGroup } from './types';
+
+/*
+ * Alerts on the tracking pipeline itself. TrackerDown, CollectorDown and KafkaConsumerLagGrowing
+ * page: while they fire, order alerts are unreliable and Alertmanager inhibits them
+ * (alertmanager.ts), so these pages stand in for them.
+ */
+
+const INHIBITED = 'OrderLost, OrdersStuck and SLO burn alerts are inhibited meanwhile, so this page stands for them.';
+
+function downRule(ctx: RuleContext, alert: string, job: string, summary: string, consequence: string): AlertingRule {
+  const up = selector('up', { job: { re: job } });
+  return {
+    alert,
+    // absent(): a scrape config that lost the job must not look like a healthy pipeline.
+    expr: `max by (job) (${up}) == 0\nor\nabsent(${up})`,
+    for: promDuration(ctx.options.downFor),
+    labels: { severity: 'page', pipeline: ctx.options.pipeline },
+    annotations: {
+      summary,
+      description: `No target of job ${job} has been up for ${promDuration(ctx.options.downFor)} (or Prometheus has none). ${consequence}`,
+      runbook_url: runbookUrl(ctx, alert),
+    },
+  };
+}
+
+/** TrackerDown: every target of the tracker's job is down, or there is none. */
+export function trackerDownRule(ctx: RuleContext): AlertingRule {
+  return downRule(
+    ctx,
+    ALERT_NAMES.trackerDown,
+    ctx.options.trackerJob,
+    `Tracker down: no target of job ${ctx.options.trackerJob} is up`,
+    'No event is applied: order states, time in state and lost-order detection stop and dashboards go stale. ' +
+      `Events wait in Kafka and are applied when the tracker is back. ${INHIBITED} ` +
+      'Check the tracker process and its logs, GET /readyz (database, bus), and PostgreSQL.',
+  );
+}
+
+/** CollectorDown: every target of the collector's job is down, or there is none. */
+export function collectorDownRule(ctx: RuleContext): AlertingRule {
+  return downRule(
+    ctx,
+    ALERT_NAMES.collectorDown,
+    ctx.options.collectorJob,
+    `Collector down: no target of job ${ctx.options.collectorJob} is up`,
+    'Agents cannot post order events: they retry and spool them until the collector is back, and meanwhile orders look stuck or lost to the tracker. ' +
+      `${INHIBITED} Check the collector process and its logs, GET /readyz (bus), and Kafka.`,
+  );
+}
+
+/** What an ApplyLagHigh alert's text shows of the firing series. */
+export interface LagValues {
+  readonly lag: string;
+}
+
+/** The Go templates an ApplyLagHigh rule's annotations hold. */
+export const APPLY_LAG_TEMPLATES: LagValues = { lag: '{{ $value | humanizeDuration }}' };
+
+/** ApplyLagHigh: a quantile of the time from occurred_at to apply stays above the threshold. */
+export function applyLagRule(ctx: RuleContext): AlertingRule {
+  const o = ctx.options;
+  const bucket = selector(`${METRICS.applyLag}_bucket`, { job: { re: o.trackerJob } });
+  return {
+    alert: ALERT_NAMES.applyLagHigh,
+    expr: `histogram_quantile(${o.applyLagQuantile}, sum by (le) (rate(${bucket}[${promDuration(o.applyLagWindow)}]))) > ${promNumber(o.applyLagThreshold)}`,
+    for: promDuration(o.applyLagFor),
+    labels: { severity: 'ticket', pipeline: o.pipeline },
+    annotations: applyLagAnnotations(ctx, APPLY_LAG_TEMPLATES),
+  };
+}
+
+/** The annotations of {@link applyLagRule}, with `v` in place of the firing series' values. */
+export function applyLagAnnotations(ctx: RuleContext, v: LagValues): Record<string, string> {
+  const o = ctx.options;
+  const q = `p${promNumber(o.applyLagQuantile * 100)}`;
+  return {
+    summary: `The tracker applies events ${v.lag} after they happened (${q})`,
+    description:
+      `The ${q} of the time from an event's occurred_at to its apply by the tracker, over ${promDuration(o.applyLagWindow)}, is ${v.lag}: ` +
+      `above ${promDuration(o.applyLagThreshold)} for ${promDuration(o.applyLagFor)}. Order states and lost-order detection run that far behind. ` +
+      'Causes: the tracker is slow (batch apply duration, PostgreSQL), its consumer group lags (KafkaConsumerLagGrowing), ' +
+      'or agents deliver late (spooled events after an outage; replaying old events raises it too, harmlessly).',
+    runbook_url: runbookUrl(ctx, ALERT_NAMES.applyLagHigh),
+  };
+}
+
+/** What a RejectedEventsHigh alert's text shows of the firing series. */
+export interface RejectedValues {
+  readonly ratio: string;
+  readonly reason: string;
+}
+
+/** The Go templates a RejectedEventsHigh rule's annotations hold. */
+export const REJECTED_TEMPLATES: RejectedValues = { ratio: '{{ $value | humanizePercentage }}', reason: '{{ $labels.reason }}' };
+
+/**
+ * RejectedEventsHigh: one rejection reason's share of all events posted (accepted + rejected),
+ * per reason so that the ticket says what to fix; with a volume guard, since two bad events out
+ * of ten at night are not a trend.
+ */
+export function rejectedEventsRule(ctx: RuleContext): AlertingRule {
+  const o = ctx.options;
+  const w = promDuration(o.rejectedWindow);
+  const job = { job: { re: o.collectorJob } };
+  const accepted = selector(METRICS.eventsAccepted, job);
+  const rejected = selector(METRICS.eventsRejected, job);
+  return {
+    alert: ALERT_NAMES.rejectedEventsHigh,
+    expr:
+      `sum by (reason) (rate(${rejected}[${w}]))\n  / on () group_left ()\n` +
+      `(sum(rate(${accepted}[${w}])) + sum(rate(${rejected}[${w}])))\n  > ${promNumber(o.rejectedRatio)}\n` +
+      `and on ()\n(sum(increase(${accepted}[${w}])) + sum(increase(${rejected}[${w}]))) >= ${o.rejectedMinEvents}`,
+    for: promDuration(o.rejectedFor),
+    labels: { severity: 'ticket', pipeline: o.pipeline },
+    annotations: rejectedEventsAnnotations(ctx, REJECTED_TEMPLATES),
+  };
+}
+
+/** The annotations of {@link rejectedEventsRule}, with `v` in place of the firing series' values. */
+export function rejectedEventsAnnotations(ctx: RuleContext, v: RejectedValues): Record<string, string> {
+  const o = ctx.options;
+  return {
+    summary: `${v.ratio} of the events posted to the collector are rejected (${v.reason})`,
+    description:
+      `Over the last ${promDuration(o.rejectedWindow)}, ${v.ratio} of the events posted to the collector were rejected with reason ${v.reason} ` +
+      `(threshold ${promNumber(o.rejectedRatio * 100)}%, for ${promDuration(o.rejectedFor)}). Rejected events are not tracked: their orders will look stuck or lost. ` +
+      'invalid_* and unknown_field: a source sends events that break the contract (events/order-event.schema.json), e.g. a state the model does not know; ' +
+      'forbidden_source: a token posts for a source it may not; rate_limited: a client exceeds its rate limit; ' +
+      "bus_unavailable: Kafka did not acknowledge in time (clients retry). The collector's 202 answer lists each rejected event's index and error.",
+    runbook_url: runbookUrl(ctx, ALERT_NAMES.rejectedEventsHigh),
+  };
+}
+
+/** What a KafkaConsumerLagGrowing alert's text shows of the firing series. */
+export interface ConsumerLagValues {
+  readonly messages: string;
+}
+
+/** The Go templates a KafkaConsumerLagGrowing rule's annotations hold. */
+export const CONSUMER_LAG_TEMPLATES: ConsumerLagValues = { messages: '{{ $value | printf "%.0f" }}' };
+
+/**
+ * KafkaConsumerLagGrowing: the tracker's consumer group is behind and falling further behind.
+ * Summed over the partitions (each exported by the replica that owns it); the lag comes first in
+ * the expression so that `$value` is the lag, not its slope.
+ */
+export function consumerLagRule(ctx: RuleContext): AlertingRule {
+  const o = ctx.options;
+  const lag = selector(METRICS.consumerLag, { job: { re: o.trackerJob } });
+  return {
+    alert: ALERT_NAMES.consumerLagGrowing,
+    expr: `sum(${lag}) > ${o.consumerLagMinMessages}\nand\nsum(deriv(${lag}[${promDuration(o.consumerLagWindow)}])) > 0`,
+    for: promDuration(o.consumerLagFor),
+    labels: { severity: 'page', pipeline: o.pipeline },
+    annotations: consumerLagAnnotations(ctx, CONSUMER_LAG_TEMPLATES),
+  };
+}
+
+/** The annotations of {@link consumerLagRule}, with `v` in place of the firing series' values. */
+export function consumerLagAnnotations(ctx: RuleContext, v: ConsumerLagValues): Record<string, string> {
+  const o = ctx.options;
+  return {
+    summary: `The tracker falls behind: ${v.messages} order events not consumed yet, and growing`,
+    description:
+      `The tracker's consumer group is ${v.messages} messages behind the order-event topic and the lag has grown over ${promDuration(o.consumerLagWindow)} ` +
+      `for ${promDuration(o.consumerLagFor)}. Order states, time in state and lost-order detection run behind; ${INHIBITED} ` +
+      'Check the tracker (ApplyLagHigh, batch apply duration, failures) and PostgreSQL, and whether the ingest rate jumped (pipeline health dashboard); ' +
+      "add tracker replicas, up to the topic's partition count.",
+    runbook_url: runbookUrl(ctx, ALERT_NAMES.consumerLagGrowing),
+  };
+}
+
+/** The pipeline's own alerts. */
+export function pipelineAlertGroup(ctx: RuleContext): RuleGroup {
+  return {
+    name: 'orderscope-pipeline',
+    rules: [trackerDownRule(ctx), collectorDownRule(ctx), applyLagRule(ctx), rejectedEventsRule(ctx), consumerLagRule(ctx)],
+  };
+}

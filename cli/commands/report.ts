@@ -1,0 +1,160 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { loadConfig } from '../../common';
+import { ConfigError, OrderscopeError, UnavailableError } from '../../common/errors';
+import { DEFAULT_MODEL_PATH, loadModelFile } from '../../events';
+import {
+  buildLatencyReport,
+  describePeriod,
+  openPostgres,
+  parseReportJson,
+  parseReportQuery,
+  renderCsv,
+  renderHtml,
+  renderJson,
+  REPORT_FORMATS,
+  type LatencyReport,
+  type ReportRequest,
+} from '../../tracker';
+
+interface ReportOptions {
+  from?: string;
+  to?: string;
+  groupBy?: string;
+  format?: string;
+  out?: string;
+  databaseUrl?: string;
+  tracker?: string;
+  token?: string;
+  linkBase?: string;
+  model?: string;
+  config?: string;
+}
+
+/** `orderscope report`: the order-latency report of a period, from the database or from a tracker. */
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('Write the order-latency report of a period (time per state against SLAs, lead time, lost and slowest orders, segments, operators) as HTML, CSV or JSON.')
+    .option('--from <date|time>', 'start of the period: a date (2026-11-23, UTC) or an RFC 3339 time (default: 7 days before --to)')
+    .option('--to <date|time>', 'end of the period: a date includes that whole day (default: now)')
+    .option('--group-by <view>', 'csv and json: one view, state | segment | operator | day (csv default: state; json default: the whole report)')
+    .option('--format <format>', `${REPORT_FORMATS.join(' | ')} (default: from the --out extension, else html)`)
+    .option('-o, --out <file>', 'where to write it (default: standard output)')
+    .option('--database-url <url>', 'read PostgreSQL directly (default: postgres.readUrl, else postgres.url of the config)')
+    .option('--tracker <url>', 'ask a running tracker instead, e.g. http://127.0.0.1:7401 (what embedded mode needs)')
+    .option('--token <token>', 'with --tracker: a token with the read scope (default: $ORDERSCOPE_TOKEN)')
+    .option('--link-base <url>', 'html: the tracker URL that order links point to (default: the --tracker URL; none without it)')
+    .option('-m, --model <file>', `the process model, when reading the database (default: model.file of the config, else ${DEFAULT_MODEL_PATH})`)
+    .option('-c, --config <file>', 'YAML config file (default: $ORDERSCOPE_CONFIG; ORDERSCOPE_* variables override it)')
+    .addHelpText(
+      'after',
+      `
+What counts in the period: a stay when it ended in it, or, for the stay an order is still in, when it
+started in it (its time so far counts); an order's lead time when it reached its final state in it;
+stuck and lost orders when the detector flagged them in it. Percentiles are exact (PostgreSQL
+percentile_cont over every duration). The database is read in one read-only transaction.
+
+CSV views (--group-by), one row per group, durations in seconds, shares from 0 to 1:
+  state      state, system, sla_seconds, stays, open_stays, p50/p90/p99_seconds, within_sla, missed_sla, within_sla_share, stuck, lost
+  segment    segment, orders_completed, orders_ended_otherwise, lead_time_p50/p90/p99_seconds, stuck, lost
+  operator   operator_id, orders, share_of_orders, time_to_confirm_p50/p90_seconds, within_sla_share
+  day        day (UTC), orders_completed, orders_ended_otherwise, lead_time_p50/p90_seconds
+
+Examples:
+  orderscope report --from 2026-11-23 --to 2026-11-29 --out week.html
+  orderscope report --group-by operator --out operators.csv --database-url postgres://reports@replica/orderscope
+  orderscope report --tracker http://127.0.0.1:7401 --token "$(cat .orderscope/token)" --out report.html   (embedded mode)`,
+    )
+    .action(async (opts: ReportOptions) => {
+      if (opts.databaseUrl !== undefined && opts.tracker !== undefined) throw new ConfigError('give --database-url or --tracker, not both');
+      const format = opts.format ?? formatOfFile(opts.out) ?? 'html';
+      const request = parseReportQuery(
+        { format, ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }), ...(opts.groupBy !== undefined && { group_by: opts.groupBy }) },
+        Date.now() * 1000,
+      );
+      const bar = new SingleBar({ format: 'report [{bar}] {value}/{total} | {section}', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+      const progress = (index: number, total: number, section: string) => {
+        if (index === 0) bar.start(total, 0, { section });
+        bar.update(index, { section });
+        if (index === total) bar.stop();
+      };
+      const { text, report } = opts.tracker !== undefined ? await fromTracker(opts.tracker, opts, request, progress) : await fromDatabase(opts, request, progress);
+      if (opts.out === undefined || opts.out === '-') {
+        process.stdout.write(text);
+        return;
+      }
+      writeFileSync(opts.out, text);
+      const what = report ? `: ${describePeriod(report)}, ${report.summary.ordersCompleted.toLocaleString('en-US')} orders completed, ${report.summary.ordersLost.toLocaleString('en-US')} lost` : '';
+      console.error(`wrote ${opts.out} (${Math.max(1, Math.round(Buffer.byteLength(text) / 1024))} KB)${what}`);
+    });
+}
+
+type Progress = (index: number, total: number, section: string) => void;
+
+/** The format a file name asks for by its extension, if it is one of ours. */
+function formatOfFile(file: string | undefined): string | undefined {
+  const ext = file === undefined ? '' : path.extname(file).slice(1).toLowerCase();
+  return (REPORT_FORMATS as readonly string[]).includes(ext) ? ext : undefined;
+}
+
+function render(report: LatencyReport, request: ReportRequest, linkBase: string | undefined): string {
+  switch (request.format) {
+    case 'json':
+      return renderJson(report, request.groupBy);
+    case 'csv':
+      return renderCsv(report, request.groupBy ?? 'state');
+    case 'html':
+      return renderHtml(report, linkBase === undefined ? {} : { linkBase: linkBase.replace(/\/+$/, '') });
+  }
+}
+
+/** Builds the report from PostgreSQL, one progress step per section. */
+async function fromDatabase(opts: ReportOptions, request: ReportRequest, progress: Progress): Promise<{ text: string; report: LatencyReport }> {
+  const config = loadConfig({ file: opts.config });
+  const model = loadModelFile(opts.model ?? (config.model.file || DEFAULT_MODEL_PATH));
+  const db = openPostgres({ url: opts.databaseUrl ?? (config.postgres.readUrl || config.postgres.url), poolSize: 1 });
+  try {
+    const report = await buildLatencyReport(db, model, request.period, { now: Date.now() * 1000, onSection: progress });
+    return { text: render(report, request, opts.linkBase), report };
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Asks a running tracker. An HTML report is rendered here from the tracker's JSON, so that its order
+ * links can point at the tracker (a page saved to a file has no server to be relative to).
+ */
+async function fromTracker(trackerUrl: string, opts: ReportOptions, request: ReportRequest, progress: Progress): Promise<{ text: string; report?: LatencyReport }> {
+  const token = opts.token ?? process.env.ORDERSCOPE_TOKEN;
+  if (!token) throw new ConfigError('no token for --tracker: pass --token or set ORDERSCOPE_TOKEN (a token with the read scope)');
+  const url = new URL('/v1/reports/latency', trackerUrl);
+  url.searchParams.set('from', new Date(request.period.from / 1000).toISOString());
+  url.searchParams.set('to', new Date(request.period.to / 1000).toISOString());
+  url.searchParams.set('format', request.format === 'html' ? 'json' : request.format);
+  if (request.groupBy !== undefined) url.searchParams.set('group_by', request.groupBy);
+  progress(0, 1, `asking ${url.origin}`);
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  } catch (err) {
+    throw new UnavailableError(`cannot reach the tracker at ${url.origin}: ${(err as Error).message}`, err);
+  }
+  const text = await res.text();
+  progress(1, 1, 'done');
+  if (!res.ok) {
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error: { message: string } }).error.message;
+    } catch {
+      // not our JSON error: keep the body as it is
+    }
+    throw new OrderscopeError(`the tracker answered ${res.status}: ${message}`, { code: 'tracker_refused', retriable: res.status >= 500 });
+  }
+  if (request.format !== 'html') return { text };
+  const report = parseReportJson(text);
+  return { text: render(report, request, opts.linkBase ?? url.origin), report };
+}

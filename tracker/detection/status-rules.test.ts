@@ -1,0 +1,155 @@
+import { loadModel } from '../../events';
+import { decideAt, deadlinesOf, nextDeadline, settleAfterEvents } from './status-rules';
+
+const model = loadModel(`name: rules
+states:
+  - { name: placed, system: shop, expect_within: 2m, lost_after: 15m }
+  - { name: quote_requested, system: shop, expect_within: 5m, lost_after: 30m }
+  - { name: pricing, system: mes, expect_within: 15m, lost_after: 2h }
+  - { name: quoted, system: mes, expect_within: 1h, lost_after: 1h }
+  - { name: shipped, system: crm, terminal: true }
+transitions:
+  - { from: placed, to: quote_requested }
+  - { from: quote_requested, to: pricing }
+  - { from: pricing, to: quoted }
+  - { from: quoted, to: shipped }
+  - { from: placed, to: pricing }
+handoffs:
+  - { from: quote_requested, to: pricing, within: 10m, via: RabbitMQ queue mes.pricing }
+  - { from: placed, to: pricing, within: 2m }
+  - { from: quoted, to: shipped, within: 1h }
+`);
+
+/** Microseconds of the wall clock: T plus some seconds. */
+const T = Date.UTC(2026, 10, 26, 10, 0, 0) * 1000;
+const at = (seconds: number) => T + seconds * 1e6;
+const pricingHandoff = model.handoffsFrom('quote_requested')[0]!;
+
+describe('the deadlines of a state', () => {
+  it('are expect_within (stuck), each handoff window and lost_after (lost), from the moment the order entered the state', () => {
+    expect(deadlinesOf('quote_requested', T, model)).toEqual([
+      { at: at(300), status: 'stuck', reason: 'expect_within', handoff: null },
+      { at: at(600), status: 'lost', reason: 'handoff_missed', handoff: pricingHandoff },
+      { at: at(1800), status: 'lost', reason: 'lost_after', handoff: null },
+    ]);
+  });
+
+  it('put a missed handoff before lost_after, and after expect_within, when they fall at the same instant', () => {
+    expect(deadlinesOf('placed', T, model).map((d) => [d.at, d.reason])).toEqual([
+      [at(120), 'expect_within'],
+      [at(120), 'handoff_missed'],
+      [at(900), 'lost_after'],
+    ]);
+    expect(deadlinesOf('quoted', T, model).map((d) => [d.at, d.reason])).toEqual([
+      [at(3600), 'expect_within'],
+      [at(3600), 'handoff_missed'],
+      [at(3600), 'lost_after'],
+    ]);
+  });
+
+  it('are none for a terminal state or a state the model does not know', () => {
+    expect(deadlinesOf('shipped', T, model)).toEqual([]);
+    expect(deadlinesOf('fraud_check', T, model)).toEqual([]);
+  });
+});
+
+describe('the next deadline of an order', () => {
+  it('is the first limit that would move it further than its status', () => {
+    expect(nextDeadline({ status: 'open', state: 'quote_requested', stateSince: T }, model)?.at).toBe(at(300));
+    expect(nextDeadline({ status: 'recovered', state: 'quote_requested', stateSince: T }, model)?.at).toBe(at(300));
+    expect(nextDeadline({ status: 'stuck', state: 'quote_requested', stateSince: T }, model)).toMatchObject({ at: at(600), reason: 'handoff_missed' });
+  });
+
+  it('is none once lost or done, and in a state without limits', () => {
+    expect(nextDeadline({ status: 'lost', state: 'quote_requested', stateSince: T }, model)).toBeUndefined();
+    expect(nextDeadline({ status: 'done', state: 'shipped', stateSince: T }, model)).toBeUndefined();
+    expect(nextDeadline({ status: 'open', state: 'fraud_check', stateSince: T }, model)).toBeUndefined();
+  });
+});
+
+describe('the sweeper decision at a wall-clock time', () => {
+  const open = { status: 'open', state: 'quote_requested', stateSince: T } as const;
+
+  it('leaves an order within its SLA open, due again at expect_within', () => {
+    expect(decideAt(open, model, at(299.999999))).toEqual({ passed: undefined, status: 'open', nextDeadlineAt: at(300) });
+  });
+
+  it('makes it stuck at expect_within, due again at the handoff window', () => {
+    expect(decideAt(open, model, at(300))).toEqual({
+      passed: { at: at(300), status: 'stuck', reason: 'expect_within', handoff: null },
+      status: 'stuck',
+      nextDeadlineAt: at(600),
+    });
+  });
+
+  it('makes a stuck order lost when the handoff window passes, naming the handoff, with nothing left to wait for', () => {
+    expect(decideAt({ ...open, status: 'stuck' }, model, at(600))).toEqual({
+      passed: { at: at(600), status: 'lost', reason: 'handoff_missed', handoff: pricingHandoff },
+      status: 'lost',
+      nextDeadlineAt: null,
+    });
+  });
+
+  it('makes an order without a handoff lost at lost_after', () => {
+    const pricing = { status: 'stuck', state: 'pricing', stateSince: T } as const;
+    expect(decideAt(pricing, model, at(7199))).toMatchObject({ passed: undefined, status: 'stuck', nextDeadlineAt: at(7200) });
+    expect(decideAt(pricing, model, at(7200))).toMatchObject({ passed: { reason: 'lost_after', at: at(7200) }, status: 'lost', nextDeadlineAt: null });
+  });
+
+  it('makes an order past every limit (a backfill, or a tracker that was down) lost at once, for the reason that came first', () => {
+    expect(decideAt(open, model, at(86_400))).toMatchObject({ passed: { reason: 'handoff_missed', at: at(600) }, status: 'lost', nextDeadlineAt: null });
+  });
+
+  it('goes straight to lost when a handoff window ends with the SLA', () => {
+    expect(decideAt({ status: 'open', state: 'placed', stateSince: T }, model, at(120))).toMatchObject({ passed: { reason: 'handoff_missed' }, status: 'lost' });
+  });
+
+  it('never moves a lost or done order, nor one in a state the model does not know', () => {
+    expect(decideAt({ ...open, status: 'lost' }, model, at(86_400))).toEqual({ passed: undefined, status: 'lost', nextDeadlineAt: null });
+    expect(decideAt({ status: 'done', state: 'shipped', stateSince: T }, model, at(86_400))).toEqual({ passed: undefined, status: 'done', nextDeadlineAt: null });
+    expect(decideAt({ status: 'open', state: 'fraud_check', stateSince: T }, model, at(86_400))).toEqual({ passed: undefined, status: 'open', nextDeadlineAt: null });
+  });
+});
+
+describe('the status after new events', () => {
+  it('is open for a new order, due at its first SLA; done in a terminal state', () => {
+    expect(settleAfterEvents(undefined, { state: 'placed', stateSince: T }, model)).toEqual({ status: 'open', recoveredFrom: undefined, nextDeadlineAt: at(120) });
+    expect(settleAfterEvents(undefined, { state: 'shipped', stateSince: T }, model)).toEqual({ status: 'done', recoveredFrom: undefined, nextDeadlineAt: null });
+  });
+
+  it('is recovered when a stuck or lost order moves on, with the deadlines of its new state', () => {
+    expect(settleAfterEvents({ status: 'lost', state: 'quote_requested', stateSince: T }, { state: 'pricing', stateSince: at(900) }, model)).toEqual({
+      status: 'recovered',
+      recoveredFrom: 'lost',
+      nextDeadlineAt: at(900 + 900),
+    });
+    expect(settleAfterEvents({ status: 'stuck', state: 'pricing', stateSince: T }, { state: 'shipped', stateSince: at(60) }, model)).toEqual({
+      status: 'done',
+      recoveredFrom: 'stuck',
+      nextDeadlineAt: null,
+    });
+  });
+
+  it('stands when the events do not move the order on (a repeat, or a late event before its stay)', () => {
+    expect(settleAfterEvents({ status: 'lost', state: 'quote_requested', stateSince: T }, { state: 'quote_requested', stateSince: T }, model)).toEqual({
+      status: 'lost',
+      recoveredFrom: undefined,
+      nextDeadlineAt: null,
+    });
+    // A late event made the stay start earlier: still stuck, and lost sooner.
+    expect(settleAfterEvents({ status: 'stuck', state: 'quote_requested', stateSince: T }, { state: 'quote_requested', stateSince: at(-60) }, model)).toEqual({
+      status: 'stuck',
+      recoveredFrom: undefined,
+      nextDeadlineAt: at(540),
+    });
+  });
+
+  it('stays recovered as the order moves on normally, and is open again when an event follows a terminal state', () => {
+    expect(settleAfterEvents({ status: 'recovered', state: 'pricing', stateSince: T }, { state: 'quoted', stateSince: at(60) }, model)).toMatchObject({ status: 'recovered' });
+    expect(settleAfterEvents({ status: 'done', state: 'shipped', stateSince: T }, { state: 'pricing', stateSince: at(60) }, model)).toEqual({
+      status: 'open',
+      recoveredFrom: undefined,
+      nextDeadlineAt: at(60 + 900),
+    });
+  });
+});

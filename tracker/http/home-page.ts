@@ -1,0 +1,162 @@
+import type { ProcessModel } from '../../events';
+import { card, COLORS, dataTable, formatCount, formatTime, html, kpis, renderPage, roughDuration, stackedBars, type HtmlValue, type Kpi } from '../html';
+import { describeLoss, mondayOf, utcDay, weekOf } from '../report';
+import type { LostOrderRow, OrderRow, StateOccupancy } from '../store';
+import { formatEventTime, secondsBetween, type Micros } from '../timeline';
+
+/** How often the home page reloads itself: it is meant to stay open on a screen. */
+export const HOME_REFRESH_SECONDS = 30;
+
+/** What the home page shows, read in one snapshot. */
+export interface HomeData {
+  readonly model: ProcessModel;
+  readonly now: Micros;
+  /** Every open state of the model, in model order, with its stuck count. */
+  readonly occupancy: readonly StateOccupancy[];
+  readonly lostByState: ReadonlyMap<string, number>;
+  /** The orders stuck / lost longest in their state, at most a page of each. */
+  readonly stuck: readonly OrderRow[];
+  readonly lost: readonly LostOrderRow[];
+}
+
+/** The tracker's pages share this top bar: home, this week's report, metrics, sign out. */
+export function trackerNav(now: Micros) {
+  return [
+    { href: '/', label: 'Orders in flight' },
+    { href: weekReportHref(now), label: 'This week’s report' },
+    { href: '/metrics', label: 'Metrics' },
+    { href: '/logout', label: 'Sign out' },
+  ];
+}
+
+/** This week's HTML report: from Monday (UTC) until now. */
+export function weekReportHref(now: Micros): string {
+  return `/v1/reports/latency?format=html&from=${mondayOf(now)}`;
+}
+
+const orderLink = (id: string): HtmlValue => html`<a href="/orders/${encodeURIComponent(id)}">${id}</a>`;
+
+/**
+ * The tracker's home page, what `orderscope up` opens: orders in flight per state (a bar per state:
+ * within SLA, stuck, lost), the stuck and lost orders with links to their timelines, and links to the
+ * latency reports. No Grafana needed. It reloads itself every {@link HOME_REFRESH_SECONDS} seconds.
+ */
+export function renderHomePage(d: HomeData): string {
+  const lostTotal = [...d.lostByState.values()].reduce((a, b) => a + b, 0);
+  const stuckTotal = d.occupancy.reduce((a, o) => a + o.stuck, 0);
+  const inFlight = d.occupancy.reduce((a, o) => a + o.orders, 0);
+  const oldest = d.occupancy.filter((o) => o.oldestSince !== null).sort((a, b) => a.oldestSince! - b.oldestSince!)[0];
+  const age = (since: Micros) => Math.max(0, secondsBetween(since, d.now));
+
+  const figures: Kpi[] = [
+    { label: 'Orders in flight', value: formatCount(inFlight), note: 'in a state that is not final' },
+    { label: 'Stuck', value: formatCount(stuckTotal), note: 'past their state’s SLA', ...(stuckTotal > 0 && { tone: 'warn' }) },
+    { label: 'Lost', value: formatCount(lostTotal), note: 'past lost-after, or a missed handoff', tone: lostTotal > 0 ? 'bad' : 'good' },
+    { label: 'Longest wait', value: oldest ? roughDuration(age(oldest.oldestSince!)) : '—', note: oldest ? `in ${oldest.state}` : 'nothing in flight' },
+  ];
+
+  const chart = stackedBars(
+    'Orders in flight per state',
+    d.occupancy.map((o) => {
+      const lost = d.lostByState.get(o.state) ?? 0;
+      const sla = d.model.state(o.state)?.expectWithinSeconds;
+      const oldestText = o.oldestSince === null ? '' : ` · oldest ${roughDuration(age(o.oldestSince))}${sla ? ` (SLA ${roughDuration(sla)})` : ''}`;
+      return {
+        label: o.state,
+        parts: [Math.max(0, o.orders - o.stuck - lost), o.stuck, lost],
+        caption: o.orders === 0 ? 'none' : `${formatCount(o.orders)} ${o.orders === 1 ? 'order' : 'orders'}${o.stuck ? ` · ${formatCount(o.stuck)} stuck` : ''}${lost ? ` · ${formatCount(lost)} lost` : ''}${oldestText}`,
+      };
+    }),
+    [
+      { label: 'within SLA', color: COLORS.ok },
+      { label: 'stuck', color: COLORS.stuck },
+      { label: 'lost', color: COLORS.lost },
+    ],
+  );
+
+  const more = (shown: number, total: number, href: string, what: string): HtmlValue =>
+    total > shown ? html`<p class="muted">The ${formatCount(shown)} longest of ${formatCount(total)} ${what}; all of them: <a href="${href}">${href}</a> (JSON).</p>` : '';
+
+  const lostTable = dataTable(
+    [{ title: 'Order', kind: 'id' }, { title: 'Lost in' }, { title: 'Why' }, { title: 'In the state for', kind: 'num' }, { title: 'Segment' }, { title: 'Operator' }],
+    d.lost.map((o) => [
+      orderLink(o.orderId),
+      html`${o.state} <span class="muted">(${o.system})</span>`,
+      describeLoss({
+        reason: o.reason,
+        handoffTo: o.handoffTo,
+        handoffVia: d.model.handoffsFrom(o.state).find((h) => h.to === o.handoffTo)?.via ?? null,
+        lostAfterSeconds: d.model.state(o.state)?.lostAfterSeconds ?? null,
+      }),
+      roughDuration(age(o.stateSince)),
+      o.segment ?? '—',
+      o.operatorId ?? '—',
+    ]),
+    'No order is lost. Good.',
+  );
+
+  const stuckTable = dataTable(
+    [{ title: 'Order', kind: 'id' }, { title: 'Stuck in' }, { title: 'For', kind: 'num' }, { title: 'SLA', kind: 'num' }, { title: 'Segment' }, { title: 'Operator' }],
+    d.stuck.map((o) => [
+      orderLink(o.orderId),
+      html`${o.state} <span class="muted">(${o.system})</span>`,
+      roughDuration(age(o.stateSince)),
+      roughDuration(d.model.state(o.state)?.expectWithinSeconds ?? null),
+      o.segment ?? '—',
+      o.operatorId ?? '—',
+    ]),
+    'No order is stuck.',
+  );
+
+  const day = 86_400_000_000;
+  const lastWeek = weekOf(d.now - 7 * day);
+  const reports = html`<p class="links">
+      <a href="${weekReportHref(d.now)}">This week’s report</a>
+      <a href="/v1/reports/latency?format=html">The last 7 days</a>
+      <a href="/v1/reports/latency?format=html&amp;from=${lastWeek.from}&amp;to=${lastWeek.to}">Last week</a>
+      <a href="/v1/reports/latency?format=html&amp;from=${utcDay(d.now - 30 * day)}">The last 30 days</a></p>
+    <p class="links muted">Spreadsheets (CSV) of the last 7 days:
+      <a href="/v1/reports/latency?format=csv&amp;group_by=state">by state</a>
+      <a href="/v1/reports/latency?format=csv&amp;group_by=segment">by segment</a>
+      <a href="/v1/reports/latency?format=csv&amp;group_by=operator">by operator</a>
+      <a href="/v1/reports/latency?format=csv&amp;group_by=day">by day</a></p>`;
+
+  return renderPage({
+    title: 'orderscope · orders in flight',
+    homeHref: '/',
+    nav: trackerNav(d.now),
+    refreshSeconds: HOME_REFRESH_SECONDS,
+    body: html`<h1>Orders in flight</h1>
+      <p class="sub">Process model “${d.model.name}” · as of ${formatTime(formatEventTime(d.now))} · this page reloads every ${HOME_REFRESH_SECONDS} seconds</p>
+      ${kpis(figures)}
+      ${card('Where the orders are', 'Orders in each state of the pipeline now: blue within the state’s SLA, amber stuck past it, red lost.', chart, 'in-flight')}
+      ${card('Lost orders', html`Orders the detector declared lost, longest in their state first. Open one to see its timeline.`, html`${lostTable}${more(d.lost.length, lostTotal, '/v1/lost', 'lost orders')}`, 'lost')}
+      ${card('Stuck orders', 'Orders past their state’s SLA, not lost yet, longest first.', html`${stuckTable}${more(d.stuck.length, stuckTotal, '/v1/orders?status=stuck', 'stuck orders')}`, 'stuck')}
+      ${card('Latency reports', 'Time in each state against the SLAs, lead time, lost and slowest orders, segments and operators, for a period.', reports, 'reports')}`,
+    footer: html`<p>API: <a href="/v1/orders">/v1/orders</a> · <a href="/v1/lost">/v1/lost</a> · <a href="/v1/reports/latency">/v1/reports/latency</a> (JSON; send Authorization: Bearer &lt;token&gt;, or sign in here) · <a href="/metrics">/metrics</a> for Prometheus</p>`,
+  });
+}
+
+/** The sign-in page: a form for an API token with the read scope. `error` is ours, never the token. */
+export function renderLoginPage(options: { readonly next: string; readonly error?: string }): string {
+  return renderPage({
+    title: 'orderscope · sign in',
+    body: html`<h1>Sign in</h1>
+      <p class="sub">The tracker’s pages need an API token with the read scope.</p>
+      ${card(
+        'API token',
+        html`Paste a token. <code>orderscope up</code> prints one at its first start and keeps it in <code>.orderscope/token</code>. The browser keeps it in a cookie until it closes.`,
+        html`${options.error ? html`<p class="error">${options.error}</p>` : ''}
+          <form class="login" method="post" action="/login">
+            <input type="password" name="token" placeholder="osk_…" autocomplete="off" required aria-label="API token">
+            <input type="hidden" name="next" value="${options.next}">
+            <button type="submit">Sign in</button>
+          </form>`,
+      )}`,
+  });
+}
+
+/** A page saying an order is unknown (the HTML twin of the API's 404). */
+export function renderNotFoundPage(message: string, now: Micros): string {
+  return renderPage({ title: 'orderscope · not found', homeHref: '/', nav: trackerNav(now), body: html`<h1>Not found</h1><div class="notice">${message}</div>` });
+}

@@ -1,0 +1,156 @@
+import { hashToken, loadConfig } from '../../common';
+import { listen, type RunningServer } from '../../common/http';
+import { loadWeek, NOW_MS } from '../report/test/week';
+import { orderEvent, startEmbedded, type EmbeddedTracker } from '../test/fixtures';
+
+const config = loadConfig({
+  env: {},
+  overrides: {
+    tokens: [
+      { name: 'manager', sha256: hashToken('read-token'), scopes: ['read'] },
+      { name: 'shop-agent', sha256: hashToken('ingest-token'), sources: ['shop'], scopes: ['ingest'] },
+    ],
+  },
+});
+const EVIL_OPERATOR = '<img src=x onerror=alert(1)>';
+
+let t: EmbeddedTracker;
+let server: RunningServer;
+
+/** A request as a browser makes it: no redirects followed, cookies passed by hand. */
+async function browse(path: string, options: { cookie?: string; method?: string; form?: Record<string, string> } = {}) {
+  const res = await fetch(`${server.url}${path}`, {
+    method: options.method ?? 'GET',
+    redirect: 'manual',
+    headers: {
+      ...(options.cookie && { cookie: options.cookie }),
+      ...(options.form && { 'content-type': 'application/x-www-form-urlencoded' }),
+    },
+    ...(options.form && { body: new URLSearchParams(options.form).toString() }),
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+const SIGNED_IN = `orderscope_token=read-token`;
+
+beforeAll(async () => {
+  t = await startEmbedded({ config, now: () => NOW_MS });
+  await loadWeek(t);
+  // Stuck in assigned on Monday: its operator id is shown on the home page, as text.
+  await t.bus.publish([
+    orderEvent('xss2', 'placed', '2026-11-30T01:00:00Z'),
+    orderEvent('xss2', 'quote_requested', '2026-11-30T01:01:00Z'),
+    orderEvent('xss2', 'pricing', '2026-11-30T01:02:00Z'),
+    orderEvent('xss2', 'quoted', '2026-11-30T01:03:00Z'),
+    orderEvent('xss2', 'assigned', '2026-11-30T01:04:00Z', { attributes: { operator_id: EVIL_OPERATOR } }),
+  ]);
+  await t.tracker.sweep();
+  server = await listen(t.tracker.app, '127.0.0.1', 0);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await t?.close();
+});
+
+describe('signing a browser in', () => {
+  it('shows the sign-in form, not the page, without a token', async () => {
+    const res = await browse('/');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.text).toContain('<form class="login" method="post" action="/login">');
+    expect(res.text).not.toContain('Orders in flight</h1>');
+  });
+
+  it('takes a token once from ?token=, keeps it in an HttpOnly SameSite=Strict cookie and leaves the URL without it', async () => {
+    const res = await browse('/?token=read-token&next=%2Forders%2Fc4');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/orders/c4');
+    expect(res.headers.get('set-cookie')).toBe('orderscope_token=read-token; Path=/; HttpOnly; SameSite=Strict');
+  });
+
+  it('sends a signed-in browser only to a page of this server', async () => {
+    expect((await browse('/?token=read-token&next=%2F%2Fevil.example%2F')).headers.get('location')).toBe('/');
+    expect((await browse('/?token=read-token&next=https%3A%2F%2Fevil.example%2F')).headers.get('location')).toBe('/');
+  });
+
+  it('refuses a wrong token or one without the read scope, without showing it', async () => {
+    const wrong = await browse('/?token=s3cr3t-guess');
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('That token was not accepted (unknown or revoked).');
+    expect(wrong.text).not.toContain('s3cr3t-guess');
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    const ingest = await browse('/?token=ingest-token');
+    expect(ingest.status).toBe(403);
+    expect(ingest.text).toContain('That token cannot read: it needs the read scope.');
+  });
+
+  it('signs in with the form, and out again', async () => {
+    const res = await browse('/login', { method: 'POST', form: { token: 'read-token', next: '/' } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('set-cookie')).toContain('orderscope_token=read-token;');
+    const out = await browse('/logout', { cookie: SIGNED_IN });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toBe('orderscope_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0');
+  });
+
+  it('lets the cookie read the API too, so the page links work in a browser', async () => {
+    expect((await browse('/v1/reports/latency?format=html', { cookie: SIGNED_IN })).status).toBe(200);
+    expect((await browse('/v1/orders/c4', { cookie: 'orderscope_token=nope' })).status).toBe(401);
+  });
+});
+
+describe('the home page', () => {
+  let page: string;
+  beforeAll(async () => {
+    const res = await browse('/', { cookie: SIGNED_IN });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    page = res.text;
+  });
+
+  it('shows the orders in flight per state, with stuck and lost ones', async () => {
+    expect(page).toContain('<h1>Orders in flight</h1>');
+    expect(page).toContain('aria-label="Orders in flight per state"');
+    // in flight: late1, e1 (quote_requested, lost), s1 (pricing, stuck), w1, xss2 (assigned), f1 (placed), f2 (in_production)
+    expect(page).toMatch(/<div class="label">Orders in flight<\/div><div class="value">7<\/div>/);
+    expect(page).toContain('>quote_requested</text>');
+    expect(page).toContain('2 orders · 2 lost · oldest 7d11h (SLA 5m)');
+  });
+
+  it('lists lost and stuck orders with links to their timelines', async () => {
+    for (const id of ['e1', 'w1', 'late1', 's1', 'xss2']) expect(page).toContain(`<a href="/orders/${id}">${id}</a>`);
+    expect(page).toContain('missed handoff to pricing<br><span class="muted">RabbitMQ queue mes.pricing (shop -&gt; MES)</span>');
+  });
+
+  it('links to this week\'s report, from Monday', async () => {
+    expect(page).toContain('href="/v1/reports/latency?format=html&amp;from=2026-11-30"');
+    expect(page).toContain('href="/v1/reports/latency?format=html&amp;from=2026-11-23&amp;to=2026-11-29">Last week</a>');
+  });
+
+  it('shows user data as text and never the token', async () => {
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(page).not.toContain(EVIL_OPERATOR);
+    expect(page).not.toContain('read-token');
+  });
+});
+
+describe('an order\'s page', () => {
+  it('shows its timeline from the same view as the API', async () => {
+    const res = await browse('/orders/c4', { cookie: SIGNED_IN });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<h1>Order <span class="id">c4</span></h1>');
+    expect(res.text).toContain('<a href="/v1/orders/c4">JSON</a>');
+    expect(res.text).toContain('Status history');
+    expect(res.text).toMatch(/<td class="">assigned<\/td><td class="">crm<\/td>.*?<span class="bad">over SLA<\/span>/);
+  });
+
+  it('says when an order is unknown, and asks to sign in first', async () => {
+    const missing = await browse('/orders/nobody', { cookie: SIGNED_IN });
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('no order &quot;nobody&quot; is known');
+    const anonymous = await browse('/orders/c4');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.text).toContain('<input type="hidden" name="next" value="/orders/c4">');
+  });
+});

@@ -1,0 +1,97 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { TokenConfig } from '../../common';
+import { authorize } from '../../common/auth';
+import type { ProcessModel } from '../../events';
+import { listLostOrders, listOrders, lostByState, stateOccupancy, type Db } from '../store';
+import { authorizationOf, clearSessionCookie, localPath, setSessionCookie } from './browser-session';
+import { renderHomePage, renderLoginPage, renderNotFoundPage } from './home-page';
+import { loadOrderTimeline, orderNotFoundMessage } from './load-order';
+import { renderOrderPage } from './order-page';
+import { sendPage } from './send-page';
+import { orderTimelineView } from './order-view';
+
+export interface HomeRouteOptions {
+  readonly db: Db;
+  readonly model: ProcessModel;
+  readonly tokens: readonly TokenConfig[];
+  readonly traceUrlTemplate: string;
+  /** The clock, in microseconds. */
+  readonly nowMicros: () => number;
+}
+
+/** How many stuck and lost orders the home page lists (each; the API lists them all). */
+const LISTED = 25;
+
+/**
+ * The tracker's pages for people, same tokens as the API (the `read` scope):
+ *
+ * - `GET /` the home page: orders in flight per state, stuck and lost orders, links to the reports;
+ * - `GET /orders/:id` one order's timeline;
+ * - `GET /?token=T[&next=/path]` and `POST /login` (form: token, next) sign a browser in: the token is
+ *   checked, kept in an HttpOnly, SameSite=Strict cookie, and the browser is sent on to a URL without
+ *   it (see browser-session.ts); `GET /logout` forgets it.
+ *
+ * Without a valid token the pages answer 401 with the sign-in form. No page ever shows a token.
+ */
+export function homeRoutes(options: HomeRouteOptions): Router {
+  const { db, model, tokens } = options;
+  const router = express.Router();
+
+  /** Checks a token a person typed or followed; on success signs the browser in and sends it on. */
+  const signIn = (req: Request, res: Response, token: string, next: string) => {
+    const auth = authorize(`Bearer ${token}`, tokens, 'read');
+    if (!auth.ok) {
+      const error = auth.code === 'missing_scope' ? 'That token cannot read: it needs the read scope.' : 'That token was not accepted (unknown or revoked).';
+      return sendPage(res, auth.status, renderLoginPage({ next, error }));
+    }
+    setSessionCookie(req, res, token);
+    res.redirect(303, next);
+  };
+
+  /** The page if the browser is signed in with a read token, else the sign-in form (401). */
+  const signedIn = (req: Request, res: Response): boolean => {
+    if (authorize(authorizationOf(req), tokens, 'read').ok) return true;
+    sendPage(res, 401, renderLoginPage({ next: localPath(req.originalUrl) }));
+    return false;
+  };
+
+  router.get('/', async (req: Request, res: Response) => {
+    const token = req.query.token;
+    if (typeof token === 'string' && token !== '') return signIn(req, res, token, localPath(req.query.next));
+    if (!signedIn(req, res)) return;
+    const openStates = model.openStates().map((s) => s.name);
+    const data = await db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return {
+        occupancy: await stateOccupancy(tx, openStates),
+        lostByState: await lostByState(tx),
+        stuck: await listOrders(tx, { status: 'stuck' }, undefined, LISTED),
+        lost: await listLostOrders(tx, {}, undefined, LISTED),
+      };
+    });
+    sendPage(res, 200, renderHomePage({ model, now: options.nowMicros(), ...data }));
+  });
+
+  router.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const next = localPath(body.next);
+    if (typeof body.token !== 'string' || body.token.trim() === '') return sendPage(res, 400, renderLoginPage({ next, error: 'Paste a token first.' }));
+    signIn(req, res, body.token.trim(), next);
+  });
+
+  router.get('/logout', (_req: Request, res: Response) => {
+    clearSessionCookie(res);
+    res.redirect(303, '/');
+  });
+
+  router.get('/orders/:id', async (req: Request<{ id: string }>, res: Response) => {
+    if (!signedIn(req, res)) return;
+    const now = options.nowMicros();
+    const found = await loadOrderTimeline(db, req.params.id);
+    if (!found) return sendPage(res, 404, renderNotFoundPage(orderNotFoundMessage(req.params.id), now));
+    const view = orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, now);
+    sendPage(res, 200, renderOrderPage(view, model, now));
+  });
+
+  return router;
+}

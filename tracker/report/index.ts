@@ -1,0 +1,31 @@
+/**
+ * Order-latency reports for managers: per period, time in each state against its SLA (exact
+ * percentiles computed by PostgreSQL), lead time, daily trend, lost and slowest orders, segments and
+ * operators; as JSON, CSV (one view per `group_by`) or a self-contained HTML page with charts.
+ *
+ * `buildLatencyReport(readDb, model, period, { now })` reads it in one read-only transaction; the
+ * renderers are pure functions of the result.
+ */
+export { buildLatencyReport } from './build-report';
+export type { BuildReportOptions } from './build-report';
+export { assembleReport, histogram } from './assemble';
+export type { ReportRows, ReportContext } from './assemble';
+export { parsePeriod, mondayOf, weekOf, utcDay, daysOf, DEFAULT_PERIOD_DAYS } from './period';
+export type { Period } from './period';
+export { reportStates, confirmationState, CONFIRMED_STATE } from './report-states';
+export type { ReportStates } from './report-states';
+export { GROUP_BYS, reportTable } from './views';
+export { parseReportQuery, REPORT_FORMATS } from './report-request';
+export type { ReportRequest, ReportFormat } from './report-request';
+export type { GroupBy, ReportTable } from './views';
+export { toCsv } from './csv';
+export type { CsvValue } from './csv';
+export { renderJson, parseReportJson } from './render-json';
+export { renderCsv } from './render-csv';
+export { renderHtml, describePeriod, describeLoss, binPosition } from './render-html';
+export type { HtmlReportOptions, LossFacts } from './render-html';
+export { highlights } from './highlights';
+export { reportFileName } from './file-name';
+export { DURATION_LADDER, durationTicks, countTicks } from './duration-ladder';
+export { snakeKeys, camelKeys } from './json-keys';
+export * from './types';

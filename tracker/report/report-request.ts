@@ -1,0 +1,49 @@
+import { ValidationError } from '../../common/errors';
+import type { Micros } from '../timeline';
+import { parsePeriod, type Period } from './period';
+import { GROUP_BYS, type GroupBy } from './views';
+
+export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** What a report request asks for, read from its query string. */
+export interface ReportRequest {
+  readonly period: Period;
+  readonly format: ReportFormat;
+  /** The view of a CSV (default state) or a JSON (default: the whole report). */
+  readonly groupBy: GroupBy | undefined;
+}
+
+const PARAMETERS = ['from', 'to', 'group_by', 'format'];
+
+/**
+ * Reads what a report is asked for: `from`, `to` (see {@link parsePeriod}), `group_by` (a view: state,
+ * segment, operator, day; not with html, which shows them all) and `format` (json by default). Anything
+ * else, a repeated parameter or a bad value is a ValidationError whose message says what to write
+ * instead. The API's query string and the CLI's options both go through here.
+ */
+export function parseReportQuery(query: Record<string, unknown>, now: Micros): ReportRequest {
+  for (const key of Object.keys(query)) {
+    if (!PARAMETERS.includes(key)) throw new ValidationError(`unknown query parameter "${key}" (the parameters are: ${PARAMETERS.join(', ')})`);
+  }
+  const text = (key: string): string | undefined => {
+    const value = query[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw new ValidationError(`${key}: give it once, as a plain value`);
+    return value;
+  };
+  const format = text('format') ?? 'json';
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new ValidationError(`format: "${format}" is not a report format (one of: ${REPORT_FORMATS.join(', ')})`);
+  const groupBy = text('group_by');
+  if (groupBy !== undefined && !(GROUP_BYS as readonly string[]).includes(groupBy)) {
+    throw new ValidationError(`group_by: "${groupBy}" is not a view of the report (one of: ${GROUP_BYS.join(', ')})`);
+  }
+  if (groupBy !== undefined && format === 'html') {
+    throw new ValidationError('group_by: the HTML report shows every view; leave group_by out, or ask for format=csv or format=json');
+  }
+  return {
+    period: parsePeriod({ from: text('from'), to: text('to') }, now),
+    format: format as ReportFormat,
+    groupBy: (groupBy as GroupBy | undefined) ?? (format === 'csv' ? 'state' : undefined),
+  };
+}
