@@ -163,6 +163,8 @@ export class KafkaBus implements Bus {
     await this.ensureTopic();
     const consumer = this.kafka.consumer({
       groupId: this.config.groupId,
+      maxBytesPerPartition: this.config.maxBytesPerPartition,
+      maxBytes: this.config.maxBytesPerPartition * this.config.partitionsConsumedConcurrently,
       // Handler failures surface here as retriable errors: kafkajs refetches from the last resolved
       // offset after a backoff, and after these retries restarts the consumer, which does the same.
       retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 8, restartOnFailure: async () => true },
@@ -193,6 +195,7 @@ export class KafkaBus implements Bus {
       await consumer.subscribe({ topics: [this.config.topic], fromBeginning: true });
       await consumer.run({
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
         autoCommit: true,
         // Commit whenever something is resolved: commitOffsetsIfNecessary() then commits right after the handler.
         autoCommitThreshold: 1,

@@ -36,6 +36,14 @@ export const configSchema = z.strictObject({
       groupId: z.string().min(1).default('orderscope-tracker'),
       connectionTimeoutMs: z.number().int().positive().default(3000),
       requestTimeoutMs: z.number().int().positive().default(10_000),
+      /**
+       * Partitions whose batches a tracker applies at once. Each batch is its own transaction on its
+       * own orders (keys never cross partitions), so while one waits for PostgreSQL another is decoded
+       * or committed.
+       */
+      partitionsConsumedConcurrently: z.number().int().min(1).default(3),
+      /** Upper bound of one fetch per partition: larger batches mean fewer, larger transactions. */
+      maxBytesPerPartition: z.number().int().min(65_536).default(4_194_304),
     })
     .prefault({}),
   postgres: z
