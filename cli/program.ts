@@ -6,6 +6,7 @@ import { registerAgent } from './commands/agent';
 import { registerCollector } from './commands/collector';
 import { registerGenerate } from './commands/generate';
 import { registerModel } from './commands/model';
+import { registerPipeline } from './commands/pipeline';
 import { registerReplay } from './commands/replay';
 import { registerReport } from './commands/report';
 import { registerTracker } from './commands/tracker';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerCollector(program);
   registerGenerate(program);
   registerModel(program);
+  registerPipeline(program);
   registerReplay(program);
   registerReport(program);
   registerTracker(program);

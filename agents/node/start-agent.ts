@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../common/process-metrics';
 import { ConfigError } from '../../common/errors';
 import { createLogger, type Logger } from '../../common/logger';
 import { metricsHandler } from '../../common/http';
@@ -69,7 +70,7 @@ export function launchAgent(config: ResolvedAgentOptions): Agent {
   const logger = createLogger(config.service, config.log.level, { mixin: traceContextMixin, destination: config.log.destination });
   const agentLogger = logger.child({ component: 'orderscope-agent' });
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const metrics = createAgentMetrics(registry);
   // The spool first: it is what can fail (directory unwritable or in use), and nothing is started yet.
   const sender = createSpoolingSender({ ...config, logger: agentLogger, metrics });

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import express from 'express';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../common/process-metrics';
 import { AmqpTap } from '../../agents/amqp-tap';
 import { PgOutboxSidecar } from '../../agents/pg-outbox';
 import { ConfigError, createLogger, parseDuration, type Logger } from '../../common';
@@ -202,7 +203,7 @@ async function runSidecar(
   registry: Registry,
   sidecar: { start(): Promise<void>; close(): Promise<void>; readonly done?: Promise<void> },
 ): Promise<void> {
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const server = flags.metricsPort === undefined ? undefined : await serveMetrics(registry, flags.metricsHost, flags.metricsPort);
   if (server) logger.info({ url: `${server.url}/metrics` }, 'serving metrics');
   try {

@@ -1,0 +1,285 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mainPath } from '../events';
+import { PipelineClient } from '../pipeline/driver/client';
+import { runLimited, startFloor } from '../pipeline/driver/floor';
+import { partKey } from '../pipeline/mes/pricing/part-key';
+import { partSpecSchema, type NewOrder } from '../pipeline/shared/messages';
+import { orderFromCatalogue, partCatalogue } from '../pipeline/driver/catalogue';
+import { placeOrders } from '../pipeline/driver/customers';
+import { eventually, promQuery } from './support/monitoring';
+import { demoModel, startPipelineStack, type PipelineStack } from './support/pipeline-stack';
+import type { Notification } from './support/webhook';
+
+/*
+ * The whole system, every part a real server or a child process: 500 orders go through the
+ * re-architected pipeline (shop -> RabbitMQ -> 3 MES pricing workers -> CRM -> operators -> MES
+ * production), instrumented with the orderscope agent; the collector takes their events into Kafka,
+ * the tracker (demo model: deadlines in seconds) keeps their timelines, Prometheus evaluates the
+ * generated alert rules and Alertmanager pages this test's webhook.
+ *
+ * A few orders are for parts that trip the fault switch: the worker that takes one acks it before
+ * processing it and dies (the old MES bug), and its supervisor starts it again. Those orders, and
+ * only those, must be reported lost at the quote_requested -> pricing handoff and paged; every other
+ * order must be shipped, with the tracker's time in each state equal to what the services recorded.
+ */
+
+jest.setTimeout(600_000);
+
+const ORDERS = 500;
+/** Orders placed per second: a steady flow that the demo model's 10 s handoffs leave room for on two cores. */
+const RATE_PER_SECOND = 10;
+/** The orders (by index) whose part trips the fault switch, spread over the run. */
+const FAULTED = new Set([30, 120, 210, 300, 390]);
+const FAULT_PREFIX = 'FAULT-';
+/** Distinct parts of the healthy orders: each is ordered about a dozen times, so most are cache hits. */
+const CATALOGUE_SIZE = 40;
+/** In every part number: the pricing cache in Redis outlives a run, and each run must price its parts afresh. */
+const RUN = randomBytes(3).toString('hex').toUpperCase();
+
+const catalogue = partCatalogue(CATALOGUE_SIZE, `P-${RUN}`);
+/** The i-th order of the run: from the catalogue, or for a part that trips the fault switch. */
+const orderOf = (i: number): NewOrder => {
+  const order = orderFromCatalogue(i, catalogue);
+  return FAULTED.has(i) ? { ...order, part: partSpecSchema.parse({ part_number: `${FAULT_PREFIX}${RUN}-${i}`, material: 'titanium', dimensions_mm: { x: 50, y: 50, z: 50 } }) } : order;
+};
+
+interface Stay {
+  state: string;
+  entered_at: string;
+  left_at: string | null;
+  duration_seconds: number;
+}
+interface TimelineEvent {
+  event_id: string;
+  state: string;
+  source: string;
+  trace_id: string | null;
+  span_id: string | null;
+}
+interface Timeline {
+  order_id: string;
+  state: string;
+  status: string;
+  stays: Stay[];
+  events: TimelineEvent[];
+}
+interface LostOrder {
+  order_id: string;
+  state: string;
+  reason: string;
+  lost_at: string;
+  state_since: string;
+  handoff: { to: string; within_seconds: number } | null;
+}
+
+let stack: PipelineStack;
+/** order id -> index of the order in the run */
+const placed = new Map<string, number>();
+const healthy = () => [...placed].filter(([, i]) => !FAULTED.has(i)).map(([id]) => id);
+const faulted = () => [...placed].filter(([, i]) => FAULTED.has(i)).map(([id]) => id);
+const started = Date.now();
+
+beforeAll(async () => {
+  stack = await startPipelineStack({ workers: 3, concurrency: 1, pricingIterations: 2000, toggles: [`faultAckThenDieOnPart=${FAULT_PREFIX}`] });
+  console.log(`e2e pipeline: stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  console.log(`e2e pipeline: ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
+});
+
+describe('500 orders through the instrumented pipeline, a few lost to the old MES bug (real servers, demo model)', () => {
+  it('ships every healthy order: customers order, workers price, operators confirm, the shop floor produces and ships', async () => {
+    const client = new PipelineClient({ shop: stack.shop.url, crm: stack.crm.url, mesApi: stack.mesApi.url });
+    // Operators and the shop floor work beside the customers.
+    const floor = startFloor(client);
+
+    const t0 = Date.now();
+    await placeOrders(client, { rate: RATE_PER_SECOND, count: ORDERS, order: orderOf, onPlaced: (id, i) => placed.set(id, i) });
+    expect(placed.size).toBe(ORDERS);
+    console.log(`e2e pipeline: ${ORDERS} orders placed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    try {
+      await eventually(
+        () => stack.query<{ n: number }>('mes', `SELECT count(*)::int AS n FROM production_orders WHERE state = 'shipped'`),
+        (rows) => rows[0]!.n === ORDERS - FAULTED.size,
+        240_000,
+        `every healthy order shipped${stack.diagnostics()}`,
+      );
+    } finally {
+      await floor.stop();
+    }
+    console.log(`e2e pipeline: all healthy orders shipped ${((Date.now() - t0) / 1000).toFixed(1)} s after the first was placed`);
+  });
+
+  it("reports each healthy order shipped, its time in each state what the services' own records say, to the millisecond", async () => {
+    const path = mainPath(demoModel);
+    // Each service's journal: when the order entered a state there (the clock just before and just
+    // after trackOrder stamped the event: the same millisecond unless the process was paused), and
+    // the event that said so.
+    const journal = new Map<string, { from: number; to: number; eventId: string }>();
+    for (const db of ['shop', 'mes', 'crm'] as const) {
+      const rows = await stack.query<{ order_id: string; state: string; changed_at: Date; tracked_at: Date; event_id: string }>(db, 'SELECT order_id, state, changed_at, tracked_at, event_id FROM state_changes');
+      for (const row of rows) journal.set(`${row.order_id}/${row.state}`, { from: row.changed_at.getTime(), to: row.tracked_at.getTime(), eventId: row.event_id });
+    }
+    const timelines = new Map<string, Timeline>();
+    await eventually(
+      async () => {
+        const missing = healthy().filter((id) => timelines.get(id)?.state !== 'shipped');
+        await runLimited(
+          missing.map((id) => async () => void timelines.set(id, await stack.trackerApi<Timeline>(`/v1/orders/${id}`).catch(() => ({ state: 'unknown' }) as Timeline))),
+          8,
+        );
+        return healthy().filter((id) => timelines.get(id)?.state !== 'shipped');
+      },
+      (notShipped) => notShipped.length === 0,
+      60_000,
+      'every healthy order shipped in the tracker',
+    );
+
+    const mismatches: string[] = [];
+    let exact = 0;
+    for (const id of healthy()) {
+      const timeline = timelines.get(id)!;
+      expect([id, timeline.status, timeline.stays.map((s) => s.state)]).toEqual([id, 'done', path]);
+      for (const [k, stay] of timeline.stays.entries()) {
+        const own = journal.get(`${id}/${stay.state}`);
+        const next = journal.get(`${id}/${path[k + 1]}`);
+        const event = timeline.events.find((e) => e.state === stay.state);
+        if (!own || event?.event_id !== own.eventId) {
+          mismatches.push(`${id} ${stay.state}: the tracker's event ${event?.event_id} is not the one the service recorded (${own?.eventId})`);
+          continue;
+        }
+        const entered = Date.parse(stay.entered_at);
+        if (entered < own.from || entered > own.to) mismatches.push(`${id} ${stay.state}: entered ${stay.entered_at} in the tracker, between ${new Date(own.from).toISOString()} and ${new Date(own.to).toISOString()} in the service`);
+        if (own.from === own.to) exact += 1;
+        if (!next) continue;
+        // Milliseconds, as the tracker reports the stay's duration in seconds with three decimals.
+        const ms = Math.round(stay.duration_seconds * 1000);
+        if (ms < next.from - own.to || ms > next.to - own.from) {
+          mismatches.push(`${id} ${stay.state}: ${stay.duration_seconds} s in the tracker, ${(next.from - own.to) / 1000}-${(next.to - own.from) / 1000} s by the services' records`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    console.log(`e2e pipeline: ${exact} of ${journal.size} state changes stamped within one millisecond tick by their service`);
+  });
+
+  it('reports exactly the faulted orders lost, at the quote_requested -> pricing handoff, within its deadline', async () => {
+    const handoff = demoModel.handoffs.find((h) => h.from === 'quote_requested')!;
+    const lost = await eventually(
+      () => stack.trackerApi<{ orders: LostOrder[] }>('/v1/lost?limit=500'),
+      (r) => r.orders.length >= FAULTED.size,
+      (handoff.withinSeconds + 30) * 1000,
+      'the faulted orders reported lost',
+    );
+    expect(lost.orders.map((o) => o.order_id).sort()).toEqual(faulted().sort());
+    for (const order of lost.orders) {
+      expect(order).toMatchObject({ state: 'quote_requested', reason: 'handoff_missed', handoff: { to: 'pricing', within_seconds: handoff.withinSeconds } });
+      // Declared lost when the handoff's deadline passed: not before, and within the sweeper's interval and the ingest lag after it.
+      const late = (Date.parse(order.lost_at) - Date.parse(order.state_since)) / 1000;
+      expect(late).toBeGreaterThanOrEqual(handoff.withinSeconds);
+      expect(late).toBeLessThan(handoff.withinSeconds + 3);
+    }
+    // Each fault killed the worker that took it, and each was started again by its supervisor.
+    const crashes = stack.workers.flatMap((w) => w.exits.filter((code) => code === 1));
+    expect(crashes).toHaveLength(FAULTED.size);
+    // ... and said which order it dropped, in its last (fatal) log line.
+    const confessed = stack.workers.flatMap((w) =>
+      readFileSync(w.logFile, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((line) => line.level === 60)
+        .map((line) => /acked the cost-analysis request of order (\S+) before processing it/.exec(line.msg)?.[1]),
+    );
+    expect(confessed.sort()).toEqual(faulted().sort());
+  });
+
+  it('pages on-call with OrderLost, naming the state, the handoff and the API call that lists exactly those orders', async () => {
+    const isLostPage = (n: Notification) => n.path === '/page' && n.status === 'firing' && n.alerts.some((a) => a.labels.alertname === 'OrderLost' && a.labels.state === 'quote_requested');
+    const page = await stack.webhook.waitFor(isLostPage, 60_000, `an OrderLost page${stack.diagnostics()}`);
+    const alert = page.alerts.find((a) => a.labels.alertname === 'OrderLost')!;
+    expect(alert.labels).toMatchObject({ severity: 'page', state: 'quote_requested', system: 'shop', reason: 'handoff_missed' });
+    expect(alert.annotations.handoff).toBe('quote_requested (shop) -> pricing (mes) within 10s via RabbitMQ queue mes.pricing (shop -> MES)');
+    expect(alert.annotations.orders_url).toBe(`${stack.tracker.url}/v1/lost?state=quote_requested`);
+    expect(alert.annotations.description).toContain(`List them: GET ${alert.annotations.orders_url}`);
+    const listed = await stack.trackerApi<{ orders: LostOrder[]; next_cursor: string | null }>(`${alert.annotations.orders_url}&limit=500`);
+    expect(listed.orders.map((o) => o.order_id).sort()).toEqual(faulted().sort());
+    // Nothing else was paged: no other order was lost anywhere.
+    const otherLosses = stack.webhook.notifications.flatMap((n) => n.alerts).filter((a) => a.labels.alertname === 'OrderLost' && a.labels.state !== 'quote_requested');
+    expect(otherLosses).toEqual([]);
+  });
+
+  it("links an order's events to the real spans of the shop, the MES worker and the CRM, one trace across RabbitMQ", async () => {
+    const id = healthy().find((o) => orderOf(placed.get(o)!).segment === 'b2b')!;
+    const timeline = await stack.trackerApi<Timeline>(`/v1/orders/${id}`);
+    const byState = new Map(timeline.events.map((e) => [e.state, e]));
+    const expected: [string, string][] = [
+      ['placed', 'shop'],
+      ['quote_requested', 'shop'],
+      ['pricing', 'mes-worker'],
+      ['quoted', 'mes-worker'],
+      ['assigned', 'crm'],
+      ['confirmed', 'crm'],
+      ['in_production', 'mes-api'],
+      ['shipped', 'mes-api'],
+    ];
+    // Spans leave in batches (every 5 s): wait for the ones the events point at.
+    const spanOf = (e: TimelineEvent | undefined) => stack.spans.find((s) => s.traceId === e?.trace_id && s.spanId === e?.span_id);
+    await eventually(
+      async () => expected.filter(([state]) => !spanOf(byState.get(state))).map(([state]) => state),
+      (missing) => missing.length === 0,
+      30_000,
+      `the spans of order ${id}'s events (events: ${JSON.stringify(timeline.events)})`,
+    );
+    expect(expected.map(([state]) => [state, spanOf(byState.get(state))!.service])).toEqual(expected);
+    // The shop's request, the worker's consumer and the CRM's assignment are one trace: the context
+    // travelled in the RabbitMQ messages' traceparent header and in the CRM's pending order.
+    const orderTrace = byState.get('placed')!.trace_id;
+    expect(['quote_requested', 'pricing', 'quoted', 'assigned'].map((s) => byState.get(s)!.trace_id)).toEqual(Array(4).fill(orderTrace));
+    expect(stack.spans.filter((s) => s.traceId === orderTrace).map((s) => s.name)).toEqual(expect.arrayContaining(['POST /orders', 'mes.pricing process', 'crm.quotes process', 'crm assign order']));
+  });
+
+  it('prices each part once: a repeated part is a cache hit', async () => {
+    const jobs = await stack.query<{ part_key: string; cache_result: string }>('mes', 'SELECT part_key, cache_result FROM pricing_jobs');
+    const parts = new Set(healthy().map((id) => partKey(orderOf(placed.get(id)!).part)));
+    expect(jobs).toHaveLength(healthy().length);
+    const misses = jobs.filter((j) => j.cache_result === 'miss');
+    expect(misses).toHaveLength(parts.size);
+    expect(new Set(misses.map((j) => j.part_key))).toEqual(parts);
+    expect(jobs.filter((j) => j.cache_result === 'hit')).toHaveLength(healthy().length - parts.size);
+    // The workers say so in their logs (every run of each worker), and in their metric, which counts
+    // since the worker's last start: the hits its log shows since then.
+    for (const worker of stack.workers) await worker.ready();
+    const logged = stack.workers.map((w) => {
+      const lines = readFileSync(w.logFile, 'utf8').split('\n').filter((l) => l.startsWith('{'));
+      const runs = lines.map((l) => JSON.parse(l) as { msg: string; cache?: string }).reduce<{ msg: string; cache?: string }[][]>((acc, line) => {
+        if (line.msg === 'mes-worker started') acc.push([]);
+        acc[acc.length - 1]?.push(line);
+        return acc;
+      }, []);
+      const hitsIn = (run: { msg: string; cache?: string }[]) => run.filter((l) => l.msg === 'order priced' && l.cache === 'hit').length;
+      return { all: runs.reduce((n, run) => n + hitsIn(run), 0), lastRun: hitsIn(runs[runs.length - 1] ?? []) };
+    });
+    expect(logged.reduce((n, w) => n + w.all, 0)).toBe(healthy().length - parts.size);
+    const metric = await Promise.all(stack.workers.map(async (w) => Number(/^orderscope_pricing_cache_lookups_total\{result="hit"\} (\d+)$/m.exec(await (await fetch(`${w.url}/metrics`)).text())?.[1])));
+    expect(metric).toEqual(logged.map((w) => w.lastRun));
+    expect((await promQuery(stack.prometheus, 'up{job="orderscope"}')).map((s) => s.value)).toEqual([1, 1]);
+  });
+
+  it("serves metrics from every pipeline service that promtool check metrics passes: RED, agent, messaging, pricing, toggles", async () => {
+    for (const service of [stack.shop, stack.crm, stack.mesApi, ...stack.workers]) {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      const problems = `${run.stdout}${run.stderr}`.split('\n').filter((line) => line.trim());
+      expect([service.name, problems]).toEqual([service.name, []]);
+      expect(text).toContain('orderscope_agent_dropped_total{reason="invalid"} 0');
+      expect(text).toMatch(/^orderscope_pipeline_toggle_enabled\{toggle="faultAckThenDieOnPart"\} 1$/m);
+    }
+    expect(await (await fetch(`${stack.shop.url}/metrics`)).text()).toMatch(/^orderscope_http_server_requests_total\{method="POST",route="\/orders",status="201"\} \d+$/m);
+  });
+});

@@ -1,0 +1,218 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { ALERT_FILES, alertFiles, DEMO_ALERT_OPTIONS, type AlertOptions } from '../../alerts';
+import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
+import { PROJECT_ROOT } from '../../common';
+import { DEMO_MODEL_PATH, loadModelFile } from '../../events';
+import { createTestDatabase } from '../../tracker/test/postgres';
+import type { ChildServer } from './child-server';
+import { freePort } from './child-server';
+import { startAlertmanager, startPrometheus } from './monitoring';
+import { startOtlpReceiver, type RecordedSpan } from './otlp-receiver';
+import { createVhost } from './rabbitmq-vhost';
+import { startSupervised, type SupervisedProcess } from './supervised-process';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook';
+
+/** The orderscope CLI as built by `npm run build` (test:e2e builds first). */
+export const CLI = path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
+export const demoModel = loadModelFile(DEMO_MODEL_PATH);
+/** The Prometheus job of the collector and the tracker, as the demo alert rules expect it. */
+const JOB = 'orderscope';
+
+export interface PipelineStackOptions {
+  /** Replicas of `orderscope pipeline mes-worker`. */
+  readonly workers: number;
+  /** Pricing threads per worker. */
+  readonly concurrency: number;
+  /** The cost of one cost analysis (SHA-256 rounds). */
+  readonly pricingIterations: number;
+  /** Feature toggles of every pipeline service, e.g. `faultAckThenDieOnPart=FAULT-`. */
+  readonly toggles: readonly string[];
+}
+
+/** The whole system on this machine's real servers, every service a child process of the test. */
+export interface PipelineStack {
+  /** A token with every scope (ingest for the agents, read for the tracker API). */
+  readonly token: string;
+  readonly collector: SupervisedProcess;
+  readonly tracker: SupervisedProcess;
+  readonly shop: SupervisedProcess;
+  readonly crm: SupervisedProcess;
+  readonly mesApi: SupervisedProcess;
+  readonly workers: readonly SupervisedProcess[];
+  readonly prometheus: ChildServer;
+  readonly alertmanager: ChildServer;
+  /** Where Alertmanager pages (`/page`) and opens tickets (`/ticket`). */
+  readonly webhook: WebhookReceiver;
+  /** Every span the services exported (OTLP/HTTP JSON). */
+  readonly spans: readonly RecordedSpan[];
+  /** The alert options the rules were generated with. */
+  readonly alertOptions: Partial<AlertOptions>;
+  /** Runs a query on a service's own database. */
+  query<T extends Record<string, unknown>>(database: 'shop' | 'crm' | 'mes', sql: string, params?: unknown[]): Promise<T[]>;
+  /** GET on the tracker's API with the token. */
+  trackerApi<T>(pathOrUrl: string): Promise<T>;
+  /** The last lines of every process's log, for failure messages. */
+  diagnostics(): string;
+  /** Stops everything and removes what the run created (databases, vhost, topic, directory). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts, on the real servers of this machine (PostgreSQL, RabbitMQ, Redis, Kafka, Prometheus,
+ * Alertmanager): a collector and a tracker on the demo model (`orderscope collector`, `orderscope
+ * tracker`), Prometheus with the alert rules generated for the demo model and Alertmanager paging
+ * this test's webhook, and the pipeline (`orderscope pipeline shop|crm|mes-api|mes-worker`), each
+ * service with its own fresh database, all in a RabbitMQ vhost of their own, exporting their spans to
+ * this test's OTLP receiver. Pipeline services are supervised: one that exits with an error starts again.
+ */
+export async function startPipelineStack(options: PipelineStackOptions): Promise<PipelineStack> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run test:e2e does)`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'orderscope-e2e-pipeline-'));
+  // ORDERSCOPE_E2E_KEEP=1 keeps the logs of every process (and says where) for a post-mortem.
+  const keep = process.env.ORDERSCOPE_E2E_KEEP === '1';
+  const cleanups: [string, () => Promise<unknown>][] = [['directory', async () => (keep ? console.log(`e2e: logs kept in ${dir}`) : rmSync(dir, { recursive: true, force: true }))]];
+  const processes: { name: string; stop: () => Promise<unknown>; logTail: () => string }[] = [];
+  const stop = async () => {
+    const failed: string[] = [];
+    for (const step of [...processes.reverse().map((p) => [p.name, p.stop] as const), ...cleanups.reverse()]) {
+      await step[1]().catch((err: unknown) => failed.push(`${step[0]}: ${String(err)}`));
+    }
+    if (failed.length > 0) throw new Error(`teardown failed: ${failed.join('; ')}`);
+  };
+
+  try {
+    const token = `e2e-${randomBytes(12).toString('hex')}`;
+    const databases = {} as Record<'tracker' | 'shop' | 'crm' | 'mes', string>;
+    for (const name of ['tracker', 'shop', 'crm', 'mes'] as const) {
+      const db = await createTestDatabase();
+      cleanups.push([`database ${name}`, db.drop]);
+      databases[name] = db.url;
+    }
+    const vhost = await createVhost();
+    cleanups.push(['vhost', vhost.drop]);
+    const topic = freshTopic('e2e-pipeline');
+    cleanups.push(['topic', () => deleteTopic(topic)]);
+    const otlp = await startOtlpReceiver();
+    cleanups.push(['OTLP receiver', otlp.close]);
+    const webhook = await startWebhookReceiver();
+    cleanups.push(['webhook', webhook.close]);
+
+    const env = { ...process.env, NODE_OPTIONS: '', ORDERSCOPE_TOKEN: token, ORDERSCOPE_LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp.url };
+    const supervise = async (name: string, args: string[], extraEnv: Record<string, string> = {}) => {
+      const port = await freePort();
+      const child = startSupervised({
+        name,
+        command: process.execPath,
+        args: [CLI, ...args, '--port', String(port)],
+        env: { ...env, ...extraEnv },
+        port,
+        readyPath: '/readyz',
+        logFile: path.join(dir, `${name}.log`),
+      });
+      processes.push({ name, stop: child.stop, logTail: () => child.logTail() });
+      return child;
+    };
+
+    const kafkaEnv = { ORDERSCOPE_KAFKA_BROKERS: BROKERS.join(','), ORDERSCOPE_KAFKA_TOPIC: topic, ORDERSCOPE_KAFKA_PARTITIONS: '3' };
+    const collector = await supervise('collector', ['collector'], { ...kafkaEnv, ORDERSCOPE_COLLECTOR_RATE_LIMIT_EVENTS_PER_SECOND: '0' });
+    await collector.ready();
+    const tracker = await supervise('tracker', ['tracker', '--model', DEMO_MODEL_PATH, '--instance', 'e2e'], {
+      ...kafkaEnv,
+      ORDERSCOPE_KAFKA_GROUP_ID: `orderscope-e2e-${randomUUID()}`,
+      ORDERSCOPE_POSTGRES_URL: databases.tracker,
+      // The demo model counts in seconds: look for due orders four times a second.
+      ORDERSCOPE_TRACKER_SWEEP_INTERVAL_MS: '250',
+    });
+    await tracker.ready();
+
+    const alertOptions: Partial<AlertOptions> = {
+      ...DEMO_ALERT_OPTIONS,
+      trackerJob: JOB,
+      collectorJob: JOB,
+      trackerApiUrl: tracker.url,
+      pageWebhookUrl: `${webhook.url}/page`,
+      ticketWebhookUrl: `${webhook.url}/ticket`,
+      groupWait: '1s',
+      groupInterval: '1s',
+    };
+    const files = alertFiles(demoModel, alertOptions);
+    const file = (name: string) => files.find((f) => f.name === name)!;
+    mkdirSync(path.join(dir, 'monitoring'));
+    const alertmanager = await startAlertmanager(path.join(dir, 'monitoring'), file(ALERT_FILES.alertmanager).content);
+    processes.push({ name: 'alertmanager', stop: alertmanager.stop, logTail: () => alertmanager.logTail() });
+    const prometheus = await startPrometheus(path.join(dir, 'monitoring'), {
+      rules: [file(ALERT_FILES.rules)],
+      alertmanager,
+      job: JOB,
+      targets: [tracker.url, collector.url].map((u) => new URL(u).host),
+      interval: DEMO_ALERT_OPTIONS.evaluationInterval!,
+    });
+    processes.push({ name: 'prometheus', stop: prometheus.stop, logTail: () => prometheus.logTail() });
+
+    const pipelineArgs = (instance: string) => ['--instance', instance, '--collector-url', collector.url, '--spool-dir', path.join(dir, 'spool', instance), ...options.toggles.flatMap((t) => ['--toggle', t])];
+    const amqp = ['--amqp-url', vhost.url];
+    const shop = await supervise('shop', ['pipeline', 'shop', ...pipelineArgs('shop'), ...amqp, '--database-url', databases.shop, '--republish-after', '2s']);
+    const crm = await supervise('crm', ['pipeline', 'crm', ...pipelineArgs('crm'), ...amqp, '--database-url', databases.crm, '--operator', 'ana:2:200,ben:1:200,cem:1:200']);
+    const mesApi = await supervise('mes-api', ['pipeline', 'mes-api', ...pipelineArgs('mes-api'), '--database-url', databases.mes]);
+    const workers: SupervisedProcess[] = [];
+    for (let i = 1; i <= options.workers; i++) {
+      workers.push(
+        await supervise(`mes-worker-${i}`, [
+          'pipeline',
+          'mes-worker',
+          ...pipelineArgs(`w${i}`),
+          ...amqp,
+          '--database-url',
+          databases.mes,
+          '--concurrency',
+          String(options.concurrency),
+          '--pricing-iterations',
+          String(options.pricingIterations),
+          '--retry-delay',
+          '1s',
+        ]),
+      );
+    }
+    await Promise.all([shop, crm, mesApi, ...workers].map((s) => s.ready()));
+
+    const clients = new Map<string, Client>();
+    cleanups.push(['database clients', async () => Promise.all([...clients.values()].map((c) => c.end()))]);
+    return {
+      token,
+      collector,
+      tracker,
+      shop,
+      crm,
+      mesApi,
+      workers,
+      prometheus,
+      alertmanager,
+      webhook,
+      spans: otlp.spans,
+      alertOptions,
+      query: async <T extends Record<string, unknown>>(database: 'shop' | 'crm' | 'mes', sql: string, params?: unknown[]) => {
+        let client = clients.get(database);
+        if (!client) {
+          client = new Client({ connectionString: databases[database] });
+          await client.connect();
+          clients.set(database, client);
+        }
+        return (await client.query<T>(sql, params)).rows;
+      },
+      trackerApi: async <T>(pathOrUrl: string) => {
+        const res = await fetch(new URL(pathOrUrl, tracker.url), { headers: { authorization: `Bearer ${token}` } });
+        if (!res.ok) throw new Error(`GET ${pathOrUrl} on the tracker answered ${res.status}: ${await res.text()}`);
+        return (await res.json()) as T;
+      },
+      diagnostics: () => processes.map((p) => `\n--- ${p.name} ---\n${p.logTail()}`).join(''),
+      stop,
+    };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,37 @@
+import { listen } from '../../../common/http';
+import { closeInOrder, type RunningService, type ServiceContext } from '../../runtime/service';
+import { ensureSchema, openPool, pingDatabase } from '../../shared/db';
+import { createServiceApp } from '../../shared/http-app';
+import { MES_SCHEMA } from '../store/schema';
+import { mountProductionRoutes } from './http';
+import { stateRecorder } from '../../shared/state-journal';
+
+/**
+ * The MES API: the shop floor's production endpoints (start, finish, ship) and production status.
+ * No consumer runs inside it any more (that is mes-worker): a slow cost analysis cannot slow the
+ * API, and each scales on its own. Reads go through a separate connection string, ready for a
+ * read replica.
+ */
+export async function startMesApi({ config, agent }: ServiceContext<'mes-api'>): Promise<RunningService> {
+  const logger = agent.logger;
+  const name = `mes-api-${config.instance}`;
+  const pool = openPool(config.databaseUrl, { name, logger });
+  await ensureSchema(pool, 'mes', MES_SCHEMA, logger);
+  const readPool = config.readDatabaseUrl ? openPool(config.readDatabaseUrl, { name: `${name}-read`, logger }) : pool;
+
+  const { app, finish } = createServiceApp(agent, {
+    database: () => pingDatabase(pool),
+    ...(readPool !== pool && { read_database: () => pingDatabase(readPool) }),
+  });
+  mountProductionRoutes(app, { pool, readPool, recordStateChange: stateRecorder(agent) });
+  finish();
+  const server = await listen(app, config.host, config.port);
+  return {
+    url: server.url,
+    close: closeInOrder(logger, [
+      ['the HTTP server', server.close],
+      ['the database pool', () => pool.end()],
+      ['the read database pool', async () => readPool !== pool && (await readPool.end())],
+    ]),
+  };
+}

@@ -1,0 +1,114 @@
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import { listen } from '../../../common/http';
+import type { Logger } from '../../../common/logger';
+import { sleep } from '../../../common/retry';
+import { closeInOrder, type RunningService, type ServiceContext } from '../../runtime/service';
+import { connectAmqp } from '../../shared/amqp/connection';
+import { QueueConsumer } from '../../shared/amqp/consumer';
+import { QUEUES } from '../../shared/amqp/topology';
+import { ensureSchema, openPool, pingDatabase } from '../../shared/db';
+import { createServiceApp } from '../../shared/http-app';
+import { pricingRequestSchema, productionOrderSchema } from '../../shared/messages';
+import { PipelineMetrics } from '../../shared/metrics';
+import { NO_CACHE, RedisPriceCache } from '../pricing/price-cache';
+import { PricingPool } from '../pricing/pricing-pool';
+import { receiveProductionOrder } from '../store/production-orders';
+import { MES_SCHEMA } from '../store/schema';
+import { PricingMetrics } from './metrics';
+import { createPricingHandler } from './pricing-handler';
+import { stateRecorder } from '../../shared/state-journal';
+
+/** Production orders taken from RabbitMQ at once: storing one is a single insert. */
+const PRODUCTION_PREFETCH = 20;
+/** How long a worker may hold a part's pricing lock (others wait for its price that long at most). */
+const PRICING_LOCK_MS = 30_000;
+/** How long the start waits for Redis before going on without the cache (it connects later by itself). */
+const REDIS_START_WAIT_MS = 5000;
+
+/**
+ * The MES worker, the consumers the MES API no longer has inside: cost analyses (queue mes.pricing)
+ * on `concurrency` pricing threads, with the Redis pricing cache, and production orders from the CRM
+ * (queue mes.production), stored for the shop floor. Run as many replicas as needed: RabbitMQ shares
+ * the messages among them. It serves /metrics, /healthz and /readyz only.
+ */
+export async function startMesWorker({ config, agent, onFatal }: ServiceContext<'mes-worker'>): Promise<RunningService> {
+  const logger = agent.logger;
+  const name = `mes-worker-${config.instance}`;
+  const metrics = new PipelineMetrics(agent.registry);
+  const pricingMetrics = new PricingMetrics(agent.registry);
+  const pool = openPool(config.databaseUrl, { name, logger });
+  await ensureSchema(pool, 'mes', MES_SCHEMA, logger);
+
+  const redis = config.toggles.pricingCache ? await connectRedis(config.redisUrl, name, logger) : undefined;
+  const cache = redis ? new RedisPriceCache(redis, { ttlMs: config.cacheTtlMs, lockMs: PRICING_LOCK_MS, logger }) : NO_CACHE;
+  const threads = new PricingPool(config.concurrency, config.pricingIterations);
+
+  const amqp = await connectAmqp(config.amqpUrl, { name, logger, onLost: onFatal });
+  const publisher = await amqp.openPublisher([QUEUES.quotes], metrics);
+  const consumerOptions = { maxRetries: config.maxRetries, retryDelayMs: config.retryDelayMs, metrics, logger, onFatal };
+  const pricing = await QueueConsumer.start(amqp.model, {
+    ...consumerOptions,
+    queue: QUEUES.pricing,
+    schema: pricingRequestSchema,
+    // Twice the threads, so that a thread does not idle while the previous result is being stored.
+    prefetch: config.concurrency * 2,
+    handler: createPricingHandler({
+      pool,
+      publisher,
+      cache,
+      analyse: (part) => threads.price(part),
+      recordStateChange: stateRecorder(agent),
+      toggles: config.toggles,
+      instance: config.instance,
+      metrics: pricingMetrics,
+      logger,
+    }),
+  });
+  const production = await QueueConsumer.start(amqp.model, {
+    ...consumerOptions,
+    queue: QUEUES.production,
+    schema: productionOrderSchema,
+    prefetch: PRODUCTION_PREFETCH,
+    handler: async (order) => {
+      const fresh = await receiveProductionOrder(pool, order);
+      logger.info({ order_id: order.order_id, duplicate: !fresh }, 'production order received');
+    },
+  });
+
+  const { app, finish } = createServiceApp(agent, { database: () => pingDatabase(pool), rabbitmq: amqp.check });
+  finish();
+  const server = await listen(app, config.host, config.port);
+  return {
+    url: server.url,
+    close: closeInOrder(logger, [
+      ['the pricing consumer', () => pricing.close()],
+      ['the production consumer', () => production.close()],
+      ['RabbitMQ', amqp.close],
+      ['the pricing threads', () => threads.close()],
+      ['Redis', async () => redis?.quit()],
+      ['the database pool', () => pool.end()],
+      ['the HTTP server', server.close],
+    ]),
+  };
+}
+
+/**
+ * A Redis client for the cache that fails fast instead of queueing commands while disconnected
+ * (a price is then computed without the cache), and reconnects by itself.
+ */
+async function connectRedis(url: string, name: string, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, { connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  let lastError = '';
+  redis.on('error', (err: Error) => {
+    // ioredis repeats the same error at every reconnect attempt: log each new one.
+    if (err.message !== lastError) logger.warn({ err }, 'Redis (the pricing cache) failed; pricing goes on without it until it is back');
+    lastError = err.message;
+  });
+  redis.on('ready', () => {
+    if (lastError) logger.info('Redis (the pricing cache) is back');
+    lastError = '';
+  });
+  await Promise.race([once(redis, 'ready'), sleep(REDIS_START_WAIT_MS)]);
+  return redis;
+}

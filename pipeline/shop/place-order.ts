@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import { QUEUES } from '../shared/amqp/topology';
+import { withTransaction } from '../shared/db';
+import type { NewOrder, PricingRequest } from '../shared/messages';
+import { enqueueMessage, type OutboxRelay } from '../shared/outbox';
+import type { RecordStateChange } from '../shared/state-journal';
+import { findOrder, findOrderByIdempotencyKey, insertOrder, moveOrder, type ShopOrder } from './orders-store';
+
+/** A new order id: `SO-<yyyymmdd>-<10 hex digits>`, unique without coordination between shop replicas. */
+export function newOrderId(now: Date = new Date()): string {
+  return `SO-${now.toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(5).toString('hex').toUpperCase()}`;
+}
+
+export interface PlaceOrderDeps {
+  readonly pool: Pool;
+  readonly relay: OutboxRelay;
+  readonly recordStateChange: RecordStateChange;
+}
+
+/**
+ * Places an order and asks the MES for its cost analysis, with no salesperson in between:
+ *
+ * 1. the order is stored in state `placed` (and tracked);
+ * 2. in one transaction, it moves to `quote_requested` and the pricing request is written to the
+ *    outbox; the relay publishes it to RabbitMQ right after the commit (and again later if RabbitMQ
+ *    does not confirm it).
+ *
+ * `quote_requested` is recorded before the request is published, so that its event is always earlier
+ * than the MES's `pricing`. With an idempotency key, placing the same order again returns the first
+ * one, and completes step 2 if a failure had stopped it there.
+ */
+export async function placeOrder(deps: PlaceOrderDeps, input: NewOrder, idempotencyKey?: string): Promise<{ order: ShopOrder; created: boolean }> {
+  const { pool, recordStateChange } = deps;
+  const newId = newOrderId();
+  const created = await withTransaction(pool, async (tx) => {
+    if (!(await insertOrder(tx, newId, input, idempotencyKey))) return false;
+    await recordStateChange(tx, newId, 'placed', { segment: input.segment });
+    return true;
+  });
+  const existing = created ? undefined : await findOrderByIdempotencyKey(pool, idempotencyKey!);
+  const orderId = existing?.order_id ?? newId;
+  const { customer_id, segment, part, quantity } = existing ?? input;
+  await requestCostAnalysis(deps, { order_id: orderId, customer_id, segment, part, quantity });
+  return { order: (await findOrder(pool, orderId))!, created };
+}
+
+/** Step 2: moves a placed order to quote_requested with its pricing request in the outbox; nothing when it moved on already. */
+async function requestCostAnalysis(deps: PlaceOrderDeps, request: PricingRequest): Promise<void> {
+  const messageId = `pricing-request:${request.order_id}`;
+  const moved = await withTransaction(deps.pool, async (tx) => {
+    if (!(await moveOrder(tx, request.order_id, 'placed', 'quote_requested'))) return false;
+    await enqueueMessage(tx, { messageId, queue: QUEUES.pricing, body: request });
+    await deps.recordStateChange(tx, request.order_id, 'quote_requested', { segment: request.segment });
+    return true;
+  });
+  if (moved) await deps.relay.publishNow([messageId]);
+}

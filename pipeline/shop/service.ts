@@ -1,0 +1,43 @@
+import { listen } from '../../common/http';
+import type { RunningService, ServiceContext } from '../runtime/service';
+import { closeInOrder } from '../runtime/service';
+import { connectAmqp } from '../shared/amqp/connection';
+import { QUEUES } from '../shared/amqp/topology';
+import { ensureSchema, openPool, pingDatabase } from '../shared/db';
+import { createServiceApp } from '../shared/http-app';
+import { PipelineMetrics } from '../shared/metrics';
+import { OutboxRelay } from '../shared/outbox';
+import { mountShopRoutes } from './http';
+import { SHOP_SCHEMA } from './orders-store';
+import { stateRecorder } from '../shared/state-journal';
+
+/**
+ * The shop: takes orders over HTTP and sends each one's cost-analysis request straight to the MES
+ * over RabbitMQ (queue mes.pricing), through its outbox. Tracks `placed` and `quote_requested`.
+ */
+export async function startShop({ config, agent, onFatal }: ServiceContext<'shop'>): Promise<RunningService> {
+  const logger = agent.logger;
+  const name = `shop-${config.instance}`;
+  const metrics = new PipelineMetrics(agent.registry);
+  const pool = openPool(config.databaseUrl, { name, logger });
+  await ensureSchema(pool, 'shop', SHOP_SCHEMA, logger);
+  const amqp = await connectAmqp(config.amqpUrl, { name, logger, onLost: onFatal });
+  const publisher = await amqp.openPublisher([QUEUES.pricing], metrics);
+  const relay = new OutboxRelay({ pool, publisher, queues: [QUEUES.pricing], sweepAfterMs: config.republishAfterMs, logger });
+  metrics.outboxGauge(() => relay.pending());
+  relay.start();
+
+  const { app, finish } = createServiceApp(agent, { database: () => pingDatabase(pool), rabbitmq: amqp.check });
+  mountShopRoutes(app, { pool, relay, recordStateChange: stateRecorder(agent) });
+  finish();
+  const server = await listen(app, config.host, config.port);
+  return {
+    url: server.url,
+    close: closeInOrder(logger, [
+      ['the HTTP server', server.close],
+      ['the outbox relay', () => relay.close()],
+      ['RabbitMQ', amqp.close],
+      ['the database pool', () => pool.end()],
+    ]),
+  };
+}
