@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../common/free-port';
+
+export { freePort };
 
 /** A server the test started as a child process. */
 export interface ChildServer {
@@ -15,17 +17,6 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** A TCP port nothing listens on right now (the kernel's choice for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts `command` with `args`, logging to `logFile`, and resolves once `GET <url><readyPath>`

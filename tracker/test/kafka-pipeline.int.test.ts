@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
@@ -10,6 +9,7 @@ import { createCollector, type Collector } from '../../collector';
 import { CollectorClient } from '../../collector/client';
 import { loadConfig, PROJECT_ROOT, silentLogger } from '../../common';
 import { sleep } from '../../common/retry';
+import { freePort } from '../../common/free-port';
 import type { Db } from '../store';
 import { TRACKER_METRICS } from '../metrics';
 import { createTestDatabase } from './postgres';
@@ -30,16 +30,6 @@ const EVENTS_PER_ORDER = 10;
 
 jest.setTimeout(300_000);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 interface TrackerProcess {
   child: ChildProcess;
