@@ -1,32 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { hashToken, loadConfig } from '../../common';
 import { listen, type RunningServer } from '../../common/http';
 import { TRACKER_METRICS } from '../metrics';
-import { orderEvent, startEmbedded, type EmbeddedTracker } from '../test/fixtures';
+import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, READ_TOKEN } from '../test/fixtures';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
 
-const config = loadConfig({
-  env: {},
-  overrides: {
-    tracker: { traceUrlTemplate: 'https://jaeger.example/trace/{trace_id}?uiFind={span_id}' },
-    tokens: [
-      { name: 'dashboard', sha256: hashToken('read-token'), scopes: ['read'] },
-      { name: 'shop-agent', sha256: hashToken('ingest-token'), sources: ['shop'], scopes: ['ingest'] },
-    ],
-  },
-});
+const config = apiTestConfig({ traceUrlTemplate: 'https://jaeger.example/trace/{trace_id}?uiFind={span_id}' });
 
 let t: EmbeddedTracker;
 let server: RunningServer;
 
-async function get(path: string, token: string | null = 'read-token') {
-  const res = await fetch(`${server.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined };
-}
+const get = (path: string, token: string | null = READ_TOKEN) => apiGet(server.url, path, token);
 
 beforeAll(async () => {
   t = await startEmbedded({ config, now: () => NOW });

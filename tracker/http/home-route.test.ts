@@ -1,17 +1,8 @@
-import { hashToken, loadConfig } from '../../common';
 import { listen, type RunningServer } from '../../common/http';
 import { loadWeek, NOW_MS } from '../report/test/week';
-import { orderEvent, startEmbedded, type EmbeddedTracker } from '../test/fixtures';
+import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig } from '../test/fixtures';
 
-const config = loadConfig({
-  env: {},
-  overrides: {
-    tokens: [
-      { name: 'manager', sha256: hashToken('read-token'), scopes: ['read'] },
-      { name: 'shop-agent', sha256: hashToken('ingest-token'), sources: ['shop'], scopes: ['ingest'] },
-    ],
-  },
-});
+const config = apiTestConfig();
 const EVIL_OPERATOR = '<img src=x onerror=alert(1)>';
 
 let t: EmbeddedTracker;

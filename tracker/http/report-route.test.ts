@@ -1,20 +1,12 @@
-import { hashToken, loadConfig, silentLogger } from '../../common';
+import { silentLogger } from '../../common';
 import { listen, type RunningServer } from '../../common/http';
 import { Registry } from 'prom-client';
 import { openPglite, migrate, type Db } from '../store';
 import { loadWeek, NOW_MS } from '../report/test/week';
-import { model, orderEvent, startEmbedded, type EmbeddedTracker } from '../test/fixtures';
+import { model, orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, READ_TOKEN } from '../test/fixtures';
 import { createTrackerApp } from './app';
 
-const config = loadConfig({
-  env: {},
-  overrides: {
-    tokens: [
-      { name: 'manager', sha256: hashToken('read-token'), scopes: ['read'] },
-      { name: 'shop-agent', sha256: hashToken('ingest-token'), sources: ['shop'], scopes: ['ingest'] },
-    ],
-  },
-});
+const config = apiTestConfig();
 /** An operator id and a segment that try to become markup: user data, to be shown as text. */
 const EVIL_OPERATOR = '<img src=x onerror=alert(1)>';
 const EVIL_SEGMENT = '"><script>alert(1)</script>';
@@ -22,11 +14,7 @@ const EVIL_SEGMENT = '"><script>alert(1)</script>';
 let t: EmbeddedTracker;
 let server: RunningServer;
 
-async function get(path: string, token: string | null = 'read-token') {
-  const res = await fetch(`${server.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined };
-}
+const get = (path: string, token: string | null = READ_TOKEN) => apiGet(server.url, path, token);
 
 beforeAll(async () => {
   t = await startEmbedded({ config, now: () => NOW_MS });

@@ -1,5 +1,5 @@
 import { InProcessBus } from '../../bus';
-import { loadConfig, type Config } from '../../common';
+import { hashToken, loadConfig, type Config } from '../../common';
 import { loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent, type ProcessModel } from '../../events';
 import type { Logger } from '../../common';
 import { Registry } from 'prom-client';
@@ -145,4 +145,31 @@ export async function storeSnapshot(db: Db): Promise<unknown> {
     flags: await db.query(`SELECT event_id::text, violation, violation_detail FROM events WHERE violation IS NOT NULL ORDER BY event_id`),
     events: await db.query(`SELECT count(*)::int AS n FROM events`),
   };
+}
+
+/** The tokens of the API tests: `read-token` may read, `ingest-token` may only send shop events. */
+export const READ_TOKEN = 'read-token';
+export const INGEST_TOKEN = 'ingest-token';
+
+/** A config whose tokens are {@link READ_TOKEN} and {@link INGEST_TOKEN}, plus `tracker` settings. */
+export function apiTestConfig(tracker: Partial<Config['tracker']> = {}): Config {
+  return loadConfig({
+    env: {},
+    overrides: {
+      tracker,
+      tokens: [
+        { name: 'reader', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
+        { name: 'shop-agent', sha256: hashToken(INGEST_TOKEN), sources: ['shop'], scopes: ['ingest'] },
+      ],
+    },
+  });
+}
+
+/** GETs `path` from `baseUrl` with a bearer token (none when null): status, headers, text and parsed JSON. */
+export async function apiGet(baseUrl: string, path: string, token: string | null = READ_TOKEN) {
+  const res = await fetch(`${baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const text = await res.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies field by field
+  const body: any = res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined;
+  return { status: res.status, headers: res.headers, text, body };
 }
