@@ -1,10 +1,9 @@
-import { listen } from '../../common/http';
-import { closeInOrder, type RunningService, type ServiceContext } from '../runtime/service';
+import type { RunningService, ServiceContext } from '../runtime/service';
 import { connectAmqp } from '../shared/amqp/connection';
 import { QueueConsumer } from '../shared/amqp/consumer';
 import { QUEUES } from '../shared/amqp/topology';
 import { ensureSchema, openPool, pingDatabase, withTransaction } from '../shared/db';
-import { createServiceApp } from '../shared/http-app';
+import { serveService } from '../shared/http-app';
 import { quoteSchema } from '../shared/messages';
 import { PipelineMetrics } from '../shared/metrics';
 import { OutboxRelay } from '../shared/outbox';
@@ -64,19 +63,18 @@ export async function startCrm({ config, agent, onFatal }: ServiceContext<'crm'>
     },
   });
 
-  const { app, finish } = createServiceApp(agent, { database: () => pingDatabase(pool), rabbitmq: amqp.check });
-  mountCrmRoutes(app, { pool, relay, assigner, recordStateChange: stateRecorder(agent), fairnessWindowMs: config.fairnessWindowMs });
-  finish();
-  const server = await listen(app, config.host, config.port);
-  return {
-    url: server.url,
-    close: closeInOrder(logger, [
-      ['the HTTP server', server.close],
+  return serveService(agent, {
+    host: config.host,
+    port: config.port,
+    checks: { database: () => pingDatabase(pool), rabbitmq: amqp.check },
+    mount: (app) => mountCrmRoutes(app, { pool, relay, assigner, recordStateChange: stateRecorder(agent), fairnessWindowMs: config.fairnessWindowMs }),
+    closeServer: 'first',
+    closers: [
       ['the quote consumer', () => quotes.close()],
       ['the assigner', () => assigner.close()],
       ['the outbox relay', () => relay.close()],
       ['RabbitMQ', amqp.close],
       ['the database pool', () => pool.end()],
-    ]),
-  };
+    ],
+  });
 }

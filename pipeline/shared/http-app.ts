@@ -2,7 +2,8 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { ZodType } from 'zod';
 import type { Agent } from '../../agents/node';
 import { ValidationError } from '../../common/errors';
-import { errorHandler, sendError } from '../../common/http';
+import { errorHandler, listen, sendError } from '../../common/http';
+import { closeInOrder, type RunningService } from '../runtime/service';
 import { ConflictError, NotFoundError } from './errors';
 
 /** A readiness check: "ok", or what is wrong. */
@@ -47,4 +48,34 @@ export function parseInput<T>(schema: ZodType<T>, input: unknown, what: string):
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(`invalid ${what}: ${result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+}
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  /** What /readyz checks. */
+  checks: Readonly<Record<string, ReadinessCheck>>;
+  /** Mounts the service's own routes (none for a service that only serves its metrics). */
+  mount?: (app: Express) => void;
+  /** The service's own resources, closed in this order. */
+  closers: readonly [string, () => Promise<unknown>][];
+  /**
+   * When the HTTP server closes: first for services whose requests use the resources (stop taking
+   * work, then release), last for consumers, so /metrics and /readyz answer while they drain.
+   */
+  closeServer: 'first' | 'last';
+}
+
+/**
+ * Builds a service's app ({@link createServiceApp} plus its routes), listens, and returns the
+ * running service whose close() releases everything in order, once.
+ */
+export async function serveService(agent: Agent, options: ServeOptions): Promise<RunningService> {
+  const { app, finish } = createServiceApp(agent, options.checks);
+  options.mount?.(app);
+  finish();
+  const server = await listen(app, options.host, options.port);
+  const http: [string, () => Promise<unknown>] = ['the HTTP server', server.close];
+  const closers = options.closeServer === 'first' ? [http, ...options.closers] : [...options.closers, http];
+  return { url: server.url, close: closeInOrder(agent.logger, closers) };
 }

@@ -1,10 +1,8 @@
-import { listen } from '../../common/http';
 import type { RunningService, ServiceContext } from '../runtime/service';
-import { closeInOrder } from '../runtime/service';
 import { connectAmqp } from '../shared/amqp/connection';
 import { QUEUES } from '../shared/amqp/topology';
 import { ensureSchema, openPool, pingDatabase } from '../shared/db';
-import { createServiceApp } from '../shared/http-app';
+import { serveService } from '../shared/http-app';
 import { PipelineMetrics } from '../shared/metrics';
 import { OutboxRelay } from '../shared/outbox';
 import { mountShopRoutes } from './http';
@@ -27,17 +25,16 @@ export async function startShop({ config, agent, onFatal }: ServiceContext<'shop
   metrics.outboxGauge(() => relay.pending());
   relay.start();
 
-  const { app, finish } = createServiceApp(agent, { database: () => pingDatabase(pool), rabbitmq: amqp.check });
-  mountShopRoutes(app, { pool, relay, recordStateChange: stateRecorder(agent) });
-  finish();
-  const server = await listen(app, config.host, config.port);
-  return {
-    url: server.url,
-    close: closeInOrder(logger, [
-      ['the HTTP server', server.close],
+  return serveService(agent, {
+    host: config.host,
+    port: config.port,
+    checks: { database: () => pingDatabase(pool), rabbitmq: amqp.check },
+    mount: (app) => mountShopRoutes(app, { pool, relay, recordStateChange: stateRecorder(agent) }),
+    closeServer: 'first',
+    closers: [
       ['the outbox relay', () => relay.close()],
       ['RabbitMQ', amqp.close],
       ['the database pool', () => pool.end()],
-    ]),
-  };
+    ],
+  });
 }

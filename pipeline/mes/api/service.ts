@@ -1,7 +1,6 @@
-import { listen } from '../../../common/http';
-import { closeInOrder, type RunningService, type ServiceContext } from '../../runtime/service';
+import type { RunningService, ServiceContext } from '../../runtime/service';
 import { ensureSchema, openPool, pingDatabase } from '../../shared/db';
-import { createServiceApp } from '../../shared/http-app';
+import { serveService } from '../../shared/http-app';
 import { MES_SCHEMA } from '../store/schema';
 import { mountProductionRoutes } from './http';
 import { stateRecorder } from '../../shared/state-journal';
@@ -19,19 +18,18 @@ export async function startMesApi({ config, agent }: ServiceContext<'mes-api'>):
   await ensureSchema(pool, 'mes', MES_SCHEMA, logger);
   const readPool = config.readDatabaseUrl ? openPool(config.readDatabaseUrl, { name: `${name}-read`, logger }) : pool;
 
-  const { app, finish } = createServiceApp(agent, {
-    database: () => pingDatabase(pool),
-    ...(readPool !== pool && { read_database: () => pingDatabase(readPool) }),
-  });
-  mountProductionRoutes(app, { pool, readPool, recordStateChange: stateRecorder(agent) });
-  finish();
-  const server = await listen(app, config.host, config.port);
-  return {
-    url: server.url,
-    close: closeInOrder(logger, [
-      ['the HTTP server', server.close],
+  return serveService(agent, {
+    host: config.host,
+    port: config.port,
+    checks: {
+      database: () => pingDatabase(pool),
+      ...(readPool !== pool && { read_database: () => pingDatabase(readPool) }),
+    },
+    mount: (app) => mountProductionRoutes(app, { pool, readPool, recordStateChange: stateRecorder(agent) }),
+    closeServer: 'first',
+    closers: [
       ['the database pool', () => pool.end()],
       ['the read database pool', async () => readPool !== pool && (await readPool.end())],
-    ]),
-  };
+    ],
+  });
 }

@@ -1,14 +1,13 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { listen } from '../../../common/http';
 import type { Logger } from '../../../common/logger';
 import { sleep } from '../../../common/retry';
-import { closeInOrder, type RunningService, type ServiceContext } from '../../runtime/service';
+import type { RunningService, ServiceContext } from '../../runtime/service';
 import { connectAmqp } from '../../shared/amqp/connection';
 import { QueueConsumer } from '../../shared/amqp/consumer';
 import { QUEUES } from '../../shared/amqp/topology';
 import { ensureSchema, openPool, pingDatabase } from '../../shared/db';
-import { createServiceApp } from '../../shared/http-app';
+import { serveService } from '../../shared/http-app';
 import { pricingRequestSchema, productionOrderSchema } from '../../shared/messages';
 import { PipelineMetrics } from '../../shared/metrics';
 import { NO_CACHE, RedisPriceCache } from '../pricing/price-cache';
@@ -76,21 +75,20 @@ export async function startMesWorker({ config, agent, onFatal }: ServiceContext<
     },
   });
 
-  const { app, finish } = createServiceApp(agent, { database: () => pingDatabase(pool), rabbitmq: amqp.check });
-  finish();
-  const server = await listen(app, config.host, config.port);
-  return {
-    url: server.url,
-    close: closeInOrder(logger, [
+  return serveService(agent, {
+    host: config.host,
+    port: config.port,
+    checks: { database: () => pingDatabase(pool), rabbitmq: amqp.check },
+    closeServer: 'last',
+    closers: [
       ['the pricing consumer', () => pricing.close()],
       ['the production consumer', () => production.close()],
       ['RabbitMQ', amqp.close],
       ['the pricing threads', () => threads.close()],
       ['Redis', async () => redis?.quit()],
       ['the database pool', () => pool.end()],
-      ['the HTTP server', server.close],
-    ]),
-  };
+    ],
+  });
 }
 
 /**
