@@ -6,7 +6,8 @@ import { planOrder } from './demo-plan';
 
 interface Scheduled {
   dueAt: number;
-  event: OrderEventInput;
+  /** Stamped with occurred_at when it is posted: the demo is live, its events happen when sent. */
+  event: Omit<OrderEventInput, 'occurred_at'>;
 }
 
 /**
@@ -73,7 +74,6 @@ export class DemoFeed {
           order_id: orderId,
           source: this.model.state(e.state)!.system,
           state: e.state,
-          occurred_at: new Date(now + e.atMs).toISOString(),
           seq,
           trace_id: traceId,
           span_id: randomBytes(8).toString('hex'),
