@@ -32,6 +32,10 @@ export const METRICS = {
   detectionDelay: TRACKER_METRICS.detectionDelay.name,
   trackerFailures: TRACKER_METRICS.failures.name,
   trackerDropped: TRACKER_METRICS.dropped.name,
+  /** Counter {reason}: events the tracker set aside in its dead_letters table, counted by the replica that set them aside. Exported at 0 for every reason from the start. */
+  deadLetters: TRACKER_METRICS.deadLetters.name,
+  /** Gauge {reason}: dead letters waiting for an operator (neither retried nor dropped). Read from the store: the same on every tracker replica, so `max`, not `sum`. */
+  deadLettersParked: TRACKER_METRICS.deadLettersParked.name,
 
   collectorRequests: COLLECTOR_METRICS.httpRequests.name,
   collectorRequestDuration: COLLECTOR_METRICS.httpRequestDuration.name,

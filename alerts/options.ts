@@ -68,6 +68,11 @@ export interface AlertOptions {
   readonly consumerLagMinMessages: number;
   readonly consumerLagWindow: string;
   readonly consumerLagFor: string;
+  /**
+   * OrderEventsDeadLettered: the window in which a dead-lettered event opens a ticket; the alert
+   * resolves this long after the last one (the dead letters stay parked until retried or dropped).
+   */
+  readonly deadLetterWindow: string;
   /** Placeholder receivers: replace with the on-call (page) and ticketing (ticket) webhooks. */
   readonly pageWebhookUrl: string;
   readonly ticketWebhookUrl: string;
@@ -117,6 +122,7 @@ export const DEFAULT_ALERT_OPTIONS: Omit<AlertOptions, 'pipeline'> = {
   consumerLagMinMessages: 1000,
   consumerLagWindow: '10m',
   consumerLagFor: '10m',
+  deadLetterWindow: '10m',
   pageWebhookUrl: 'http://127.0.0.1:9095/page',
   ticketWebhookUrl: 'http://127.0.0.1:9095/ticket',
   groupWait: '30s',
@@ -156,6 +162,7 @@ export const DEMO_ALERT_OPTIONS: Partial<AlertOptions> = {
   consumerLagMinMessages: 100,
   consumerLagWindow: '10s',
   consumerLagFor: '5s',
+  deadLetterWindow: '10s',
   groupWait: '1s',
   groupInterval: '5s',
   pageRepeatInterval: '1m',
@@ -185,6 +192,7 @@ const DURATION_KEYS = [
   'rejectedFor',
   'consumerLagWindow',
   'consumerLagFor',
+  'deadLetterWindow',
   'groupWait',
   'groupInterval',
   'pageRepeatInterval',

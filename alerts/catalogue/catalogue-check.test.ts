@@ -69,4 +69,18 @@ describe('the alert rules against the metric catalogue', () => {
       expect(buckets).toContainEqual({ le: leValue(slo.withinSeconds), state: slo.state });
     }
   });
+
+  it('find the dead-letter counter that OrderEventsDeadLettered sums by reason exported from the start, at 0, for every reason', () => {
+    // increase() cannot see a counter's first step: a reason whose series appeared with its first
+    // dead letter would never open a ticket for it.
+    const lines = catalogue.exposition.tracker.split('\n').filter((line) => line.startsWith(`${METRICS.deadLetters}{`));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((line) => line.endsWith('} 0'))).toBe(true);
+    const reasons = samples(catalogue.exposition.tracker, METRICS.deadLetters).map((labels) => {
+      expect(Object.keys(labels)).toEqual(['reason']);
+      return labels.reason;
+    });
+    // The reasons the promtool tests feed (rule-tests/pipeline-tests.ts).
+    expect(reasons).toEqual(expect.arrayContaining(['not_json', 'data_exception', 'constraint_violation', 'apply_failed']));
+  });
 });

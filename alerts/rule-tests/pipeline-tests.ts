@@ -7,6 +7,8 @@ import {
   collectorDownRule,
   consumerLagAnnotations,
   consumerLagRule,
+  deadLetteredAnnotations,
+  deadLetteredRule,
   rejectedEventsAnnotations,
   rejectedEventsRule,
   trackerDownRule,
@@ -170,8 +172,55 @@ function consumerLagTests(ctx: RuleContext): TestGroup[] {
   return groups;
 }
 
+/**
+ * OrderEventsDeadLettered: events set aside at step 6, by two tracker replicas, for two reasons: a
+ * ticket per reason at once, counting what both replicas set aside, resolved once the window has
+ * passed. Counters at 0 that stay there (also one that appears late, and one that a restart takes
+ * back to 0) never open one.
+ */
+function deadLetteredTests(ctx: RuleContext): TestGroup[] {
+  const { deadLetterWindow, trackerJob: job, evaluationInterval: I } = ctx.options;
+  const rule = deadLetteredRule(ctx);
+  const at = 6;
+  const resolved = at + stepsOf(deadLetterWindow, I) + 2;
+  const last = resolved + 2;
+  const counter = (instance: string, reason: string, values: string) => series(METRICS.deadLetters, { instance, job, reason }, values);
+  const ticket = (reason: string, count: number) => firingAs(rule, { reason }, deadLetteredAnnotations(ctx, { count: printfWhole(count), reason }));
+  return [
+    {
+      name: `OrderEventsDeadLettered: events set aside open a ticket per reason at once, with the count of every replica, resolved ${formatDuration(deadLetterWindow)} later`,
+      interval: formatDuration(I),
+      input_series: [
+        counter('tracker-1', 'data_exception', stepAt(at, last, 0, 2)),
+        counter('tracker-2', 'data_exception', stepAt(at, last, 0, 1)),
+        counter('tracker-1', 'not_json', flat(0, last)),
+        counter('tracker-2', 'not_json', stepAt(at, last, 0, 1)),
+        counter('tracker-1', 'constraint_violation', flat(0, last)),
+        counter('tracker-2', 'constraint_violation', flat(0, last)),
+      ],
+      alert_rule_test: [
+        alertTest(at - 2, I, rule.alert, []),
+        alertTest(at + 2, I, rule.alert, [ticket('data_exception', 3), ticket('not_json', 1)]),
+        alertTest(resolved, I, rule.alert, []),
+      ],
+    },
+    {
+      name: 'OrderEventsDeadLettered: counters at 0 that stay there (from the start, appearing later, or back at 0 after a restart): silent',
+      interval: formatDuration(I),
+      input_series: [
+        counter('tracker-1', 'data_exception', flat(0, last)),
+        // A replica that starts late: its series appear at 0.
+        counter('tracker-2', 'data_exception', `_x${at} ${flat(0, last - at)}`),
+        // A replica that restarts: its counter goes back to 0, which increase() takes as a reset, not a decrease.
+        counter('tracker-1', 'apply_failed', stepAt(at, last, 2, 0)),
+      ],
+      alert_rule_test: [alertTest(at - 2, I, rule.alert, []), alertTest(at + 2, I, rule.alert, []), alertTest(last, I, rule.alert, [])],
+    },
+  ];
+}
+
 /** Every test of the pipeline alerts. */
 export function pipelineTests(ctx: RuleContext): TestGroup[] {
-  return [...downTests(ctx), ...applyLagTests(ctx), ...rejectedTests(ctx), ...consumerLagTests(ctx)];
+  return [...downTests(ctx), ...applyLagTests(ctx), ...rejectedTests(ctx), ...consumerLagTests(ctx), ...deadLetteredTests(ctx)];
 }
 

@@ -1,6 +1,6 @@
 import { METRICS } from '../metric-names';
 import { promDuration, promNumber, selector } from '../promql';
-import { runbookUrl } from './text';
+import { apiUrl, runbookUrl } from './text';
 import { ALERT_NAMES, type AlertingRule, type RuleContext, type RuleGroup } from './types';
 
 /*
@@ -174,10 +174,68 @@ export function consumerLagAnnotations(ctx: RuleContext, v: ConsumerLagValues): 
   };
 }
 
+/** What an OrderEventsDeadLettered alert's text shows of the firing series. */
+export interface DeadLetteredValues {
+  readonly count: string;
+  readonly reason: string;
+}
+
+/** The Go templates an OrderEventsDeadLettered rule's annotations hold. */
+export const DEAD_LETTERED_TEMPLATES: DeadLetteredValues = { count: '{{ $value | printf "%.0f" }}', reason: '{{ $labels.reason }}' };
+
+/**
+ * OrderEventsDeadLettered: the tracker set events aside in its dead_letters table, per reason.
+ *
+ * Like OrderLost, the counter's increase is an event, not a condition: no `for` (a dead letter does
+ * not get better by waiting), fires at the first evaluation that sees it and resolves
+ * `deadLetterWindow` after the last one. Summed over tracker replicas, since each counts the events
+ * it set aside itself; every reason is exported at 0 from the start, so the first one is seen.
+ *
+ * A ticket, not a page: the event of one order was set aside so that the partition moves on, and
+ * every other order goes on being tracked; nothing is lost (the event is kept, with its error and
+ * origin) and an operator can retry it once the cause is fixed, which is office-hours work. When so
+ * many events are dead-lettered that tracking as a whole suffers, their orders stop moving and
+ * OrdersStuck, OrderLost and the SLO burn alerts page on their own; this ticket then says why.
+ * Not inhibited by TrackerDown: a tracker that is down sets nothing aside, and one that restarts in
+ * a loop still has letters worth knowing about.
+ */
+export function deadLetteredRule(ctx: RuleContext): AlertingRule {
+  const o = ctx.options;
+  const counter = selector(METRICS.deadLetters, { job: { re: o.trackerJob } });
+  return {
+    alert: ALERT_NAMES.deadLettered,
+    expr: `sum by (reason) (increase(${counter}[${promDuration(o.deadLetterWindow)}])) > 0`,
+    labels: { severity: 'ticket', pipeline: o.pipeline },
+    annotations: deadLetteredAnnotations(ctx, DEAD_LETTERED_TEMPLATES),
+  };
+}
+
+/** The annotations of {@link deadLetteredRule}, with `v` in place of the firing series' values. */
+export function deadLetteredAnnotations(ctx: RuleContext, v: DeadLetteredValues): Record<string, string> {
+  const window = promDuration(ctx.options.deadLetterWindow);
+  // The reason is appended unencoded: URLSearchParams would percent-encode the Go template itself.
+  // Reasons are a fixed list of snake_case words, safe in a query string as they are.
+  const parked = `${apiUrl(ctx, '/v1/dead-letters', { status: 'parked' })}&reason=${v.reason}`;
+  return {
+    summary: `${v.count} order event(s) dead-lettered by the tracker (${v.reason}): set aside, not applied`,
+    description:
+      `In the last ${window} the tracker set aside ${v.count} event(s) it cannot apply, reason ${v.reason}, in its dead_letters table, so that they do not stall their Kafka partition. ` +
+      "The events beside them were applied and every other order is tracked, but each order concerned lacks that event (its state and time in state may be wrong, it may look stuck or lost) until it is retried. " +
+      'Reasons: not_json and invalid_event, a producer wrote something that is not an order event to the topic; ' +
+      'data_exception, PostgreSQL refused a value (e.g. a NUL byte or year 0 from an old collector); ' +
+      'constraint_violation, the event breaks a constraint of the schema (often one a migration added); apply_failed, another error applying it (likely a tracker bug). ' +
+      `List them: orderscope dead-letters list --reason ${v.reason} (or GET ${parked}); orderscope dead-letters show <id> gives the raw event, the error and its origin (topic, partition, offset). ` +
+      `Fix the cause, then orderscope dead-letters retry <id> (or retry --all --reason ${v.reason}) with an admin token, or drop <id> for an event that must never be applied. ` +
+      `This ticket resolves ${window} after the last dead letter; the dead letters stay parked until they are retried or dropped.`,
+    dead_letters_url: parked,
+    runbook_url: runbookUrl(ctx, ALERT_NAMES.deadLettered),
+  };
+}
+
 /** The pipeline's own alerts. */
 export function pipelineAlertGroup(ctx: RuleContext): RuleGroup {
   return {
     name: 'orderscope-pipeline',
-    rules: [trackerDownRule(ctx), collectorDownRule(ctx), applyLagRule(ctx), rejectedEventsRule(ctx), consumerLagRule(ctx)],
+    rules: [trackerDownRule(ctx), collectorDownRule(ctx), applyLagRule(ctx), rejectedEventsRule(ctx), consumerLagRule(ctx), deadLetteredRule(ctx)],
   };
 }

@@ -5,7 +5,7 @@ import { loadModel } from '../../events';
 import { resolveAlertOptions, type AlertOptions } from '../options';
 import { promtoolTestFile } from '../rule-tests/test-file';
 import { orderLostRule, ordersStuckRule } from './order-alerts';
-import { applyLagRule, collectorDownRule, consumerLagRule, rejectedEventsRule, trackerDownRule } from './pipeline-alerts';
+import { applyLagRule, collectorDownRule, consumerLagRule, deadLetteredRule, rejectedEventsRule, trackerDownRule } from './pipeline-alerts';
 import { ruleGroups } from './rule-file';
 import { sloBurnRule, sloGroup, sloNoDataRule, sloRecordingRules, tiersFor } from './slo-rules';
 import { isAlertingRule, type AlertingRule, type RuleContext } from './types';
@@ -183,6 +183,26 @@ describe('pipeline alerts', () => {
     expect(consumerLagRule(c).expr).toBe(
       'sum(orderscope_bus_consumer_lag_messages{job=~"tracker-prod"}) > 1000\nand\nsum(deriv(orderscope_bus_consumer_lag_messages{job=~"tracker-prod"}[10m])) > 0',
     );
+  });
+
+  it('open a ticket per reason as soon as the tracker dead-letters an event, summed over tracker replicas, without waiting', () => {
+    const rule = deadLetteredRule(ctxWith({ trackerJob: 'tracker-prod', deadLetterWindow: '30m' }));
+    expect(rule.alert).toBe('OrderEventsDeadLettered');
+    expect(rule.expr).toBe('sum by (reason) (increase(orderscope_dead_letters_total{job=~"tracker-prod"}[30m])) > 0');
+    expect(rule.for).toBeUndefined();
+    expect(rule.labels).toEqual({ severity: 'ticket', pipeline: 'test' });
+    expect(rule.annotations.summary).toBe('{{ $value | printf "%.0f" }} order event(s) dead-lettered by the tracker ({{ $labels.reason }}): set aside, not applied');
+    expect(rule.annotations.description).toContain('In the last 30m the tracker set aside {{ $value | printf "%.0f" }} event(s) it cannot apply, reason {{ $labels.reason }}');
+    expect(rule.annotations.description).toContain('This ticket resolves 30m after the last dead letter');
+  });
+
+  it('say how to list, fix and retry or drop the dead letters, and link to the parked ones of the reason', () => {
+    const a = deadLetteredRule(ctxWith({ trackerApiUrl: 'https://orders.example.com/' })).annotations;
+    expect(a.description).toContain('orderscope dead-letters list --reason {{ $labels.reason }} (or GET https://orders.example.com/v1/dead-letters?status=parked&reason={{ $labels.reason }})');
+    expect(a.description).toContain('orderscope dead-letters show <id> gives the raw event, the error and its origin (topic, partition, offset)');
+    expect(a.description).toContain('Fix the cause, then orderscope dead-letters retry <id> (or retry --all --reason {{ $labels.reason }}) with an admin token, or drop <id>');
+    expect(a.dead_letters_url).toBe('https://orders.example.com/v1/dead-letters?status=parked&reason={{ $labels.reason }}');
+    expect(a.runbook_url).toBe('alerts/README.md#ordereventsdeadlettered');
   });
 });
 

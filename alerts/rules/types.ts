@@ -51,4 +51,5 @@ export const ALERT_NAMES = {
   applyLagHigh: 'ApplyLagHigh',
   rejectedEventsHigh: 'RejectedEventsHigh',
   consumerLagGrowing: 'KafkaConsumerLagGrowing',
+  deadLettered: 'OrderEventsDeadLettered',
 } as const;
