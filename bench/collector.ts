@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { KafkaBus } from '../bus';
+import { KafkaPublisher } from '../bus';
 import { createCollector } from '../collector';
 import { hashToken, loadConfig } from '../common';
 import { printFigures } from './report-figures';
@@ -183,7 +183,7 @@ async function serve({ role, topic, token }: Role): Promise<void> {
         tokens: [{ name: 'bench', sha256: hashToken(token), sources: ['*'], scopes: ['ingest'] }],
       },
     });
-    const bus = new KafkaBus({ kafka: config.kafka, publishTimeoutMs: config.collector.publishTimeoutMs });
+    const bus = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: config.collector.publishTimeoutMs });
     await bus.start();
     const collector = createCollector({ config, bus });
     url = (await collector.start()).url;

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { KafkaBus } from '../bus';
+import { KafkaPublisher } from '../bus';
 import { loadConfig, sleep } from '../common';
 import { freePort } from '../common/free-port';
 import type { OrderEvent } from '../events';
@@ -168,7 +168,7 @@ function copyText(value: string | null): string {
 
 /** Publishes the stream to the bench topic through the production bus; resolves to events/s. */
 async function produce(kafka: ReturnType<typeof loadConfig>['kafka'], spec: StreamSpec): Promise<number> {
-  const bus = new KafkaBus({ kafka, publishTimeoutMs: 60_000 });
+  const bus = new KafkaPublisher({ kafka, publishTimeoutMs: 60_000 });
   await bus.start();
   const began = process.hrtime.bigint();
   try {

@@ -1,6 +1,6 @@
 import type { OrderEvent } from '../events';
 import { UnavailableError } from '../common/errors';
-import type { BatchHandler, Bus } from './bus';
+import type { BatchHandler, DeliveryContext, EventOrigin, EventPublisher, EventSource, PublishOptions } from './bus';
 
 interface Pending {
   events: readonly OrderEvent[];
@@ -8,28 +8,73 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** The bus holds as many events as it may, waiting for the subscriber; a publish beyond them is refused at once. */
+export class BusFullError extends UnavailableError {
+  constructor(limit: number) {
+    super(`the in-process bus already holds ${limit} events waiting to be applied`);
+  }
+}
+
+const IN_PROCESS: EventOrigin = { publisher: 'in-process' };
+
+export interface InProcessBusOptions {
+  /** Upper bound of events per handler call. Default 5000. */
+  readonly maxBatch?: number;
+  /** Events that may wait for the subscriber at once; beyond it publish rejects with BusFullError. Default 50,000. */
+  readonly maxQueuedEvents?: number;
+}
+
 /**
- * The bus of embedded mode: publish hands the events straight to the subscribers and resolves only
- * after every handler has applied them, so a 202 from the collector means "stored" even without
- * Kafka. Concurrent publishes are merged into one handler call, which keeps the store's
- * transactions large when many requests arrive at once.
+ * The bus of embedded mode, publisher and source at once: publish hands the events straight to the
+ * subscriber and resolves only after it applied them, so a 202 from the collector means "stored"
+ * even without Kafka. Concurrent publishes are merged into one handler call, which keeps the
+ * store's transactions large when many requests arrive at once.
+ *
+ * The queue is bounded (`maxQueuedEvents`): when the subscriber falls behind, a publish is refused
+ * at once with {@link BusFullError} instead of waiting in an ever longer queue. A publish whose
+ * `signal` aborts before its events were handed to the subscriber is withdrawn and rejected; once
+ * handed over it runs to its end (the subscriber applies idempotently, so the client's retry is
+ * harmless).
  */
-export class InProcessBus implements Bus {
+export class InProcessBus implements EventPublisher, EventSource {
   private readonly handlers: BatchHandler[] = [];
   private queue: Pending[] = [];
+  private queuedEvents = 0;
   private draining = false;
   private closed = false;
+  private readonly maxBatch: number;
+  private readonly maxQueuedEvents: number;
 
-  /** @param maxBatch Upper bound of events per handler call. */
-  constructor(private readonly maxBatch = 5000) {}
+  constructor(options: InProcessBusOptions = {}) {
+    this.maxBatch = options.maxBatch ?? 5000;
+    this.maxQueuedEvents = options.maxQueuedEvents ?? 50_000;
+  }
 
   async start(): Promise<void> {}
 
-  publish(events: readonly OrderEvent[]): Promise<void> {
+  publish(events: readonly OrderEvent[], options: PublishOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new UnavailableError('the bus is closed'));
     if (events.length === 0) return Promise.resolve();
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new UnavailableError('the publisher gave up before the events were queued'));
+    // One publish larger than the whole queue still goes alone into an empty queue, or it never could.
+    if (this.queuedEvents > 0 && this.queuedEvents + events.length > this.maxQueuedEvents) {
+      return Promise.reject(new BusFullError(this.maxQueuedEvents));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      const pending: Pending = { events, resolve, reject };
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (!this.queue.includes(pending)) return;
+          this.queue = this.queue.filter((p) => p !== pending);
+          this.queuedEvents -= events.length;
+          reject(new UnavailableError('the publisher gave up before the events were applied; they were withdrawn'));
+        },
+        { once: true },
+      );
+      this.queue.push(pending);
+      this.queuedEvents += events.length;
       void this.drain();
     });
   }
@@ -49,6 +94,7 @@ export class InProcessBus implements Bus {
     // its publisher gets an error and keeps the events.
     while (this.draining) await new Promise((r) => setImmediate(r));
     for (const p of this.queue.splice(0)) p.reject(new UnavailableError('the bus closed before the events were delivered'));
+    this.queuedEvents = 0;
   }
 
   private async drain(): Promise<void> {
@@ -63,9 +109,11 @@ export class InProcessBus implements Bus {
           taken.push(next);
           size += next.events.length;
         }
+        this.queuedEvents -= size;
         const batch = taken.length === 1 ? taken[0]!.events : taken.flatMap((p) => p.events);
+        const context: DeliveryContext = { origins: batch.map(() => IN_PROCESS), unreadable: [] };
         try {
-          for (const handler of this.handlers) await handler(batch);
+          for (const handler of this.handlers) await handler(batch, context);
           for (const p of taken) p.resolve();
         } catch (err) {
           const error = new UnavailableError(`the events could not be applied: ${(err as Error).message ?? String(err)}`, err);

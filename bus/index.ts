@@ -1,4 +1,11 @@
-export type { Bus, BatchHandler } from './bus';
-export { InProcessBus } from './in-process-bus';
-export { KafkaBus, KAFKA_BUS_METRICS, DROP_REASONS, decodeEvent, partitionLag } from './kafka-bus';
-export type { KafkaBusOptions, DropReason } from './kafka-bus';
+export type { EventPublisher, EventSource, BatchHandler, DeliveryContext, EventOrigin, UnreadableMessage, PublishOptions } from './bus';
+export { describeOrigin } from './bus';
+export { InProcessBus, BusFullError } from './in-process-bus';
+export type { InProcessBusOptions } from './in-process-bus';
+export { KafkaPublisher } from './kafka/kafka-publisher';
+export type { KafkaPublisherOptions } from './kafka/kafka-publisher';
+export { KafkaSource } from './kafka/kafka-source';
+export type { KafkaSourceOptions } from './kafka/kafka-source';
+export { KAFKA_BUS_METRICS, DROP_REASONS } from './kafka/kafka-metrics';
+export type { DropReason } from './kafka/kafka-metrics';
+export { decodeEvent, partitionLag } from './kafka/decode-event';

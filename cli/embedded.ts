@@ -66,7 +66,7 @@ export async function startEmbedded(options: { config: Config; model: ProcessMod
   };
   try {
     store = await openPglite(path.join(dataDir, 'pgdata'));
-    tracker = await createTracker({ config: withToken, model, bus, store, logger: logger.child({ component: 'tracker' }), registry, instance: 'embedded' });
+    tracker = await createTracker({ config: withToken, model, source: bus, store, logger: logger.child({ component: 'tracker' }), registry, instance: 'embedded' });
     await tracker.start();
     trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port);
     collector = createCollector({ config: withToken, bus, logger: logger.child({ component: 'collector' }), registry });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { ensurePrometheusTools } from '../alerts/test/prometheus-tools';
-import { KafkaBus } from '../bus';
+import { KafkaSource } from '../bus';
 import { collectProcessMetrics, loadConfig, silentLogger } from '../common';
 import { listen } from '../common/http';
 import { DEMO_MODEL_PATH, loadModelFile } from '../events';
@@ -34,10 +34,10 @@ describe('the /metrics of every orderscope process', () => {
     const registry = new Registry();
     collectProcessMetrics(registry);
     // Constructing the bus registers its metrics; nothing connects until start().
-    const bus = new KafkaBus({ kafka: config.kafka, registry });
+    const source = new KafkaSource({ kafka: config.kafka, registry });
     const store = await openPglite();
     await migrate(store);
-    const tracker = await createTracker({ config, model, bus, store, registry });
+    const tracker = await createTracker({ config, model, source, store, registry });
     const server = await listen(tracker.app, '127.0.0.1', 0);
     try {
       const text = await (await fetch(`${server.url}/metrics`)).text();

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
-import type { Bus } from '../bus';
+import type { EventPublisher } from '../bus';
 import { silentLogger, type Config, type Logger } from '../common';
 import { listen, type RunningServer } from '../common/http';
 import { createApp } from './http/app';
@@ -14,7 +14,7 @@ export interface CollectorOptions {
    * Where accepted events go. The bus belongs to the caller: start it before the collector
    * serves, close it after {@link Collector.close}.
    */
-  bus: Bus;
+  bus: EventPublisher;
   logger?: Logger;
   /** Registry for the collector's metrics (a new one when absent); pass a shared one in embedded mode. */
   registry?: Registry;

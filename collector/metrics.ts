@@ -9,7 +9,7 @@ const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export const COLLECTOR_ROUTES = ['/v1/events', '/metrics', '/healthz', '/readyz', 'unmatched'] as const;
 
 /** Kinds of publish failure, the values of the `reason` label of the bus error counter. */
-export const BUS_ERROR_REASONS = ['timeout', 'unavailable'] as const;
+export const BUS_ERROR_REASONS = ['timeout', 'full', 'unavailable'] as const;
 
 /**
  * The collector's metric catalogue: the one place its metric names, help texts and labels are
@@ -49,7 +49,7 @@ export const COLLECTOR_METRICS = {
   },
   busErrors: {
     name: 'orderscope_collector_bus_errors_total',
-    help: 'Publishes the bus did not acknowledge (answered 503), by reason: timeout or unavailable.',
+    help: 'Publishes the bus did not acknowledge (answered 503), by reason: timeout, full (the in-process bus of embedded mode holds its maximum of waiting events) or unavailable.',
     labelNames: ['reason'],
     reasons: BUS_ERROR_REASONS,
   },

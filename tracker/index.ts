@@ -3,7 +3,7 @@
  * PostgreSQL (or PGlite), measures time in each state, flags stuck and lost orders, and serves metrics
  * and the order API.
  *
- * Embedded use: `const tracker = await createTracker({ config, model, bus, store, logger, registry })`,
+ * Embedded use: `const tracker = await createTracker({ config, model, source, store, logger, registry })`,
  * `await tracker.start()`, `listen(tracker.app, host, port)`, then close the bus, `tracker.close()`,
  * and `store.close()`.
  */

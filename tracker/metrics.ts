@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ProcessModel } from '../events';
 import type { ApplyOutcome, DurationHistogram } from './apply';
 import { FLAGGED_STATUSES, LOST_REASONS, type SweepResult } from './detection';
-import type { BucketTotal, StateOccupancy, StatusChange } from './store';
+import { DEAD_LETTER_REASONS, type BucketTotal, type DeadLetterReason, type StateOccupancy, type StatusChange } from './store';
 import { VIOLATION_KINDS } from './timeline';
 
 /** One metric of the catalogue: what the dashboard and alert generators read. */
@@ -123,13 +123,25 @@ export const TRACKER_METRICS = {
   failures: {
     name: 'orderscope_tracker_failures_total',
     type: 'counter',
-    help: 'Failed operations, by operation: apply_batch (the batch is delivered again), read_occupancy (the state gauges keep their last values), sweep (the lost-order sweep is tried again at the next interval).',
+    help: 'Failed operations, by operation: apply_batch (the batch is delivered again), read_occupancy (the state gauges and the parked dead letters keep their last values), sweep (the lost-order sweep is tried again at the next interval).',
     labelNames: ['operation'],
   },
   dropped: {
     name: 'orderscope_tracker_dropped_total',
     type: 'counter',
     help: 'Observations the tracker did not make, by reason. unknown_state: a closed stay in a state the process model does not know; the stay is stored, but its state is not a bounded label.',
+    labelNames: ['reason'],
+  },
+  deadLetters: {
+    name: 'orderscope_dead_letters_total',
+    type: 'counter',
+    help: 'Events (and bus messages) that could not be applied for a reason another attempt cannot fix, set aside in the dead_letters table so that their neighbours are applied, by reason: not_json, invalid_event (the message is not an order event), data_exception (the database refused a value), constraint_violation, apply_failed (an error applying it). Counted each time one is set aside.',
+    labelNames: ['reason'],
+  },
+  deadLettersParked: {
+    name: 'orderscope_dead_letters_parked',
+    type: 'gauge',
+    help: 'Dead letters waiting for an operator (neither retried nor dropped), by reason; read from the store at scrape, the same on every tracker replica.',
     labelNames: ['reason'],
   },
 } as const satisfies Record<string, MetricSpec>;
@@ -153,6 +165,8 @@ export interface TrackerMetricsOptions {
   readonly model: ProcessModel;
   /** Reads the occupancy of the given states from the store (on scrape, at most once a second). */
   readonly readOccupancy: (states: readonly string[]) => Promise<StateOccupancy[]>;
+  /** Reads the parked dead letters per reason (at scrape). */
+  readonly readParkedDeadLetters?: () => Promise<Record<DeadLetterReason, number>>;
   /** Where a failed occupancy read is reported (it is also counted). */
   readonly onOccupancyError: (err: unknown) => void;
   readonly now?: () => number;
@@ -175,6 +189,7 @@ export class TrackerMetrics {
   private readonly batchApplyDuration: Histogram;
   private readonly failures: Counter<'operation'>;
   private readonly dropped: Counter<'reason'>;
+  private readonly deadLetters: Counter<'reason'>;
   private readonly lost: Counter<'state' | 'reason'>;
   private readonly recovered: Counter<'state' | 'from_status'>;
   private readonly sweepDuration: Histogram;
@@ -204,6 +219,23 @@ export class TrackerMetrics {
     this.batchApplyDuration = new Histogram({ ...spec('batchApplyDuration'), buckets: BATCH_DURATION_BUCKETS });
     this.failures = new Counter({ ...spec('failures'), labelNames: ['operation'] });
     this.dropped = new Counter({ ...spec('dropped'), labelNames: ['reason'] });
+    this.deadLetters = new Counter({ ...spec('deadLetters'), labelNames: ['reason'] });
+    const readParked = options.readParkedDeadLetters;
+    const failures = () => this.failures;
+    const onParkedError = (err: unknown) => options.onOccupancyError(err);
+    new Gauge({
+      ...spec('deadLettersParked'),
+      labelNames: ['reason'],
+      async collect() {
+        if (!readParked) return;
+        try {
+          for (const [reason, letters] of Object.entries(await readParked())) this.set({ reason }, letters);
+        } catch (err) {
+          failures().inc({ operation: 'read_occupancy' });
+          onParkedError(err);
+        }
+      },
+    });
     this.lost = new Counter({ ...spec('ordersLost'), labelNames: ['state', 'reason'] });
     this.recovered = new Counter({ ...spec('ordersRecovered'), labelNames: ['state', 'from_status'] });
     // The sweep runs every second or so: buckets from a millisecond; the delay is about the interval.
@@ -244,6 +276,7 @@ export class TrackerMetrics {
     for (const kind of VIOLATION_KINDS) this.violations.inc({ kind }, 0);
     for (const operation of OPERATIONS) this.failures.inc({ operation }, 0);
     this.dropped.inc({ reason: 'unknown_state' }, 0);
+    for (const reason of DEAD_LETTER_REASONS) this.deadLetters.inc({ reason }, 0);
     // increase() cannot see a counter's first step: the first lost order would never page.
     for (const state of openStates) {
       for (const reason of LOST_REASONS) this.lost.inc({ state, reason }, 0);
@@ -265,6 +298,11 @@ export class TrackerMetrics {
     for (const at of outcome.appliedOccurredAtMs) this.applyLag.observe(Math.max(0, (nowMs - at) / 1000));
     for (const c of outcome.histogramChanges) this.duration(durationMetricName(c.histogram, c.retracted)).observe({ state: c.state }, c.seconds);
     this.recordStatusChanges(outcome.statusChanges);
+  }
+
+  /** Counts events and messages set aside as dead letters. */
+  recordDeadLetters(reasons: readonly DeadLetterReason[]): void {
+    for (const reason of reasons) this.deadLetters.inc({ reason });
   }
 
   /** Counts a batch that could not be applied (it will be delivered again). */

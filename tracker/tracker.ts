@@ -3,19 +3,31 @@ import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import { retry, silentLogger, type Config, type Logger } from '../common';
 import { UnavailableError } from '../common/errors';
-import type { Bus } from '../bus';
+import { describeOrigin, type DeliveryContext, type EventOrigin, type EventSource } from '../bus';
 import type { OrderEvent, ProcessModel } from '../events';
-import { applyBatch, type ApplyOutcome } from './apply';
+import { applyBatch, eventLetter, isolatePoison, readLetter, unreadableLetter, type ApplyOutcome } from './apply';
 import { createSweeper, logStatusChange, type SweepResult } from './detection';
 import { createTrackerApp } from './http';
 import { TrackerMetrics } from './metrics';
-import { histogramTotals, migrate, stateOccupancy, type Db } from './store';
+import {
+  getDeadLetter,
+  histogramTotals,
+  insertDeadLetters,
+  migrate,
+  parkedDeadLetters,
+  poisonReason,
+  resolveDeadLetter,
+  stateOccupancy,
+  type Db,
+  type DeadLetterRow,
+  type NewDeadLetter,
+} from './store';
 
 export interface TrackerOptions {
   readonly config: Config;
   readonly model: ProcessModel;
   /** Where the events come from. The caller owns it: the tracker subscribes but never closes it. */
-  readonly bus: Bus;
+  readonly source: EventSource;
   /** PostgreSQL or PGlite. The caller owns it and closes it after the tracker. */
   readonly store: Db;
   /**
@@ -44,10 +56,19 @@ export interface Tracker {
   /** Brings the schema up to date, restores the histograms, subscribes to the bus and starts the lost-order sweeper. Once. */
   start(): Promise<void>;
   /**
-   * Applies one batch: what the bus subscription calls. Resolves once the batch is committed;
-   * rejects (and the bus delivers the batch again) when it could not be.
+   * Applies one batch: what the bus subscription calls. Events that can never be applied (and the
+   * context's unreadable messages) are set aside as dead letters, so that the others are applied;
+   * resolves once all of it is committed. Rejects (and the bus delivers the batch again) only for a
+   * reason another attempt may fix, such as the database being down.
    */
-  apply(batch: readonly OrderEvent[]): Promise<ApplyOutcome | undefined>;
+  apply(batch: readonly OrderEvent[], context?: DeliveryContext): Promise<void>;
+  /**
+   * Applies a parked dead letter again, under today's contract and model (after a fix), on behalf of
+   * `by` (an API token's name, recorded). A letter that fails again stays parked with one more attempt.
+   */
+  retryDeadLetter(id: number, by: string): Promise<DeadLetterResolution>;
+  /** Discards a parked dead letter on purpose, on behalf of `by` (recorded). */
+  dropDeadLetter(id: number, by: string): Promise<DeadLetterResolution>;
   /**
    * Runs the lost-order sweeper once, now: every order whose deadline has passed becomes stuck or
    * lost. It also runs by itself every `tracker.sweepIntervalMs` once started.
@@ -62,6 +83,17 @@ export interface Tracker {
   close(): Promise<void>;
 }
 
+/** What became of a retried or dropped dead letter. */
+export type DeadLetterResolution =
+  | { readonly result: 'retried' | 'dropped'; readonly letter: DeadLetterRow }
+  /** The retry failed again: the letter stays parked, with this error and one more attempt. */
+  | { readonly result: 'failed'; readonly letter: DeadLetterRow; readonly error: string }
+  /** Retried or dropped already (by someone else, maybe): nothing was done. */
+  | { readonly result: 'not_parked'; readonly letter: DeadLetterRow }
+  | { readonly result: 'not_found' };
+
+const IN_PROCESS: EventOrigin = { publisher: 'in-process' };
+
 /** How often a batch is retried in place on a transient database failure before the bus gets it back. */
 const APPLY_RETRIES = 3;
 /** How long start waits for the database to come up before giving up. */
@@ -73,7 +105,8 @@ const START_DEADLINE_MS = 30_000;
  * `close()`, then the store.
  */
 export async function createTracker(options: TrackerOptions): Promise<Tracker> {
-  const { config, model, bus, store } = options;
+  const { config, model, source, store } = options;
+  const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger();
   const registry = options.registry ?? new Registry();
   const instance = options.instance ?? hostname();
@@ -81,6 +114,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     registry,
     model,
     readOccupancy: (states) => stateOccupancy(store, states),
+    readParkedDeadLetters: () => parkedDeadLetters(store),
     onOccupancyError: (err) => logger.warn({ err }, 'could not read the orders per state for the gauges; they keep their last values'),
     ...(options.now && { now: options.now }),
   });
@@ -106,34 +140,91 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
   let closing: Promise<void> | undefined;
   const inFlight = new Set<Promise<unknown>>();
 
-  const apply = async (batch: readonly OrderEvent[]): Promise<ApplyOutcome | undefined> => {
+  /** Runs `work` unless the tracker is closing, and lets close() wait for it. */
+  const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
     if (closing) throw new UnavailableError('the tracker is shutting down; the batch stays on the bus and will be delivered again');
-    if (batch.length === 0) return undefined;
-    const work = applyWithMetrics(batch);
-    inFlight.add(work);
+    const running = work();
+    inFlight.add(running);
     try {
-      return await work;
+      return await running;
     } finally {
-      inFlight.delete(work);
+      inFlight.delete(running);
     }
   };
 
-  const applyWithMetrics = async (batch: readonly OrderEvent[]): Promise<ApplyOutcome> => {
+  /** One transaction over `events`, retried in place on transient failures; counted once committed. */
+  const applyOnce = async (events: readonly OrderEvent[]): Promise<ApplyOutcome> => {
     const begin = process.hrtime.bigint();
-    try {
-      const outcome = await retry(() => applyBatch(store, model, batch, instance, options.now), {
-        retries: APPLY_RETRIES,
-        onRetry: (err, attempt) => logger.warn({ err, attempt, events: batch.length }, 'applying a batch failed for a transient reason; retrying'),
-      });
-      metrics.recordBatch(outcome, Number(process.hrtime.bigint() - begin) / 1e9);
-      for (const change of outcome.statusChanges) logStatusChange(logger, change, model);
-      logger.debug({ events: outcome.received, applied: outcome.applied, duplicates: outcome.duplicates, extended: outcome.ordersExtended, rebuilt: outcome.ordersRebuilt }, 'applied a batch');
-      return outcome;
-    } catch (err) {
-      metrics.recordApplyFailure();
-      logger.error({ err, events: batch.length }, 'could not apply a batch; the bus will deliver it again');
-      throw err;
+    const outcome = await retry(() => applyBatch(store, model, events, instance, options.now), {
+      retries: APPLY_RETRIES,
+      onRetry: (err, attempt) => logger.warn({ err, attempt, events: events.length }, 'applying a batch failed for a transient reason; retrying'),
+    });
+    metrics.recordBatch(outcome, Number(process.hrtime.bigint() - begin) / 1e9);
+    for (const change of outcome.statusChanges) logStatusChange(logger, change, model);
+    logger.debug({ events: outcome.received, applied: outcome.applied, duplicates: outcome.duplicates, extended: outcome.ordersExtended, rebuilt: outcome.ordersRebuilt }, 'applied a batch');
+    return outcome;
+  };
+
+  /**
+   * Applies what it can of `items` and returns the letters of the events that can never be applied
+   * (isolatePoison). Throws only a failure that is not the events' own.
+   */
+  const applyIsolating = async (items: readonly { event: OrderEvent; origin: EventOrigin }[]): Promise<NewDeadLetter[]> => {
+    const { poisoned } = await isolatePoison(items, (part) => applyOnce(part.map((i) => i.event)), poisonReason);
+    return poisoned.map(({ item, reason, error }) => eventLetter(item.event, item.origin, reason, error));
+  };
+
+  /** Keeps letters in dead_letters (retrying transient failures in place), then counts and logs them. */
+  const setAside = async (letters: readonly NewDeadLetter[]): Promise<void> => {
+    if (letters.length === 0) return;
+    await retry(() => insertDeadLetters(store, letters, now() * 1000), { retries: APPLY_RETRIES });
+    metrics.recordDeadLetters(letters.map((l) => l.reason));
+    for (const l of letters) {
+      logger.error(
+        { order_id: l.orderId ?? undefined, event_id: l.eventId ?? undefined, reason: l.reason, origin: describeOrigin(l.origin as EventOrigin), error: l.error },
+        'set an event aside as a dead letter: it cannot be applied; the events beside it were (orderscope dead-letters list)',
+      );
     }
+  };
+
+  const apply = (batch: readonly OrderEvent[], context?: DeliveryContext): Promise<void> =>
+    tracked(async () => {
+      if (batch.length === 0 && !context?.unreadable.length) return;
+      try {
+        const letters = await applyIsolating(batch.map((event, i) => ({ event, origin: context?.origins[i] ?? IN_PROCESS })));
+        await setAside([...(context?.unreadable ?? []).map(unreadableLetter), ...letters]);
+      } catch (err) {
+        metrics.recordApplyFailure();
+        logger.error({ err, events: batch.length }, 'could not apply a batch for a transient reason; the bus will deliver it again');
+        throw err;
+      }
+    });
+
+  const retryDeadLetter = (id: number, by: string): Promise<DeadLetterResolution> =>
+    tracked(async () => {
+      const letter = await getDeadLetter(store, id);
+      if (!letter) return { result: 'not_found' };
+      if (letter.status !== 'parked') return { result: 'not_parked', letter };
+      const read = readLetter(letter.raw, new Date(now()));
+      const origin = letter.origin as EventOrigin;
+      const failed = read.ok
+        ? await applyIsolating([{ event: read.event, origin }])
+        : [{ key: letter.key, raw: letter.raw, eventId: letter.eventId, orderId: letter.orderId, reason: read.reason, error: read.error, origin }];
+      if (failed.length > 0) {
+        await setAside(failed);
+        return { result: 'failed', letter: (await getDeadLetter(store, id)) ?? letter, error: failed[0]!.error };
+      }
+      await resolveDeadLetter(store, id, 'retried', by, now() * 1000);
+      logger.info({ dead_letter: id, order_id: letter.orderId ?? undefined, by }, 'a dead letter was retried and applied');
+      return { result: 'retried', letter: (await getDeadLetter(store, id)) ?? letter };
+    });
+
+  const dropDeadLetter = async (id: number, by: string): Promise<DeadLetterResolution> => {
+    const letter = await getDeadLetter(store, id);
+    if (!letter) return { result: 'not_found' };
+    if (!(await resolveDeadLetter(store, id, 'dropped', by, now() * 1000))) return { result: 'not_parked', letter };
+    logger.warn({ dead_letter: id, order_id: letter.orderId ?? undefined, by }, 'a dead letter was dropped');
+    return { result: 'dropped', letter: (await getDeadLetter(store, id)) ?? letter };
   };
 
   const start = async (): Promise<void> => {
@@ -147,9 +238,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
       logger.warn({ versions: result.unknownVersions }, 'the database has schema migrations this tracker does not know (a newer tracker ran on it)');
     }
     metrics.restoreTotals(await histogramTotals(store, instance));
-    await bus.subscribe(async (batch) => {
-      await apply(batch);
-    });
+    await source.subscribe((batch, context) => apply(batch, context));
     // After the subscription: what fell due while the tracker was down is flagged now, from the
     // deadlines in the store.
     sweeper.start();
@@ -165,7 +254,8 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     traceUrlTemplate: config.tracker.traceUrlTemplate,
     registry,
     logger,
-    readiness: () => ({ started: running && !closing, bus: bus.isReady() }),
+    readiness: () => ({ started: running && !closing, bus: source.isReady() }),
+    deadLetters: { retry: retryDeadLetter, drop: dropDeadLetter },
     ...(options.now && { now: options.now }),
   });
 
@@ -174,6 +264,8 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     registry,
     start: () => (started ??= start()),
     apply,
+    retryDeadLetter,
+    dropDeadLetter,
     sweep: () => sweeper.sweep(),
     close: () =>
       (closing ??= (async () => {

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { KafkaBus } from '../../bus';
+import { KafkaPublisher, KafkaSource } from '../../bus';
 import { createCollectorMetrics } from '../../collector';
 import { configSchema } from '../../common';
 import type { ProcessModel } from '../../events';
@@ -45,7 +45,9 @@ export async function serviceMetricCatalogue(model: ProcessModel): Promise<Metri
   createCollectorMetrics(registries.collector);
   new TrackerMetrics({ registry: registries.tracker, model, readOccupancy: async () => [], onOccupancyError: () => {} });
   // Construction only registers the metrics; nothing connects until start().
-  new KafkaBus({ kafka: configSchema.parse({}).kafka, registry: registries.bus });
+  const kafka = configSchema.parse({}).kafka;
+  new KafkaPublisher({ kafka, registry: registries.bus });
+  new KafkaSource({ kafka, registry: registries.bus });
 
   const metrics: CatalogueMetric[] = [];
   const exposition = {} as Record<CatalogueMetric['service'], string>;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { KafkaBus } from '../../bus';
+import { KafkaPublisher } from '../../bus';
 import { createCollector } from '../../collector';
 import { createLogger, loadConfig } from '../../common';
 import { closeOnSignals, parsePort } from '../lifecycle';
@@ -37,7 +37,7 @@ SIGTERM or SIGINT stops accepting requests, finishes those in flight, flushes to
       });
       const logger = createLogger('collector', config.log.level);
       const registry = new Registry();
-      const bus = new KafkaBus({ kafka: config.kafka, publishTimeoutMs: config.collector.publishTimeoutMs, logger, registry });
+      const bus = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: config.collector.publishTimeoutMs, logger, registry });
       await bus.start();
       const collector = createCollector({ config, bus, logger, registry });
       await collector.start();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../common';
-import { ConfigError, OrderscopeError, UnavailableError } from '../../common/errors';
+import { ConfigError } from '../../common/errors';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../../events';
 import {
   buildLatencyReport,
@@ -18,6 +18,7 @@ import {
   type LatencyReport,
   type ReportRequest,
 } from '../../tracker';
+import { askTracker, trackerApi } from '../tracker-api';
 
 interface ReportOptions {
   from?: string;
@@ -129,31 +130,15 @@ async function fromDatabase(opts: ReportOptions, request: ReportRequest, progres
  * links can point at the tracker (a page saved to a file has no server to be relative to).
  */
 async function fromTracker(trackerUrl: string, opts: ReportOptions, request: ReportRequest, progress: Progress): Promise<{ text: string; report?: LatencyReport }> {
-  const token = opts.token ?? process.env.ORDERSCOPE_TOKEN;
-  if (!token) throw new ConfigError('no token for --tracker: pass --token or set ORDERSCOPE_TOKEN (a token with the read scope)');
+  const api = trackerApi({ tracker: trackerUrl, ...(opts.token !== undefined && { token: opts.token }) }, 'read');
   const url = new URL('/v1/reports/latency', trackerUrl);
   url.searchParams.set('from', new Date(request.period.from / 1000).toISOString());
   url.searchParams.set('to', new Date(request.period.to / 1000).toISOString());
   url.searchParams.set('format', request.format === 'html' ? 'json' : request.format);
   if (request.groupBy !== undefined) url.searchParams.set('group_by', request.groupBy);
   progress(0, 1, `asking ${url.origin}`);
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  } catch (err) {
-    throw new UnavailableError(`cannot reach the tracker at ${url.origin}: ${(err as Error).message}`, err);
-  }
-  const text = await res.text();
+  const text = await askTracker(api, url);
   progress(1, 1, 'done');
-  if (!res.ok) {
-    let message = text;
-    try {
-      message = (JSON.parse(text) as { error: { message: string } }).error.message;
-    } catch {
-      // not our JSON error: keep the body as it is
-    }
-    throw new OrderscopeError(`the tracker answered ${res.status}: ${message}`, { code: 'tracker_refused', retriable: res.status >= 500 });
-  }
   if (request.format !== 'html') return { text };
   const report = parseReportJson(text);
   return { text: render(report, request, opts.linkBase ?? url.origin), report };

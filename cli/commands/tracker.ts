@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
 import { Registry } from 'prom-client';
-import { KafkaBus } from '../../bus';
+import { KafkaSource } from '../../bus';
 import { collectProcessMetrics, createLogger, loadConfig } from '../../common';
 import { listen } from '../../common/http';
 import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
@@ -71,16 +71,16 @@ the database and exits 0.`,
             onIdleError: (err) => logger.warn({ err }, 'an idle PostgreSQL read-replica connection failed; it will be replaced'),
           })
         : undefined;
-      const bus = new KafkaBus({ kafka: config.kafka, logger, registry });
-      const tracker = await createTracker({ config, model, bus, store, ...(reportStore && { reportStore }), logger, registry, instance: opts.instance });
+      const source = new KafkaSource({ kafka: config.kafka, logger, registry });
+      const tracker = await createTracker({ config, model, source, store, ...(reportStore && { reportStore }), logger, registry, instance: opts.instance });
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
       await tracker.start();
-      await bus.start();
+      await source.start();
       const server = await listen(tracker.app, config.tracker.host, config.tracker.port);
       logger.info({ url: server.url }, 'tracker listening');
       closeOnSignals(logger, async () => {
-        // The bus first: it stops fetching and waits for the batch being applied, whose offsets it commits.
-        await bus.close();
+        // The source first: it stops fetching and waits for the batch being applied, whose offsets it commits.
+        await source.close();
         await tracker.close();
         await server.close();
         await reportStore?.close();

@@ -1,6 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
-import type { Bus } from '../../bus';
+import type { EventPublisher } from '../../bus';
 import { errorHandler, metricsHandler, sendError } from '../../common/http';
 import type { CollectorMetrics } from '../metrics';
 import { ingestRoute, type IngestDeps } from './ingest-route';
@@ -57,7 +57,7 @@ function methodNotAllowed(allowed: string) {
   };
 }
 
-function readiness(bus: Bus) {
+function readiness(bus: EventPublisher) {
   return (_req: Request, res: Response): void => {
     if (bus.isReady()) {
       res.json({ status: 'ready' });

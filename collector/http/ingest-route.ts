@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Bus } from '../../bus';
+import { BusFullError, type EventPublisher } from '../../bus';
 import type { Config, Logger, TokenConfig } from '../../common';
 import { allowsSource } from '../../common/auth';
 import { describeError, UnavailableError } from '../../common/errors';
@@ -19,7 +19,7 @@ import { decodeUtf8 } from './utf8';
 export interface IngestDeps {
   readonly limits: Config['collector'];
   readonly tokens: readonly TokenConfig[];
-  readonly bus: Bus;
+  readonly bus: EventPublisher;
   readonly logger: Logger;
   readonly metrics: CollectorMetrics;
   readonly limiter: RateLimiter;
@@ -29,6 +29,8 @@ export interface IngestDeps {
 
 /** How long a client should wait after a 503 before it retries, in seconds. */
 const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+/** A full bus drains in moments: come back soon, but not at once. */
+const RETRY_AFTER_FULL_SECONDS = 1;
 
 /**
  * `POST /v1/events`. The checks run cheapest first, and each refusal says what to fix:
@@ -102,36 +104,49 @@ export function ingestRoute(deps: IngestDeps) {
   };
 }
 
-/** Publishes within the configured time, or refuses the request with 503 so the client retries. */
+/**
+ * Publishes within the configured time, or refuses the request with 503 so the client retries. When
+ * the time is up the publish is aborted too: events still waiting in the bus are withdrawn, so that
+ * a request answered "retry later" is not applied behind its client's back.
+ */
 async function publish(deps: IngestDeps, events: readonly OrderEvent[]): Promise<void> {
   if (events.length === 0) return;
   const timeoutMs = deps.limits.publishTimeoutMs;
   const started = performance.now();
+  const gaveUp = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      deps.bus.publish(events),
+      deps.bus.publish(events, { signal: gaveUp.signal }),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError(timeoutMs)), timeoutMs);
+        timer = setTimeout(() => {
+          const error = new TimeoutError(timeoutMs);
+          gaveUp.abort(error);
+          reject(error);
+        }, timeoutMs);
         timer.unref();
       }),
     ]);
     deps.metrics.publishDuration.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
   } catch (err) {
     deps.metrics.publishDuration.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
-    const reason = err instanceof TimeoutError ? 'timeout' : 'unavailable';
+    const reason = err instanceof TimeoutError ? 'timeout' : err instanceof BusFullError ? 'full' : 'unavailable';
     deps.metrics.busErrors.inc({ reason });
     deps.metrics.eventsRejected.inc({ reason: 'bus_unavailable' }, events.length);
     // Anything but our own UnavailableError is a bug in a bus, but the client's answer is the same:
     // the events may not be stored, so it must keep them and retry.
     if (!(err instanceof UnavailableError)) deps.logger.error({ err }, 'the bus failed with an unexpected error');
     // The cause (broker addresses, driver messages) goes to the log, not to the client.
-    const what = reason === 'timeout' ? `did not acknowledge the events within ${timeoutMs} ms` : 'is unavailable right now';
+    const what = {
+      timeout: `did not acknowledge the events within ${timeoutMs} ms`,
+      full: 'is full (events arrive faster than they are applied)',
+      unavailable: 'is unavailable right now',
+    }[reason];
     throw new RequestRefused(
       503,
       'unavailable',
       `the event bus ${what}; keep the events and retry the same request later (events are deduplicated by event_id)`,
-      { retryAfterSeconds: RETRY_AFTER_UNAVAILABLE_SECONDS, cause: err },
+      { retryAfterSeconds: reason === 'full' ? RETRY_AFTER_FULL_SECONDS : RETRY_AFTER_UNAVAILABLE_SECONDS, cause: err },
     );
   } finally {
     clearTimeout(timer);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { KafkaBus } from '../../bus';
+import { KafkaPublisher, KafkaSource } from '../../bus';
 import { PROJECT_ROOT } from '../../common';
 import { BROKERS, freshTopic, readTopic } from '../../bus/test/kafka-topic';
 import { postJson, send, shopEvent, startCollector, testConfig, type TestCollector } from './harness';
@@ -17,16 +17,16 @@ jest.setTimeout(300_000);
 describe('collector on real Kafka', () => {
   let c: TestCollector;
   let topic: string;
-  /** A consumer of the topic through our own KafkaBus.subscribe, as the tracker reads it. */
-  let tap: KafkaBus;
+  /** A consumer of the topic through our own KafkaSource, as the tracker reads it. */
+  let tap: KafkaSource;
   const tapped = new Set<string>();
 
   beforeAll(async () => {
     topic = freshTopic('collector');
     const config = testConfig({ publishTimeoutMs: PUBLISH_TIMEOUT_MS, rateLimitEventsPerSecond: 0 }, { brokers: BROKERS, topic, partitions: 3 });
-    const bus = new KafkaBus({ kafka: config.kafka, publishTimeoutMs: PUBLISH_TIMEOUT_MS });
+    const bus = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: PUBLISH_TIMEOUT_MS });
     c = await startCollector({ config, bus });
-    tap = new KafkaBus({ kafka: { ...config.kafka, groupId: `tap-${topic}` } });
+    tap = new KafkaSource({ kafka: { ...config.kafka, groupId: `tap-${topic}` } });
     await tap.start();
     await tap.subscribe(async (batch) => {
       for (const event of batch) tapped.add(event.event_id);

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import type { Bus } from '../../bus';
+import type { EventPublisher } from '../../bus';
 import { InProcessBus } from '../../bus';
 import { hashToken, loadConfig, silentLogger, type Config, type Logger } from '../../common';
 import type { OrderEvent, OrderEventInput } from '../../events';
@@ -49,15 +49,10 @@ export interface TestCollector {
 }
 
 /** A collector on 127.0.0.1:<free port> over an InProcessBus (or `bus`), with a recording subscriber. */
-export async function startCollector(options: { config?: Config; bus?: Bus; logger?: Logger; now?: () => number } = {}): Promise<TestCollector> {
+export async function startCollector(options: { config?: Config; bus?: EventPublisher; logger?: Logger; now?: () => number } = {}): Promise<TestCollector> {
   const published: OrderEvent[] = [];
-  const bus = options.bus ?? new InProcessBus();
+  const bus = options.bus ?? (await recordingBus(published));
   await bus.start();
-  if (!options.bus) {
-    await bus.subscribe(async (batch) => {
-      published.push(...batch);
-    });
-  }
   const collector = createCollector({ config: options.config ?? testConfig(), bus, logger: options.logger ?? silentLogger(), now: options.now });
   const running = await collector.start();
   return {
@@ -69,6 +64,15 @@ export async function startCollector(options: { config?: Config; bus?: Bus; logg
       await bus.close();
     },
   };
+}
+
+/** An in-process bus whose subscriber records what it delivers into `published`. */
+async function recordingBus(published: OrderEvent[]): Promise<InProcessBus> {
+  const bus = new InProcessBus();
+  await bus.subscribe(async (batch) => {
+    published.push(...batch);
+  });
+  return bus;
 }
 
 export interface Answer {

@@ -1,13 +1,12 @@
-import type { Bus } from '../../bus';
+import type { EventPublisher } from '../../bus';
 import { UnavailableError } from '../../common';
 import { TOKENS, capturingLogger, postJson, send, shopEvent, startCollector, testConfig, type TestCollector } from './harness';
 
-/** A bus double of our own Bus interface: publish fails (or never answers) as told. */
-function failingBus(mode: 'reject' | 'hang'): Bus {
+/** A double of our own EventPublisher interface: publish fails (or never answers) as told. */
+function failingBus(mode: 'reject' | 'hang'): EventPublisher {
   return {
     start: async () => {},
     publish: () => (mode === 'reject' ? Promise.reject(new UnavailableError('broker unreachable at 10.0.0.7:9092')) : new Promise<void>(() => {})),
-    subscribe: async () => {},
     isReady: () => false,
     close: async () => {},
   };

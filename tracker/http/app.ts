@@ -10,6 +10,7 @@ import { homeRoutes } from './home-route';
 import { loadOrderTimeline, orderNotFoundMessage } from './load-order';
 import { lostRoutes } from './lost-route';
 import { orderSummaryView, orderTimelineView } from './order-view';
+import { deadLettersRoutes, type DeadLetterActions } from './dead-letters-route';
 import { reportRoutes } from './report-route';
 import { requireScope } from './require-scope';
 
@@ -26,6 +27,8 @@ export interface TrackerAppOptions {
   readonly logger: Logger;
   /** What /readyz reports besides the database: whether the tracker started and its bus can deliver. */
   readonly readiness: () => { started: boolean; bus: boolean };
+  /** Retry and drop of dead letters (the tracker's). */
+  readonly deadLetters: DeadLetterActions;
   /** The clock, in ms (time in state of open stays). */
   readonly now?: () => number;
 }
@@ -43,6 +46,8 @@ const READY_CHECK_TIMEOUT_MS = 2000;
  *   (lost-route.ts);
  * - `GET /v1/reports/latency?from=&to=&group_by=&format=json|csv|html` the order-latency report of a
  *   period, read from `reportDb` (report-route.ts);
+ * - `GET /v1/dead-letters`, `GET /v1/dead-letters/:id`, `POST /v1/dead-letters/:id/retry|drop` (admin
+ *   scope) the events set aside because they cannot be applied (dead-letters-route.ts);
  * - `GET /`, `GET /orders/:id` pages for people: orders in flight, stuck and lost orders, one order's
  *   timeline; a browser signs in once with its token (home-route.ts);
  * - `GET /metrics` (no token), `GET /healthz` (the process runs), `GET /readyz` (database reachable,
@@ -84,11 +89,12 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   });
   v1.use(lostRoutes({ db, model, traceUrlTemplate: options.traceUrlTemplate, nowMicros }));
   v1.use(reportRoutes({ db: options.reportDb ?? db, model, nowMicros }));
+  v1.use(deadLettersRoutes({ db, tokens: options.tokens, actions: options.deadLetters }));
   app.use('/v1', v1);
   app.use(homeRoutes({ db, model, tokens: options.tokens, traceUrlTemplate: options.traceUrlTemplate, nowMicros }));
 
   app.use((req, res) => {
-    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/lost, /v1/reports/latency, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id})`);
+    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/lost, /v1/reports/latency, /v1/dead-letters, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id})`);
   });
   app.use(errorHandler(logger));
   return app;

@@ -17,6 +17,8 @@ export interface HomeData {
   /** The orders stuck / lost longest in their state, at most a page of each. */
   readonly stuck: readonly OrderRow[];
   readonly lost: readonly LostOrderRow[];
+  /** Dead letters waiting for an operator: events set aside because they cannot be applied. */
+  readonly deadLetters: number;
 }
 
 /** The tracker's pages share this top bar: home, this week's report, metrics, sign out. */
@@ -53,6 +55,12 @@ export function renderHomePage(d: HomeData): string {
     { label: 'Stuck', value: formatCount(stuckTotal), note: 'past their state’s SLA', ...(stuckTotal > 0 && { tone: 'warn' }) },
     { label: 'Lost', value: formatCount(lostTotal), note: 'past lost-after, or a missed handoff', tone: lostTotal > 0 ? 'bad' : 'good' },
     { label: 'Longest wait', value: oldest ? roughDuration(age(oldest.oldestSince!)) : '—', note: oldest ? `in ${oldest.state}` : 'nothing in flight' },
+    {
+      label: 'Dead letters',
+      value: formatCount(d.deadLetters),
+      note: d.deadLetters > 0 ? 'events set aside, not applied: see /v1/dead-letters' : 'every event received was applied',
+      tone: d.deadLetters > 0 ? 'bad' : 'good',
+    },
   ];
 
   const chart = stackedBars(
@@ -133,7 +141,7 @@ export function renderHomePage(d: HomeData): string {
       ${card('Lost orders', html`Orders the detector declared lost, longest in their state first. Open one to see its timeline.`, html`${lostTable}${more(d.lost.length, lostTotal, '/v1/lost', 'lost orders')}`, 'lost')}
       ${card('Stuck orders', 'Orders past their state’s SLA, not lost yet, longest first.', html`${stuckTable}${more(d.stuck.length, stuckTotal, '/v1/orders?status=stuck', 'stuck orders')}`, 'stuck')}
       ${card('Latency reports', 'Time in each state against the SLAs, lead time, lost and slowest orders, segments and operators, for a period.', reports, 'reports')}`,
-    footer: html`<p>API: <a href="/v1/orders">/v1/orders</a> · <a href="/v1/lost">/v1/lost</a> · <a href="/v1/reports/latency">/v1/reports/latency</a> (JSON; send Authorization: Bearer &lt;token&gt;, or sign in here) · <a href="/metrics">/metrics</a> for Prometheus</p>`,
+    footer: html`<p>API: <a href="/v1/orders">/v1/orders</a> · <a href="/v1/lost">/v1/lost</a> · <a href="/v1/reports/latency">/v1/reports/latency</a> · <a href="/v1/dead-letters?status=parked">/v1/dead-letters</a> (JSON; send Authorization: Bearer &lt;token&gt;, or sign in here) · <a href="/metrics">/metrics</a> for Prometheus</p>`,
   });
 }
 

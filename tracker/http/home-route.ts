@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { TokenConfig } from '../../common';
 import { authorize } from '../../common/auth';
 import type { ProcessModel } from '../../events';
-import { listLostOrders, listOrders, lostByState, stateOccupancy, type Db } from '../store';
+import { listLostOrders, listOrders, lostByState, parkedDeadLetters, stateOccupancy, type Db } from '../store';
 import { authorizationOf, clearSessionCookie, localPath, setSessionCookie } from './browser-session';
 import { renderHomePage, renderLoginPage, renderNotFoundPage } from './home-page';
 import { loadOrderTimeline, orderNotFoundMessage } from './load-order';
@@ -67,6 +67,7 @@ export function homeRoutes(options: HomeRouteOptions): Router {
         lostByState: await lostByState(tx),
         stuck: await listOrders(tx, { status: 'stuck' }, undefined, LISTED),
         lost: await listLostOrders(tx, {}, undefined, LISTED),
+        deadLetters: Object.values(await parkedDeadLetters(tx)).reduce((a, b) => a + b, 0),
       };
     });
     sendPage(res, 200, renderHomePage({ model, now: options.nowMicros(), ...data }));

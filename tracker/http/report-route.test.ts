@@ -130,6 +130,7 @@ describe('GET /v1/reports/latency', () => {
         registry: new Registry(),
         logger: silentLogger(),
         readiness: () => ({ started: true, bus: true }),
+        deadLetters: { retry: t.tracker.retryDeadLetter, drop: t.tracker.dropDeadLetter },
         now: () => NOW_MS,
       });
       const other = await listen(app, '127.0.0.1', 0);

@@ -32,3 +32,23 @@ function isConnectionLoss(err: unknown): boolean {
   const message = describeError(err);
   return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
 }
+
+/**
+ * Why applying an event failed, when the failure is the event's own and no retry can fix it: the
+ * database refused one of its values (SQLSTATE class 22, data exception) or a constraint (class 23),
+ * or our own code threw while applying it (an error without a SQLSTATE that is not retriable).
+ * Undefined when the failure is the database's (connection, resources, permissions, a missing
+ * table...): then every event would fail alike, and the batch must wait and be retried instead of
+ * being set aside event by event.
+ */
+export function poisonReason(err: unknown): 'data_exception' | 'constraint_violation' | 'apply_failed' | undefined {
+  if (isRetriable(err) || isConnectionLoss(err)) return undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    if (code.startsWith('22')) return 'data_exception';
+    if (code.startsWith('23')) return 'constraint_violation';
+    return undefined;
+  }
+  if (err instanceof OrderscopeError) return err.code === 'invalid_input' ? 'apply_failed' : undefined;
+  return 'apply_failed';
+}

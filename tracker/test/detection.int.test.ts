@@ -35,7 +35,7 @@ async function freshStore(): Promise<Db & { url: string }> {
 async function trackerOn(db: Db, instance: string, now: () => number): Promise<{ tracker: Tracker; registry: Registry }> {
   const registry = new Registry();
   const bus = new InProcessBus();
-  const tracker = await createTracker({ config, model: demo, bus, store: db, registry, instance, now });
+  const tracker = await createTracker({ config, model: demo, source: bus, store: db, registry, instance, now });
   await tracker.start();
   cleanup.push(async () => {
     await bus.close();

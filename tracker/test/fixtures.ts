@@ -87,7 +87,7 @@ export async function startEmbedded(
     config: options.config ?? loadConfig({ env: {} }),
     model: options.model ?? model,
     ...(options.logger && { logger: options.logger }),
-    bus,
+    source: bus,
     store: db,
     registry,
     instance: options.instance ?? 'test-tracker',

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
-import { KafkaBus } from '../../bus';
+import { KafkaPublisher } from '../../bus';
 import { freshTopic, BROKERS } from '../../bus/test/kafka-topic';
 import { createCollector, type Collector } from '../../collector';
 import { CollectorClient } from '../../collector/client';
@@ -78,7 +78,7 @@ function minus(a: Record<string, Record<string, number>>, b: Record<string, Reco
 
 describe('collector -> Kafka -> tracker -> PostgreSQL', () => {
   let database: { url: string; drop: () => Promise<void> };
-  let bus: KafkaBus;
+  let bus: KafkaPublisher;
   let collector: Collector;
   let tracker: TrackerProcess | undefined;
 
@@ -111,7 +111,7 @@ describe('collector -> Kafka -> tracker -> PostgreSQL', () => {
       env: { ORDERSCOPE_TOKEN: TOKEN },
       overrides: { kafka: { brokers: BROKERS, topic, partitions: 6 }, collector: { port: 0, rateLimitEventsPerSecond: 0 } },
     });
-    bus = new KafkaBus({ kafka: config.kafka, publishTimeoutMs: 10_000, logger: silentLogger(), registry: new Registry() });
+    bus = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: 10_000, logger: silentLogger(), registry: new Registry() });
     await bus.start();
     collector = createCollector({ config, bus });
     const ingest = new CollectorClient({ url: (await collector.start()).url, token: TOKEN });

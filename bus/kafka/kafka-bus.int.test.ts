@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { loadConfig, UnavailableError, type Config } from '../common';
-import type { OrderEvent } from '../events';
-import { KafkaBus } from './kafka-bus';
-import { BROKERS, freshTopic, produceRaw, readTopic } from './test/kafka-topic';
+import { loadConfig, UnavailableError, type Config } from '../../common';
+import type { OrderEvent } from '../../events';
+import type { UnreadableMessage } from '../bus';
+import { BROKERS, freshTopic, produceRaw, readTopic } from '../test/kafka-topic';
+import { KafkaPublisher } from './kafka-publisher';
+import { KafkaSource } from './kafka-source';
 
 function kafkaConfig(topic: string, overrides: Partial<Config['kafka']> = {}): Config['kafka'] {
   return loadConfig({ env: {}, overrides: { kafka: { brokers: BROKERS, topic, partitions: 3, groupId: `group-${randomUUID()}`, ...overrides } } }).kafka;
@@ -33,10 +35,15 @@ async function eventually(predicate: () => boolean, timeoutMs = 30_000): Promise
 
 jest.setTimeout(90_000);
 
-describe('KafkaBus on a real broker', () => {
-  const open: KafkaBus[] = [];
-  const bus = (kafka: Config['kafka'], registry?: Registry) => {
-    const b = new KafkaBus({ kafka, registry, publishTimeoutMs: 10_000 });
+describe('the Kafka publisher and source on a real broker', () => {
+  const open: { close(): Promise<void> }[] = [];
+  const publisher = (kafka: Config['kafka'], registry?: Registry) => {
+    const b = new KafkaPublisher({ kafka, registry, publishTimeoutMs: 10_000 });
+    open.push(b);
+    return b;
+  };
+  const source = (kafka: Config['kafka'], registry?: Registry) => {
+    const b = new KafkaSource({ kafka, registry });
     open.push(b);
     return b;
   };
@@ -46,7 +53,7 @@ describe('KafkaBus on a real broker', () => {
 
   it('creates the topic and publishes every event keyed by its order_id, as its JSON', async () => {
     const topic = freshTopic('publish');
-    const b = bus(kafkaConfig(topic));
+    const b = publisher(kafkaConfig(topic));
     await b.start();
     await b.start(); // idempotent
     expect(b.isReady()).toBe(true);
@@ -68,7 +75,7 @@ describe('KafkaBus on a real broker', () => {
 
   it('splits a publish larger than one produce request may be, and loses nothing', async () => {
     const topic = freshTopic('large');
-    const b = bus(kafkaConfig(topic, { partitions: 1 }));
+    const b = publisher(kafkaConfig(topic, { partitions: 1 }));
     await b.start();
     const big = events(1500, () => 'one-order').map((e) => ({ ...e, attributes: { note: 'x'.repeat(1000) } }));
     await b.publish(big);
@@ -77,25 +84,40 @@ describe('KafkaBus on a real broker', () => {
   });
 
   it('rejects a publish with UnavailableError when Kafka cannot be reached, within its timeout', async () => {
-    const b = new KafkaBus({ kafka: kafkaConfig('unreachable', { brokers: ['127.0.0.1:1'], connectionTimeoutMs: 500 }), publishTimeoutMs: 2000 });
+    const b = new KafkaPublisher({ kafka: kafkaConfig('unreachable', { brokers: ['127.0.0.1:1'], connectionTimeoutMs: 500 }), publishTimeoutMs: 2000 });
     open.push(b);
     await expect(b.start()).rejects.toBeInstanceOf(UnavailableError);
     await expect(b.publish(events(1))).rejects.toBeInstanceOf(UnavailableError);
     expect(b.isReady()).toBe(false);
   });
 
+  it('rejects a publish whose signal aborted before it was sent, and sends nothing of it', async () => {
+    const topic = freshTopic('abort');
+    const b = publisher(kafkaConfig(topic, { partitions: 1 }));
+    await b.start();
+    const gaveUp = new AbortController();
+    gaveUp.abort();
+    await expect(b.publish(events(3), { signal: gaveUp.signal })).rejects.toBeInstanceOf(UnavailableError);
+    const sent = events(2);
+    await b.publish(sent);
+    const read = await readTopic(topic, 2);
+    expect(read.map((m) => JSON.parse(m.value!).event_id)).toEqual(sent.map((e) => e.event_id));
+  });
+
   it('delivers a batch again when the handler throws, and commits offsets only after it resolved', async () => {
     const topic = freshTopic('redeliver');
     const kafka = kafkaConfig(topic, { partitions: 1 });
-    const first = bus(kafka);
-    await first.start();
+    const out = publisher(kafka);
+    await out.start();
     const sent = events(30);
-    await first.publish(sent);
+    await out.publish(sent);
 
+    const first = source(kafka);
     const calls: string[][] = [];
     let failures = 0;
-    await first.subscribe(async (batch) => {
+    await first.subscribe(async (batch, { origins }) => {
       calls.push(batch.map((e) => e.event_id));
+      expect(origins).toHaveLength(batch.length);
       if (failures++ === 0) throw new TypeError('the store is down'); // even a "non-retriable" error
     });
     await eventually(() => new Set(calls.flat()).size === 30 && calls.length >= 2);
@@ -105,43 +127,53 @@ describe('KafkaBus on a real broker', () => {
     expect(first.isReady()).toBe(false);
 
     // A new member of the same group starts after what was handled.
-    const second = bus(kafka);
-    await second.start();
+    const second = source(kafka);
     const seen: string[] = [];
     await second.subscribe(async (batch) => {
       seen.push(...batch.map((e) => e.event_id));
     });
     const later = events(5);
-    await second.publish(later);
+    await out.publish(later);
     await eventually(() => seen.length >= 5);
-    await new Promise((r) => setTimeout(r, 500));
     expect(seen).toEqual(later.map((e) => e.event_id));
   });
 
-  it('skips and counts messages that are not order events, and still delivers the others', async () => {
+  it('hands over the messages that are not order events with their offsets, counts empty ones, and delivers the others', async () => {
     const topic = freshTopic('garbage');
     const registry = new Registry();
-    const b = bus(kafkaConfig(topic, { partitions: 1 }), registry);
+    const b = source(kafkaConfig(topic, { partitions: 1 }), registry);
     await b.start();
     const [good] = events(1);
     await produceRaw(topic, ['not json', null, Buffer.from([0xff, 0xfe]), JSON.stringify({ order_id: 'x' }), JSON.stringify(good)]);
     const seen: OrderEvent[] = [];
-    await b.subscribe(async (batch) => {
+    const origins: unknown[] = [];
+    const unreadable: UnreadableMessage[] = [];
+    await b.subscribe(async (batch, context) => {
       seen.push(...batch);
+      origins.push(...context.origins);
+      unreadable.push(...context.unreadable);
     });
     await eventually(() => seen.length === 1);
     expect(seen).toEqual([good]);
+    expect(origins).toEqual([{ topic, partition: 0, offset: '4' }]);
+    expect(unreadable.map((u) => [u.raw.toString('latin1'), u.reason, u.origin])).toEqual([
+      ['not json', 'not_json', { topic, partition: 0, offset: '0' }],
+      ['\xff\xfe', 'not_json', { topic, partition: 0, offset: '2' }],
+      ['{"order_id":"x"}', 'invalid_event', { topic, partition: 0, offset: '3' }],
+    ]);
     const dropped = await registry.getSingleMetric('orderscope_bus_dropped_total')!.get();
-    expect(Object.fromEntries(dropped.values.map((v) => [v.labels.reason, v.value]))).toEqual({ no_value: 1, not_json: 2, invalid_event: 1 });
+    expect(Object.fromEntries(dropped.values.map((v) => [v.labels.reason, v.value]))).toEqual({ no_value: 1 });
   });
 
   it('reports the consumer lag of each partition it consumed, and drops its partitions when it leaves the group', async () => {
     const topic = freshTopic('lag');
     const registry = new Registry();
-    const b = bus(kafkaConfig(topic, { partitions: 3 }), registry);
-    await b.start();
+    const kafka = kafkaConfig(topic, { partitions: 3 });
+    const out = publisher(kafka);
+    await out.start();
     const sent = events(60, (i) => `ord-${i}`);
-    await b.publish(sent);
+    await out.publish(sent);
+    const b = source(kafka, registry);
     let handled = 0;
     await b.subscribe(async (batch) => {
       handled += batch.length;

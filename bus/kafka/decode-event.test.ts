@@ -1,4 +1,4 @@
-import { decodeEvent, partitionLag } from './kafka-bus';
+import { decodeEvent, partitionLag } from './decode-event';
 
 const event = {
   schema_version: 1,
@@ -22,14 +22,21 @@ describe('decodeEvent', () => {
   });
 
   it.each([
-    ['an empty message (tombstone)', null, 'no_value'],
-    ['an empty value', Buffer.alloc(0), 'no_value'],
-    ['text that is not JSON', Buffer.from('placed ord-1'), 'not_json'],
-    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'not_json'],
-    ['JSON that is not an order event', Buffer.from('{"order_id": "ord-1"}'), 'invalid_event'],
-    ['an event with an unknown field', Buffer.from(JSON.stringify({ ...event, extra: 1 })), 'invalid_event'],
-  ])('drops %s', (_what, value, reason) => {
-    expect(decodeEvent({ value })).toEqual({ dropped: reason });
+    ['an empty message (tombstone)', null],
+    ['an empty value', Buffer.alloc(0)],
+  ])('drops %s: it carries nothing', (_what, value) => {
+    expect(decodeEvent({ value })).toEqual({ dropped: 'no_value' });
+  });
+
+  it.each([
+    ['text that is not JSON', Buffer.from('placed ord-1'), 'not_json', 'the message is not JSON in UTF-8: '],
+    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'not_json', 'the message is not JSON in UTF-8: '],
+    ['JSON that is not an order event', Buffer.from('{"order_id": "ord-1"}'), 'invalid_event', 'the message is not a valid order event: schema_version: '],
+    ['an event with an unknown field', Buffer.from(JSON.stringify({ ...event, extra: 1 })), 'invalid_event', 'the message is not a valid order event: '],
+  ])('sets %s aside as unreadable, saying why', (_what, value, reason, error) => {
+    const decoded = decodeEvent({ value });
+    expect(decoded).toMatchObject({ unreadable: reason });
+    expect((decoded as { error: string }).error.startsWith(error)).toBe(true);
   });
 });
 

@@ -1,0 +1,53 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Config, Logger } from '../../common';
+import { describeError, UnavailableError } from '../../common/errors';
+
+// kafkajs is unmaintained: it is used in bus/kafka only, so that replacing it touches nothing else.
+
+/** A kafkajs client for the `kafka` section of the config, logging through `logger`. */
+export function createKafkaClient(config: Config['kafka'], logger: Logger): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    // Few, short retries inside kafkajs: the caller's deadline decides how long to wait, and a
+    // client of the collector retries the whole request anyway.
+    retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => logKafka(logger, entry),
+  });
+}
+
+/** Creates the topic when it does not exist (with `partitions` partitions); warns when it has another count. */
+export async function ensureTopic(kafka: Kafka, config: Config['kafka'], logger: Logger): Promise<void> {
+  const { topic, partitions, replicationFactor } = config;
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    // Look before creating: kafkajs logs "already exists" as an error even though it is the usual case.
+    // Two processes starting at once may still both try to create it; the loser's false is fine.
+    if (!(await admin.listTopics()).includes(topic)) {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true });
+      return;
+    }
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const existing = metadata.topics[0]?.partitions.length;
+    if (existing !== undefined && existing !== partitions) {
+      logger.warn({ topic, partitions: existing, configured: partitions }, 'the topic exists with another partition count than kafka.partitions; keeping it');
+    }
+  } catch (err) {
+    throw new UnavailableError(`cannot create or inspect the topic "${topic}" on Kafka at ${config.brokers.join(',')}: ${describeError(err)}`, err);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+function logKafka(logger: Logger, { namespace, level, log }: LogEntry): void {
+  const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
+  // The publisher never reuses an idempotent producer after a failed send (see KafkaPublisher), which
+  // is the risk this kafkajs warning is about.
+  if (message.startsWith('Limiting retries for the idempotent producer')) return;
+  const method = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
+  logger[method]({ kafkajs: namespace, ...fields }, message);
+}

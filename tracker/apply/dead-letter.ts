@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { EventOrigin, UnreadableMessage } from '../../bus';
+import { describeError } from '../../common/errors';
+import { validateOrderEvent, type OrderEvent } from '../../events';
+import type { DeadLetterReason, NewDeadLetter } from '../store';
+
+/** The letter of an event that could not be applied: the event as the tracker received it. */
+export function eventLetter(event: OrderEvent, origin: EventOrigin, reason: DeadLetterReason, error: unknown): NewDeadLetter {
+  return {
+    key: `event:${event.event_id.toLowerCase()}`,
+    // JSON.stringify escapes what text cannot hold (NUL, lone surrogates), so the JSON is the event exactly.
+    raw: Buffer.from(JSON.stringify(event), 'utf8'),
+    eventId: event.event_id,
+    orderId: event.order_id,
+    reason,
+    error: describeApplyError(error),
+    origin,
+  };
+}
+
+/** The letter of a bus message that is not an order event: its bytes, exactly. */
+export function unreadableLetter(message: UnreadableMessage): NewDeadLetter {
+  const { origin } = message;
+  return {
+    key: 'publisher' in origin ? `message:${createHash('sha256').update(message.raw).digest('hex')}` : `${origin.topic}/${origin.partition}@${origin.offset}`,
+    raw: message.raw,
+    eventId: null,
+    orderId: null,
+    reason: message.reason,
+    error: message.error,
+    origin,
+  };
+}
+
+/** An apply error in words, with the SQLSTATE when the database refused it (what to look up). */
+export function describeApplyError(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const detail = (err as { detail?: unknown } | null)?.detail;
+  const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
+  return `${describeError(err)}${sqlstate}${typeof detail === 'string' && detail ? `: ${detail}` : ''}`;
+}
+
+/**
+ * Reads a letter back as an order event for a retry, under today's contract: JSON, then every rule
+ * of validateOrderEvent. A letter that still breaks it says why, in the same words as the collector.
+ */
+export function readLetter(raw: Buffer, now: Date): { ok: true; event: OrderEvent } | { ok: false; reason: 'not_json' | 'invalid_event'; error: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch (err) {
+    return { ok: false, reason: 'not_json', error: `the message is not JSON in UTF-8: ${describeError(err)}` };
+  }
+  const result = validateOrderEvent(parsed, now);
+  return result.ok ? result : { ok: false, reason: 'invalid_event', error: `the message is not a valid order event: ${result.error}` };
+}
