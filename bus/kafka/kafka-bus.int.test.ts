@@ -91,6 +91,18 @@ describe('the Kafka publisher and source on a real broker', () => {
     expect(b.isReady()).toBe(false);
   });
 
+  it('sends a publish made the moment the previous one resolved, without waiting for another publish', async () => {
+    const topic = freshTopic('back-to-back');
+    const b = publisher(kafkaConfig(topic, { partitions: 1 }));
+    await b.start();
+    const sent = events(5);
+    // Each publish is made in the continuation of the last one's acknowledgement, when the pump that
+    // sent it is just finishing.
+    for (const event of sent) await b.publish([event]);
+    const read = await readTopic(topic, 5);
+    expect(read.map((m) => JSON.parse(m.value!).event_id)).toEqual(sent.map((e) => e.event_id));
+  });
+
   it('rejects a publish whose signal aborted before it was sent, and sends nothing of it', async () => {
     const topic = freshTopic('abort');
     const b = publisher(kafkaConfig(topic, { partitions: 1 }));

@@ -111,7 +111,7 @@ export class KafkaPublisher implements EventPublisher {
         if (this.queue.includes(entry)) this.settle([entry], new UnavailableError('the publisher gave up before the events were sent; they were withdrawn'));
       }, { once: true });
       this.queue.push(entry);
-      this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
+      this.startPump();
     });
   }
 
@@ -130,6 +130,18 @@ export class KafkaPublisher implements EventPublisher {
       this.producer = undefined;
       await producer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'error while disconnecting the Kafka producer'));
     })());
+  }
+
+  /**
+   * Starts the pump unless it runs. A publish queued just as the pump finished (its caller resumed
+   * by the settle that ended the pump's last round) finds `pumping` still set: the pump's end
+   * starts it again, or that publish would wait for the next one.
+   */
+  private startPump(): void {
+    this.pumping ??= this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.queue.some((e) => !e.settled)) this.startPump();
+    });
   }
 
   /** Sends queued publishes, merging whatever queued up while the previous send was in flight. */
