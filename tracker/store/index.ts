@@ -21,3 +21,5 @@ export type { StatusChange } from './status-changes-table';
 export { addHistogramTotals, histogramTotals } from './histogram-totals-table';
 export type { BucketTotal } from './histogram-totals-table';
 export { lostByState } from './in-flight';
+export { takeLease, renewLease, releaseLease, checkLeaseHolder } from './instance-leases';
+export type { LeaseClaim, LeaseHolder } from './instance-leases';
