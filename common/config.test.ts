@@ -1,5 +1,5 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, envName, hashToken } from './config';
 import { ConfigError } from './errors';
@@ -27,6 +27,22 @@ describe('configuration', () => {
     expect(config.collector.maxEvents).toBe(10);
     expect(config.kafka.topic).toBe('from-file');
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
+  });
+
+  it('names the tracker instance after the host by default, and takes a stable name from the environment', () => {
+    expect(loadConfig({ env: {} }).tracker.instance).toBe(hostname());
+    const config = loadConfig({ env: { ORDERSCOPE_TRACKER_INSTANCE: 'tracker-0.orderscope' } });
+    expect(config.tracker.instance).toBe('tracker-0.orderscope');
+    expect([config.tracker.instanceLeaseTtlMs, config.tracker.instanceLeaseRenewMs]).toEqual([15_000, 5000]);
+  });
+
+  it('refuses a tracker instance name that is empty, too long or not a plain name, and a lease renewed too rarely', () => {
+    for (const name of ['', 'a b', '-x', 'a/b', 'x'.repeat(129)]) {
+      expect(() => loadConfig({ env: { ORDERSCOPE_TRACKER_INSTANCE: name } })).toThrow('ORDERSCOPE_TRACKER_INSTANCE: must be 1-128 letters');
+    }
+    expect(() => loadConfig({ env: {}, overrides: { tracker: { instanceLeaseTtlMs: 6000, instanceLeaseRenewMs: 5000 } } })).toThrow(
+      'tracker.instanceLeaseRenewMs: must be at most half of tracker.instanceLeaseTtlMs',
+    );
   });
 
   it('fails fast naming the variable and what is wrong', () => {

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 
 const port = z.number().int().min(0).max(65_535);
+
+/** What a tracker instance name may be: a host, pod or container name fits. */
+export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const INSTANCE_NAME_RULE = 'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit';
 
 const tokenSchema = z.strictObject({
   /** Who holds the token, for logs and audit (never the token itself). */
@@ -76,6 +81,27 @@ export const configSchema = z.strictObject({
       traceUrlTemplate: z.string().default('http://127.0.0.1:16686/trace/{trace_id}'),
       /** How often the stuck/lost sweeper looks for due orders. */
       sweepIntervalMs: z.number().int().positive().default(1000),
+      /**
+       * This tracker's stable name: its duration histograms are kept in the store under it (so they
+       * continue across restarts) and exported only by the one live process holding its lease. The
+       * host name by default, which suits one process on a fixed host; replicas, and containers (whose
+       * host name changes on every re-creation), must each set a stable, distinct one: on Kubernetes the
+       * StatefulSet pod name.
+       */
+      instance: z
+        .string()
+        .regex(INSTANCE_NAME, { error: `${INSTANCE_NAME_RULE} (the default is the host name; set a name that fits)` })
+        .prefault(() => hostname()),
+      /** How long the instance lease lasts unless renewed: how long a killed tracker's successor waits at most. */
+      instanceLeaseTtlMs: z.number().int().min(1000).default(15_000),
+      /** How often the holder renews the instance lease; well under instanceLeaseTtlMs. */
+      instanceLeaseRenewMs: z.number().int().min(10).default(5000),
+      /** How long start waits while another live process holds the instance, before it gives up. */
+      instanceLeaseWaitMs: z.number().int().min(0).default(60_000),
+    })
+    .refine((t) => t.instanceLeaseRenewMs * 2 <= t.instanceLeaseTtlMs, {
+      path: ['instanceLeaseRenewMs'],
+      error: 'must be at most half of tracker.instanceLeaseTtlMs, so that one failed renewal does not lose the lease',
     })
     .prefault({}),
   embedded: z

@@ -3,6 +3,7 @@ import type { ProcessModel } from '../events';
 import type { ApplyOutcome, DurationHistogram } from './apply';
 import { FLAGGED_STATUSES, LOST_REASONS, type SweepResult } from './detection';
 import { DEAD_LETTER_REASONS, type BucketTotal, type DeadLetterReason, type StateOccupancy, type StatusChange } from './store';
+import { StoredHistogram } from './stored-histogram';
 import { VIOLATION_KINDS } from './timeline';
 
 /** One metric of the catalogue: what the dashboard and alert generators read. */
@@ -123,7 +124,7 @@ export const TRACKER_METRICS = {
   failures: {
     name: 'orderscope_tracker_failures_total',
     type: 'counter',
-    help: 'Failed operations, by operation: apply_batch (the batch is delivered again), read_occupancy (the state gauges and the parked dead letters keep their last values), sweep (the lost-order sweep is tried again at the next interval).',
+    help: 'Failed operations, by operation: apply_batch (the batch is delivered again), read_occupancy (the state gauges and the parked dead letters keep their last values), read_histogram_totals (the duration histograms keep their last values), renew_instance_lease (tried again at the next interval), sweep (the lost-order sweep is tried again at the next interval).',
     labelNames: ['operation'],
   },
   dropped: {
@@ -144,6 +145,12 @@ export const TRACKER_METRICS = {
     help: 'Dead letters waiting for an operator (neither retried nor dropped), by reason; read from the store at scrape, the same on every tracker replica.',
     labelNames: ['reason'],
   },
+  instanceLeaseLost: {
+    name: 'orderscope_tracker_instance_lease_lost_total',
+    type: 'counter',
+    help: 'Times this process found its tracker instance (tracker.instance) taken over by another live process: two processes were given one name, or this one could not renew its lease in time. Until it holds the instance again it exports none of the duration histograms and applies no batch, and /readyz answers 503.',
+    labelNames: [],
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 /** Every metric name of the tracker, for the dashboard and alert generators. */
@@ -157,7 +164,7 @@ export function durationMetricName(histogram: DurationHistogram, retracted: bool
 
 const APPLY_LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
 const BATCH_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-const OPERATIONS = ['apply_batch', 'read_occupancy', 'sweep'] as const;
+const OPERATIONS = ['apply_batch', 'read_occupancy', 'read_histogram_totals', 'renew_instance_lease', 'sweep'] as const;
 const OCCUPANCY_MAX_AGE_MS = 1000;
 
 export interface TrackerMetricsOptions {
@@ -169,18 +176,31 @@ export interface TrackerMetricsOptions {
   readonly readParkedDeadLetters?: () => Promise<Record<DeadLetterReason, number>>;
   /** Where a failed occupancy read is reported (it is also counted). */
   readonly onOccupancyError: (err: unknown) => void;
+  /**
+   * Reads this tracker instance's histogram totals from the store (histogram_totals), which the four
+   * duration histograms export: on scrape, one read shared by the four.
+   */
+  readonly readTotals: () => Promise<readonly BucketTotal[]>;
+  /** Whether this process exports the instance's duration histograms now: while it holds the instance's lease. */
+  readonly exportsDurations: () => boolean;
+  /** Where a failed totals read is reported (it is also counted; the histograms keep their last values). */
+  readonly onTotalsError: (err: unknown) => void;
   readonly now?: () => number;
 }
 
 /**
- * The tracker's metrics in an explicit registry. Duration observations come only from
- * {@link recordBatch} (the changes of a committed batch) and {@link restoreTotals} (at start), so
- * every closed stay and finished order is observed exactly once, and taken back exactly once if a
- * late event rewrites it.
+ * The tracker's metrics in an explicit registry.
+ *
+ * The four duration histograms (time in state, lead time, and their *_retracted twins) are not
+ * observed in memory: each scrape reads this instance's totals from the store, which the apply
+ * transaction keeps (every closed stay and finished order added exactly once, taken back exactly once
+ * if a late event rewrites it). So they equal the store after a restart, and after a commit whose
+ * outcome the process never learnt (the connection dropped during COMMIT: the retry finds the events
+ * stored and adds nothing, and the totals already have them). A scrape costs one read of the
+ * instance's rows, one per series and bucket. While this process does not hold the instance's lease,
+ * they export no series at all, so that one instance is never exported twice.
  */
 export class TrackerMetrics {
-  /** The four duration histograms by metric name. */
-  private readonly durations = new Map<string, Histogram<'state'>>();
   private readonly eventsApplied: Counter;
   private readonly duplicateEvents: Counter;
   private readonly orderUpdates: Counter<'how'>;
@@ -190,6 +210,7 @@ export class TrackerMetrics {
   private readonly failures: Counter<'operation'>;
   private readonly dropped: Counter<'reason'>;
   private readonly deadLetters: Counter<'reason'>;
+  private readonly leaseLost: Counter;
   private readonly lost: Counter<'state' | 'reason'>;
   private readonly recovered: Counter<'state' | 'from_status'>;
   private readonly sweepDuration: Histogram;
@@ -197,6 +218,8 @@ export class TrackerMetrics {
   private readonly buckets: number[];
   private readonly now: () => number;
   private occupancy: { at: number; read: Promise<StateOccupancy[]> } | undefined;
+  private totalsRead: Promise<readonly BucketTotal[]> | undefined;
+  private lastTotals: readonly BucketTotal[] = [];
 
   constructor(private readonly options: TrackerMetricsOptions) {
     const { registry, model } = options;
@@ -208,8 +231,18 @@ export class TrackerMetrics {
     });
     this.now = options.now ?? Date.now;
     this.buckets = model.durationBuckets();
-    for (const key of ['stateDuration', 'stateDurationRetracted', 'leadTime', 'leadTimeRetracted'] as const) {
-      this.durations.set(TRACKER_METRICS[key].name, new Histogram({ ...spec(key), labelNames: ['state'], buckets: this.buckets }));
+    // Series exist from the start, at zero, so that rates and alerts do not see them appear late.
+    const allStates = model.states.map((s) => s.name);
+    const terminalStates = model.states.filter((s) => s.terminal).map((s) => s.name);
+    for (const [key, states] of [
+      ['stateDuration', allStates],
+      ['stateDurationRetracted', allStates],
+      ['leadTime', terminalStates],
+      ['leadTimeRetracted', terminalStates],
+    ] as const) {
+      const { name, help } = TRACKER_METRICS[key];
+      const totals = async () => (options.exportsDurations() ? (await this.readTotals()).filter((t) => t.metric === name) : undefined);
+      new StoredHistogram({ name, help, bounds: this.buckets, states, totals }, registry);
     }
     this.eventsApplied = new Counter(spec('eventsApplied'));
     this.duplicateEvents = new Counter(spec('duplicateEvents'));
@@ -236,6 +269,7 @@ export class TrackerMetrics {
         }
       },
     });
+    this.leaseLost = new Counter(spec('instanceLeaseLost'));
     this.lost = new Counter({ ...spec('ordersLost'), labelNames: ['state', 'reason'] });
     this.recovered = new Counter({ ...spec('ordersRecovered'), labelNames: ['state', 'from_status'] });
     // The sweep runs every second or so: buckets from a millisecond; the delay is about the interval.
@@ -268,11 +302,6 @@ export class TrackerMetrics {
       },
     });
 
-    // Series exist from the start, at zero, so that rates and alerts do not see them appear late.
-    for (const histogram of ['state_duration', 'lead_time'] as const) {
-      const states = histogram === 'state_duration' ? model.states : model.states.filter((s) => s.terminal);
-      for (const retracted of [false, true]) for (const s of states) this.duration(durationMetricName(histogram, retracted)).zero({ state: s.name });
-    }
     for (const kind of VIOLATION_KINDS) this.violations.inc({ kind }, 0);
     for (const operation of OPERATIONS) this.failures.inc({ operation }, 0);
     this.dropped.inc({ reason: 'unknown_state' }, 0);
@@ -284,7 +313,10 @@ export class TrackerMetrics {
     }
   }
 
-  /** Counts a committed batch and makes its new histogram observations. */
+  /**
+   * Counts a committed batch. Its histogram changes are not observed here: they are in the store's
+   * totals, which the duration histograms export.
+   */
   recordBatch(outcome: ApplyOutcome, seconds: number): void {
     this.batchApplyDuration.observe(seconds);
     this.eventsApplied.inc(outcome.applied);
@@ -296,7 +328,6 @@ export class TrackerMetrics {
     const nowMs = this.now();
     // Producers may be up to a few minutes ahead of us (the collector allows some skew): no negative lag.
     for (const at of outcome.appliedOccurredAtMs) this.applyLag.observe(Math.max(0, (nowMs - at) / 1000));
-    for (const c of outcome.histogramChanges) this.duration(durationMetricName(c.histogram, c.retracted)).observe({ state: c.state }, c.seconds);
     this.recordStatusChanges(outcome.statusChanges);
   }
 
@@ -316,6 +347,16 @@ export class TrackerMetrics {
     this.recordStatusChanges(result.changes);
   }
 
+  /** Counts this process finding its instance taken over by another one. */
+  recordLeaseLost(): void {
+    this.leaseLost.inc();
+  }
+
+  /** Counts a failed renewal of the instance lease (the next one is an interval later). */
+  recordLeaseRenewalFailure(): void {
+    this.failures.inc({ operation: 'renew_instance_lease' });
+  }
+
   /** Counts a sweep that failed (the next one takes the same orders). */
   recordSweepFailure(): void {
     this.failures.inc({ operation: 'sweep' });
@@ -331,25 +372,24 @@ export class TrackerMetrics {
   }
 
   /**
-   * Re-makes, at start, what this tracker instance observed before (its running totals in the store,
-   * per series and bucket), so its series continue where they were instead of starting again from
-   * zero. Each bucket's total is observed as `count` values at the bucket's mean: every one lands in
-   * its bucket and the sum is kept. (A bound the model no longer has lands in the next one up.)
+   * This instance's totals for one scrape: concurrent callers (the four histograms of a scrape) share
+   * one read; a later scrape reads again, so nothing is older than the scrape that asked. When the read
+   * fails, the last totals read (counts never go down, so they are still a valid histogram).
    */
-  restoreTotals(totals: readonly BucketTotal[]): void {
-    for (const t of totals) {
-      const histogram = this.durations.get(t.metric);
-      if (!histogram || t.count <= 0) continue;
-      const upper = this.buckets.find((b) => b >= t.le) ?? Infinity;
-      const lower = [...this.buckets].reverse().find((b) => b < upper) ?? -Infinity;
-      let value = t.sum / t.count;
-      if (!(value > lower && value <= upper)) value = Number.isFinite(upper) ? upper : lower + 1;
-      for (let i = 0; i < t.count; i++) histogram.observe({ state: t.state }, value);
-    }
-  }
-
-  private duration(name: string): Histogram<'state'> {
-    return this.durations.get(name)!;
+  private readTotals(): Promise<readonly BucketTotal[]> {
+    return (this.totalsRead ??= this.options
+      .readTotals()
+      .then(
+        (totals) => (this.lastTotals = totals),
+        (err: unknown) => {
+          this.failures.inc({ operation: 'read_histogram_totals' });
+          this.options.onTotalsError(err);
+          return this.lastTotals;
+        },
+      )
+      .finally(() => {
+        this.totalsRead = undefined;
+      }));
   }
 
   /** Shares one store read between the gauges of one scrape (and scrapes less than a second apart). */

@@ -1,13 +1,14 @@
-import { hostname } from 'node:os';
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import { retry, silentLogger, type Config, type Logger } from '../common';
-import { UnavailableError } from '../common/errors';
+import { INSTANCE_NAME } from '../common/config';
+import { ConfigError, UnavailableError } from '../common/errors';
 import { describeOrigin, type DeliveryContext, type EventOrigin, type EventSource } from '../bus';
 import type { OrderEvent, ProcessModel } from '../events';
 import { applyBatch, eventLetter, isolatePoison, readLetter, unreadableLetter, type ApplyOutcome } from './apply';
 import { createSweeper, logStatusChange, type SweepResult } from './detection';
 import { createTrackerApp } from './http';
+import { createInstanceLease, describeHolder } from './lease';
 import { TrackerMetrics } from './metrics';
 import {
   getDeadLetter,
@@ -39,9 +40,10 @@ export interface TrackerOptions {
   /** Where the tracker registers its metrics (see TRACKER_METRICS); a new registry when omitted. */
   readonly registry?: Registry;
   /**
-   * Names this tracker instance in the store's histogram totals; at start it re-exports what was
-   * recorded under this name, so its histograms continue across restarts. Give each replica a stable,
-   * distinct name (default: the host name).
+   * Names this tracker instance in the store: its duration histograms are the totals kept under this
+   * name, so they continue across restarts, and only the one live process holding the name's lease
+   * exports them and adds to them (start waits while another holds it). Default:
+   * `config.tracker.instance`. Give each replica a stable, distinct name.
    */
   readonly instance?: string;
   /** The clock, in ms. */
@@ -53,7 +55,11 @@ export interface Tracker {
   /** The HTTP API: listen on it (`listen(tracker.app, host, port)`) or mount it. */
   readonly app: Express;
   readonly registry: Registry;
-  /** Brings the schema up to date, restores the histograms, subscribes to the bus and starts the lost-order sweeper. Once. */
+  /**
+   * Brings the schema up to date, takes the instance's lease (waiting up to
+   * `tracker.instanceLeaseWaitMs` while another live process holds it), subscribes to the bus and
+   * starts the lost-order sweeper. Once.
+   */
   start(): Promise<void>;
   /**
    * Applies one batch: what the bus subscription calls. Events that can never be applied (and the
@@ -109,15 +115,42 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger();
   const registry = options.registry ?? new Registry();
-  const instance = options.instance ?? hostname();
+  const instance = options.instance ?? config.tracker.instance;
+  if (!INSTANCE_NAME.test(instance)) throw new ConfigError(`tracker instance "${instance}": must be 1-128 letters, digits, ".", "_" or "-" (tracker.instance)`);
+
+  // The instance lease (tracker/lease): only its holder exports the duration histograms (read from
+  // the store at scrape) and adds to their totals (the guard is the first statement of each apply).
+  const lease = createInstanceLease({
+    db: store,
+    instance,
+    ttlMs: config.tracker.instanceLeaseTtlMs,
+    renewMs: config.tracker.instanceLeaseRenewMs,
+    waitMs: config.tracker.instanceLeaseWaitMs,
+    ...(options.now && { now: options.now }),
+    onWait: (by) => logger.warn({ instance, holder: by }, `waiting for tracker instance "${instance}": another live process holds it (${describeHolder(by)}); a process that was killed lets it expire by then`),
+    onLost: (by) => {
+      metrics.recordLeaseLost();
+      logger.error({ instance, holder: by }, `tracker instance "${instance}" was taken over by another process${by ? ` (${describeHolder(by)})` : ''}: no longer exporting its histograms or applying batches; give each process its own tracker.instance (ORDERSCOPE_TRACKER_INSTANCE)`);
+    },
+    onRegained: () => logger.warn({ instance }, `holding tracker instance "${instance}" again: exporting its histograms and applying batches`),
+    onError: (err) => {
+      metrics.recordLeaseRenewalFailure();
+      logger.warn({ err, instance }, 'could not renew the tracker instance lease; trying again at the next interval');
+    },
+  });
+  const abortStart = new AbortController();
   const metrics = new TrackerMetrics({
     registry,
     model,
     readOccupancy: (states) => stateOccupancy(store, states),
     readParkedDeadLetters: () => parkedDeadLetters(store),
     onOccupancyError: (err) => logger.warn({ err }, 'could not read the orders per state for the gauges; they keep their last values'),
+    readTotals: () => histogramTotals(store, instance),
+    exportsDurations: () => lease.held,
+    onTotalsError: (err) => logger.warn({ err }, 'could not read the histogram totals; the duration histograms keep their last values'),
     ...(options.now && { now: options.now }),
   });
+  const leasedStore = lease.guard(store);
 
   const sweeper = createSweeper({
     db: store,
@@ -155,7 +188,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
   /** One transaction over `events`, retried in place on transient failures; counted once committed. */
   const applyOnce = async (events: readonly OrderEvent[]): Promise<ApplyOutcome> => {
     const begin = process.hrtime.bigint();
-    const outcome = await retry(() => applyBatch(store, model, events, instance, options.now), {
+    const outcome = await retry(() => applyBatch(leasedStore, model, events, instance, options.now), {
       retries: APPLY_RETRIES,
       onRetry: (err, attempt) => logger.warn({ err, attempt, events: events.length }, 'applying a batch failed for a transient reason; retrying'),
     });
@@ -237,7 +270,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     if (result.unknownVersions.length) {
       logger.warn({ versions: result.unknownVersions }, 'the database has schema migrations this tracker does not know (a newer tracker ran on it)');
     }
-    metrics.restoreTotals(await histogramTotals(store, instance));
+    await lease.acquire(abortStart.signal);
     await source.subscribe((batch, context) => apply(batch, context));
     // After the subscription: what fell due while the tracker was down is flagged now, from the
     // deadlines in the store.
@@ -254,7 +287,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     traceUrlTemplate: config.tracker.traceUrlTemplate,
     registry,
     logger,
-    readiness: () => ({ started: running && !closing, bus: source.isReady() }),
+    readiness: () => ({ started: running && !closing, bus: source.isReady(), instance: lease.held }),
     deadLetters: { retry: retryDeadLetter, drop: dropDeadLetter },
     ...(options.now && { now: options.now }),
   });
@@ -269,9 +302,11 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     sweep: () => sweeper.sweep(),
     close: () =>
       (closing ??= (async () => {
+        abortStart.abort(new UnavailableError('the tracker is shutting down'));
         await started?.catch(() => undefined);
         await Promise.allSettled([...inFlight, sweeper.close()]);
         running = false;
+        await lease.release().catch((err: unknown) => logger.warn({ err, instance }, 'could not give the tracker instance lease up; it expires by itself'));
       })()),
   };
 }

@@ -43,7 +43,15 @@ export async function serviceMetricCatalogue(model: ProcessModel): Promise<Metri
     bus: new Registry(),
   } as const;
   createCollectorMetrics(registries.collector);
-  new TrackerMetrics({ registry: registries.tracker, model, readOccupancy: async () => [], onOccupancyError: () => {} });
+  new TrackerMetrics({
+    registry: registries.tracker,
+    model,
+    readOccupancy: async () => [],
+    onOccupancyError: () => {},
+    readTotals: async () => [],
+    exportsDurations: () => true,
+    onTotalsError: () => {},
+  });
   // Construction only registers the metrics; nothing connects until start().
   const kafka = configSchema.parse({}).kafka;
   new KafkaPublisher({ kafka, registry: registries.bus });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 
 /**
- * Test helpers that talk to the real broker directly with kafkajs, independently of KafkaBus, to
+ * Test helpers that talk to the real broker directly with kafkajs, independently of KafkaPublisher and KafkaSource, to
  * check what actually is on a topic.
  */
 

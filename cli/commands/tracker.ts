@@ -1,5 +1,4 @@
-import { hostname } from 'node:os';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { KafkaSource } from '../../bus';
 import { collectProcessMetrics, createLogger, loadConfig } from '../../common';
@@ -17,9 +16,7 @@ export function registerTracker(program: Command): void {
     .option('-m, --model <file>', `the process model (default: model.file of the config, else ${DEFAULT_MODEL_PATH})`)
     .option('--host <host>', 'address to listen on (overrides tracker.host, default 127.0.0.1)')
     .option('--port <port>', 'port to listen on, 0 for any free one (overrides tracker.port, default 7401)', parsePort)
-    .addOption(
-      new Option('--instance <name>', 'this replica\'s stable name, under which its histogram totals are kept across restarts').env('ORDERSCOPE_TRACKER_INSTANCE').default(hostname(), 'the host name'),
-    )
+    .option('--instance <name>', 'this replica\'s stable, distinct name (overrides tracker.instance, default the host name): its histograms are kept under it across restarts, and one live process holds it')
     .addHelpText(
       'after',
       `
@@ -44,15 +41,27 @@ Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   kafka.brokers, topic, groupId
   tracker.host, port, traceUrlTemplate ({trace_id}, {span_id})
   tracker.sweepIntervalMs     how often the lost-order sweeper flags orders past their deadlines (default 1000)
+  tracker.instance            this replica's stable, distinct name (default: the host name; in containers and for
+                              replicas set one, e.g. the StatefulSet pod name): its duration histograms are the totals
+                              kept under it in the database, exported by the one live process that holds its lease
+  tracker.instanceLeaseTtlMs, instanceLeaseRenewMs, instanceLeaseWaitMs
+                              the lease lasts 15000 ms unless renewed (every 5000 ms); start waits up to 60000 ms
+                              while another live process holds the name, then fails
   tokens: [{name, sha256, scopes: [read]}]   (ORDERSCOPE_TOKEN adds one all-powerful token, for development)
 
 SIGTERM or SIGINT stops consuming, finishes the batch being applied (its offsets are committed), closes
 the database and exits 0.`,
     )
-    .action(async (opts: { config?: string; model?: string; host?: string; port?: number; instance: string }) => {
+    .action(async (opts: { config?: string; model?: string; host?: string; port?: number; instance?: string }) => {
       const config = loadConfig({
         file: opts.config,
-        overrides: { tracker: { ...(opts.host !== undefined && { host: opts.host }), ...(opts.port !== undefined && { port: opts.port }) } },
+        overrides: {
+          tracker: {
+            ...(opts.host !== undefined && { host: opts.host }),
+            ...(opts.port !== undefined && { port: opts.port }),
+            ...(opts.instance !== undefined && { instance: opts.instance }),
+          },
+        },
       });
       const model = loadModelFile(opts.model ?? (config.model.file || DEFAULT_MODEL_PATH));
       const logger = createLogger('tracker', config.log.level);
@@ -72,7 +81,7 @@ the database and exits 0.`,
           })
         : undefined;
       const source = new KafkaSource({ kafka: config.kafka, logger, registry });
-      const tracker = await createTracker({ config, model, source, store, ...(reportStore && { reportStore }), logger, registry, instance: opts.instance });
+      const tracker = await createTracker({ config, model, source, store, ...(reportStore && { reportStore }), logger, registry, instance: config.tracker.instance });
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
       await tracker.start();
       await source.start();

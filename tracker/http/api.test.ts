@@ -171,7 +171,7 @@ describe('the tracker API', () => {
 
     it('answers /healthz and /readyz', async () => {
       expect((await get('/healthz', null)).body).toEqual({ status: 'ok' });
-      expect((await get('/readyz', null)).body).toEqual({ status: 'ready', checks: { database: 'ok', started: 'ok', bus: 'ok' } });
+      expect((await get('/readyz', null)).body).toEqual({ status: 'ready', checks: { database: 'ok', started: 'ok', bus: 'ok', instance: 'ok' } });
     });
 
     it('answers unknown endpoints with a JSON 404 naming the real ones', async () => {

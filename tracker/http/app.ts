@@ -25,8 +25,11 @@ export interface TrackerAppOptions {
   readonly traceUrlTemplate: string;
   readonly registry: Registry;
   readonly logger: Logger;
-  /** What /readyz reports besides the database: whether the tracker started and its bus can deliver. */
-  readonly readiness: () => { started: boolean; bus: boolean };
+  /**
+   * What /readyz reports besides the database: whether the tracker started, its bus can deliver, and
+   * it holds its instance's lease (absent: not checked).
+   */
+  readonly readiness: () => { started: boolean; bus: boolean; instance?: boolean };
   /** Retry and drop of dead letters (the tracker's). */
   readonly deadLetters: DeadLetterActions;
   /** The clock, in ms (time in state of open stays). */
@@ -51,7 +54,7 @@ const READY_CHECK_TIMEOUT_MS = 2000;
  * - `GET /`, `GET /orders/:id` pages for people: orders in flight, stuck and lost orders, one order's
  *   timeline; a browser signs in once with its token (home-route.ts);
  * - `GET /metrics` (no token), `GET /healthz` (the process runs), `GET /readyz` (database reachable,
- *   tracker started, bus ready).
+ *   tracker started, bus ready, the tracker instance's lease held).
  *
  * `/v1` needs a bearer token with the `read` scope. Every error is JSON `{ error: { code, message } }`.
  */
@@ -66,10 +69,10 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const { started, bus } = options.readiness();
+    const { started, bus, instance = true } = options.readiness();
     const database = await checkDatabase(db);
-    const checks = { database, started: started ? 'ok' : 'starting', bus: bus ? 'ok' : 'not ready' };
-    const ready = database === 'ok' && started && bus;
+    const checks = { database, started: started ? 'ok' : 'starting', bus: bus ? 'ok' : 'not ready', instance: instance ? 'ok' : 'held by another process' };
+    const ready = database === 'ok' && started && bus && instance;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
   app.get('/metrics', metricsHandler(options.registry));

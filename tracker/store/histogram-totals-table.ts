@@ -34,10 +34,13 @@ export async function addHistogramTotals(sql: Sql, observer: string, totals: rea
   );
 }
 
-/** Everything `observer` has observed so far, per histogram series and bucket. */
+/**
+ * Everything `observer` has observed so far, per histogram series and bucket: one row per series and
+ * bucket (a read of the primary key's range), whatever the number of observations.
+ */
 export async function histogramTotals(sql: Sql, observer: string): Promise<BucketTotal[]> {
   return sql.query<BucketTotal>(
-    `SELECT metric, state, le, count::float8 AS count, sum FROM histogram_totals WHERE observer = $1`,
+    `SELECT metric, state, le, count::float8 AS count, sum FROM histogram_totals WHERE observer = $1 ORDER BY metric, state, le`,
     [observer],
   );
 }

@@ -25,14 +25,14 @@ describe('schema migrations', () => {
     expect(readMigrations().slice(0, 2).map((m) => m.name)).toEqual(['001_init.sql', '002_lost_orders.sql']);
     expect(await migrate(db)).toEqual({ applied: [], unknownVersions: [] });
     const tables = await db.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-    expect(tables.map((t) => t.tablename)).toEqual(['events', 'histogram_totals', 'orders', 'schema_migrations', 'status_changes', 'stays']);
+    expect(tables.map((t) => t.tablename)).toEqual(['dead_letters', 'events', 'histogram_totals', 'orders', 'schema_migrations', 'status_changes', 'stays', 'tracker_instances']);
   });
 
   it('applies only the migrations not recorded yet, in order', async () => {
     const known = readMigrations();
-    const version = known.length + 1;
+    const version = known.at(-1)!.version + 1;
     const next = [...known, { version, name: `${String(version).padStart(3, '0')}_more.sql`, sql: 'CREATE TABLE more (id int);', checksum: 'x' }];
-    expect((await migrate(db, next)).applied).toEqual([next[version - 1]!.name]);
+    expect((await migrate(db, next)).applied).toEqual([next.at(-1)!.name]);
     const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
     expect(versions.map((v) => v.version)).toEqual(next.map((m) => m.version));
     // The older code, which does not know the new one, says so instead of failing.
@@ -44,8 +44,22 @@ describe('schema migrations', () => {
     await expect(migrate(db, edited)).rejects.toThrow('migration 001_init.sql was changed after it was applied');
   });
 
-  it('refuses misnamed files and gaps in the numbering', () => {
+  it('refuses misnamed files and two files with one number', () => {
     expect(() => readMigrations(dirWith({ '001_a.sql': '', 'notes.txt': '' }))).toThrow('a migration file is named NNN_what_it_does.sql');
-    expect(() => readMigrations(dirWith({ '001_a.sql': '', '003_c.sql': '' }))).toThrow('expected migration number 002');
+    expect(() => readMigrations(dirWith({ '001_a.sql': '', '002_b.sql': '', '002_c.sql': '' }))).toThrow('migration number 002 is also 002_b.sql');
+    expect(() => readMigrations(dirWith({ '000_a.sql': '' }))).toThrow('migrations are numbered from 001');
+  });
+
+  it('takes a gap in the numbering (parallel branches), and applies the missing number once it arrives', async () => {
+    const gapped = await openPglite();
+    try {
+      const withGap = readMigrations(dirWith({ '001_a.sql': 'CREATE TABLE a (id int);', '003_c.sql': 'CREATE TABLE c (id int);' }));
+      expect(withGap.map((m) => m.version)).toEqual([1, 3]);
+      expect((await migrate(gapped, withGap)).applied).toEqual(['001_a.sql', '003_c.sql']);
+      const filled = readMigrations(dirWith({ '001_a.sql': 'CREATE TABLE a (id int);', '002_b.sql': 'CREATE TABLE b (id int);', '003_c.sql': 'CREATE TABLE c (id int);' }));
+      expect(await migrate(gapped, filled)).toEqual({ applied: ['002_b.sql'], unknownVersions: [] });
+    } finally {
+      await gapped.close();
+    }
   });
 });

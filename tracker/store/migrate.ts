@@ -19,7 +19,12 @@ export interface Migration {
 
 const FILE_NAME = /^(\d{3})_[a-z0-9_]+\.sql$/;
 
-/** Reads `NNN_name.sql` files in version order; refuses stray files, duplicates and gaps. */
+/**
+ * Reads `NNN_name.sql` files in version order; refuses stray files and two files with one number.
+ * Gaps are allowed: numbers are taken on parallel branches (one engineer's 004 may land after
+ * another's 005), and {@link migrate} applies every file not recorded yet, whatever its number, so a
+ * database that got 005 first gets 004 when the code has it.
+ */
 export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   let files: string[];
   try {
@@ -34,7 +39,9 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     return { version: Number(match[1]), name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
   });
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new ConfigError(`${path.join(dir, m.name)}: expected migration number ${String(i + 1).padStart(3, '0')}; migrations are numbered 001, 002, ... without gaps or repeats`);
+    const previous = migrations[i - 1];
+    if (m.version === 0) throw new ConfigError(`${path.join(dir, m.name)}: migrations are numbered from 001`);
+    if (previous?.version === m.version) throw new ConfigError(`${path.join(dir, m.name)}: migration number ${m.name.slice(0, 3)} is also ${previous.name}; give one of them the next free number`);
   });
   return migrations;
 }

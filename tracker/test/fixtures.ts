@@ -1,10 +1,11 @@
 import { InProcessBus } from '../../bus';
+import { UnavailableError } from '../../common/errors';
 import { hashToken, loadConfig, type Config } from '../../common';
 import { loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent, type ProcessModel } from '../../events';
 import type { Logger } from '../../common';
 import { Registry } from 'prom-client';
 import { createTracker, type Tracker } from '../tracker';
-import { openPglite, type Db } from '../store';
+import { openPglite, type Db, type Sql } from '../store';
 
 export const model = loadModelFile(DEFAULT_MODEL_PATH);
 export const PIPELINE = ['placed', 'quote_requested', 'pricing', 'quoted', 'assigned', 'confirmed', 'in_production', 'produced', 'shipped'];
@@ -172,4 +173,93 @@ export async function apiGet(baseUrl: string, path: string, token: string | null
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies field by field
   const body: any = res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined;
   return { status: res.status, headers: res.headers, text, body };
+}
+
+/** Per state: count, sum and cumulative bucket counts of a histogram (as {@link histogram} reads them). */
+export type HistogramByState = Record<string, { count: number; sum: number; buckets: Record<string, number> }>;
+
+/**
+ * The time-in-state histogram the stored stays make (every closed stay of a model state, counted in
+ * each bucket at or above its duration), computed from the stays table alone: what observed minus
+ * retracted must equal. States without closed stays are left out; sums rounded to the microsecond.
+ */
+export async function staysHistogram(db: Sql, bounds: readonly number[], states: readonly string[] = model.states.map((s) => s.name)): Promise<HistogramByState> {
+  const rows = await db.query<{ state: string; le: string; n: number; sum: number }>(
+    `SELECT s.state, b.le::text AS le, count(*) FILTER (WHERE s.duration_seconds <= b.le)::float8 AS n, sum(s.duration_seconds)::float8 AS sum
+     FROM stays s CROSS JOIN unnest($1::float8[] || 'Infinity'::float8) AS b(le)
+     WHERE s.left_at IS NOT NULL AND s.state = ANY($2::text[])
+     GROUP BY s.state, b.le`,
+    [bounds, states],
+  );
+  const out: HistogramByState = {};
+  for (const r of rows) {
+    const entry = (out[r.state] ??= { count: 0, sum: Math.round(r.sum * 1e6) / 1e6, buckets: {} });
+    const le = r.le === 'Infinity' ? '+Inf' : String(Number(r.le));
+    entry.buckets[le] = r.n;
+    if (le === '+Inf') entry.count = r.n;
+  }
+  return out;
+}
+
+/** Observed minus retracted time in state, per state with any stays left, sums rounded to the microsecond. */
+export async function netStateDurations(registry: Registry, observed: string, retracted: string): Promise<HistogramByState> {
+  const plus = await histogram(registry, observed);
+  const minus = await histogram(registry, retracted);
+  const out: HistogramByState = {};
+  for (const [state, h] of Object.entries(plus)) {
+    const r = minus[state] ?? { count: 0, sum: 0, buckets: {} };
+    if (h.count - r.count === 0) continue;
+    out[state] = {
+      count: h.count - r.count,
+      sum: Math.round((h.sum - r.sum) * 1e6) / 1e6,
+      buckets: Object.fromEntries(Object.entries(h.buckets).map(([le, n]) => [le, n - (r.buckets[le] ?? 0)])),
+    };
+  }
+  return out;
+}
+
+/**
+ * A {@link Db} over `inner` with faults of the driver edge a test can switch on: the outcome of the
+ * next commit lost (the transaction commits, then the caller gets the error a dropped connection
+ * gives), or the database unreachable for this process (every statement fails).
+ */
+export function faultyDb(inner: Db): Db & { loseNextCommitOutcome(): void; setUnreachable(unreachable: boolean): void; readonly commitsLost: number } {
+  let loseNext = false;
+  let unreachable = false;
+  let commitsLost = 0;
+  const down = () => new UnavailableError(`${inner.description} is unreachable (test fault)`);
+  return {
+    description: inner.description,
+    get commitsLost() {
+      return commitsLost;
+    },
+    loseNextCommitOutcome: () => {
+      loseNext = true;
+    },
+    setUnreachable: (value) => {
+      unreachable = value;
+    },
+    query: (text, params) => (unreachable ? Promise.reject(down()) : inner.query(text, params)),
+    exec: (script) => (unreachable ? Promise.reject(down()) : inner.exec(script)),
+    close: () => inner.close(),
+    async transaction(fn) {
+      if (unreachable) throw down();
+      const result = await inner.transaction(fn);
+      if (loseNext) {
+        loseNext = false;
+        commitsLost += 1;
+        throw new UnavailableError(`${inner.description}: Connection terminated unexpectedly (test fault: the COMMIT succeeded, its answer was lost)`);
+      }
+      return result;
+    },
+  };
+}
+
+/** Resolves once `condition` holds, checking every 10 ms; fails after `timeoutMs` saying what it waited for. */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
