@@ -231,19 +231,22 @@ describe('POST /v1/events', () => {
 describe('rate limit', () => {
   it('answers 429 with Retry-After once a token exceeds its burst, and lets it through after the wait', async () => {
     let now = Date.parse('2026-11-26T10:20:00Z');
+    // Event times follow the collector's clock: stamped by the real clock, they are "in the future" of this one.
+    const event = () => shopEvent({}, now);
     const c = await startCollector({ config: testConfig({ rateLimitEventsPerSecond: 2, rateLimitBurst: 10 }), now: () => now });
     try {
-      expect((await postJson(c.url, Array.from({ length: 8 }, () => shopEvent()))).status).toBe(202);
-      const limited = await postJson(c.url, Array.from({ length: 5 }, () => shopEvent()));
+      const first = await postJson(c.url, Array.from({ length: 8 }, event));
+      expect({ status: first.status, body: first.body }).toEqual({ status: 202, body: { accepted: 8, rejected: [] } });
+      const limited = await postJson(c.url, Array.from({ length: 5 }, event));
       expect(limited.status).toBe(429);
       expect(limited.headers['retry-after']).toBe('2');
       expect(limited.body).toEqual({
         error: { code: 'rate_limited', message: 'the token "shop-agent" is over its rate limit of 2 events/s (burst 10); retry after 2 s' },
       });
       // Another token has its own bucket.
-      expect((await postJson(c.url, [{ ...shopEvent(), source: 'crm' }], TOKENS.crm)).status).toBe(202);
+      expect((await postJson(c.url, [{ ...event(), source: 'crm' }], TOKENS.crm)).status).toBe(202);
       now += 1500;
-      expect((await postJson(c.url, Array.from({ length: 5 }, () => shopEvent()))).status).toBe(202);
+      expect((await postJson(c.url, Array.from({ length: 5 }, event))).status).toBe(202);
       expect(c.published).toHaveLength(8 + 1 + 5);
     } finally {
       await c.close();
