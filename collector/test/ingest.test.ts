@@ -61,6 +61,38 @@ describe('POST /v1/events', () => {
       expect(c.published).toEqual([{ ...good, seq: 0, attributes: {} }]);
     });
 
+    it('rejects, one by one, the events the store could not hold, and accepts the valid ones beside them', async () => {
+      const events = [
+        shopEvent(),
+        shopEvent({ attributes: { note: 'before\u0000after' } }),
+        shopEvent({ attributes: { note: '👍' } }),
+        shopEvent({ attributes: { note: 'half \ud800 a pair' } }),
+        shopEvent({ occurred_at: '0000-06-01T00:00:00Z' }),
+        shopEvent({ order_id: '..' }),
+        shopEvent({ attributes: { 'a\u0000b': 1 } }),
+        shopEvent({ occurred_at: '2026-11-26T10:00:00+16:00' }),
+        shopEvent(),
+      ];
+      // JSON escapes in a body that is valid UTF-8: JSON.parse turns them into U+0000 and a lone surrogate.
+      const body = JSON.stringify(events);
+      expect([body.includes('before\\u0000after'), body.includes('half \\ud800 a pair')]).toEqual([true, true]);
+      const answer = await send(c.url, { body, contentType: JSON_TYPE, token: TOKENS.shop });
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({
+        accepted: 3,
+        rejected: [
+          { index: 1, event_id: events[1]!.event_id, error: 'attributes.note: must not contain U+0000 (NUL)' },
+          { index: 3, event_id: events[3]!.event_id, error: 'attributes.note: must not contain a lone surrogate (invalid UTF-16)' },
+          { index: 4, event_id: events[4]!.event_id, error: 'occurred_at: must be at or after 1900-01-01T00:00:00Z and before 2150-01-01T00:00:00Z' },
+          { index: 5, event_id: events[5]!.event_id, error: 'order_id: must not be "." or ".." (order ids are path segments of the API\'s URLs)' },
+          { index: 6, event_id: events[6]!.event_id, error: 'attributes.a\\u0000b: attribute names must not contain U+0000 (NUL)' },
+          { index: 7, event_id: events[7]!.event_id, error: 'occurred_at: must have a time zone offset between -15:59 and +15:59' },
+        ],
+      });
+      expect(c.published.map((e) => e.event_id)).toEqual([events[0]!.event_id, events[2]!.event_id, events[8]!.event_id]);
+      expect(c.published[1]!.attributes).toEqual({ note: '👍' });
+    });
+
     it('accepts NDJSON, one event per line, skipping blank lines and CRLF endings', async () => {
       const events = [shopEvent(), shopEvent(), shopEvent()];
       const body = `${JSON.stringify(events[0])}\r\n\n${JSON.stringify(events[1])}\n${JSON.stringify(events[2])}\n`;
