@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { validateOrderEvent, LIMITS } from './order-event';
+import { insertAt, outOfRange, unstorable, validEvent } from './test/arbitraries';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const valid = {
@@ -170,5 +172,61 @@ describe('the order-event contract', () => {
   it('does not let a __proto__ key reach any prototype', () => {
     validateOrderEvent(JSON.parse(`{"__proto__": {"polluted": true}, "attributes": {"__proto__": {"polluted": true}}}`), NOW);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  describe('for all events (property)', () => {
+    const CLOCK = new Date('2200-01-01T00:00:00Z');
+    const messageOf = (bad: string) => (bad === '\u0000' ? 'must not contain U+0000 (NUL)' : 'must not contain a lone surrogate (invalid UTF-16)');
+    const escaped = (s: string) => s.replace(/\p{Cc}|\p{Surrogate}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    /** No message may itself hold what the store refuses: it is logged, answered and may be stored. */
+    const storable = (message: string) => !message.includes('\u0000') && !/\p{Surrogate}/u.test(message);
+
+    it('accepts every generated valid event', () => {
+      fc.assert(
+        fc.property(validEvent, (event) => {
+          expect(validateOrderEvent(event, CLOCK)).toMatchObject({ ok: true });
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('rejects U+0000 or a lone surrogate anywhere in a string, naming the field', () => {
+      const field = fc.constantFrom('order_id', 'source', 'state', 'attribute value', 'attribute name');
+      fc.assert(
+        fc.property(validEvent, field, unstorable, fc.string({ unit: 'grapheme', maxLength: 8 }), (event, where, { bad, at }, text) => {
+          let input: Record<string, unknown>;
+          let expected: string;
+          if (where === 'attribute value') {
+            // Beside up to 31 valid ones: the 33rd would be an error of its own.
+            const others = Object.entries(event.attributes ?? {}).filter(([k]) => k !== 'note').slice(0, LIMITS.maxAttributes - 1);
+            input = { ...event, attributes: { ...Object.fromEntries(others), note: insertAt(text, bad, at) } };
+            expected = `attributes.note: ${messageOf(bad)}`;
+          } else if (where === 'attribute name') {
+            const key = insertAt('note', bad, at);
+            input = { ...event, attributes: { [key]: 'x' } };
+            expected = `attributes.${escaped(key)}: attribute names ${messageOf(bad)}`;
+          } else {
+            input = { ...event, [where]: insertAt(event[where], bad, at) };
+            expected = `${where}: ${messageOf(bad)}`;
+          }
+          const result = validateOrderEvent(input, CLOCK);
+          expect(result).toEqual({ ok: false, error: expected });
+          expect(storable(expected)).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('rejects an occurred_at outside the supported range, in any offset', () => {
+      fc.assert(
+        fc.property(validEvent, outOfRange, (event, occurredAt) => {
+          expect(validateOrderEvent({ ...event, occurred_at: occurredAt }, CLOCK)).toEqual({
+            ok: false,
+            error: `occurred_at: must be at or after ${LIMITS.occurredAtFrom} and before ${LIMITS.occurredAtBefore}`,
+          });
+        }),
+        { numRuns: 200 },
+      );
+    });
   });
 });
