@@ -37,7 +37,11 @@ describe('embedded mode (orderscope up)', () => {
     let up = await startEmbedded({ config: configFor(dataDir), model, logger: silentLogger() });
     try {
       const client = new CollectorClient({ url: up.collectorUrl, token: up.token.value });
-      const result = await client.post([event('UP-1', 'placed', '2026-10-01T10:00:00Z'), event('UP-1', 'quote_requested', '2026-10-01T10:00:04Z')]);
+      // Embedded mode runs on the real clock, so the events' times come from it (a fixed date would be
+      // "in the future" on a machine whose clock is behind it).
+      const placedAt = Date.now() - 60_000;
+      const at = (ms: number) => new Date(ms).toISOString();
+      const result = await client.post([event('UP-1', 'placed', at(placedAt)), event('UP-1', 'quote_requested', at(placedAt + 4000))]);
       expect(result).toEqual({ accepted: 2, rejected: [] });
       // The 202 means applied: embedded mode's bus hands events to the tracker before answering.
       const order = (await (await fetch(`${up.trackerUrl}/v1/orders/UP-1`, { headers: { authorization: `Bearer ${up.token.value}` } })).json()) as { state: string; stays: { state: string; duration_seconds: number }[] };

@@ -179,10 +179,13 @@ describe('500 orders through the instrumented pipeline, a few lost to the old ME
     expect(lost.orders.map((o) => o.order_id).sort()).toEqual(faulted().sort());
     for (const order of lost.orders) {
       expect(order).toMatchObject({ state: 'quote_requested', reason: 'handoff_missed', handoff: { to: 'pricing', within_seconds: handoff.withinSeconds } });
-      // Declared lost when the handoff's deadline passed: not before, and within the sweeper's interval and the ingest lag after it.
-      const late = (Date.parse(order.lost_at) - Date.parse(order.state_since)) / 1000;
-      expect(late).toBeGreaterThanOrEqual(handoff.withinSeconds);
-      expect(late).toBeLessThan(handoff.withinSeconds + 3);
+      // Declared lost once the handoff's deadline had passed, never before it. How soon after is the
+      // sweeper's speed, not an outcome: the wait above bounds it, and nothing here asserts on it.
+      expect(Date.parse(order.lost_at)).toBeGreaterThanOrEqual(Date.parse(order.state_since) + handoff.withinSeconds * 1000);
+      // The order's own timeline says the same: it stopped in quote_requested, since the time the report gives.
+      const timeline = await stack.trackerApi<Timeline>(`/v1/orders/${encodeURIComponent(order.order_id)}`);
+      expect([timeline.status, timeline.stays.map((s) => s.state).at(-1), timeline.stays.at(-1)?.entered_at]).toEqual(['lost', 'quote_requested', order.state_since]);
+      expect(timeline.events.map((e) => e.state)).not.toContain('pricing');
     }
     // Each fault killed the worker that took it, and each was started again by its supervisor.
     const crashes = stack.workers.flatMap((w) => w.exits.filter((code) => code === 1));

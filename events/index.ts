@@ -1,5 +1,6 @@
 export { validateOrderEvent, orderEventShape, LIMITS, ORDER_EVENT_SCHEMA_VERSION } from './order-event';
 export type { OrderEvent, OrderEventInput, AttributeValue, ValidationResult } from './order-event';
 export { orderEventJsonSchema } from './json-schema';
+export { occurredAtMicros } from './occurred-at';
 export { loadModel, loadModelFile, mainPath, DEFAULT_MODEL_PATH, DEMO_MODEL_PATH } from './model';
 export type { ProcessModel, StateDef, Handoff, Slo } from './model';

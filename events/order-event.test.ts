@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { validateOrderEvent, LIMITS } from './order-event';
+import { insertAt, outOfRange, unstorable, validEvent } from './test/arbitraries';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const valid = {
@@ -95,6 +97,73 @@ describe('the order-event contract', () => {
     expect(errorOf(patch)).toBe(message);
   });
 
+  describe('accepts only what the store holds exactly', () => {
+    const RANGE = 'occurred_at: must be at or after 1900-01-01T00:00:00Z and before 2150-01-01T00:00:00Z';
+    const OFFSET = 'occurred_at: must have a time zone offset between -15:59 and +15:59';
+    // Far from the clock: these events are checked against a clock beyond the range's end.
+    const FAR_FUTURE = new Date('2200-01-01T00:00:00Z');
+    const verdict = (patch: Record<string, unknown>) => {
+      const result = validateOrderEvent({ ...valid, ...patch }, FAR_FUTURE);
+      return result.ok ? 'ok' : result.error;
+    };
+
+    it('quotes the range it enforces in LIMITS', () => {
+      expect([LIMITS.occurredAtFrom, LIMITS.occurredAtBefore, LIMITS.maxOffset]).toEqual(['1900-01-01T00:00:00Z', '2150-01-01T00:00:00Z', '15:59']);
+    });
+
+    it.each([
+      ['1900-01-01T00:00:00Z', 'ok'],
+      ['1900-01-01T05:45:00+05:45', 'ok'],
+      ['1899-12-31T23:59:59.999999Z', RANGE],
+      ['1900-01-01T00:00:00+00:01', RANGE],
+      ['0001-01-01T00:00:00+14:00', RANGE],
+      ['0000-01-01T00:00:00Z', RANGE],
+      ['2149-12-31T23:59:59.999999Z', 'ok'],
+      // PostgreSQL rounds the seventh digit up, to the range's end.
+      ['2149-12-31T23:59:59.9999995Z', RANGE],
+      ['2149-12-31T23:59:59.9999994999Z', 'ok'],
+      ['2150-01-01T00:00:00Z', RANGE],
+      ['2150-01-01T05:00:00+05:00', RANGE],
+      ['9999-12-31T23:59:59Z', RANGE],
+      ['2026-11-26T10:00:00+15:59', 'ok'],
+      ['2026-11-26T10:00:00-15:59', 'ok'],
+      ['2026-11-26T10:00:00+16:00', OFFSET],
+      ['2026-11-26T10:00:00-23:59', OFFSET],
+      ['2026-11-26T10:00:00.123456789+05:45', 'ok'],
+    ])('occurred_at %s: %s', (occurredAt, expected) => {
+      expect(verdict({ occurred_at: occurredAt })).toBe(expected);
+    });
+
+    it.each([
+      [{ attributes: { note: 'a\u0000b' } }, 'attributes.note: must not contain U+0000 (NUL)'],
+      [{ attributes: { note: '\u0000' } }, 'attributes.note: must not contain U+0000 (NUL)'],
+      [{ attributes: { note: 'x\ud800' } }, 'attributes.note: must not contain a lone surrogate (invalid UTF-16)'],
+      [{ attributes: { note: '\udfffx' } }, 'attributes.note: must not contain a lone surrogate (invalid UTF-16)'],
+      [{ attributes: { note: '\ude00\ud83d' } }, 'attributes.note: must not contain a lone surrogate (invalid UTF-16)'],
+      [{ attributes: { 'a\u0000b': 1 } }, 'attributes.a\\u0000b: attribute names must not contain U+0000 (NUL)'],
+      [{ attributes: { ['k\ud800']: 1 } }, 'attributes.k\\ud800: attribute names must not contain a lone surrogate (invalid UTF-16)'],
+      [{ order_id: 'SO\u00001' }, 'order_id: must not contain U+0000 (NUL)'],
+      [{ order_id: 'SO-\udc00' }, 'order_id: must not contain a lone surrogate (invalid UTF-16)'],
+      [{ source: 'shop\u0000' }, 'source: must not contain U+0000 (NUL)'],
+      [{ state: '\ud800placed' }, 'state: must not contain a lone surrogate (invalid UTF-16)'],
+      [{ event_id: '7f1d7a3e-9c55-4c3e-8a55-0b8f4f7f2f1\u0000' }, 'event_id: must be a UUID (the idempotency key of the event)'],
+      [{ trace_id: `${'a'.repeat(31)}\ud800` }, 'trace_id: must be 32 lower-case hex characters (a W3C trace id)'],
+      [{ span_id: `${'a'.repeat(15)}\u0000` }, 'span_id: must be 16 lower-case hex characters (a W3C span id)'],
+      [{ occurred_at: '2026-11-26T10:00:00Z\u0000' }, 'occurred_at: must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00'],
+      [{ 'x\u0000\ud800': 1 }, 'unknown field "x\\u0000\\ud800"'],
+      [{ order_id: '.' }, 'order_id: must not be "." or ".." (order ids are path segments of the API\'s URLs)'],
+      [{ order_id: '..' }, 'order_id: must not be "." or ".." (order ids are path segments of the API\'s URLs)'],
+    ])('rejects %j with "%s"', (patch, message) => {
+      expect(errorOf(patch)).toBe(message);
+    });
+
+    it('accepts paired surrogates (emoji, astral characters), other control characters and order ids with dots', () => {
+      const event = { ...valid, order_id: '...', attributes: { note: 'ok 👍 𝄞 \ud83d\ude00 tab\tbell\u0007 \uffff', 'a.b': 'x' } };
+      expect(validateOrderEvent(event, NOW)).toEqual({ ok: true, event: { ...event, seq: 0 } });
+      for (const orderId of ['.a', 'a.', '...', 'a..b']) expect(validateOrderEvent({ ...valid, order_id: orderId }, NOW).ok).toBe(true);
+    });
+  });
+
   it('accepts exactly 32 attributes with 64-character names and 1 KiB values', () => {
     const attributes = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`.padEnd(64, 'x'), 'v'.repeat(1024)]));
     expect(validateOrderEvent({ ...valid, attributes }, NOW).ok).toBe(true);
@@ -103,5 +172,61 @@ describe('the order-event contract', () => {
   it('does not let a __proto__ key reach any prototype', () => {
     validateOrderEvent(JSON.parse(`{"__proto__": {"polluted": true}, "attributes": {"__proto__": {"polluted": true}}}`), NOW);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  describe('for all events (property)', () => {
+    const CLOCK = new Date('2200-01-01T00:00:00Z');
+    const messageOf = (bad: string) => (bad === '\u0000' ? 'must not contain U+0000 (NUL)' : 'must not contain a lone surrogate (invalid UTF-16)');
+    const escaped = (s: string) => s.replace(/\p{Cc}|\p{Surrogate}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    /** No message may itself hold what the store refuses: it is logged, answered and may be stored. */
+    const storable = (message: string) => !message.includes('\u0000') && !/\p{Surrogate}/u.test(message);
+
+    it('accepts every generated valid event', () => {
+      fc.assert(
+        fc.property(validEvent, (event) => {
+          expect(validateOrderEvent(event, CLOCK)).toMatchObject({ ok: true });
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('rejects U+0000 or a lone surrogate anywhere in a string, naming the field', () => {
+      const field = fc.constantFrom('order_id', 'source', 'state', 'attribute value', 'attribute name');
+      fc.assert(
+        fc.property(validEvent, field, unstorable, fc.string({ unit: 'grapheme', maxLength: 8 }), (event, where, { bad, at }, text) => {
+          let input: Record<string, unknown>;
+          let expected: string;
+          if (where === 'attribute value') {
+            // Beside up to 31 valid ones: the 33rd would be an error of its own.
+            const others = Object.entries(event.attributes ?? {}).filter(([k]) => k !== 'note').slice(0, LIMITS.maxAttributes - 1);
+            input = { ...event, attributes: { ...Object.fromEntries(others), note: insertAt(text, bad, at) } };
+            expected = `attributes.note: ${messageOf(bad)}`;
+          } else if (where === 'attribute name') {
+            const key = insertAt('note', bad, at);
+            input = { ...event, attributes: { [key]: 'x' } };
+            expected = `attributes.${escaped(key)}: attribute names ${messageOf(bad)}`;
+          } else {
+            input = { ...event, [where]: insertAt(event[where], bad, at) };
+            expected = `${where}: ${messageOf(bad)}`;
+          }
+          const result = validateOrderEvent(input, CLOCK);
+          expect(result).toEqual({ ok: false, error: expected });
+          expect(storable(expected)).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('rejects an occurred_at outside the supported range, in any offset', () => {
+      fc.assert(
+        fc.property(validEvent, outOfRange, (event, occurredAt) => {
+          expect(validateOrderEvent({ ...event, occurred_at: occurredAt }, CLOCK)).toEqual({
+            ok: false,
+            error: `occurred_at: must be at or after ${LIMITS.occurredAtFrom} and before ${LIMITS.occurredAtBefore}`,
+          });
+        }),
+        { numRuns: 200 },
+      );
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { occurredAtMicros, offsetMinutes } from './occurred-at';
 
 /** Limits of the contract; exported so that docs, errors and tests quote the same numbers. */
 export const LIMITS = {
@@ -8,31 +9,74 @@ export const LIMITS = {
   attributeValueMaxBytes: 1024,
   maxFutureSkewSeconds: 300,
   nameMaxLength: 64,
+  /**
+   * occurred_at must be at or after `occurredAtFrom` and before `occurredAtBefore` (instants, offset
+   * applied). Every event the contract accepts must be stored and read back exactly; within this range
+   * - the tracker's arithmetic holds: it keeps event time as microseconds since 1970 in a JavaScript
+   *   number, exact only below 2^53 µs (about 285 years either side of 1970: 1684 to 2255), and
+   *   subtracts them (time in state, lead time); 250 years keeps every instant and every difference
+   *   between two of them below 2^53, with room for the deadlines added to them;
+   * - PostgreSQL's and PGlite's timestamptz (4713 BC to 294276 AD) and JavaScript's Date hold it with
+   *   room to spare, while year 0000 (which PostgreSQL refuses) and the far future are out;
+   * - 1900 keeps every plausible backfill of historic orders, and 2150 is far beyond any real clock
+   *   (events more than maxFutureSkewSeconds ahead of the collector's clock are refused anyway).
+   */
+  occurredAtFrom: '1900-01-01T00:00:00Z',
+  occurredAtBefore: '2150-01-01T00:00:00Z',
+  /** The largest time zone offset of occurred_at, either side of UTC: PostgreSQL refuses beyond 15:59. */
+  maxOffset: '15:59',
 } as const;
 
 export const ORDER_EVENT_SCHEMA_VERSION = 1;
 
 const ORDER_ID = /^[A-Za-z0-9._:-]+$/;
+// Order ids are path segments of the API's URLs (/v1/orders/{order_id}), where these two mean "here" and "up".
+const DOT_SEGMENTS = new Set(['.', '..']);
 const NAME = /^[a-z][a-z0-9_-]*$/;
 const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 // Keys that would reach an object's prototype when copied with `obj[key] = value`.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-const name = (what: string) =>
+/**
+ * Strings PostgreSQL can store in text and jsonb: no U+0000 (text cannot hold it, jsonb refuses the
+ * \u0000 escape) and no lone surrogate (not a character, so it has no UTF-8: the driver would store
+ * U+FFFD instead, and jsonb refuses the escape). Paired surrogates (emoji, astral characters) are fine.
+ */
+const NUL_MESSAGE = 'must not contain U+0000 (NUL)';
+const LONE_SURROGATE_MESSAGE = 'must not contain a lone surrogate (invalid UTF-16)';
+const hasNul = (s: string) => s.includes('\u0000');
+// With the u flag, a surrogate pair is one code point, so this matches only surrogates without a partner.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const hasLoneSurrogate = (s: string) => LONE_SURROGATE.test(s);
+
+/** A string that the store can hold, checked before any other rule so that the message says why. */
+const text = (error: string, prefix = '') =>
   z
-    .string({ error: `must be a string (the ${what})` })
+    .string({ error })
+    .refine((s) => !hasNul(s), { error: `${prefix}${NUL_MESSAGE}` })
+    .refine((s) => !hasLoneSurrogate(s), { error: `${prefix}${LONE_SURROGATE_MESSAGE}` });
+
+const OCCURRED_AT_FROM = occurredAtMicros(LIMITS.occurredAtFrom);
+const OCCURRED_AT_BEFORE = occurredAtMicros(LIMITS.occurredAtBefore);
+const [MAX_OFFSET_HOURS, MAX_OFFSET_MINUTES] = LIMITS.maxOffset.split(':').map(Number) as [number, number];
+const MAX_OFFSET = MAX_OFFSET_HOURS * 60 + MAX_OFFSET_MINUTES;
+
+const name = (what: string) =>
+  text(`must be a string (the ${what})`)
     .min(1, { error: 'must not be empty' })
     .max(LIMITS.nameMaxLength, { error: `must be at most ${LIMITS.nameMaxLength} characters` })
     .regex(NAME, { error: 'must be lower case letters, digits, "_" or "-", starting with a letter' });
 
 const attributeValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: 'must be a string, number, boolean or null',
-}).refine((v) => typeof v !== 'string' || Buffer.byteLength(v, 'utf8') <= LIMITS.attributeValueMaxBytes, {
+})
+  .refine((v) => typeof v !== 'string' || !hasNul(v), { error: NUL_MESSAGE })
+  .refine((v) => typeof v !== 'string' || !hasLoneSurrogate(v), { error: LONE_SURROGATE_MESSAGE })
+  .refine((v) => typeof v !== 'string' || Buffer.byteLength(v, 'utf8') <= LIMITS.attributeValueMaxBytes, {
   error: `must be at most ${LIMITS.attributeValueMaxBytes} bytes`,
 }).refine((v) => typeof v !== 'number' || Number.isFinite(v), { error: 'must be a finite number' });
 
-const attributeKey = z
-  .string()
+const attributeKey = text('attribute names must be strings', 'attribute names ')
   .max(LIMITS.attributeKeyMaxLength, { error: `attribute names must be at most ${LIMITS.attributeKeyMaxLength} characters` })
   .regex(ATTRIBUTE_KEY, { error: 'attribute names must be letters, digits, "_", "." or "-", starting with a letter or "_"' })
   .refine((k) => !FORBIDDEN_KEYS.has(k), { error: 'attribute name is reserved' });
@@ -42,17 +86,25 @@ export const orderEventShape = z.strictObject(
   {
     schema_version: z.literal(ORDER_EVENT_SCHEMA_VERSION, { error: `must be ${ORDER_EVENT_SCHEMA_VERSION}` }),
     event_id: z.uuid({ error: 'must be a UUID (the idempotency key of the event)' }),
-    order_id: z
-      .string({ error: 'must be a string' })
+    order_id: text('must be a string')
       .min(1, { error: 'must not be empty' })
       .max(LIMITS.orderIdMaxLength, { error: `must be at most ${LIMITS.orderIdMaxLength} characters` })
-      .regex(ORDER_ID, { error: 'may contain only letters, digits, ".", "_", "-" and ":"' }),
+      .regex(ORDER_ID, { error: 'may contain only letters, digits, ".", "_", "-" and ":"' })
+      .refine((v) => !DOT_SEGMENTS.has(v), { error: 'must not be "." or ".." (order ids are path segments of the API\'s URLs)' }),
     source: name('emitting system, e.g. shop'),
     state: name('state of the process model'),
-    occurred_at: z.iso.datetime({
-      offset: true,
-      error: 'must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00',
-    }),
+    occurred_at: z.iso
+      .datetime({
+        offset: true,
+        error: 'must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00',
+      })
+      // Both rules pass what is not a timestamp at all: the format's message is the one to read then.
+      .refine((v) => !(Math.abs(offsetMinutes(v)) > MAX_OFFSET), {
+        error: `must have a time zone offset between -${LIMITS.maxOffset} and +${LIMITS.maxOffset}`,
+      })
+      .refine((v) => !(occurredAtMicros(v) < OCCURRED_AT_FROM || occurredAtMicros(v) >= OCCURRED_AT_BEFORE), {
+        error: `must be at or after ${LIMITS.occurredAtFrom} and before ${LIMITS.occurredAtBefore}`,
+      }),
     seq: z
       .number({ error: 'must be a number' })
       .int({ error: 'must be a whole number' })
@@ -126,7 +178,7 @@ function formatIssues(all: readonly z.core.$ZodIssue[]): string {
   const lines = issues.slice(0, 5).map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const where = issue.path.length ? `${formatPath(issue.path)}: ` : '';
-      return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${escapeForMessage(k)}"`).join(', ')}`;
     }
     const path = formatPath(issue.path);
     if (issue.code === 'invalid_key') return `${path}: ${issue.issues[0]?.message ?? 'invalid attribute name'}`;
@@ -138,5 +190,13 @@ function formatIssues(all: readonly z.core.$ZodIssue[]): string {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? escapeForMessage(String(p)) : `.${escapeForMessage(String(p))}`)).join('');
+}
+
+/**
+ * A name from the input as it may appear in a message: control characters and lone surrogates as
+ * \uXXXX, so that a message is always printable and itself storable (logs, the store, JSON answers).
+ */
+function escapeForMessage(name: string): string {
+  return name.replace(/\p{Cc}|\p{Surrogate}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

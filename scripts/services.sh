@@ -4,9 +4,11 @@
 #   up      make sure PostgreSQL, RabbitMQ, Redis and Kafka are running and Prometheus' tools are installed;
 #           starts or installs only what is missing, so it is safe (and quick) to run before every test run.
 #   status  print the state of each; exit 0 when everything is up, 3 otherwise.
-#   tools   only install promtool, amtool and prometheus-alertmanager if one is missing (what the unit tests
-#           of the generated alert rules need), and chromium with a font (what the screenshot tests of the
-#           report and the home page need); no server is started.
+#   tools [prometheus|chromium|faketime]...
+#           only install what is missing of: promtool, amtool and prometheus-alertmanager (what the unit tests
+#           of the generated alert rules need), chromium with a font (what the screenshot tests of the report
+#           and the home page need), and faketime (what .ci/run needs to run the unit suite a year ahead);
+#           all three without an argument, or just the named ones. No server is started.
 #
 # These machines start PostgreSQL and RabbitMQ at boot (not Kafka), but a CI run or a long session can find
 # one stopped, and a new machine lacks the Debian packages, so this script repairs rather than assumes.
@@ -188,9 +190,38 @@ ensure_chromium() {
   say "chromium installed from Debian packages: $(chromium --version 2>/dev/null | head -n1)"
 }
 
+# ---------------------------------------------------------------------------------------------------
+# faketime (Debian package), for the unit suite run a year ahead (.ci/run)
+# ---------------------------------------------------------------------------------------------------
+
+faketime_installed() { command -v faketime >/dev/null; }
+
+ensure_faketime() {
+  if faketime_installed; then
+    say "faketime already installed"
+    return
+  fi
+  command -v apt-get >/dev/null || die "faketime is missing and there is no apt-get to install it"
+  ((EUID == 0)) || die "faketime is missing; installing it needs root (apt-get install faketime)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt_install faketime || die "apt-get install faketime failed"
+  faketime_installed || die "still missing after apt-get install: faketime"
+  say "faketime installed from Debian packages"
+}
+
+# The tests that need one tool ask for that one only: a screenshot test must not fail because faketime
+# could not be installed, nor install it as a side effect.
 cmd_tools() {
-  ensure_prometheus_tools
-  ensure_chromium
+  local tool
+  (($# > 0)) || set -- prometheus chromium faketime
+  for tool in "$@"; do
+    case "$tool" in
+      prometheus) ensure_prometheus_tools ;;
+      chromium) ensure_chromium ;;
+      faketime) ensure_faketime ;;
+      *) die "unknown tool \"$tool\" (expected prometheus, chromium or faketime)" ;;
+    esac
+  done
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -214,15 +245,16 @@ cmd_status() {
   missing="$(missing_tools | xargs)"
   if [[ -z "$missing" ]]; then say "prometheus tools installed"; else say "prometheus tools missing: $missing"; ok=3; fi
   if chromium_installed; then say "chromium installed"; else say "chromium missing"; ok=3; fi
+  if faketime_installed; then say "faketime installed"; else say "faketime missing"; ok=3; fi
   return "$ok"
 }
 
 case "${1:-}" in
   up) cmd_up ;;
   status) cmd_status ;;
-  tools) cmd_tools ;;
+  tools) shift && cmd_tools "$@" ;;
   *)
-    echo "usage: $0 up|status|tools" >&2
+    echo "usage: $0 up|status|tools [prometheus|chromium|faketime]..." >&2
     exit 2
     ;;
 esac

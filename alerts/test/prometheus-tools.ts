@@ -9,17 +9,17 @@ const missingTools = () => TOOLS.filter((tool) => spawnSync('sh', ['-c', `comman
 
 /**
  * Makes sure promtool and amtool are on PATH: installs the Debian packages with
- * `scripts/services.sh tools` when one is missing (root, apt-get; a minute or two on a new machine),
+ * `scripts/services.sh tools prometheus` when one is missing (root, apt-get; a minute or two on a new machine),
  * or throws saying how to get them.
  */
 export function ensurePrometheusTools(): void {
   if (missingTools().length === 0) return;
-  const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'services.sh'), 'tools'], { encoding: 'utf8', timeout: 9 * 60_000 });
+  const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'services.sh'), 'tools', 'prometheus'], { encoding: 'utf8', timeout: 9 * 60_000 });
   const missing = missingTools();
   if (missing.length > 0) {
     throw new Error(
       `${missing.join(' and ')} not found, and installing them failed (exit ${install.status}):\n${install.stdout ?? ''}${install.stderr ?? ''}\n` +
-        'They come from the Debian packages prometheus and prometheus-alertmanager: as root, run `bash scripts/services.sh tools` ' +
+        'They come from the Debian packages prometheus and prometheus-alertmanager: as root, run `bash scripts/services.sh tools prometheus` ' +
         '(or apt-get install prometheus prometheus-alertmanager).',
     );
   }

@@ -25,15 +25,19 @@ export function testConfig(collector: Partial<Config['collector']> = {}, kafka: 
   return loadConfig({ env: {}, overrides: { collector: { port: 0, ...collector }, kafka, tokens: CONFIG_TOKENS } });
 }
 
-/** A valid shop event; `overrides` replace fields (undefined removes one). */
-export function shopEvent(overrides: Record<string, unknown> = {}): OrderEventInput {
+/**
+ * A valid shop event that occurred a minute before `now` (the clock the collector under test is given,
+ * so that a test with a fixed clock never sees its events "in the future"); `overrides` replace fields
+ * (undefined removes one).
+ */
+export function shopEvent(overrides: Record<string, unknown> = {}, now: number = Date.now()): OrderEventInput {
   const event: Record<string, unknown> = {
     schema_version: 1,
     event_id: randomUUID(),
     order_id: `ord-${randomUUID().slice(0, 8)}`,
     source: 'shop',
     state: 'placed',
-    occurred_at: new Date(Date.now() - 60_000).toISOString(),
+    occurred_at: new Date(now - 60_000).toISOString(),
     ...overrides,
   };
   for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete event[k];

@@ -46,7 +46,7 @@ describe('POST /v1/events', () => {
     it('publishes the valid events and lists each invalid one with its index, event_id and what to fix', async () => {
       const good = shopEvent();
       const badOrder = shopEvent({ order_id: 'has spaces' });
-      const future = shopEvent({ occurred_at: '2099-01-01T00:00:00Z' });
+      const future = shopEvent({ occurred_at: new Date(Date.now() + 3_600_000).toISOString() });
       const answer = await postJson(c.url, [badOrder, good, 42, { ...shopEvent(), colour: 'red' }, future, shopEvent({ event_id: undefined })]);
       expect(answer.status).toBe(202);
       const body = answer.body as { accepted: number; rejected: Array<{ index: number; event_id?: string; error: string }> };
@@ -58,6 +58,38 @@ describe('POST /v1/events', () => {
       expect(body.rejected[3]!.error).toMatch(/^occurred_at: is \d+ s in the future; at most 300 s of clock skew is accepted \(check the emitting host's clock\)$/);
       expect(body.rejected[4]).toEqual({ index: 5, error: 'event_id: is required' });
       expect(c.published).toEqual([{ ...good, seq: 0, attributes: {} }]);
+    });
+
+    it('rejects, one by one, the events the store could not hold, and accepts the valid ones beside them', async () => {
+      const events = [
+        shopEvent(),
+        shopEvent({ attributes: { note: 'before\u0000after' } }),
+        shopEvent({ attributes: { note: '👍' } }),
+        shopEvent({ attributes: { note: 'half \ud800 a pair' } }),
+        shopEvent({ occurred_at: '0000-06-01T00:00:00Z' }),
+        shopEvent({ order_id: '..' }),
+        shopEvent({ attributes: { 'a\u0000b': 1 } }),
+        shopEvent({ occurred_at: '2026-11-26T10:00:00+16:00' }),
+        shopEvent(),
+      ];
+      // JSON escapes in a body that is valid UTF-8: JSON.parse turns them into U+0000 and a lone surrogate.
+      const body = JSON.stringify(events);
+      expect([body.includes('before\\u0000after'), body.includes('half \\ud800 a pair')]).toEqual([true, true]);
+      const answer = await send(c.url, { body, contentType: JSON_TYPE, token: TOKENS.shop });
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({
+        accepted: 3,
+        rejected: [
+          { index: 1, event_id: events[1]!.event_id, error: 'attributes.note: must not contain U+0000 (NUL)' },
+          { index: 3, event_id: events[3]!.event_id, error: 'attributes.note: must not contain a lone surrogate (invalid UTF-16)' },
+          { index: 4, event_id: events[4]!.event_id, error: 'occurred_at: must be at or after 1900-01-01T00:00:00Z and before 2150-01-01T00:00:00Z' },
+          { index: 5, event_id: events[5]!.event_id, error: 'order_id: must not be "." or ".." (order ids are path segments of the API\'s URLs)' },
+          { index: 6, event_id: events[6]!.event_id, error: 'attributes.a\\u0000b: attribute names must not contain U+0000 (NUL)' },
+          { index: 7, event_id: events[7]!.event_id, error: 'occurred_at: must have a time zone offset between -15:59 and +15:59' },
+        ],
+      });
+      expect(c.published.map((e) => e.event_id)).toEqual([events[0]!.event_id, events[2]!.event_id, events[8]!.event_id]);
+      expect(c.published[1]!.attributes).toEqual({ note: '👍' });
     });
 
     it('accepts NDJSON, one event per line, skipping blank lines and CRLF endings', async () => {
@@ -230,19 +262,22 @@ describe('POST /v1/events', () => {
 describe('rate limit', () => {
   it('answers 429 with Retry-After once a token exceeds its burst, and lets it through after the wait', async () => {
     let now = Date.parse('2026-11-26T10:20:00Z');
+    // Event times follow the collector's clock: stamped by the real clock, they are "in the future" of this one.
+    const event = () => shopEvent({}, now);
     const c = await startCollector({ config: testConfig({ rateLimitEventsPerSecond: 2, rateLimitBurst: 10 }), now: () => now });
     try {
-      expect((await postJson(c.url, Array.from({ length: 8 }, () => shopEvent()))).status).toBe(202);
-      const limited = await postJson(c.url, Array.from({ length: 5 }, () => shopEvent()));
+      const first = await postJson(c.url, Array.from({ length: 8 }, event));
+      expect({ status: first.status, body: first.body }).toEqual({ status: 202, body: { accepted: 8, rejected: [] } });
+      const limited = await postJson(c.url, Array.from({ length: 5 }, event));
       expect(limited.status).toBe(429);
       expect(limited.headers['retry-after']).toBe('2');
       expect(limited.body).toEqual({
         error: { code: 'rate_limited', message: 'the token "shop-agent" is over its rate limit of 2 events/s (burst 10); retry after 2 s' },
       });
       // Another token has its own bucket.
-      expect((await postJson(c.url, [{ ...shopEvent(), source: 'crm' }], TOKENS.crm)).status).toBe(202);
+      expect((await postJson(c.url, [{ ...event(), source: 'crm' }], TOKENS.crm)).status).toBe(202);
       now += 1500;
-      expect((await postJson(c.url, Array.from({ length: 5 }, () => shopEvent()))).status).toBe(202);
+      expect((await postJson(c.url, Array.from({ length: 5 }, event))).status).toBe(202);
       expect(c.published).toHaveLength(8 + 1 + 5);
     } finally {
       await c.close();

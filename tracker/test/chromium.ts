@@ -17,9 +17,9 @@ interface Run {
 }
 
 /** Runs a command without blocking the event loop: the servers under test live in this process. */
-function run(command: string, args: readonly string[], timeoutMs: number): Promise<Run> {
+function run(command: string, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -41,15 +41,27 @@ function run(command: string, args: readonly string[], timeoutMs: number): Promi
  * (and a font) when it is missing and does nothing otherwise. Fails with how to install it by hand.
  */
 export async function ensureChromium(): Promise<void> {
-  const result = await run('bash', [path.join(PROJECT_ROOT, 'scripts', 'services.sh'), 'tools'], 10 * 60_000);
-  const version = result.code === 0 ? await run(CHROMIUM, ['--version'], 30_000).catch(() => undefined) : undefined;
+  const result = await run('bash', [path.join(PROJECT_ROOT, 'scripts', 'services.sh'), 'tools', 'chromium'], 10 * 60_000);
+  const version = result.code === 0 ? await run(CHROMIUM, ['--version'], 30_000, browserEnv()).catch(() => undefined) : undefined;
   if (result.code !== 0 || version?.code !== 0) {
     throw new Error(
       `the screenshot tests need headless Chromium, and it could not be installed:\n${result.stdout}${result.stderr}\n` +
-        'Install it as root with: bash scripts/services.sh tools   (or: apt-get install -y chromium fonts-liberation), ' +
+        'Install it as root with: bash scripts/services.sh tools chromium   (or: apt-get install -y chromium fonts-liberation), ' +
         'or point ORDERSCOPE_CHROMIUM at a Chromium binary.',
     );
   }
+}
+
+/**
+ * The environment for Chromium: ours without libfaketime. CI runs the unit suite under `faketime`
+ * (a year ahead), whose LD_PRELOAD every child inherits, and Chromium hangs under it. The browser
+ * only renders pages whose times the tests fixed, so it loses nothing by running on the real clock.
+ */
+function browserEnv(): NodeJS.ProcessEnv {
+  const preload = (process.env.LD_PRELOAD ?? '').split(/[:\s]+/).filter((lib) => lib !== '' && !/libfaketime/.test(lib));
+  const env: NodeJS.ProcessEnv = { ...process.env, LD_PRELOAD: preload.join(':') };
+  if (preload.length === 0) delete env.LD_PRELOAD;
+  return env;
 }
 
 export interface Screenshot {
@@ -86,6 +98,7 @@ export async function screenshot(url: string, file: string, size: { width: numbe
         url,
       ],
       90_000,
+      browserEnv(),
     );
     if (result.code !== 0) throw new Error(`chromium exited with ${result.code} on ${url}:\n${result.stderr.slice(-4000)}`);
     // Chromium logs page console output as "...:INFO:CONSOLE:..." or "...:ERROR:CONSOLE(...)...".

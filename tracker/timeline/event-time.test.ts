@@ -7,8 +7,14 @@ describe('event time', () => {
     expect(parseEventTime('2026-11-26t10:15:00.5z')).toBe(Date.UTC(2026, 10, 26, 10, 15) * 1000 + 500_000);
   });
 
-  it('rounds digits beyond the microsecond, as PostgreSQL stores them', () => {
-    expect(parseEventTime('2026-11-26T10:15:00.1234567Z') % 1_000_000).toBe(123_457);
+  it('rounds digits beyond the microsecond, as PostgreSQL stores them: ties to even', () => {
+    const base = Date.UTC(2026, 10, 26, 10, 15) * 1000;
+    expect(parseEventTime('2026-11-26T10:15:00.1234567Z') - base).toBe(123_457);
+    expect(parseEventTime('2026-11-26T10:15:00.123456499Z') - base).toBe(123_456);
+    expect(parseEventTime('2026-11-26T10:15:00.0000005Z') - base).toBe(0);
+    expect(parseEventTime('2026-11-26T10:15:00.0000015Z') - base).toBe(2);
+    expect(parseEventTime('2026-11-26T10:15:00.0000025Z') - base).toBe(2);
+    expect(parseEventTime('2026-11-26T10:15:59.9999999Z') - base).toBe(60_000_000);
   });
 
   it('works before 1970', () => {

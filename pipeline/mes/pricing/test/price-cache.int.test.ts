@@ -45,7 +45,11 @@ describe('the pricing cache on the real Redis', () => {
     expect(await cache.getOrCompute(key, compute)).toEqual({ priced: priced(1579), result: 'miss' });
     expect(await cache.getOrCompute(key, compute)).toEqual({ priced: priced(1579), result: 'hit' });
     expect(computed).toBe(1);
-    expect(await redis.pttl(`orderscope:price:v1:${key}`)).toBeGreaterThan(50_000);
+    // The price expires (a key without one answers -1), at most ttlMs after it was stored. How much of
+    // the TTL is left depends on how fast this test ran, so that is not asserted.
+    const ttl = await redis.pttl(`orderscope:price:v1:${key}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
   it('prices a part once when two workers ask for it at the same moment: the second waits for the first', async () => {
