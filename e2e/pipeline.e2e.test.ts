@@ -168,7 +168,7 @@ describe('500 orders through the instrumented pipeline, a few lost to the old ME
     console.log(`e2e pipeline: ${exact} of ${journal.size} state changes stamped within one millisecond tick by their service`);
   });
 
-  it('reports exactly the faulted orders lost, at the quote_requested -> pricing handoff, within its deadline', async () => {
+  it('reports exactly the faulted orders lost, at the quote_requested -> pricing handoff, once its deadline passed', async () => {
     const handoff = demoModel.handoffs.find((h) => h.from === 'quote_requested')!;
     const lost = await eventually(
       () => stack.trackerApi<{ orders: LostOrder[] }>('/v1/lost?limit=500'),
