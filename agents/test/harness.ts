@@ -22,15 +22,19 @@ export class RecordingCollector {
   private readonly bus = new InProcessBus();
   private collector: Collector | undefined;
   private port = 0;
+  private held: Promise<void> = Promise.resolve();
+  private releaseHeld: () => void = () => {};
 
-  private constructor(private readonly applyDelayMs: number) {}
-
-  /** @param applyDelayMs how long the subscriber takes per batch, to slow the collector's answers down. */
-  static async start(options: { applyDelayMs?: number } = {}): Promise<RecordingCollector> {
-    const recorder = new RecordingCollector(options.applyDelayMs ?? 0);
+  /**
+   * @param holdAfter once this many distinct events arrived, every later batch waits (unanswered)
+   *   until {@link release}: a test can then act "in the middle" however fast the sender is.
+   */
+  static async start(options: { holdAfter?: number } = {}): Promise<RecordingCollector> {
+    const recorder = new RecordingCollector();
+    if (options.holdAfter !== undefined) recorder.held = new Promise((r) => (recorder.releaseHeld = r));
     await recorder.bus.start();
     await recorder.bus.subscribe(async (batch) => {
-      if (recorder.applyDelayMs > 0) await sleep(recorder.applyDelayMs);
+      if (options.holdAfter !== undefined && recorder.distinct >= options.holdAfter) await recorder.held;
       for (const event of batch) {
         const seen = recorder.deliveries.get(event.event_id) ?? 0;
         if (seen === 0) recorder.events.push(event);
@@ -57,6 +61,11 @@ export class RecordingCollector {
     return extra;
   }
 
+  /** Lets the batches held by `holdAfter` through, and every later one. */
+  release(): void {
+    this.releaseHeld();
+  }
+
   /** Stops serving: connections are refused until {@link restart}. */
   async stop(): Promise<void> {
     await this.collector?.close();
@@ -69,6 +78,7 @@ export class RecordingCollector {
   }
 
   async close(): Promise<void> {
+    this.release();
     await this.stop();
     await this.bus.close();
   }

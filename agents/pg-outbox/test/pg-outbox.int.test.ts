@@ -74,9 +74,10 @@ describe('the pg-outbox sidecar', () => {
 
   it('loses nothing and counts nothing twice when the sidecar is killed in the middle of a drain', async () => {
     await createOrders('orders_kill');
-    // The collector answers slowly, so that the kill lands while rows are still being drained.
+    // The collector stops answering after 300 events, so that the kill lands while rows are still
+    // being drained, however fast the sidecar is.
     await collector.close();
-    collector = await RecordingCollector.start({ applyDelayMs: 25 });
+    collector = await RecordingCollector.start({ holdAfter: 300 });
     const start = () => {
       const child = forkTs(path.join(__dirname, '../../test/agent-cli.ts'), [
         'agent', 'pg-outbox', '--database-url', DATABASE_URL, '--table', 'orders_kill', '--state-column', 'status', '--source', 'shop',
@@ -99,6 +100,7 @@ describe('the pg-outbox sidecar', () => {
     await children[0]!.kill('SIGKILL');
     const atKill = collector.distinct;
     expect(atKill).toBeLessThan(changes);
+    collector.release();
 
     await start();
     await waitFor('every change at the collector', () => collector.distinct >= changes, 30_000, () => `${collector.distinct} of ${changes}`);
