@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { KafkaSource } from '../../bus';
+import { KafkaSource, LagMonitor } from '../../bus';
 import { collectProcessMetrics, createLogger, loadConfig } from '../../common';
 import { listen } from '../../common/http';
 import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
@@ -85,11 +85,16 @@ the database and exits 0.`,
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
       await tracker.start();
       await source.start();
+      // Beside the source and independent of it: judges the group by the broker's offsets, so that a
+      // partition whose batches keep failing is seen (TrackingStalled).
+      const lagMonitor = new LagMonitor({ kafka: config.kafka, logger, registry });
+      await lagMonitor.start();
       const server = await listen(tracker.app, config.tracker.host, config.tracker.port);
       logger.info({ url: server.url }, 'tracker listening');
       closeOnSignals(logger, async () => {
         // The source first: it stops fetching and waits for the batch being applied, whose offsets it commits.
         await source.close();
+        await lagMonitor.close();
         await tracker.close();
         await server.close();
         await reportStore?.close();
