@@ -86,6 +86,26 @@ export function pipelineHealthDashboard(model: ProcessModel, options: DashboardO
     )
     .withPanel(
       withQueries(
+        timeSeries(
+          'Lag per partition, from the broker',
+          "Each partition's messages not committed by the tracker's group, read from the broker by the trackers' lag monitors (max over replicas, which all export the same value): a partition whose batches keep failing shows here too.",
+          'short',
+        ),
+        query(`max by (partition) (${tracker(METRICS.partitionLag)})`, 'partition {{partition}}'),
+      ),
+    )
+    .withPanel(
+      withQueries(
+        timeSeries(
+          'Partitions not ok, by status',
+          'Partitions stalled (lag, offset not moving: TrackingStalled pages), lagging (lag growing: TrackingLagging ticket), rewound, or unowned (PartitionUnowned pages), from the trackers\' lag monitors. Empty while every partition is ok.',
+          'short',
+        ),
+        query(`max by (partition, status) (${tracker(METRICS.partitionStatus, { status: { re: 'stalled|lagging|rewound|unowned' } })}) == 1`, 'partition {{partition}} {{status}}'),
+      ),
+    )
+    .withPanel(
+      withQueries(
         timeSeries('Bus problems per second', 'Messages skipped as undecodable (by reason), batches the tracker failed (redelivered), producer resets.', 'ops'),
         query(`sum by (reason) (${rate(tracker(METRICS.busDropped))})`, 'dropped: {{reason}}'),
         query(`sum(${rate(tracker(METRICS.busHandlerFailures))})`, 'handler failures'),
