@@ -199,7 +199,7 @@ describe('the pipeline health dashboard', () => {
 
   it('shows every partition by the broker\'s offsets, folding the replicas that export the same values with max', () => {
     expect(exprs(titled('pipeline-health.json', 'Lag per partition, from the broker'))).toEqual([
-      'max by (partition) (orderscope_bus_partition_lag_messages{job=~"$tracker_job"})',
+      'max by (partition) (orderscope_bus_consumer_lag_messages{job=~"$tracker_job"})',
     ]);
     expect(exprs(titled('pipeline-health.json', 'Partitions not ok, by status'))).toEqual([
       'max by (partition, status) (orderscope_bus_partition_status{job=~"$tracker_job",status=~"stalled|lagging|rewound|unowned"}) == 1',

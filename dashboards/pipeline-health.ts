@@ -81,7 +81,7 @@ export function pipelineHealthDashboard(model: ProcessModel, options: DashboardO
     .withPanel(
       withQueries(
         timeSeries('Consumer lag', "Order events on the topic that the tracker's consumer group has not consumed yet. KafkaConsumerLagGrowing pages when it keeps growing.", 'short'),
-        query(`sum(${tracker(METRICS.consumerLag)})`, 'messages behind'),
+        query(`sum(max by (topic, partition) (${tracker(METRICS.consumerLag)}))`, 'messages behind'),
       ),
     )
     .withPanel(
@@ -91,7 +91,7 @@ export function pipelineHealthDashboard(model: ProcessModel, options: DashboardO
           "Each partition's messages not committed by the tracker's group, read from the broker by the trackers' lag monitors (max over replicas, which all export the same value): a partition whose batches keep failing shows here too.",
           'short',
         ),
-        query(`max by (partition) (${tracker(METRICS.partitionLag)})`, 'partition {{partition}}'),
+        query(`max by (partition) (${tracker(METRICS.consumerLag)})`, 'partition {{partition}}'),
       ),
     )
     .withPanel(

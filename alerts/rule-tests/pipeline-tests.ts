@@ -154,12 +154,15 @@ function rejectedTests(ctx: RuleContext): TestGroup[] {
   return groups;
 }
 
-/** KafkaConsumerLagGrowing: pages on a lag above the minimum that keeps growing; not on a high steady lag, nor on a small growing one. */
+/**
+ * KafkaConsumerLagGrowing: pages on a lag above the minimum that keeps growing; not on a high steady lag, nor on a small growing one.
+ * Two replicas export the same value, as their lag monitors do: the alert reports it once, not doubled.
+ */
 function consumerLagTests(ctx: RuleContext): TestGroup[] {
   const { consumerLagMinMessages: min, consumerLagFor, trackerJob: job, evaluationInterval: I } = ctx.options;
   const atStep = stepsOf(consumerLagFor, I) + 4;
   const rule = consumerLagRule(ctx);
-  const lag = (values: string) => [series(METRICS.consumerLag, { instance: 'tracker-1', job }, values)];
+  const lag = (values: string) => ['tracker-1', 'tracker-2'].map((instance) => series(METRICS.consumerLag, { instance, job, topic: 'order-events', partition: '0' }, values));
   const group = (name: string, values: string, expected: ExpectedAlert[]): TestGroup => ({
     name,
     interval: formatDuration(I),
@@ -249,9 +252,9 @@ function partitionStatusTests(
   const input: InputSeries[] = [];
   for (const instance of ['tracker-1', 'tracker-2']) {
     const labels = (partition: string) => ({ instance, job, topic, partition });
-    input.push(series(METRICS.partitionLag, labels('0'), flat(0, last)));
-    input.push(series(METRICS.partitionLag, labels('1'), flat(500, last)));
-    input.push(series(METRICS.partitionLag, labels('2'), flat(40, last)));
+    input.push(series(METRICS.consumerLag, labels('0'), flat(0, last)));
+    input.push(series(METRICS.consumerLag, labels('1'), flat(500, last)));
+    input.push(series(METRICS.consumerLag, labels('2'), flat(40, last)));
     for (const s of PARTITION_STATUSES) {
       const ok = s === 'ok' ? 1 : 0;
       input.push(series(METRICS.partitionStatus, { ...labels('0'), status: s }, flat(ok, last)));

@@ -153,7 +153,8 @@ export function consumerLagRule(ctx: RuleContext): AlertingRule {
   const lag = selector(METRICS.consumerLag, { job: { re: o.trackerJob } });
   return {
     alert: ALERT_NAMES.consumerLagGrowing,
-    expr: `sum(${lag}) > ${o.consumerLagMinMessages}\nand\nsum(deriv(${lag}[${promDuration(o.consumerLagWindow)}])) > 0`,
+    // Every replica's lag monitor exports the same group-wide values: max folds the replicas, sum the partitions.
+    expr: `sum(max by (topic, partition) (${lag})) > ${o.consumerLagMinMessages}\nand\nsum(max by (topic, partition) (deriv(${lag}[${promDuration(o.consumerLagWindow)}]))) > 0`,
     for: promDuration(o.consumerLagFor),
     labels: { severity: 'page', pipeline: o.pipeline },
     annotations: consumerLagAnnotations(ctx, CONSUMER_LAG_TEMPLATES),
@@ -248,7 +249,7 @@ export const PARTITION_TEMPLATES: PartitionValues = { topic: '{{ $labels.topic }
  */
 function partitionsIn(ctx: RuleContext, status: string): string {
   const job = { job: { re: ctx.options.trackerJob } };
-  const lag = selector(METRICS.partitionLag, job);
+  const lag = selector(METRICS.consumerLag, job);
   const statusSeries = selector(METRICS.partitionStatus, { ...job, status });
   return `max by (topic, partition) (${lag})\nand on (topic, partition)\nmax by (topic, partition) (${statusSeries}) == 1`;
 }

@@ -191,14 +191,15 @@ describe('pipeline alerts', () => {
 
   it('page when the consumer lag is above the minimum and growing, reporting the lag', () => {
     expect(consumerLagRule(c).expr).toBe(
-      'sum(orderscope_bus_consumer_lag_messages{job=~"tracker-prod"}) > 1000\nand\nsum(deriv(orderscope_bus_consumer_lag_messages{job=~"tracker-prod"}[10m])) > 0',
+      'sum(max by (topic, partition) (orderscope_bus_consumer_lag_messages{job=~"tracker-prod"})) > 1000\nand\n' +
+        'sum(max by (topic, partition) (deriv(orderscope_bus_consumer_lag_messages{job=~"tracker-prod"}[10m]))) > 0',
     );
   });
 
   it('page on a stalled or unowned partition and open a ticket on a lagging one, one alert per partition, replicas folded with max', () => {
     const ctx = ctxWith({ trackerJob: 'tracker-prod' });
     const expr = (status: string) =>
-      'max by (topic, partition) (orderscope_bus_partition_lag_messages{job=~"tracker-prod"})\nand on (topic, partition)\n' +
+      'max by (topic, partition) (orderscope_bus_consumer_lag_messages{job=~"tracker-prod"})\nand on (topic, partition)\n' +
       `max by (topic, partition) (orderscope_bus_partition_status{job=~"tracker-prod",status="${status}"}) == 1`;
     expect([trackingStalledRule(ctx), trackingLaggingRule(ctx), partitionUnownedRule(ctx)].map((r) => [r.alert, r.expr, r.for, r.labels.severity])).toEqual([
       ['TrackingStalled', expr('stalled'), '1m', 'page'],

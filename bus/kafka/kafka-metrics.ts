@@ -25,12 +25,7 @@ export const KAFKA_BUS_METRICS = {
   },
   consumerLag: {
     name: 'orderscope_bus_consumer_lag_messages',
-    help: 'Messages of the partition after the last batch this consumer handled (high watermark - last offset - 1), per partition it owns; a partition moved to another consumer of the group leaves this one, so summing over the group counts each partition once.',
-    labelNames: ['topic', 'partition'],
-  },
-  partitionLag: {
-    name: 'orderscope_bus_partition_lag_messages',
-    help: "Messages of the partition the tracker's consumer group has not committed yet (high watermark - committed offset), read from the broker by the lag monitor for every partition of the topic, owned or not. Every tracker replica exports the same group-wide value: aggregate with max by (topic, partition), never sum.",
+    help: "Messages of the partition the tracker's consumer group has not committed yet (high watermark - committed offset), read from the broker by each tracker's lag monitor for every partition of the topic, owned or not, including one whose batches keep failing. Every tracker replica exports the same group-wide value: aggregate with max by (topic, partition), then sum, never sum the replicas.",
     labelNames: ['topic', 'partition'],
   },
   partitionLagSeconds: {
@@ -66,34 +61,7 @@ export function createSourceMetrics(registry: Registry) {
   return {
     dropped,
     handlerFailures: new Counter({ name: m.handlerFailures.name, help: m.handlerFailures.help, registers }),
-    consumerLag: new ConsumerLagGauge(registry),
   };
-}
-
-/** The consumer lag gauge, with the partitions it reports kept to those this consumer owns. */
-export class ConsumerLagGauge {
-  private readonly gauge: Gauge<'topic' | 'partition'>;
-  private readonly reported = new Map<string, { topic: string; partition: string }>();
-
-  constructor(registry: Registry) {
-    const m = KAFKA_BUS_METRICS.consumerLag;
-    this.gauge = new Gauge({ name: m.name, help: m.help, labelNames: [...m.labelNames], registers: [registry] });
-  }
-
-  set(topic: string, partition: number, lag: number): void {
-    const labels = { topic, partition: String(partition) };
-    this.reported.set(`${topic}\u0000${partition}`, labels);
-    this.gauge.set(labels, lag);
-  }
-
-  /** Drops the partitions not in `assignment` (topic -> partitions), e.g. after a rebalance. */
-  keep(assignment: Readonly<Record<string, readonly number[]>>): void {
-    for (const [key, labels] of this.reported) {
-      if (assignment[labels.topic]?.includes(Number(labels.partition))) continue;
-      this.gauge.remove(labels);
-      this.reported.delete(key);
-    }
-  }
 }
 
 /** The lag monitor's metrics: per partition of the topic, the same on every tracker replica. */
@@ -103,7 +71,7 @@ export function createLagMonitorMetrics(registry: Registry) {
   const gauge = <L extends string>(def: { name: string; help: string; labelNames: readonly L[] }) =>
     new Gauge<L>({ name: def.name, help: def.help, labelNames: [...def.labelNames], registers });
   return {
-    lag: gauge(m.partitionLag),
+    lag: gauge(m.consumerLag),
     lagSeconds: gauge(m.partitionLagSeconds),
     committed: gauge(m.partitionCommitted),
     status: gauge(m.partitionStatus),

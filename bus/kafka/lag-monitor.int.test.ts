@@ -15,8 +15,7 @@ import { LagMonitor, type LagMonitorOptions } from './lag-monitor';
 
 /**
  * The lag monitor on a real broker: a topic of 3 partitions, a tracker whose handler fails every batch
- * of partition 1 (so nothing of it is ever committed, and the handler-based lag gauge never gets a
- * series for it), partition 0 consumed normally, partition 2 without traffic. The monitor must call
+ * of partition 1 (so nothing of it is ever committed and no batch of it ever succeeds), partition 0 consumed normally, partition 2 without traffic. The monitor must call
  * partition 1 stalled, with a lag that exists and grows, and the other two ok; and the generated
  * TrackingStalled expression, run by promtool over what the monitor exported, must select exactly
  * partition 1.
@@ -134,8 +133,8 @@ describe('the lag monitor on a real broker', () => {
       return true;
     });
     const text = await snapshot!;
-    expect(text).toContain(`orderscope_bus_partition_lag_messages{topic="${topic}",partition="1"} 25`);
-    expect(text).toContain(`orderscope_bus_partition_lag_messages{topic="${topic}",partition="2"} 0`);
+    expect(text).toContain(`orderscope_bus_consumer_lag_messages{topic="${topic}",partition="1"} 25`);
+    expect(text).toContain(`orderscope_bus_consumer_lag_messages{topic="${topic}",partition="2"} 0`);
     expect(text).toContain(`orderscope_bus_partition_status{topic="${topic}",partition="1",status="stalled"} 1`);
     expect(text).toContain(`orderscope_bus_partition_status{topic="${topic}",partition="2",status="ok"} 1`);
 
@@ -153,7 +152,7 @@ async function trackingStalledSelects(text: string) {
   const rules = parse(readFileSync(path.join(PROJECT_ROOT, 'alerts', 'generated', 'orderscope.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] };
   const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'TrackingStalled');
   if (!rule) throw new Error('no TrackingStalled rule in alerts/generated/orderscope.rules.yml');
-  const wanted = /^(orderscope_bus_partition_(?:lag_messages|status))\{([^}]*)\} (\S+)$/gm;
+  const wanted = /^(orderscope_bus_(?:consumer_lag_messages|partition_status))\{([^}]*)\} (\S+)$/gm;
   const series = [...text.matchAll(wanted)].flatMap(([, name, labels, value]) =>
     ['lag-test-1', 'lag-test-2'].map((instance) => ({ series: `${name}{${labels},job="${DEFAULT_ALERT_OPTIONS.trackerJob}",instance="${instance}"}`, values: `${value}x5` })),
   );
