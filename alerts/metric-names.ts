@@ -57,4 +57,5 @@ export const METRICS = {
   partitionCommitted: KAFKA_BUS_METRICS.partitionCommitted.name,
   /** Gauge {topic, partition, status}: 1 for the partition's status (ok, stalled, lagging, rewound, unowned); max over replicas. */
   partitionStatus: KAFKA_BUS_METRICS.partitionStatus.name,
+  lagMonitorFailures: KAFKA_BUS_METRICS.lagMonitorFailures.name,
 } as const;

@@ -106,10 +106,11 @@ export function pipelineHealthDashboard(model: ProcessModel, options: DashboardO
     )
     .withPanel(
       withQueries(
-        timeSeries('Bus problems per second', 'Messages skipped as undecodable (by reason), batches the tracker failed (redelivered), producer resets.', 'ops'),
+        timeSeries('Bus problems per second', 'Messages skipped as undecodable (by reason), batches the tracker failed (redelivered), producer resets, failed readings of the lag monitor (the partition panels are stale meanwhile).', 'ops'),
         query(`sum by (reason) (${rate(tracker(METRICS.busDropped))})`, 'dropped: {{reason}}'),
         query(`sum(${rate(tracker(METRICS.busHandlerFailures))})`, 'handler failures'),
         query(`sum(${rate(collector(METRICS.busProducerResets))})`, 'producer resets'),
+        query(`sum(${rate(tracker(METRICS.lagMonitorFailures))})`, 'lag monitor failures'),
       ),
     )
     .withRow(new RowBuilder('Apply (tracker)'))

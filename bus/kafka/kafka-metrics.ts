@@ -44,6 +44,11 @@ export const KAFKA_BUS_METRICS = {
     labelNames: ['topic', 'partition', 'status'],
     statuses: PARTITION_STATUSES,
   },
+  lagMonitorFailures: {
+    name: 'orderscope_bus_lag_monitor_failures_total',
+    help: "Readings of the broker's offsets by the lag monitor that failed; meanwhile the partition gauges keep their last values, so a rising count means they are stale.",
+    labelNames: [],
+  },
 } as const;
 
 /** The publisher's metrics. */
@@ -75,5 +80,6 @@ export function createLagMonitorMetrics(registry: Registry) {
     lagSeconds: gauge(m.partitionLagSeconds),
     committed: gauge(m.partitionCommitted),
     status: gauge(m.partitionStatus),
+    failures: new Counter({ name: m.lagMonitorFailures.name, help: m.lagMonitorFailures.help, registers }),
   };
 }

@@ -80,7 +80,10 @@ export class LagMonitor {
     if (this.closing) return;
     this.timer = setTimeout(() => {
       this.polling = this.poll()
-        .catch((err: unknown) => this.logger.warn({ err }, 'the lag monitor could not read the offsets from Kafka; the partitions keep their last values'))
+        .catch((err: unknown) => {
+          this.metrics.failures.inc();
+          this.logger.warn({ err }, 'the lag monitor could not read the offsets from Kafka; the partitions keep their last values');
+        })
         .finally(() => {
           this.polling = undefined;
           this.schedule(this.config.lagIntervalMs);
