@@ -39,6 +39,9 @@ Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   postgres.url, poolSize      the database must exist (createdb orderscope); the schema is migrated at start
   postgres.readUrl            a read replica for the latency reports (default: postgres.url)
   kafka.brokers, topic, groupId
+  kafka.lagIntervalMs, lagWindowMs
+                              the lag monitor reads the group's offsets from the broker every 10000 ms; a partition with
+                              lag whose committed offset stays put for 120000 ms is stalled (TrackingStalled pages)
   tracker.host, port, traceUrlTemplate ({trace_id}, {span_id})
   tracker.sweepIntervalMs     how often the lost-order sweeper flags orders past their deadlines (default 1000)
   tracker.instance            this replica's stable, distinct name (default: the host name; in containers and for
