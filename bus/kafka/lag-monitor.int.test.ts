@@ -70,7 +70,7 @@ describe('the lag monitor on a real broker', () => {
     kafka: config,
     registry,
     now: () => (clock += STEP_MS),
-    onAssessed: (r) => waiters.forEach((w) => w(r)),
+    onAssessed: (r) => [...waiters].forEach((w) => w(r)),
   });
   const source = new KafkaSource({ kafka: config });
 

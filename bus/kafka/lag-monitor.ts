@@ -54,6 +54,7 @@ export class LagMonitor {
 
   /** Connects to the broker and starts reading it every `kafka.lagIntervalMs`, the first time at once. */
   start(): Promise<void> {
+    if (this.closing) return Promise.reject(new UnavailableError('the lag monitor is closed'));
     return (this.starting ??= (async () => {
       const admin = this.kafka.admin();
       try {
@@ -70,6 +71,8 @@ export class LagMonitor {
   /** Stops the timer, waits for a reading under way, and disconnects. Safe to call twice. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
+      // A start under way finishes first, so that the connection it opens is closed here.
+      await this.starting?.catch(() => undefined);
       clearTimeout(this.timer);
       await this.polling;
       await this.admin?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'error while disconnecting the lag monitor'));
