@@ -47,6 +47,15 @@ export const METRICS = {
   busDropped: KAFKA_BUS_METRICS.dropped.name,
   busHandlerFailures: KAFKA_BUS_METRICS.handlerFailures.name,
   busProducerResets: KAFKA_BUS_METRICS.producerResets.name,
-  /** Gauge {topic, partition}: messages of the order-event topic not yet consumed by the tracker's group, per partition, exported by the replica that owns it. */
+  /**
+   * Gauge {topic, partition}: messages of the order-event topic not yet committed by the tracker's group, read
+   * from the broker for every partition by each replica's lag monitor; the same on every replica: max by (topic, partition).
+   */
   consumerLag: KAFKA_BUS_METRICS.consumerLag.name,
+  /** Gauge {topic, partition}: seconds since the committed offset last moved while the partition had lag; max over replicas. */
+  partitionLagSeconds: KAFKA_BUS_METRICS.partitionLagSeconds.name,
+  partitionCommitted: KAFKA_BUS_METRICS.partitionCommitted.name,
+  /** Gauge {topic, partition, status}: 1 for the partition's status (ok, stalled, lagging, rewound, unowned); max over replicas. */
+  partitionStatus: KAFKA_BUS_METRICS.partitionStatus.name,
+  lagMonitorFailures: KAFKA_BUS_METRICS.lagMonitorFailures.name,
 } as const;

@@ -73,6 +73,12 @@ export interface AlertOptions {
    * resolves this long after the last one (the dead letters stay parked until retried or dropped).
    */
   readonly deadLetterWindow: string;
+  /** TrackingStalled: how long a partition stays `stalled` (the lag monitor's kafka.lagWindowMs already passed) before it pages. */
+  readonly trackingStalledFor: string;
+  /** TrackingLagging: how long a partition stays `lagging` before it opens a ticket. */
+  readonly trackingLaggingFor: string;
+  /** PartitionUnowned: how long a partition stays `unowned` before it pages; longer than a rebalance. */
+  readonly partitionUnownedFor: string;
   /** Placeholder receivers: replace with the on-call (page) and ticketing (ticket) webhooks. */
   readonly pageWebhookUrl: string;
   readonly ticketWebhookUrl: string;
@@ -123,6 +129,9 @@ export const DEFAULT_ALERT_OPTIONS: Omit<AlertOptions, 'pipeline'> = {
   consumerLagWindow: '10m',
   consumerLagFor: '10m',
   deadLetterWindow: '10m',
+  trackingStalledFor: '1m',
+  trackingLaggingFor: '15m',
+  partitionUnownedFor: '5m',
   pageWebhookUrl: 'http://127.0.0.1:9095/page',
   ticketWebhookUrl: 'http://127.0.0.1:9095/ticket',
   groupWait: '30s',
@@ -163,6 +172,9 @@ export const DEMO_ALERT_OPTIONS: Partial<AlertOptions> = {
   consumerLagWindow: '10s',
   consumerLagFor: '5s',
   deadLetterWindow: '10s',
+  trackingStalledFor: '5s',
+  trackingLaggingFor: '10s',
+  partitionUnownedFor: '10s',
   groupWait: '1s',
   groupInterval: '5s',
   pageRepeatInterval: '1m',
@@ -193,6 +205,9 @@ const DURATION_KEYS = [
   'consumerLagWindow',
   'consumerLagFor',
   'deadLetterWindow',
+  'trackingStalledFor',
+  'trackingLaggingFor',
+  'partitionUnownedFor',
   'groupWait',
   'groupInterval',
   'pageRepeatInterval',

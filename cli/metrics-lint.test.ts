@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { ensurePrometheusTools } from '../alerts/test/prometheus-tools';
-import { KafkaSource } from '../bus';
+import { KafkaSource, LagMonitor } from '../bus';
 import { collectProcessMetrics, loadConfig, silentLogger } from '../common';
 import { listen } from '../common/http';
 import { DEMO_MODEL_PATH, loadModelFile } from '../events';
@@ -35,6 +35,7 @@ describe('the /metrics of every orderscope process', () => {
     collectProcessMetrics(registry);
     // Constructing the bus registers its metrics; nothing connects until start().
     const source = new KafkaSource({ kafka: config.kafka, registry });
+    new LagMonitor({ kafka: config.kafka, registry });
     const store = await openPglite();
     await migrate(store);
     const tracker = await createTracker({ config, model, source, store, registry });

@@ -45,6 +45,15 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the lag monitor\'s interval and window from the environment, and refuses a window shorter than two intervals', () => {
+    expect([loadConfig({ env: {} }).kafka.lagIntervalMs, loadConfig({ env: {} }).kafka.lagWindowMs]).toEqual([10_000, 120_000]);
+    const config = loadConfig({ env: { ORDERSCOPE_KAFKA_LAG_INTERVAL_MS: '5000', ORDERSCOPE_KAFKA_LAG_WINDOW_MS: '60000' } });
+    expect([config.kafka.lagIntervalMs, config.kafka.lagWindowMs]).toEqual([5000, 60_000]);
+    expect(() => loadConfig({ env: { ORDERSCOPE_KAFKA_LAG_INTERVAL_MS: '5000', ORDERSCOPE_KAFKA_LAG_WINDOW_MS: '9000' } })).toThrow(
+      'ORDERSCOPE_KAFKA_LAG_WINDOW_MS: must be at least twice kafka.lagIntervalMs',
+    );
+  });
+
   it('fails fast naming the variable and what is wrong', () => {
     expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: 'abc' } })).toThrow(new ConfigError('ORDERSCOPE_COLLECTOR_PORT: "abc" is not a number'));
     expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: '70000' } })).toThrow(

@@ -49,6 +49,17 @@ export const configSchema = z.strictObject({
       partitionsConsumedConcurrently: z.number().int().min(1).default(3),
       /** Upper bound of one fetch per partition: larger batches mean fewer, larger transactions. */
       maxBytesPerPartition: z.number().int().min(65_536).default(4_194_304),
+      /** How often each tracker's lag monitor reads the group's committed offsets and the high watermarks from the broker. */
+      lagIntervalMs: z.number().int().min(100).default(10_000),
+      /**
+       * How long a partition's committed offset may stay put while it has lag before it is stalled, and
+       * the window over which a growing lag makes it lagging; at least two intervals.
+       */
+      lagWindowMs: z.number().int().min(200).default(120_000),
+    })
+    .refine((k) => k.lagWindowMs >= 2 * k.lagIntervalMs, {
+      path: ['lagWindowMs'],
+      error: 'must be at least twice kafka.lagIntervalMs, so that a window holds more than one sample',
     })
     .prefault({}),
   postgres: z

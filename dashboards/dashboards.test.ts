@@ -181,6 +181,8 @@ describe('the pipeline health dashboard', () => {
       'Collector errors (errors)',
       'Collector request duration (duration)',
       'Consumer lag',
+      'Lag per partition, from the broker',
+      'Partitions not ok, by status',
       'Bus problems per second',
       'Batches and events applied per second (rate)',
       'Apply failures (errors)',
@@ -192,6 +194,15 @@ describe('the pipeline health dashboard', () => {
     expect(exprs(titled('pipeline-health.json', 'Apply lag'))).toEqual([
       'histogram_quantile(0.5, sum by (le) (rate(orderscope_tracker_apply_lag_seconds_bucket{job=~"$tracker_job"}[$__rate_interval])))',
       'histogram_quantile(0.99, sum by (le) (rate(orderscope_tracker_apply_lag_seconds_bucket{job=~"$tracker_job"}[$__rate_interval])))',
+    ]);
+  });
+
+  it('shows every partition by the broker\'s offsets, folding the replicas that export the same values with max', () => {
+    expect(exprs(titled('pipeline-health.json', 'Lag per partition, from the broker'))).toEqual([
+      'max by (partition) (orderscope_bus_consumer_lag_messages{job=~"$tracker_job"})',
+    ]);
+    expect(exprs(titled('pipeline-health.json', 'Partitions not ok, by status'))).toEqual([
+      'max by (partition, status) (orderscope_bus_partition_status{job=~"$tracker_job",status=~"stalled|lagging|rewound|unowned"}) == 1',
     ]);
   });
 });

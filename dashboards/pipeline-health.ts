@@ -81,15 +81,36 @@ export function pipelineHealthDashboard(model: ProcessModel, options: DashboardO
     .withPanel(
       withQueries(
         timeSeries('Consumer lag', "Order events on the topic that the tracker's consumer group has not consumed yet. KafkaConsumerLagGrowing pages when it keeps growing.", 'short'),
-        query(`sum(${tracker(METRICS.consumerLag)})`, 'messages behind'),
+        query(`sum(max by (topic, partition) (${tracker(METRICS.consumerLag)}))`, 'messages behind'),
       ),
     )
     .withPanel(
       withQueries(
-        timeSeries('Bus problems per second', 'Messages skipped as undecodable (by reason), batches the tracker failed (redelivered), producer resets.', 'ops'),
+        timeSeries(
+          'Lag per partition, from the broker',
+          "Each partition's messages not committed by the tracker's group, read from the broker by the trackers' lag monitors (max over replicas, which all export the same value): a partition whose batches keep failing shows here too.",
+          'short',
+        ),
+        query(`max by (partition) (${tracker(METRICS.consumerLag)})`, 'partition {{partition}}'),
+      ),
+    )
+    .withPanel(
+      withQueries(
+        timeSeries(
+          'Partitions not ok, by status',
+          'Partitions stalled (lag, offset not moving: TrackingStalled pages), lagging (lag growing: TrackingLagging ticket), rewound, or unowned (PartitionUnowned pages), from the trackers\' lag monitors. Empty while every partition is ok.',
+          'short',
+        ),
+        query(`max by (partition, status) (${tracker(METRICS.partitionStatus, { status: { re: 'stalled|lagging|rewound|unowned' } })}) == 1`, 'partition {{partition}} {{status}}'),
+      ),
+    )
+    .withPanel(
+      withQueries(
+        timeSeries('Bus problems per second', 'Messages skipped as undecodable (by reason), batches the tracker failed (redelivered), producer resets, failed readings of the lag monitor (the partition panels are stale meanwhile).', 'ops'),
         query(`sum by (reason) (${rate(tracker(METRICS.busDropped))})`, 'dropped: {{reason}}'),
         query(`sum(${rate(tracker(METRICS.busHandlerFailures))})`, 'handler failures'),
         query(`sum(${rate(collector(METRICS.busProducerResets))})`, 'producer resets'),
+        query(`sum(${rate(tracker(METRICS.lagMonitorFailures))})`, 'lag monitor failures'),
       ),
     )
     .withRow(new RowBuilder('Apply (tracker)'))

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { ALERT_FILES, alertFiles, DEMO_ALERT_OPTIONS, resolveAlertOptions, type AlertOptions } from '../alerts';
 import { orderAlertLabels, orderLostAnnotations } from '../alerts/rules/order-alerts';
-import { KafkaPublisher, KafkaSource } from '../bus';
+import { KafkaPublisher, KafkaSource, LagMonitor } from '../bus';
 import { BROKERS, deleteTopic, freshTopic } from '../bus/test/kafka-topic';
 import { createCollector, type Collector } from '../collector';
 import { CollectorClient } from '../collector/client';
@@ -45,6 +45,7 @@ interface Stack {
   dropDatabase: () => Promise<void>;
   store: Db;
   trackerBus: KafkaSource;
+  lagMonitor: LagMonitor;
   collectorBus: KafkaPublisher;
   tracker: Tracker;
   trackerServer: RunningServer;
@@ -67,7 +68,8 @@ beforeAll(async () => {
   const config: Config = loadConfig({
     env: {},
     overrides: {
-      kafka: { brokers: BROKERS, topic, partitions: 1, groupId: `orderscope-e2e-${randomUUID()}` },
+      // The lag monitor on the demo's clock of seconds.
+      kafka: { brokers: BROKERS, topic, partitions: 1, groupId: `orderscope-e2e-${randomUUID()}`, lagIntervalMs: 500, lagWindowMs: 5000 },
       postgres: { url: database.url },
       collector: { port: 0 },
       // The sweeper looks for due orders four times a second: the demo model counts in seconds.
@@ -85,6 +87,8 @@ beforeAll(async () => {
   stack.tracker = await createTracker({ config, model, source: stack.trackerBus, store: stack.store, logger, registry: trackerRegistry, instance: 'e2e' });
   await stack.tracker.start();
   await stack.trackerBus.start();
+  stack.lagMonitor = new LagMonitor({ kafka: config.kafka, logger, registry: trackerRegistry });
+  await stack.lagMonitor.start();
   stack.trackerServer = await listen(stack.tracker.app, '127.0.0.1', 0);
   const collectorRegistry = new Registry();
   stack.collectorBus = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: config.collector.publishTimeoutMs, logger, registry: collectorRegistry });
@@ -125,6 +129,7 @@ afterAll(async () => {
     ['collector', stack.collector?.close],
     ['collector bus', stack.collectorBus && (() => stack.collectorBus!.close())],
     ['tracker bus', stack.trackerBus && (() => stack.trackerBus!.close())],
+    ['lag monitor', stack.lagMonitor && (() => stack.lagMonitor!.close())],
     ['tracker', stack.tracker?.close],
     ['tracker server', stack.trackerServer?.close],
     ['store', stack.store?.close],

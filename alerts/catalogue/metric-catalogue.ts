@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { KafkaPublisher, KafkaSource } from '../../bus';
+import { KafkaPublisher, KafkaSource, LagMonitor } from '../../bus';
 import { createCollectorMetrics } from '../../collector';
 import { configSchema } from '../../common';
 import type { ProcessModel } from '../../events';
@@ -56,6 +56,7 @@ export async function serviceMetricCatalogue(model: ProcessModel): Promise<Metri
   const kafka = configSchema.parse({}).kafka;
   new KafkaPublisher({ kafka, registry: registries.bus });
   new KafkaSource({ kafka, registry: registries.bus });
+  new LagMonitor({ kafka, registry: registries.bus });
 
   const metrics: CatalogueMetric[] = [];
   const exposition = {} as Record<CatalogueMetric['service'], string>;

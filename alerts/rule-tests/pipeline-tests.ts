@@ -9,9 +9,16 @@ import {
   consumerLagRule,
   deadLetteredAnnotations,
   deadLetteredRule,
+  partitionUnownedAnnotations,
+  partitionUnownedRule,
+  type PartitionValues,
   rejectedEventsAnnotations,
   rejectedEventsRule,
   trackerDownRule,
+  trackingLaggingAnnotations,
+  trackingLaggingRule,
+  trackingStalledAnnotations,
+  trackingStalledRule,
 } from '../rules/pipeline-alerts';
 import type { AlertingRule, RuleContext } from '../rules/types';
 import { humanizeDuration, humanizePercentage, printfWhole } from './go-format';
@@ -147,12 +154,15 @@ function rejectedTests(ctx: RuleContext): TestGroup[] {
   return groups;
 }
 
-/** KafkaConsumerLagGrowing: pages on a lag above the minimum that keeps growing; not on a high steady lag, nor on a small growing one. */
+/**
+ * KafkaConsumerLagGrowing: pages on a lag above the minimum that keeps growing; not on a high steady lag, nor on a small growing one.
+ * Two replicas export the same value, as their lag monitors do: the alert reports it once, not doubled.
+ */
 function consumerLagTests(ctx: RuleContext): TestGroup[] {
   const { consumerLagMinMessages: min, consumerLagFor, trackerJob: job, evaluationInterval: I } = ctx.options;
   const atStep = stepsOf(consumerLagFor, I) + 4;
   const rule = consumerLagRule(ctx);
-  const lag = (values: string) => [series(METRICS.consumerLag, { instance: 'tracker-1', job }, values)];
+  const lag = (values: string) => ['tracker-1', 'tracker-2'].map((instance) => series(METRICS.consumerLag, { instance, job, topic: 'order-events', partition: '0' }, values));
   const group = (name: string, values: string, expected: ExpectedAlert[]): TestGroup => ({
     name,
     interval: formatDuration(I),
@@ -219,8 +229,61 @@ function deadLetteredTests(ctx: RuleContext): TestGroup[] {
   ];
 }
 
+const PARTITION_STATUSES = ['ok', 'stalled', 'lagging', 'rewound', 'unowned'] as const;
+
+/**
+ * TrackingStalled, TrackingLagging, PartitionUnowned: two tracker replicas export the same group-wide
+ * values (as their lag monitors do). Partition 1 enters `status` at step 3 with 500 messages of lag:
+ * one alert for it, with its lag (not summed over the replicas), once `for` has passed. Partition 0 is
+ * quiet (no lag, ok) and partition 2 has a steady lag and is ok: both silent.
+ */
+function partitionStatusTests(
+  ctx: RuleContext,
+  rule: AlertingRule,
+  status: (typeof PARTITION_STATUSES)[number],
+  forSeconds: number,
+  annotations: (ctx: RuleContext, v: PartitionValues) => Record<string, string>,
+): TestGroup[] {
+  const { trackerJob: job, evaluationInterval: I } = ctx.options;
+  const topic = 'order-events';
+  const at = 3;
+  const fires = at + stepsOf(forSeconds, I) + 1;
+  const last = fires + 2;
+  const input: InputSeries[] = [];
+  for (const instance of ['tracker-1', 'tracker-2']) {
+    const labels = (partition: string) => ({ instance, job, topic, partition });
+    input.push(series(METRICS.consumerLag, labels('0'), flat(0, last)));
+    input.push(series(METRICS.consumerLag, labels('1'), flat(500, last)));
+    input.push(series(METRICS.consumerLag, labels('2'), flat(40, last)));
+    for (const s of PARTITION_STATUSES) {
+      const ok = s === 'ok' ? 1 : 0;
+      input.push(series(METRICS.partitionStatus, { ...labels('0'), status: s }, flat(ok, last)));
+      input.push(series(METRICS.partitionStatus, { ...labels('1'), status: s }, stepAt(at, last, ok, s === status ? 1 : 0)));
+      input.push(series(METRICS.partitionStatus, { ...labels('2'), status: s }, flat(ok, last)));
+    }
+  }
+  const firing = firingAs(rule, { topic, partition: '1' }, annotations(ctx, { topic, partition: '1', messages: '500' }));
+  return [
+    {
+      name: `${rule.alert}: a partition ${status} for ${formatDuration(forSeconds)}: one alert for it, with its lag; a quiet partition and one with a steady lag: silent`,
+      interval: formatDuration(I),
+      input_series: input,
+      alert_rule_test: [alertTest(at - 1, I, rule.alert, []), alertTest(fires, I, rule.alert, [firing])],
+    },
+  ];
+}
+
 /** Every test of the pipeline alerts. */
 export function pipelineTests(ctx: RuleContext): TestGroup[] {
-  return [...downTests(ctx), ...applyLagTests(ctx), ...rejectedTests(ctx), ...consumerLagTests(ctx), ...deadLetteredTests(ctx)];
+  return [
+    ...downTests(ctx),
+    ...applyLagTests(ctx),
+    ...rejectedTests(ctx),
+    ...consumerLagTests(ctx),
+    ...deadLetteredTests(ctx),
+    ...partitionStatusTests(ctx, trackingStalledRule(ctx), 'stalled', ctx.options.trackingStalledFor, trackingStalledAnnotations),
+    ...partitionStatusTests(ctx, trackingLaggingRule(ctx), 'lagging', ctx.options.trackingLaggingFor, trackingLaggingAnnotations),
+    ...partitionStatusTests(ctx, partitionUnownedRule(ctx), 'unowned', ctx.options.partitionUnownedFor, partitionUnownedAnnotations),
+  ];
 }
 

@@ -4,8 +4,8 @@ import { apiUrl, runbookUrl } from './text';
 import { ALERT_NAMES, type AlertingRule, type RuleContext, type RuleGroup } from './types';
 
 /*
- * Alerts on the tracking pipeline itself. TrackerDown, CollectorDown and KafkaConsumerLagGrowing
- * page: while they fire, order alerts are unreliable and Alertmanager inhibits them
+ * Alerts on the tracking pipeline itself. TrackerDown, CollectorDown, KafkaConsumerLagGrowing,
+ * TrackingStalled and PartitionUnowned page: while they fire, order alerts are unreliable and Alertmanager inhibits them
  * (alertmanager.ts), so these pages stand in for them.
  */
 
@@ -153,7 +153,8 @@ export function consumerLagRule(ctx: RuleContext): AlertingRule {
   const lag = selector(METRICS.consumerLag, { job: { re: o.trackerJob } });
   return {
     alert: ALERT_NAMES.consumerLagGrowing,
-    expr: `sum(${lag}) > ${o.consumerLagMinMessages}\nand\nsum(deriv(${lag}[${promDuration(o.consumerLagWindow)}])) > 0`,
+    // Every replica's lag monitor exports the same group-wide values: max folds the replicas, sum the partitions.
+    expr: `sum(max by (topic, partition) (${lag})) > ${o.consumerLagMinMessages}\nand\nsum(max by (topic, partition) (deriv(${lag}[${promDuration(o.consumerLagWindow)}]))) > 0`,
     for: promDuration(o.consumerLagFor),
     labels: { severity: 'page', pipeline: o.pipeline },
     annotations: consumerLagAnnotations(ctx, CONSUMER_LAG_TEMPLATES),
@@ -232,10 +233,119 @@ export function deadLetteredAnnotations(ctx: RuleContext, v: DeadLetteredValues)
   };
 }
 
+/** What a TrackingStalled, TrackingLagging or PartitionUnowned alert's text shows of the firing series. */
+export interface PartitionValues {
+  readonly topic: string;
+  readonly partition: string;
+  readonly messages: string;
+}
+
+/** The Go templates the partition alerts' annotations hold. */
+export const PARTITION_TEMPLATES: PartitionValues = { topic: '{{ $labels.topic }}', partition: '{{ $labels.partition }}', messages: '{{ $value | printf "%.0f" }}' };
+
+/**
+ * The partitions in `status`, each with its lag in messages as the value. Every tracker replica's lag
+ * monitor exports the same group-wide values, so replicas are folded with max, never summed.
+ */
+function partitionsIn(ctx: RuleContext, status: string): string {
+  const job = { job: { re: ctx.options.trackerJob } };
+  const lag = selector(METRICS.consumerLag, job);
+  const statusSeries = selector(METRICS.partitionStatus, { ...job, status });
+  return `max by (topic, partition) (${lag})\nand on (topic, partition)\nmax by (topic, partition) (${statusSeries}) == 1`;
+}
+
+/**
+ * TrackingStalled: a partition has lag and its committed offset has not moved for the lag monitor's
+ * window (kafka.lagWindowMs), judged from the broker's offsets: its batches keep failing or its
+ * consumer hangs. A page: the orders of that partition are not tracked at all. A quiet partition
+ * (no lag) is never stalled. Inhibits the order alerts (alertmanager.ts): the partition's orders
+ * look stuck and lost for that reason alone.
+ */
+export function trackingStalledRule(ctx: RuleContext): AlertingRule {
+  const o = ctx.options;
+  return {
+    alert: ALERT_NAMES.trackingStalled,
+    expr: partitionsIn(ctx, 'stalled'),
+    for: promDuration(o.trackingStalledFor),
+    labels: { severity: 'page', pipeline: o.pipeline },
+    annotations: trackingStalledAnnotations(ctx, PARTITION_TEMPLATES),
+  };
+}
+
+/** The annotations of {@link trackingStalledRule}, with `v` in place of the firing series' values. */
+export function trackingStalledAnnotations(ctx: RuleContext, v: PartitionValues): Record<string, string> {
+  return {
+    summary: `Tracking stalled on ${v.topic} partition ${v.partition}: ${v.messages} messages wait and the committed offset does not move`,
+    description:
+      `The tracker's consumer group has not committed on partition ${v.partition} of ${v.topic} while ${v.messages} messages wait, for longer than the lag monitor's window (kafka.lagWindowMs) and ${promDuration(ctx.options.trackingStalledFor)} more. ` +
+      `Orders keyed to that partition are not tracked: their states and times in state are frozen and they look stuck or lost. ${INHIBITED} ` +
+      `Look at the tracker's logs for "the batch handler failed" with partition ${v.partition} (the error says why: PostgreSQL, a bug, a poison event), and at orderscope_bus_handler_failures_total; ` +
+      'fix the cause, or restart the replica that owns the partition if its consumer hangs. orderscope_bus_partition_lag_seconds says since when.',
+    runbook_url: runbookUrl(ctx, ALERT_NAMES.trackingStalled),
+  };
+}
+
+/**
+ * TrackingLagging: a partition's lag grew at every sample of the lag monitor's window while its
+ * offset moved: consumed, but slower than it is written. A ticket: its orders are tracked late, not
+ * lost; KafkaConsumerLagGrowing pages when the group as a whole falls far behind. A ticket never
+ * inhibits a page, so it is not among the inhibiting alerts.
+ */
+export function trackingLaggingRule(ctx: RuleContext): AlertingRule {
+  const o = ctx.options;
+  return {
+    alert: ALERT_NAMES.trackingLagging,
+    expr: partitionsIn(ctx, 'lagging'),
+    for: promDuration(o.trackingLaggingFor),
+    labels: { severity: 'ticket', pipeline: o.pipeline },
+    annotations: trackingLaggingAnnotations(ctx, PARTITION_TEMPLATES),
+  };
+}
+
+/** The annotations of {@link trackingLaggingRule}, with `v` in place of the firing series' values. */
+export function trackingLaggingAnnotations(ctx: RuleContext, v: PartitionValues): Record<string, string> {
+  return {
+    summary: `Tracking lags on ${v.topic} partition ${v.partition}: ${v.messages} messages behind and growing`,
+    description:
+      `The lag of partition ${v.partition} of ${v.topic} has grown at every reading of the lag monitor's window (kafka.lagWindowMs) for ${promDuration(ctx.options.trackingLaggingFor)}, while the group keeps committing: it is consumed more slowly than written. ` +
+      'Its orders are tracked late. Check the batch apply duration and PostgreSQL, and whether this partition gets more than its share of events (a hot key); ' +
+      'add tracker replicas (up to the partition count) or raise kafka.partitionsConsumedConcurrently.',
+    runbook_url: runbookUrl(ctx, ALERT_NAMES.trackingLagging),
+  };
+}
+
+/**
+ * PartitionUnowned: no member of the tracker's consumer group owns a partition that has lag, or the
+ * group has no member at all, while trackers run (they export it). A page: nobody consumes it. The
+ * `for` rides out a rebalance. Inhibits the order alerts, like TrackingStalled.
+ */
+export function partitionUnownedRule(ctx: RuleContext): AlertingRule {
+  const o = ctx.options;
+  return {
+    alert: ALERT_NAMES.partitionUnowned,
+    expr: partitionsIn(ctx, 'unowned'),
+    for: promDuration(o.partitionUnownedFor),
+    labels: { severity: 'page', pipeline: o.pipeline },
+    annotations: partitionUnownedAnnotations(ctx, PARTITION_TEMPLATES),
+  };
+}
+
+/** The annotations of {@link partitionUnownedRule}, with `v` in place of the firing series' values. */
+export function partitionUnownedAnnotations(ctx: RuleContext, v: PartitionValues): Record<string, string> {
+  return {
+    summary: `No tracker consumes ${v.topic} partition ${v.partition} (${v.messages} messages wait)`,
+    description:
+      `For ${promDuration(ctx.options.partitionUnownedFor)} no member of the tracker's consumer group has owned partition ${v.partition} of ${v.topic}, or the group has had no member, while trackers run. ` +
+      `Its orders are not tracked. ${INHIBITED} ` +
+      'Check the trackers\' logs for "the Kafka consumer crashed and stopped", GET /readyz on each (Kafka consumer in its group), and the group with kafka-consumer-groups.sh --describe; restart the trackers that are not in the group.',
+    runbook_url: runbookUrl(ctx, ALERT_NAMES.partitionUnowned),
+  };
+}
+
 /** The pipeline's own alerts. */
 export function pipelineAlertGroup(ctx: RuleContext): RuleGroup {
   return {
     name: 'orderscope-pipeline',
-    rules: [trackerDownRule(ctx), collectorDownRule(ctx), applyLagRule(ctx), rejectedEventsRule(ctx), consumerLagRule(ctx), deadLetteredRule(ctx)],
+    rules: [trackerDownRule(ctx), collectorDownRule(ctx), applyLagRule(ctx), rejectedEventsRule(ctx), consumerLagRule(ctx), deadLetteredRule(ctx), trackingStalledRule(ctx), trackingLaggingRule(ctx), partitionUnownedRule(ctx)],
   };
 }

@@ -5,7 +5,17 @@ import { loadModel } from '../../events';
 import { resolveAlertOptions, type AlertOptions } from '../options';
 import { promtoolTestFile } from '../rule-tests/test-file';
 import { orderLostRule, ordersStuckRule } from './order-alerts';
-import { applyLagRule, collectorDownRule, consumerLagRule, deadLetteredRule, rejectedEventsRule, trackerDownRule } from './pipeline-alerts';
+import {
+  applyLagRule,
+  collectorDownRule,
+  consumerLagRule,
+  deadLetteredRule,
+  partitionUnownedRule,
+  rejectedEventsRule,
+  trackerDownRule,
+  trackingLaggingRule,
+  trackingStalledRule,
+} from './pipeline-alerts';
 import { ruleGroups } from './rule-file';
 import { sloBurnRule, sloGroup, sloNoDataRule, sloRecordingRules, tiersFor } from './slo-rules';
 import { isAlertingRule, type AlertingRule, type RuleContext } from './types';
@@ -181,7 +191,23 @@ describe('pipeline alerts', () => {
 
   it('page when the consumer lag is above the minimum and growing, reporting the lag', () => {
     expect(consumerLagRule(c).expr).toBe(
-      'sum(orderscope_bus_consumer_lag_messages{job=~"tracker-prod"}) > 1000\nand\nsum(deriv(orderscope_bus_consumer_lag_messages{job=~"tracker-prod"}[10m])) > 0',
+      'sum(max by (topic, partition) (orderscope_bus_consumer_lag_messages{job=~"tracker-prod"})) > 1000\nand\n' +
+        'sum(max by (topic, partition) (deriv(orderscope_bus_consumer_lag_messages{job=~"tracker-prod"}[10m]))) > 0',
+    );
+  });
+
+  it('page on a stalled or unowned partition and open a ticket on a lagging one, one alert per partition, replicas folded with max', () => {
+    const ctx = ctxWith({ trackerJob: 'tracker-prod' });
+    const expr = (status: string) =>
+      'max by (topic, partition) (orderscope_bus_consumer_lag_messages{job=~"tracker-prod"})\nand on (topic, partition)\n' +
+      `max by (topic, partition) (orderscope_bus_partition_status{job=~"tracker-prod",status="${status}"}) == 1`;
+    expect([trackingStalledRule(ctx), trackingLaggingRule(ctx), partitionUnownedRule(ctx)].map((r) => [r.alert, r.expr, r.for, r.labels.severity])).toEqual([
+      ['TrackingStalled', expr('stalled'), '1m', 'page'],
+      ['TrackingLagging', expr('lagging'), '15m', 'ticket'],
+      ['PartitionUnowned', expr('unowned'), '5m', 'page'],
+    ]);
+    expect(trackingStalledRule(ctx).annotations.summary).toBe(
+      'Tracking stalled on {{ $labels.topic }} partition {{ $labels.partition }}: {{ $value | printf "%.0f" }} messages wait and the committed offset does not move',
     );
   });
 

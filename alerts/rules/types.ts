@@ -52,4 +52,7 @@ export const ALERT_NAMES = {
   rejectedEventsHigh: 'RejectedEventsHigh',
   consumerLagGrowing: 'KafkaConsumerLagGrowing',
   deadLettered: 'OrderEventsDeadLettered',
+  trackingStalled: 'TrackingStalled',
+  trackingLagging: 'TrackingLagging',
+  partitionUnowned: 'PartitionUnowned',
 } as const;

@@ -1,4 +1,4 @@
-import { decodeEvent, partitionLag } from './decode-event';
+import { decodeEvent } from './decode-event';
 
 const event = {
   schema_version: 1,
@@ -37,16 +37,5 @@ describe('decodeEvent', () => {
     const decoded = decodeEvent({ value });
     expect(decoded).toMatchObject({ unreadable: reason });
     expect((decoded as { error: string }).error.startsWith(error)).toBe(true);
-  });
-});
-
-describe('partitionLag', () => {
-  it('counts the messages after the last one handled: high watermark - last offset - 1', () => {
-    expect(partitionLag('120', '99')).toBe(20);
-    expect(partitionLag('100', '99')).toBe(0);
-  });
-
-  it('is never negative (a watermark fetched before the batch\'s last message)', () => {
-    expect(partitionLag('90', '99')).toBe(0);
   });
 });

@@ -25,11 +25,3 @@ export function decodeEvent(message: Pick<KafkaMessage, 'value'>): Decoded {
   const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
   return { unreadable: 'invalid_event', error: `the message is not a valid order event: ${where}${issue?.message ?? 'invalid'}` };
 }
-
-/**
- * Messages of a partition after `lastOffset`: its high watermark is the offset the next message will
- * get. Never negative (the watermark of a batch may be older than its last message's offset).
- */
-export function partitionLag(highWatermark: string, lastOffset: string): number {
-  return Math.max(0, Number(highWatermark) - Number(lastOffset) - 1);
-}

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { PARTITION_STATUSES } from './partition-status';
 
 /** Why a message read from the topic was skipped: the values of the `reason` label of `orderscope_bus_dropped_total`. */
 export const DROP_REASONS = ['no_value'] as const;
@@ -24,8 +25,29 @@ export const KAFKA_BUS_METRICS = {
   },
   consumerLag: {
     name: 'orderscope_bus_consumer_lag_messages',
-    help: 'Messages of the partition after the last batch this consumer handled (high watermark - last offset - 1), per partition it owns; a partition moved to another consumer of the group leaves this one, so summing over the group counts each partition once.',
+    help: "Messages of the partition the tracker's consumer group has not committed yet (high watermark - committed offset), read from the broker by each tracker's lag monitor for every partition of the topic, owned or not, including one whose batches keep failing. Every tracker replica exports the same group-wide value: aggregate with max by (topic, partition), then sum, never sum the replicas.",
     labelNames: ['topic', 'partition'],
+  },
+  partitionLagSeconds: {
+    name: 'orderscope_bus_partition_lag_seconds',
+    help: "Seconds since the group's committed offset of the partition last moved while it had lag (0 when it has none), by the lag monitor's clock: how long the partition has been stuck, not how old its oldest unconsumed message is. The same value on every tracker replica: max by (topic, partition).",
+    labelNames: ['topic', 'partition'],
+  },
+  partitionCommitted: {
+    name: 'orderscope_bus_partition_committed_offset',
+    help: "The tracker's consumer group's committed offset of the partition (the next message it will read; the low watermark when it has committed none), read from the broker. The same value on every tracker replica: max by (topic, partition).",
+    labelNames: ['topic', 'partition'],
+  },
+  partitionStatus: {
+    name: 'orderscope_bus_partition_status',
+    help: "1 for the partition's current status, 0 for the others, judged by the lag monitor from the broker's offsets over kafka.lagWindowMs: ok; stalled, lag and the committed offset not moving for the window; lagging, lag growing over the window while the offset moves; rewound, the committed offset went backwards; unowned, lag and no member owns it, or the group has no member. A quiet partition (no lag) is ok. The same value on every tracker replica: max by (topic, partition, status).",
+    labelNames: ['topic', 'partition', 'status'],
+    statuses: PARTITION_STATUSES,
+  },
+  lagMonitorFailures: {
+    name: 'orderscope_bus_lag_monitor_failures_total',
+    help: "Readings of the broker's offsets by the lag monitor that failed; meanwhile the partition gauges keep their last values, so a rising count means they are stale.",
+    labelNames: [],
   },
 } as const;
 
@@ -44,32 +66,20 @@ export function createSourceMetrics(registry: Registry) {
   return {
     dropped,
     handlerFailures: new Counter({ name: m.handlerFailures.name, help: m.handlerFailures.help, registers }),
-    consumerLag: new ConsumerLagGauge(registry),
   };
 }
 
-/** The consumer lag gauge, with the partitions it reports kept to those this consumer owns. */
-export class ConsumerLagGauge {
-  private readonly gauge: Gauge<'topic' | 'partition'>;
-  private readonly reported = new Map<string, { topic: string; partition: string }>();
-
-  constructor(registry: Registry) {
-    const m = KAFKA_BUS_METRICS.consumerLag;
-    this.gauge = new Gauge({ name: m.name, help: m.help, labelNames: [...m.labelNames], registers: [registry] });
-  }
-
-  set(topic: string, partition: number, lag: number): void {
-    const labels = { topic, partition: String(partition) };
-    this.reported.set(`${topic}\u0000${partition}`, labels);
-    this.gauge.set(labels, lag);
-  }
-
-  /** Drops the partitions not in `assignment` (topic -> partitions), e.g. after a rebalance. */
-  keep(assignment: Readonly<Record<string, readonly number[]>>): void {
-    for (const [key, labels] of this.reported) {
-      if (assignment[labels.topic]?.includes(Number(labels.partition))) continue;
-      this.gauge.remove(labels);
-      this.reported.delete(key);
-    }
-  }
+/** The lag monitor's metrics: per partition of the topic, the same on every tracker replica. */
+export function createLagMonitorMetrics(registry: Registry) {
+  const m = KAFKA_BUS_METRICS;
+  const registers = [registry];
+  const gauge = <L extends string>(def: { name: string; help: string; labelNames: readonly L[] }) =>
+    new Gauge<L>({ name: def.name, help: def.help, labelNames: [...def.labelNames], registers });
+  return {
+    lag: gauge(m.consumerLag),
+    lagSeconds: gauge(m.partitionLagSeconds),
+    committed: gauge(m.partitionCommitted),
+    status: gauge(m.partitionStatus),
+    failures: new Counter({ name: m.lagMonitorFailures.name, help: m.lagMonitorFailures.help, registers }),
+  };
 }

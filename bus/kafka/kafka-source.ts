@@ -5,7 +5,7 @@ import { silentLogger } from '../../common/logger';
 import { describeError, UnavailableError } from '../../common/errors';
 import type { OrderEvent } from '../../events';
 import type { BatchHandler, EventOrigin, EventSource, UnreadableMessage } from '../bus';
-import { decodeEvent, partitionLag } from './decode-event';
+import { decodeEvent } from './decode-event';
 import { createKafkaClient, ensureTopic } from './kafka-client';
 import { createSourceMetrics } from './kafka-metrics';
 
@@ -68,21 +68,16 @@ export class KafkaSource implements EventSource {
     });
     this.consumer = consumer;
     const { GROUP_JOIN, CRASH, DISCONNECT, STOP } = consumer.events;
-    consumer.on(GROUP_JOIN, ({ payload }) => {
+    consumer.on(GROUP_JOIN, () => {
       this.consumerReady = true;
-      // Partitions given to another member are its to report now: a stale value here would be
-      // counted twice by sum() over the group.
-      this.metrics.consumerLag.keep(payload.memberAssignment);
     });
     consumer.on(CRASH, ({ payload }) => {
       this.consumerReady = false;
-      this.metrics.consumerLag.keep({});
       this.logger.error({ err: payload.error, restart: payload.restart }, payload.restart ? 'the Kafka consumer crashed and restarts' : 'the Kafka consumer crashed and stopped');
     });
     for (const event of [DISCONNECT, STOP]) {
       consumer.on(event, () => {
         this.consumerReady = false;
-        this.metrics.consumerLag.keep({});
       });
     }
     try {
@@ -156,7 +151,6 @@ export class KafkaSource implements EventSource {
     }
     resolveOffset(last.offset);
     await commitOffsetsIfNecessary();
-    this.metrics.consumerLag.set(batch.topic, batch.partition, partitionLag(batch.highWatermark, last.offset));
     await heartbeat();
   }
 }

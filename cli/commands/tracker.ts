@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { KafkaSource } from '../../bus';
+import { KafkaSource, LagMonitor } from '../../bus';
 import { collectProcessMetrics, createLogger, loadConfig } from '../../common';
 import { listen } from '../../common/http';
 import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
@@ -39,6 +39,9 @@ Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   postgres.url, poolSize      the database must exist (createdb orderscope); the schema is migrated at start
   postgres.readUrl            a read replica for the latency reports (default: postgres.url)
   kafka.brokers, topic, groupId
+  kafka.lagIntervalMs, lagWindowMs
+                              the lag monitor reads the group's offsets from the broker every 10000 ms; a partition with
+                              lag whose committed offset stays put for 120000 ms is stalled (TrackingStalled pages)
   tracker.host, port, traceUrlTemplate ({trace_id}, {span_id})
   tracker.sweepIntervalMs     how often the lost-order sweeper flags orders past their deadlines (default 1000)
   tracker.instance            this replica's stable, distinct name (default: the host name; in containers and for
@@ -85,11 +88,16 @@ the database and exits 0.`,
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
       await tracker.start();
       await source.start();
+      // Beside the source and independent of it: judges the group by the broker's offsets, so that a
+      // partition whose batches keep failing is seen (TrackingStalled).
+      const lagMonitor = new LagMonitor({ kafka: config.kafka, logger, registry });
+      await lagMonitor.start();
       const server = await listen(tracker.app, config.tracker.host, config.tracker.port);
       logger.info({ url: server.url }, 'tracker listening');
       closeOnSignals(logger, async () => {
         // The source first: it stops fetching and waits for the batch being applied, whose offsets it commits.
         await source.close();
+        await lagMonitor.close();
         await tracker.close();
         await server.close();
         await reportStore?.close();

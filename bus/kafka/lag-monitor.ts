@@ -1,0 +1,146 @@
+import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import type { Config, Logger } from '../../common';
+import { silentLogger } from '../../common/logger';
+import { describeError, UnavailableError } from '../../common/errors';
+import { createKafkaClient } from './kafka-client';
+import { createLagMonitorMetrics } from './kafka-metrics';
+import { assessPartition, nextSample, PARTITION_STATUSES, trimSamples, type PartitionAssessment, type PartitionObservation, type PartitionSample } from './partition-status';
+
+export interface LagMonitorOptions {
+  /** The `kafka` section of the config: brokers, topic, groupId, lagIntervalMs, lagWindowMs. */
+  kafka: Config['kafka'];
+  logger?: Logger;
+  /** Where the monitor's metrics are registered (a private registry when absent). */
+  registry?: Registry;
+  /** The monitor's clock in milliseconds (Date.now when absent): stalls and lag seconds are measured by it. */
+  now?: () => number;
+  /** Called after each reading of the broker with every partition's assessment, by partition. */
+  onAssessed?: (assessments: ReadonlyMap<number, PartitionAssessment & { readonly sample: PartitionSample }>) => void;
+}
+
+/**
+ * Judges the consumer group by the broker's offsets, not by what the consumer says about itself: every
+ * `kafka.lagIntervalMs` it reads the group's committed offsets, each partition's high watermark and the
+ * members' assignments, and exports for every partition of the topic its lag in messages and seconds,
+ * its committed offset and its status (see partition-status.ts). It runs beside the batch handler and
+ * does not depend on it, so a partition whose batches keep failing still has a lag series that grows.
+ *
+ * Every tracker replica runs one and exports the same group-wide values; nothing in the labels says
+ * which replica, so `max by (topic, partition)` over the replicas gives one value per partition.
+ */
+export class LagMonitor {
+  private readonly config: Config['kafka'];
+  private readonly logger: Logger;
+  private readonly kafka: Kafka;
+  private readonly metrics: ReturnType<typeof createLagMonitorMetrics>;
+  private readonly now: () => number;
+  private readonly onAssessed: LagMonitorOptions['onAssessed'];
+  private readonly history = new Map<number, PartitionSample[]>();
+  private admin?: Admin;
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  private starting?: Promise<void>;
+  private closing?: Promise<void>;
+
+  constructor(options: LagMonitorOptions) {
+    this.config = options.kafka;
+    this.logger = (options.logger ?? silentLogger()).child({ component: 'lag-monitor' });
+    this.kafka = createKafkaClient(this.config, this.logger);
+    this.metrics = createLagMonitorMetrics(options.registry ?? new Registry());
+    this.now = options.now ?? Date.now;
+    this.onAssessed = options.onAssessed;
+  }
+
+  /** Connects to the broker and starts reading it every `kafka.lagIntervalMs`, the first time at once. */
+  start(): Promise<void> {
+    if (this.closing) return Promise.reject(new UnavailableError('the lag monitor is closed'));
+    return (this.starting ??= (async () => {
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+      } catch (err) {
+        this.starting = undefined;
+        throw new UnavailableError(`the lag monitor cannot connect to Kafka at ${this.config.brokers.join(',')}: ${describeError(err)}`, err);
+      }
+      this.admin = admin;
+      this.schedule(0);
+    })());
+  }
+
+  /** Stops the timer, waits for a reading under way, and disconnects. Safe to call twice. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      // A start under way finishes first, so that the connection it opens is closed here.
+      await this.starting?.catch(() => undefined);
+      clearTimeout(this.timer);
+      await this.polling;
+      await this.admin?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'error while disconnecting the lag monitor'));
+    })());
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closing) return;
+    this.timer = setTimeout(() => {
+      this.polling = this.poll()
+        .catch((err: unknown) => {
+          this.metrics.failures.inc();
+          this.logger.warn({ err }, 'the lag monitor could not read the offsets from Kafka; the partitions keep their last values');
+        })
+        .finally(() => {
+          this.polling = undefined;
+          this.schedule(this.config.lagIntervalMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One reading of the broker, folded into each partition's samples and exported. */
+  private async poll(): Promise<void> {
+    const admin = this.admin!;
+    const { topic, groupId, lagWindowMs } = this.config;
+    const [watermarks, committed, groups] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+      admin.describeGroups([groupId]),
+    ]);
+    const at = this.now();
+    const members = groups.groups.find((g) => g.groupId === groupId)?.members ?? [];
+    const owned = new Set<number>();
+    for (const member of members) {
+      // A member that joined but has not been assigned yet has an empty assignment.
+      const decoded = member.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(member.memberAssignment) : null;
+      for (const p of decoded?.assignment[topic] ?? []) owned.add(p);
+    }
+    const committedOf = new Map<number, number>();
+    for (const p of committed.find((t) => t.topic === topic)?.partitions ?? []) committedOf.set(p.partition, Number(p.offset));
+    const assessed = new Map<number, PartitionAssessment & { sample: PartitionSample }>();
+    for (const w of watermarks) {
+      const c = committedOf.get(w.partition) ?? -1;
+      const observation: PartitionObservation = {
+        at,
+        // No commit yet: the group starts from the beginning (KafkaSource subscribes fromBeginning).
+        committed: c < 0 ? Number(w.low) : c,
+        highWatermark: Number(w.high),
+        owned: owned.has(w.partition),
+        groupHasMembers: members.length > 0,
+      };
+      const previous = this.history.get(w.partition) ?? [];
+      const samples = trimSamples([...previous, nextSample(previous[previous.length - 1], observation)], at, lagWindowMs);
+      this.history.set(w.partition, samples);
+      const assessment = assessPartition(samples, lagWindowMs);
+      const sample = samples[samples.length - 1]!;
+      this.export(topic, w.partition, sample, assessment);
+      assessed.set(w.partition, { ...assessment, sample });
+    }
+    this.onAssessed?.(assessed);
+  }
+
+  private export(topic: string, partition: number, sample: PartitionSample, assessment: PartitionAssessment): void {
+    const labels = { topic, partition: String(partition) };
+    this.metrics.lag.set(labels, sample.lag);
+    this.metrics.lagSeconds.set(labels, assessment.lagSeconds);
+    this.metrics.committed.set(labels, sample.committed);
+    for (const status of PARTITION_STATUSES) this.metrics.status.set({ ...labels, status }, status === assessment.status ? 1 : 0);
+  }
+}
