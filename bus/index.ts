@@ -7,7 +7,7 @@ export type { KafkaPublisherOptions } from './kafka/kafka-publisher';
 export { KafkaSource } from './kafka/kafka-source';
 export type { KafkaSourceOptions } from './kafka/kafka-source';
 export { LagMonitor } from './kafka/lag-monitor';
-export type { LagMonitorOptions } from './kafka/lag-monitor';
+export type { LagMonitorOptions, PartitionReading } from './kafka/lag-monitor';
 export { KAFKA_BUS_METRICS, DROP_REASONS } from './kafka/kafka-metrics';
 export { PARTITION_STATUSES, assessPartition, nextSample } from './kafka/partition-status';
 export type { PartitionStatus, PartitionSample, PartitionAssessment } from './kafka/partition-status';

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { retry, silentLogger, type Config, type Logger } from '../common';
 import { INSTANCE_NAME } from '../common/config';
 import { ConfigError, UnavailableError } from '../common/errors';
-import { describeOrigin, type DeliveryContext, type EventOrigin, type EventSource } from '../bus';
+import { describeOrigin, type DeliveryContext, type EventOrigin, type EventSource, type PartitionReading } from '../bus';
 import type { OrderEvent, ProcessModel } from '../events';
 import { applyBatch, eventLetter, isolatePoison, readLetter, unreadableLetter, type ApplyOutcome } from './apply';
 import { createSweeper, logStatusChange, type SweepResult } from './detection';
@@ -46,6 +46,8 @@ export interface TrackerOptions {
    * `config.tracker.instance`. Give each replica a stable, distinct name.
    */
   readonly instance?: string;
+  /** The partitions of the topic as the broker last showed them (the lag monitor's), for the home page. */
+  readonly partitions?: () => readonly PartitionReading[];
   /** The clock, in ms. */
   readonly now?: () => number;
 }
@@ -289,6 +291,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     logger,
     readiness: () => ({ started: running && !closing, bus: source.isReady(), instance: lease.held }),
     deadLetters: { retry: retryDeadLetter, drop: dropDeadLetter },
+    ...(options.partitions && { partitions: options.partitions }),
     ...(options.now && { now: options.now }),
   });
 

@@ -5,7 +5,7 @@ import { silentLogger } from '../../common/logger';
 import { describeError, UnavailableError } from '../../common/errors';
 import { createKafkaClient } from './kafka-client';
 import { createLagMonitorMetrics } from './kafka-metrics';
-import { assessPartition, nextSample, PARTITION_STATUSES, trimSamples, type PartitionAssessment, type PartitionObservation, type PartitionSample } from './partition-status';
+import { assessPartition, nextSample, PARTITION_STATUSES, trimSamples, type PartitionAssessment, type PartitionObservation, type PartitionSample, type PartitionStatus } from './partition-status';
 
 export interface LagMonitorOptions {
   /** The `kafka` section of the config: brokers, topic, groupId, lagIntervalMs, lagWindowMs. */
@@ -29,6 +29,19 @@ export interface LagMonitorOptions {
  * Every tracker replica runs one and exports the same group-wide values; nothing in the labels says
  * which replica, so `max by (topic, partition)` over the replicas gives one value per partition.
  */
+/** One partition as the lag monitor last read it: what the tracker's home page shows. */
+export interface PartitionReading {
+  readonly partition: number;
+  readonly status: PartitionStatus;
+  /** Messages not consumed yet. */
+  readonly lag: number;
+  /** Seconds since the committed offset last moved while there was lag. */
+  readonly lagSeconds: number;
+  readonly committed: number;
+  /** Whether a member of the group has it assigned. */
+  readonly owned: boolean;
+}
+
 export class LagMonitor {
   private readonly config: Config['kafka'];
   private readonly logger: Logger;
@@ -37,6 +50,7 @@ export class LagMonitor {
   private readonly now: () => number;
   private readonly onAssessed: LagMonitorOptions['onAssessed'];
   private readonly history = new Map<number, PartitionSample[]>();
+  private readings: PartitionReading[] = [];
   private admin?: Admin;
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
@@ -66,6 +80,11 @@ export class LagMonitor {
       this.admin = admin;
       this.schedule(0);
     })());
+  }
+
+  /** Every partition as the last reading of the broker found it, in partition order (none before the first). */
+  latest(): readonly PartitionReading[] {
+    return this.readings;
   }
 
   /** Stops the timer, waits for a reading under way, and disconnects. Safe to call twice. */
@@ -133,6 +152,9 @@ export class LagMonitor {
       this.export(topic, w.partition, sample, assessment);
       assessed.set(w.partition, { ...assessment, sample });
     }
+    this.readings = [...assessed]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, { status, lagSeconds, sample }]) => ({ partition, status, lag: sample.lag, lagSeconds, committed: sample.committed, owned: sample.owned }));
     this.onAssessed?.(assessed);
   }
 

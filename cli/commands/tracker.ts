@@ -84,13 +84,23 @@ the database and exits 0.`,
           })
         : undefined;
       const source = new KafkaSource({ kafka: config.kafka, logger, registry });
-      const tracker = await createTracker({ config, model, source, store, ...(reportStore && { reportStore }), logger, registry, instance: config.tracker.instance });
+      // Beside the source and independent of it: judges the group by the broker's offsets, so that a
+      // partition whose batches keep failing is seen (TrackingStalled, and the home page).
+      const lagMonitor = new LagMonitor({ kafka: config.kafka, logger, registry });
+      const tracker = await createTracker({
+        config,
+        model,
+        source,
+        store,
+        ...(reportStore && { reportStore }),
+        logger,
+        registry,
+        instance: config.tracker.instance,
+        partitions: () => lagMonitor.latest(),
+      });
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
       await tracker.start();
       await source.start();
-      // Beside the source and independent of it: judges the group by the broker's offsets, so that a
-      // partition whose batches keep failing is seen (TrackingStalled).
-      const lagMonitor = new LagMonitor({ kafka: config.kafka, logger, registry });
       await lagMonitor.start();
       const server = await listen(tracker.app, config.tracker.host, config.tracker.port);
       logger.info({ url: server.url }, 'tracker listening');

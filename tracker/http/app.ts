@@ -1,5 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
+import type { PartitionReading } from '../../bus';
 import type { Logger, TokenConfig } from '../../common';
 import { describeError } from '../../common/errors';
 import { errorHandler, metricsHandler, sendError } from '../../common/http';
@@ -30,6 +31,8 @@ export interface TrackerAppOptions {
    * it holds its instance's lease (absent: not checked).
    */
   readonly readiness: () => { started: boolean; bus: boolean; instance?: boolean };
+  /** The partitions of the topic as the lag monitor last read them (absent: the bus has none, as in embedded mode). */
+  readonly partitions?: () => readonly PartitionReading[];
   /** Retry and drop of dead letters (the tracker's). */
   readonly deadLetters: DeadLetterActions;
   /** The clock, in ms (time in state of open stays). */
@@ -94,7 +97,7 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   v1.use(reportRoutes({ db: options.reportDb ?? db, model, nowMicros }));
   v1.use(deadLettersRoutes({ db, tokens: options.tokens, actions: options.deadLetters }));
   app.use('/v1', v1);
-  app.use(homeRoutes({ db, model, tokens: options.tokens, traceUrlTemplate: options.traceUrlTemplate, nowMicros }));
+  app.use(homeRoutes({ db, model, tokens: options.tokens, traceUrlTemplate: options.traceUrlTemplate, nowMicros, ...(options.partitions && { partitions: options.partitions }) }));
 
   app.use((req, res) => {
     sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/lost, /v1/reports/latency, /v1/dead-letters, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id})`);

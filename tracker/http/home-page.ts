@@ -1,6 +1,7 @@
 import type { ProcessModel } from '../../events';
-import { card, COLORS, dataTable, formatCount, formatTime, html, kpis, renderPage, roughDuration, stackedBars, type HtmlValue, type Kpi } from '../html';
+import { card, COLORS, dataTable, formatCount, formatTime, html, kpis, renderPage, roughDuration, stackedBars, type HtmlValue, type Kpi, type SafeHtml } from '../html';
 import { describeLoss, mondayOf, utcDay, weekOf } from '../report';
+import type { PartitionReading } from '../../bus';
 import type { LostOrderRow, OrderRow, StateOccupancy } from '../store';
 import { formatEventTime, secondsBetween, type Micros } from '../timeline';
 
@@ -19,6 +20,8 @@ export interface HomeData {
   readonly lost: readonly LostOrderRow[];
   /** Dead letters waiting for an operator: events set aside because they cannot be applied. */
   readonly deadLetters: number;
+  /** The topic's partitions as the broker last showed them; absent when the bus has none (embedded mode). */
+  readonly partitions?: readonly PartitionReading[];
 }
 
 /** The tracker's pages share this top bar: home, this week's report, metrics, sign out. */
@@ -116,6 +119,8 @@ export function renderHomePage(d: HomeData): string {
     'No order is stuck.',
   );
 
+  const partitions = d.partitions && partitionsCard(d.partitions);
+
   const day = 86_400_000_000;
   const lastWeek = weekOf(d.now - 7 * day);
   const reports = html`<p class="links">
@@ -140,9 +145,41 @@ export function renderHomePage(d: HomeData): string {
       ${card('Where the orders are', 'Orders in each state of the pipeline now: blue within the state’s SLA, amber stuck past it, red lost.', chart, 'in-flight')}
       ${card('Lost orders', html`Orders the detector declared lost, longest in their state first. Open one to see its timeline.`, html`${lostTable}${more(d.lost.length, lostTotal, '/v1/lost', 'lost orders')}`, 'lost')}
       ${card('Stuck orders', 'Orders past their state’s SLA, not lost yet, longest first.', html`${stuckTable}${more(d.stuck.length, stuckTotal, '/v1/orders?status=stuck', 'stuck orders')}`, 'stuck')}
+      ${partitions ?? ''}
       ${card('Latency reports', 'Time in each state against the SLAs, lead time, lost and slowest orders, segments and operators, for a period.', reports, 'reports')}`,
     footer: html`<p>API: <a href="/v1/orders">/v1/orders</a> · <a href="/v1/lost">/v1/lost</a> · <a href="/v1/reports/latency">/v1/reports/latency</a> · <a href="/v1/dead-letters?status=parked">/v1/dead-letters</a> (JSON; send Authorization: Bearer &lt;token&gt;, or sign in here) · <a href="/metrics">/metrics</a> for Prometheus</p>`,
   });
+}
+
+/** What each partition status means to the reader of the home page. */
+const PARTITION_STATUS_TEXT: Record<PartitionReading['status'], string> = {
+  ok: 'ok',
+  lagging: 'lagging: falling behind',
+  stalled: 'stalled: not moving',
+  rewound: 'rewound: offset went back',
+  unowned: 'unowned: no tracker reads it',
+};
+
+/**
+ * The tracking pipeline itself: each partition of the topic as the broker shows it (the tracker
+ * group's committed offset against the newest message), so that a partition that stopped moving is
+ * seen here and not only as orders that look stuck.
+ */
+function partitionsCard(partitions: readonly PartitionReading[]): SafeHtml {
+  const bad = partitions.filter((p) => p.status !== 'ok').length;
+  const table = dataTable(
+    [{ title: 'Partition', kind: 'num' }, { title: 'Status' }, { title: 'Waiting', kind: 'num' }, { title: 'Not moving for', kind: 'num' }, { title: 'Committed offset', kind: 'num' }],
+    partitions.map((p) => [
+      String(p.partition),
+      p.status === 'ok' ? PARTITION_STATUS_TEXT.ok : html`<strong>${PARTITION_STATUS_TEXT[p.status]}</strong>`,
+      formatCount(p.lag),
+      p.lag > 0 ? roughDuration(p.lagSeconds) : '—',
+      formatCount(p.committed),
+    ]),
+    'No reading of the broker yet.',
+  );
+  const intro = bad === 0 ? 'Every partition of the order-event topic is being applied.' : `${bad} of ${partitions.length} partitions are not ok: orders on them are not being tracked (see the TrackingStalled runbook).`;
+  return card('Tracking, per partition', intro, table, 'partitions');
 }
 
 /** The sign-in page: a form for an API token with the read scope. `error` is ours, never the token. */

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { TokenConfig } from '../../common';
 import { authorize } from '../../common/auth';
+import type { PartitionReading } from '../../bus';
 import type { ProcessModel } from '../../events';
 import { listLostOrders, listOrders, lostByState, parkedDeadLetters, stateOccupancy, type Db } from '../store';
 import { authorizationOf, clearSessionCookie, localPath, setSessionCookie } from './browser-session';
@@ -17,6 +18,8 @@ export interface HomeRouteOptions {
   readonly traceUrlTemplate: string;
   /** The clock, in microseconds. */
   readonly nowMicros: () => number;
+  /** The partitions of the topic as the lag monitor last read them; absent in embedded mode. */
+  readonly partitions?: () => readonly PartitionReading[];
 }
 
 /** How many stuck and lost orders the home page lists (each; the API lists them all). */
@@ -68,6 +71,7 @@ export function homeRoutes(options: HomeRouteOptions): Router {
         stuck: await listOrders(tx, { status: 'stuck' }, undefined, LISTED),
         lost: await listLostOrders(tx, {}, undefined, LISTED),
         deadLetters: Object.values(await parkedDeadLetters(tx)).reduce((a, b) => a + b, 0),
+        ...(options.partitions && { partitions: options.partitions() }),
       };
     });
     sendPage(res, 200, renderHomePage({ model, now: options.nowMicros(), ...data }));
