@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventOrigin, UnreadableMessage } from '../../bus';
 import { describeError } from '../../common/errors';
-import { validateOrderEvent, type OrderEvent } from '../../events';
+import { LIMITS, validateOrderEvent, type OrderEvent } from '../../events';
 import type { DeadLetterReason, NewDeadLetter } from '../store';
 
 /** The letter of an event that could not be applied: the event as the tracker received it. */
@@ -18,17 +18,40 @@ export function eventLetter(event: OrderEvent, origin: EventOrigin, reason: Dead
   };
 }
 
-/** The letter of a bus message that is not an order event: its bytes, exactly. */
+/**
+ * The letter of a bus message that is not an order event: its bytes, exactly, and the order and
+ * event it names when it names them in a form the store can hold (so that an operator can find the
+ * order; anything else in it may be what made it unreadable).
+ */
 export function unreadableLetter(message: UnreadableMessage): NewDeadLetter {
   const { origin } = message;
+  const named = namedIds(message.raw);
   return {
     key: 'publisher' in origin ? `message:${createHash('sha256').update(message.raw).digest('hex')}` : `${origin.topic}/${origin.partition}@${origin.offset}`,
     raw: message.raw,
-    eventId: null,
-    orderId: null,
+    eventId: named.eventId,
+    orderId: named.orderId,
     reason: message.reason,
     error: message.error,
     origin,
+  };
+}
+
+const SAFE_ORDER_ID = new RegExp(`^[A-Za-z0-9._:-]{1,${LIMITS.orderIdMaxLength}}$`);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The order_id and event_id of a JSON object, each only when it has the contract's form. */
+function namedIds(raw: Buffer): { orderId: string | null; eventId: string | null } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { orderId: null, eventId: null };
+  }
+  const { order_id: orderId, event_id: eventId } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  return {
+    orderId: typeof orderId === 'string' && SAFE_ORDER_ID.test(orderId) ? orderId : null,
+    eventId: typeof eventId === 'string' && UUID.test(eventId) ? eventId : null,
   };
 }
 
