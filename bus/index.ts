@@ -9,3 +9,4 @@ export type { KafkaSourceOptions } from './kafka/kafka-source';
 export { KAFKA_BUS_METRICS, DROP_REASONS } from './kafka/kafka-metrics';
 export type { DropReason } from './kafka/kafka-metrics';
 export { decodeEvent, partitionLag } from './kafka/decode-event';
+export { heartbeatOrderIds } from './kafka/heartbeat-keys';
