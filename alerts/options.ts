@@ -73,6 +73,12 @@ export interface AlertOptions {
    * resolves this long after the last one (the dead letters stay parked until retried or dropped).
    */
   readonly deadLetterWindow: string;
+  /**
+   * TrackingHeartbeatStale: how old the newest applied collector heartbeat of a partition may get
+   * before it pages. Several times the collectors' heartbeat interval (collector.heartbeatIntervalMs,
+   * 15 s by default), so that one late or failed round does not page.
+   */
+  readonly heartbeatStaleAfter: string;
   /** Placeholder receivers: replace with the on-call (page) and ticketing (ticket) webhooks. */
   readonly pageWebhookUrl: string;
   readonly ticketWebhookUrl: string;
@@ -123,6 +129,7 @@ export const DEFAULT_ALERT_OPTIONS: Omit<AlertOptions, 'pipeline'> = {
   consumerLagWindow: '10m',
   consumerLagFor: '10m',
   deadLetterWindow: '10m',
+  heartbeatStaleAfter: '3m',
   pageWebhookUrl: 'http://127.0.0.1:9095/page',
   ticketWebhookUrl: 'http://127.0.0.1:9095/ticket',
   groupWait: '30s',
@@ -163,6 +170,8 @@ export const DEMO_ALERT_OPTIONS: Partial<AlertOptions> = {
   consumerLagWindow: '10s',
   consumerLagFor: '5s',
   deadLetterWindow: '10s',
+  // Three heartbeat rounds at the default 15 s interval of the collector in `orderscope up`.
+  heartbeatStaleAfter: '45s',
   groupWait: '1s',
   groupInterval: '5s',
   pageRepeatInterval: '1m',
@@ -193,6 +202,7 @@ const DURATION_KEYS = [
   'consumerLagWindow',
   'consumerLagFor',
   'deadLetterWindow',
+  'heartbeatStaleAfter',
   'groupWait',
   'groupInterval',
   'pageRepeatInterval',

@@ -52,4 +52,5 @@ export const ALERT_NAMES = {
   rejectedEventsHigh: 'RejectedEventsHigh',
   consumerLagGrowing: 'KafkaConsumerLagGrowing',
   deadLettered: 'OrderEventsDeadLettered',
+  heartbeatStale: 'TrackingHeartbeatStale',
 } as const;
