@@ -304,6 +304,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     logger,
     readiness: () => ({ started: running && !closing, bus: source.isReady(), instance: lease.held }),
     deadLetters: { retry: retryDeadLetter, drop: dropDeadLetter },
+    heartbeats: { read: () => heartbeats.snapshot(), intervalMs: config.collector.heartbeatIntervalMs },
     ...(options.now && { now: options.now }),
   });
 

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { TokenConfig } from '../../common';
 import { authorize } from '../../common/auth';
 import type { ProcessModel } from '../../events';
+import type { PartitionHeartbeat } from '../heartbeat/latest-heartbeats';
 import { listLostOrders, listOrders, lostByState, parkedDeadLetters, stateOccupancy, type Db } from '../store';
 import { authorizationOf, clearSessionCookie, localPath, setSessionCookie } from './browser-session';
 import { renderHomePage, renderLoginPage, renderNotFoundPage } from './home-page';
@@ -17,6 +18,15 @@ export interface HomeRouteOptions {
   readonly traceUrlTemplate: string;
   /** The clock, in microseconds. */
   readonly nowMicros: () => number;
+  readonly heartbeats?: HomeHeartbeats;
+}
+
+/** The collectors' heartbeats as this tracker process applied them, for the home page. */
+export interface HomeHeartbeats {
+  /** The newest applied heartbeat per partition (the tracker's in-memory record). */
+  readonly read: () => readonly PartitionHeartbeat[];
+  /** collector.heartbeatIntervalMs: 0 when heartbeats are off. */
+  readonly intervalMs: number;
 }
 
 /** How many stuck and lost orders the home page lists (each; the API lists them all). */
@@ -70,7 +80,8 @@ export function homeRoutes(options: HomeRouteOptions): Router {
         deadLetters: Object.values(await parkedDeadLetters(tx)).reduce((a, b) => a + b, 0),
       };
     });
-    sendPage(res, 200, renderHomePage({ model, now: options.nowMicros(), ...data }));
+    const heartbeats = options.heartbeats && { partitions: options.heartbeats.read(), intervalMs: options.heartbeats.intervalMs };
+    sendPage(res, 200, renderHomePage({ model, now: options.nowMicros(), ...data, ...(heartbeats && { heartbeats }) }));
   });
 
   router.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (req: Request, res: Response) => {
