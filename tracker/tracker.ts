@@ -238,6 +238,9 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
           (item) => item.event,
         );
         const letters = orders.length > 0 ? await applyIsolating(orders) : [];
+        // A batch of heartbeats only still commits one (empty, lease-guarded) transaction: a tracker
+        // whose database refuses commits, or that lost its instance, must not look alive.
+        if (orders.length === 0 && beats.length > 0) await retry(() => leasedStore.transaction(async () => undefined), { retries: APPLY_RETRIES });
         await setAside([...(context?.unreadable ?? []).map(unreadableLetter), ...letters]);
         // Only now that everything before them in the batch is committed: a heartbeat says "all of it went through".
         heartbeats.record(beats);

@@ -1,5 +1,6 @@
 import { heartbeatEvent } from '../../events';
-import { metricValue, orderEvent, startEmbedded, storeSnapshot, type EmbeddedTracker } from './fixtures';
+import { openPglite } from '../store';
+import { faultyDb, metricValue, orderEvent, startEmbedded, storeSnapshot, type EmbeddedTracker } from './fixtures';
 
 const T0 = Date.UTC(2033, 3, 4, 5, 6, 7);
 const NOW = T0 + 60_000;
@@ -31,5 +32,20 @@ describe('collector heartbeats in the tracker (embedded mode, PGlite)', () => {
     expect(await metricValue(t.registry, 'orderscope_tracker_heartbeat_last_applied_timestamp_seconds', { partition: 'in-process' })).toBe((T0 + 5000) / 1000);
     expect(t.tracker.heartbeats()).toEqual([{ partition: 'in-process', occurredAtMs: T0 + 5000 }]);
     expect((await reference.registry.getSingleMetric('orderscope_tracker_heartbeat_last_applied_timestamp_seconds')!.get()).values).toEqual([]);
+  });
+
+  it('a batch of heartbeats only is not recorded while the database refuses commits, and is once it is back', async () => {
+    const db = faultyDb(await openPglite());
+    const down = await startEmbedded({ db, now: () => NOW });
+    try {
+      db.setUnreachable(true);
+      await expect(down.bus.publish([heartbeatEvent('orderscope.heartbeat:0', T0)])).rejects.toThrow(/unreachable/);
+      expect(down.tracker.heartbeats()).toEqual([]);
+      db.setUnreachable(false);
+      await down.bus.publish([heartbeatEvent('orderscope.heartbeat:0', T0 + 1000)]);
+      expect(down.tracker.heartbeats()).toEqual([{ partition: 'in-process', occurredAtMs: T0 + 1000 }]);
+    } finally {
+      await down.close();
+    }
   });
 });
