@@ -86,7 +86,7 @@ describe('collector heartbeats through Kafka to the tracker', () => {
     let clockMs = Date.UTC(1970, 0, 1, 0, 10, 0);
     publisher = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: 30_000 });
     await publisher.start();
-    collector = createCollector({ config, bus: publisher, heartbeatOrderIds: heartbeatOrderIds(3), now: () => (clockMs += 1000) });
+    collector = createCollector({ config, bus: publisher, heartbeatOrderIds: heartbeatOrderIds(await publisher.partitionCount()), now: () => (clockMs += 1000) });
     await collector.start();
 
     const first = await waitFor('a heartbeat applied on every partition', async () => {
