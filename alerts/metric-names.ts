@@ -36,6 +36,8 @@ export const METRICS = {
   deadLetters: TRACKER_METRICS.deadLetters.name,
   /** Gauge {reason}: dead letters waiting for an operator (neither retried nor dropped). Read from the store: the same on every tracker replica, so `max`, not `sum`. */
   deadLettersParked: TRACKER_METRICS.deadLettersParked.name,
+  /** Gauge {partition}: event time of the newest collector heartbeat a tracker process applied on the partition. Each replica exports the partitions it applied: `max by (partition)`. */
+  heartbeatLastApplied: TRACKER_METRICS.heartbeatLastApplied.name,
 
   collectorRequests: COLLECTOR_METRICS.httpRequests.name,
   collectorRequestDuration: COLLECTOR_METRICS.httpRequestDuration.name,
@@ -43,6 +45,7 @@ export const METRICS = {
   eventsRejected: COLLECTOR_METRICS.eventsRejected.name,
   publishDuration: COLLECTOR_METRICS.publishDuration.name,
   collectorBusErrors: COLLECTOR_METRICS.busErrors.name,
+  collectorHeartbeats: COLLECTOR_METRICS.heartbeats.name,
 
   busDropped: KAFKA_BUS_METRICS.dropped.name,
   busHandlerFailures: KAFKA_BUS_METRICS.handlerFailures.name,

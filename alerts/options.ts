@@ -79,6 +79,12 @@ export interface AlertOptions {
   readonly trackingLaggingFor: string;
   /** PartitionUnowned: how long a partition stays `unowned` before it pages; longer than a rebalance. */
   readonly partitionUnownedFor: string;
+  /**
+   * TrackingHeartbeatStale: how old the newest applied collector heartbeat of a partition may get
+   * before it pages. Several times the collectors' heartbeat interval (collector.heartbeatIntervalMs,
+   * 15 s by default), so that one late or failed round does not page.
+   */
+  readonly heartbeatStaleAfter: string;
   /** Placeholder receivers: replace with the on-call (page) and ticketing (ticket) webhooks. */
   readonly pageWebhookUrl: string;
   readonly ticketWebhookUrl: string;
@@ -132,6 +138,7 @@ export const DEFAULT_ALERT_OPTIONS: Omit<AlertOptions, 'pipeline'> = {
   trackingStalledFor: '1m',
   trackingLaggingFor: '15m',
   partitionUnownedFor: '5m',
+  heartbeatStaleAfter: '3m',
   pageWebhookUrl: 'http://127.0.0.1:9095/page',
   ticketWebhookUrl: 'http://127.0.0.1:9095/ticket',
   groupWait: '30s',
@@ -175,6 +182,8 @@ export const DEMO_ALERT_OPTIONS: Partial<AlertOptions> = {
   trackingStalledFor: '5s',
   trackingLaggingFor: '10s',
   partitionUnownedFor: '10s',
+  // Three heartbeat rounds at the default 15 s interval of the collector in `orderscope up`.
+  heartbeatStaleAfter: '45s',
   groupWait: '1s',
   groupInterval: '5s',
   pageRepeatInterval: '1m',
@@ -208,6 +217,7 @@ const DURATION_KEYS = [
   'trackingStalledFor',
   'trackingLaggingFor',
   'partitionUnownedFor',
+  'heartbeatStaleAfter',
   'groupWait',
   'groupInterval',
   'pageRepeatInterval',

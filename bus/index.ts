@@ -13,3 +13,4 @@ export { PARTITION_STATUSES, assessPartition, nextSample } from './kafka/partiti
 export type { PartitionStatus, PartitionSample, PartitionAssessment } from './kafka/partition-status';
 export type { DropReason } from './kafka/kafka-metrics';
 export { decodeEvent } from './kafka/decode-event';
+export { heartbeatOrderIds } from './kafka/heartbeat-keys';

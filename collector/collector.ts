@@ -3,6 +3,8 @@ import { Registry } from 'prom-client';
 import type { EventPublisher } from '../bus';
 import { silentLogger, type Config, type Logger } from '../common';
 import { listen, type RunningServer } from '../common/http';
+import { heartbeatOrderId } from '../events/heartbeat';
+import { createHeartbeater } from './heartbeat/heartbeater';
 import { createApp } from './http/app';
 import { RateLimiter } from './ingest/rate-limit';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics';
@@ -20,6 +22,11 @@ export interface CollectorOptions {
   registry?: Registry;
   /** Clock in epoch milliseconds, for the "not in the future" rule and the rate limiter. */
   now?: () => number;
+  /**
+   * The order ids of the heartbeats, one per partition of the topic: `heartbeatOrderIds(partitions)`
+   * of bus/ for Kafka. One id when absent (the in-process bus has one "partition").
+   */
+  heartbeatOrderIds?: readonly string[];
 }
 
 export interface Collector {
@@ -27,9 +34,12 @@ export interface Collector {
   readonly app: Express;
   readonly registry: Registry;
   readonly metrics: CollectorMetrics;
-  /** Listens on collector.host:collector.port (port 0: any free port). Calling it again returns the same server. */
+  /**
+   * Listens on collector.host:collector.port (port 0: any free port) and starts the heartbeats
+   * (collector.heartbeatIntervalMs). Calling it again returns the same server.
+   */
   start(): Promise<RunningServer>;
-  /** Stops accepting connections and waits for in-flight requests (and their publishes). Safe to call twice. */
+  /** Stops the heartbeats and accepting connections, and waits for in-flight requests (and their publishes). Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -50,6 +60,15 @@ export function createCollector(options: CollectorOptions): Collector {
   const logger = options.logger ?? silentLogger();
   const registry = options.registry ?? new Registry();
   const metrics = createCollectorMetrics(registry);
+  const now = options.now ?? Date.now;
+  const heartbeater = createHeartbeater({
+    bus,
+    orderIds: options.heartbeatOrderIds ?? [heartbeatOrderId(0)],
+    intervalMs: config.collector.heartbeatIntervalMs,
+    now,
+    logger,
+    metrics,
+  });
   const app = createApp({
     limits: config.collector,
     tokens: config.tokens,
@@ -58,7 +77,7 @@ export function createCollector(options: CollectorOptions): Collector {
     metrics,
     registry,
     limiter: new RateLimiter({ eventsPerSecond: config.collector.rateLimitEventsPerSecond, burst: config.collector.rateLimitBurst }),
-    now: options.now ?? Date.now,
+    now,
   });
   if (!config.tokens.some((t) => t.scopes.includes('ingest'))) {
     logger.warn('no token with the ingest scope is configured: every POST /v1/events will be answered 401 or 403 (add tokens to the config or set ORDERSCOPE_TOKEN)');
@@ -75,10 +94,12 @@ export function createCollector(options: CollectorOptions): Collector {
         running.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
         running.server.requestTimeout = REQUEST_TIMEOUT_MS;
         logger.info({ url: running.url }, 'collector listening');
+        heartbeater.start();
         return running;
       })),
     close: () =>
       (closing ??= (async () => {
+        await heartbeater.close();
         if (!starting) return;
         const running = await starting.catch(() => undefined);
         await running?.close();

@@ -11,6 +11,9 @@ export const COLLECTOR_ROUTES = ['/v1/events', '/metrics', '/healthz', '/readyz'
 /** Kinds of publish failure, the values of the `reason` label of the bus error counter. */
 export const BUS_ERROR_REASONS = ['timeout', 'full', 'unavailable'] as const;
 
+/** Outcomes of one round of heartbeats (one per partition), the values of the `outcome` label. */
+export const HEARTBEAT_OUTCOMES = ['published', 'failed'] as const;
+
 /**
  * The collector's metric catalogue: the one place its metric names, help texts and labels are
  * written. Dashboard and alert generators read this object; {@link createCollectorMetrics}
@@ -53,6 +56,11 @@ export const COLLECTOR_METRICS = {
     labelNames: ['reason'],
     reasons: BUS_ERROR_REASONS,
   },
+  heartbeats: {
+    name: 'orderscope_collector_heartbeats_total',
+    help: 'Rounds of heartbeats (one synthetic event per partition of the topic, every collector.heartbeatIntervalMs) by outcome: published (the bus acknowledged all of them) or failed (logged; the next round is tried an interval later).',
+    labelNames: ['outcome'],
+  },
 } as const;
 
 /** The live metrics of one collector. */
@@ -63,6 +71,7 @@ export interface CollectorMetrics {
   readonly eventsRejected: Counter<'reason'>;
   readonly publishDuration: Histogram<'outcome'>;
   readonly busErrors: Counter<'reason'>;
+  readonly heartbeats: Counter<'outcome'>;
 }
 
 /**
@@ -80,7 +89,9 @@ export function createCollectorMetrics(registry: Registry): CollectorMetrics {
     eventsRejected: new Counter({ name: m.eventsRejected.name, help: m.eventsRejected.help, labelNames: [...m.eventsRejected.labelNames], registers }),
     publishDuration: new Histogram({ ...m.publishDuration, labelNames: [...m.publishDuration.labelNames], buckets: [...m.publishDuration.buckets], registers }),
     busErrors: new Counter({ name: m.busErrors.name, help: m.busErrors.help, labelNames: [...m.busErrors.labelNames], registers }),
+    heartbeats: new Counter({ ...m.heartbeats, labelNames: [...m.heartbeats.labelNames], registers }),
   };
+  for (const outcome of HEARTBEAT_OUTCOMES) metrics.heartbeats.inc({ outcome }, 0);
   for (const reason of REJECTION_REASONS) metrics.eventsRejected.inc({ reason }, 0);
   for (const reason of BUS_ERROR_REASONS) metrics.busErrors.inc({ reason }, 0);
   metrics.eventsAccepted.inc(0);

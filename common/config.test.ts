@@ -29,6 +29,12 @@ describe('configuration', () => {
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
   });
 
+  it('heartbeats every 15 s by default; the environment sets another interval or 0 (off), never a negative one', () => {
+    expect(loadConfig({ env: {} }).collector.heartbeatIntervalMs).toBe(15_000);
+    expect(loadConfig({ env: { ORDERSCOPE_COLLECTOR_HEARTBEAT_INTERVAL_MS: '0' } }).collector.heartbeatIntervalMs).toBe(0);
+    expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_HEARTBEAT_INTERVAL_MS: '-1' } })).toThrow('ORDERSCOPE_COLLECTOR_HEARTBEAT_INTERVAL_MS');
+  });
+
   it('names the tracker instance after the host by default, and takes a stable name from the environment', () => {
     expect(loadConfig({ env: {} }).tracker.instance).toBe(hostname());
     const config = loadConfig({ env: { ORDERSCOPE_TRACKER_INSTANCE: 'tracker-0.orderscope' } });

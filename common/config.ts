@@ -82,6 +82,11 @@ export const configSchema = z.strictObject({
       rateLimitBurst: z.number().int().min(1).default(20_000),
       /** How long a request may wait for the bus to acknowledge before it is answered 503. */
       publishTimeoutMs: z.number().int().positive().default(5000),
+      /**
+       * How often the collector publishes one heartbeat per partition of the topic, which the tracker
+       * records per partition (the TrackingHeartbeatStale alert); 0 disables heartbeats.
+       */
+      heartbeatIntervalMs: z.number().int().min(0).default(15_000),
     })
     .prefault({}),
   tracker: z

@@ -188,12 +188,16 @@ describe('the pipeline health dashboard', () => {
       'Apply failures (errors)',
       'Batch apply duration (duration)',
       'Apply lag',
+      'Heartbeat age, by partition',
       'Lost-order detection',
       'Conformance violations and dropped observations per second',
     ]);
     expect(exprs(titled('pipeline-health.json', 'Apply lag'))).toEqual([
       'histogram_quantile(0.5, sum by (le) (rate(orderscope_tracker_apply_lag_seconds_bucket{job=~"$tracker_job"}[$__rate_interval])))',
       'histogram_quantile(0.99, sum by (le) (rate(orderscope_tracker_apply_lag_seconds_bucket{job=~"$tracker_job"}[$__rate_interval])))',
+    ]);
+    expect(exprs(titled('pipeline-health.json', 'Heartbeat age, by partition'))).toEqual([
+      'time() - max by (partition) (orderscope_tracker_heartbeat_last_applied_timestamp_seconds{job=~"$tracker_job"})',
     ]);
   });
 

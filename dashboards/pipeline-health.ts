@@ -144,6 +144,16 @@ export function pipelineHealthDashboard(model: ProcessModel, options: DashboardO
     .withPanel(
       withQueries(
         timeSeries(
+          'Heartbeat age, by partition',
+          "How long ago the newest collector heartbeat was applied on each partition of the topic: it climbs steadily when nothing gets from the collectors into the store there. TrackingHeartbeatStale pages past its threshold.",
+          's',
+        ),
+        query(`time() - max by (partition) (${tracker(METRICS.heartbeatLastApplied)})`, 'partition {{partition}}'),
+      ),
+    )
+    .withPanel(
+      withQueries(
+        timeSeries(
           'Lost-order detection',
           "p99 of the time from an order's deadline to the sweep that flagged it stuck or lost (about the sweep interval), and of one sweep; failed sweeps.",
           's',

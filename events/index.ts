@@ -4,3 +4,4 @@ export { orderEventJsonSchema } from './json-schema';
 export { occurredAtMicros } from './occurred-at';
 export { loadModel, loadModelFile, mainPath, DEFAULT_MODEL_PATH, DEMO_MODEL_PATH } from './model';
 export type { ProcessModel, StateDef, Handoff, Slo } from './model';
+export { HEARTBEAT, heartbeatOrderId, heartbeatEvent, isHeartbeat, splitHeartbeats } from './heartbeat';

@@ -151,6 +151,12 @@ export const TRACKER_METRICS = {
     help: 'Times this process found its tracker instance (tracker.instance) taken over by another live process: two processes were given one name, or this one could not renew its lease in time. Until it holds the instance again it exports none of the duration histograms and applies no batch, and /readyz answers 503.',
     labelNames: [],
   },
+  heartbeatLastApplied: {
+    name: 'orderscope_tracker_heartbeat_last_applied_timestamp_seconds',
+    type: 'gauge',
+    help: 'Event time (occurred_at, the publishing collector\'s clock) of the newest collector heartbeat this tracker process applied, by partition of the topic ("in-process" in embedded mode); set once the batch carrying it was committed. time() minus it is how long nothing has gone all the way from a collector to the store on that partition. In memory: a restarted tracker exports a partition again from its first heartbeat.',
+    labelNames: ['partition'],
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 /** Every metric name of the tracker, for the dashboard and alert generators. */
@@ -186,6 +192,8 @@ export interface TrackerMetricsOptions {
   /** Where a failed totals read is reported (it is also counted; the histograms keep their last values). */
   readonly onTotalsError: (err: unknown) => void;
   readonly now?: () => number;
+  /** The newest applied heartbeat per partition (tracker/heartbeat), read at scrape. */
+  readonly readHeartbeats?: () => readonly { readonly partition: string; readonly occurredAtMs: number }[];
 }
 
 /**
@@ -267,6 +275,13 @@ export class TrackerMetrics {
           failures().inc({ operation: 'read_occupancy' });
           onParkedError(err);
         }
+      },
+    });
+    const readHeartbeats = options.readHeartbeats;
+    new Gauge({
+      ...spec('heartbeatLastApplied'),
+      collect() {
+        for (const h of readHeartbeats?.() ?? []) this.set({ partition: h.partition }, h.occurredAtMs / 1000);
       },
     });
     this.leaseLost = new Counter(spec('instanceLeaseLost'));

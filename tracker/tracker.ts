@@ -4,10 +4,11 @@ import { retry, silentLogger, type Config, type Logger } from '../common';
 import { INSTANCE_NAME } from '../common/config';
 import { ConfigError, UnavailableError } from '../common/errors';
 import { describeOrigin, type DeliveryContext, type EventOrigin, type EventSource, type PartitionReading } from '../bus';
-import type { OrderEvent, ProcessModel } from '../events';
+import { splitHeartbeats, type OrderEvent, type ProcessModel } from '../events';
 import { applyBatch, eventLetter, isolatePoison, readLetter, unreadableLetter, type ApplyOutcome } from './apply';
 import { createSweeper, logStatusChange, type SweepResult } from './detection';
 import { createTrackerApp } from './http';
+import { LatestHeartbeats, type PartitionHeartbeat } from './heartbeat/latest-heartbeats';
 import { createInstanceLease, describeHolder } from './lease';
 import { TrackerMetrics } from './metrics';
 import {
@@ -83,6 +84,11 @@ export interface Tracker {
    */
   sweep(): Promise<SweepResult>;
   /**
+   * The newest collector heartbeat applied per partition, by this process since it started
+   * (collector heartbeats never become orders; they are kept only here).
+   */
+  heartbeats(): PartitionHeartbeat[];
+  /**
    * Stops taking batches (later ones are refused, so the bus keeps them) and the sweeper, and waits
    * for the batch being applied and the sweep in progress. Does not close the bus or the store, which
    * belong to the caller: close the bus first, so that it stops delivering, then the tracker, then the
@@ -141,7 +147,9 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     },
   });
   const abortStart = new AbortController();
+  const heartbeats = new LatestHeartbeats();
   const metrics = new TrackerMetrics({
+    readHeartbeats: () => heartbeats.snapshot(),
     registry,
     model,
     readOccupancy: (states) => stateOccupancy(store, states),
@@ -226,8 +234,18 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     tracked(async () => {
       if (batch.length === 0 && !context?.unreadable.length) return;
       try {
-        const letters = await applyIsolating(batch.map((event, i) => ({ event, origin: context?.origins[i] ?? IN_PROCESS })));
+        // Heartbeats are about the pipeline, not orders: they never reach the store's order tables.
+        const { orders, heartbeats: beats } = splitHeartbeats(
+          batch.map((event, i) => ({ event, origin: context?.origins[i] ?? IN_PROCESS })),
+          (item) => item.event,
+        );
+        const letters = orders.length > 0 ? await applyIsolating(orders) : [];
+        // A batch of heartbeats only still commits one (empty, lease-guarded) transaction: a tracker
+        // whose database refuses commits, or that lost its instance, must not look alive.
+        if (orders.length === 0 && beats.length > 0) await retry(() => leasedStore.transaction(async () => undefined), { retries: APPLY_RETRIES });
         await setAside([...(context?.unreadable ?? []).map(unreadableLetter), ...letters]);
+        // Only now that everything before them in the batch is committed: a heartbeat says "all of it went through".
+        heartbeats.record(beats);
       } catch (err) {
         metrics.recordApplyFailure();
         logger.error({ err, events: batch.length }, 'could not apply a batch for a transient reason; the bus will deliver it again');
@@ -292,6 +310,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     readiness: () => ({ started: running && !closing, bus: source.isReady(), instance: lease.held }),
     deadLetters: { retry: retryDeadLetter, drop: dropDeadLetter },
     ...(options.partitions && { partitions: options.partitions }),
+    heartbeats: { read: () => heartbeats.snapshot(), intervalMs: config.collector.heartbeatIntervalMs },
     ...(options.now && { now: options.now }),
   });
 
@@ -300,6 +319,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     registry,
     start: () => (started ??= start()),
     apply,
+    heartbeats: () => heartbeats.snapshot(),
     retryDeadLetter,
     dropDeadLetter,
     sweep: () => sweeper.sweep(),

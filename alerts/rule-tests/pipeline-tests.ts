@@ -12,6 +12,8 @@ import {
   partitionUnownedAnnotations,
   partitionUnownedRule,
   type PartitionValues,
+  heartbeatStaleAnnotations,
+  heartbeatStaleRule,
   rejectedEventsAnnotations,
   rejectedEventsRule,
   trackerDownRule,
@@ -273,6 +275,41 @@ function partitionStatusTests(
   ];
 }
 
+/**
+ * TrackingHeartbeatStale: heartbeats of partitions 0 and 1 are applied every step (the gauge is the
+ * evaluation time) until partition 0's stop at step 4. Partition 0 pages once its newest heartbeat
+ * is older than the threshold, with its age; partition 1, whose heartbeats keep coming (on another
+ * replica after a rebalance, while the first one keeps its old value), stays silent.
+ */
+function heartbeatStaleTests(ctx: RuleContext): TestGroup[] {
+  const { heartbeatStaleAfter: stale, trackerJob: job, evaluationInterval: I } = ctx.options;
+  const rule = heartbeatStaleRule(ctx);
+  const stop = 4;
+  const firing = stop + stepsOf(stale, I) + 1;
+  const last = firing + 2;
+  const gauge = (instance: string, partition: string, values: string) => series(METRICS.heartbeatLastApplied, { instance, job, partition }, values);
+  const stopsAt = (step: number) => `${ramp(I, step)} ${flat(step * I, last - step - 1)}`;
+  return [
+    {
+      name: `TrackingHeartbeatStale: a partition whose newest heartbeat is older than ${formatDuration(stale)} pages with its age; one whose heartbeats keep coming stays silent`,
+      interval: formatDuration(I),
+      input_series: [gauge('tracker-1', '0', stopsAt(stop)), gauge('tracker-1', '1', stopsAt(stop)), gauge('tracker-2', '1', ramp(I, last))],
+      alert_rule_test: [
+        alertTest(stop + Math.floor(stale / I), I, rule.alert, []),
+        alertTest(firing, I, rule.alert, [
+          firingAs(rule, { partition: '0' }, heartbeatStaleAnnotations(ctx, { age: humanizeDuration((firing - stop) * I), partition: '0' })),
+        ]),
+      ],
+    },
+    {
+      name: 'TrackingHeartbeatStale: heartbeats applied on every partition all along: silent',
+      interval: formatDuration(I),
+      input_series: [gauge('tracker-1', '0', ramp(I, last)), gauge('tracker-1', '1', ramp(I, last)), gauge('tracker-1', '2', ramp(I, last))],
+      alert_rule_test: [alertTest(firing, I, rule.alert, []), alertTest(last, I, rule.alert, [])],
+    },
+  ];
+}
+
 /** Every test of the pipeline alerts. */
 export function pipelineTests(ctx: RuleContext): TestGroup[] {
   return [
@@ -284,6 +321,7 @@ export function pipelineTests(ctx: RuleContext): TestGroup[] {
     ...partitionStatusTests(ctx, trackingStalledRule(ctx), 'stalled', ctx.options.trackingStalledFor, trackingStalledAnnotations),
     ...partitionStatusTests(ctx, trackingLaggingRule(ctx), 'lagging', ctx.options.trackingLaggingFor, trackingLaggingAnnotations),
     ...partitionStatusTests(ctx, partitionUnownedRule(ctx), 'unowned', ctx.options.partitionUnownedFor, partitionUnownedAnnotations),
+    ...heartbeatStaleTests(ctx),
   ];
 }
 

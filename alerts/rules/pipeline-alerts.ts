@@ -342,10 +342,68 @@ export function partitionUnownedAnnotations(ctx: RuleContext, v: PartitionValues
   };
 }
 
+/** What a TrackingHeartbeatStale alert's text shows of the firing series. */
+export interface HeartbeatStaleValues {
+  readonly age: string;
+  readonly partition: string;
+}
+
+/** The Go templates a TrackingHeartbeatStale rule's annotations hold. */
+export const HEARTBEAT_STALE_TEMPLATES: HeartbeatStaleValues = { age: '{{ $value | humanizeDuration }}', partition: '{{ $labels.partition }}' };
+
+/**
+ * TrackingHeartbeatStale: the newest collector heartbeat that a tracker applied on some partition is
+ * older than `heartbeatStaleAfter`. Every collector publishes one heartbeat per partition on an
+ * interval and the tracker records each once its batch is committed, so this catches any silent stop
+ * between them: collectors not publishing, Kafka not taking or not delivering, a partition nobody
+ * consumes, a consumer stuck on a batch, a store that refuses every commit.
+ *
+ * `max by (partition)` over tracker replicas: after a rebalance the replica that lost a partition
+ * keeps its last value, and the one that took it over exports a newer one. No `for`: the threshold
+ * is itself the wait. A tracker that is down is scraped no more, its series go stale and this rule
+ * sees nothing: TrackerDown pages for that. It does not inhibit the order alerts (unlike
+ * TrackerDown): it is about one partition, and orders on the others are tracked as ever.
+ */
+export function heartbeatStaleRule(ctx: RuleContext): AlertingRule {
+  const o = ctx.options;
+  const gauge = selector(METRICS.heartbeatLastApplied, { job: { re: o.trackerJob } });
+  return {
+    alert: ALERT_NAMES.heartbeatStale,
+    expr: `time() - max by (partition) (${gauge}) > ${promNumber(o.heartbeatStaleAfter)}`,
+    labels: { severity: 'page', pipeline: o.pipeline },
+    annotations: heartbeatStaleAnnotations(ctx, HEARTBEAT_STALE_TEMPLATES),
+  };
+}
+
+/** The annotations of {@link heartbeatStaleRule}, with `v` in place of the firing series' values. */
+export function heartbeatStaleAnnotations(ctx: RuleContext, v: HeartbeatStaleValues): Record<string, string> {
+  const o = ctx.options;
+  return {
+    summary: `Tracking stopped on partition ${v.partition}: its newest heartbeat was applied ${v.age} ago`,
+    description:
+      `No collector heartbeat has gone all the way from a collector through Kafka to the tracker's store on partition ${v.partition} for ${v.age} ` +
+      `(paging after ${promDuration(o.heartbeatStaleAfter)}). Order events on that partition are likely not being applied either: their orders look stuck or lost, or stop moving. ` +
+      'Check the partition lag statuses (TrackingStalled, TrackingLagging, PartitionUnowned, KafkaConsumerLagGrowing), ' +
+      "the tracker's logs and GET /readyz (database, bus, instance), the collectors' orderscope_collector_heartbeats_total{outcome=\"failed\"} and logs, and Kafka (brokers, the topic's partition leaders).",
+    runbook_url: runbookUrl(ctx, ALERT_NAMES.heartbeatStale),
+  };
+}
+
 /** The pipeline's own alerts. */
 export function pipelineAlertGroup(ctx: RuleContext): RuleGroup {
   return {
     name: 'orderscope-pipeline',
-    rules: [trackerDownRule(ctx), collectorDownRule(ctx), applyLagRule(ctx), rejectedEventsRule(ctx), consumerLagRule(ctx), deadLetteredRule(ctx), trackingStalledRule(ctx), trackingLaggingRule(ctx), partitionUnownedRule(ctx)],
+    rules: [
+      trackerDownRule(ctx),
+      collectorDownRule(ctx),
+      applyLagRule(ctx),
+      rejectedEventsRule(ctx),
+      consumerLagRule(ctx),
+      deadLetteredRule(ctx),
+      trackingStalledRule(ctx),
+      trackingLaggingRule(ctx),
+      partitionUnownedRule(ctx),
+      heartbeatStaleRule(ctx),
+    ],
   };
 }

@@ -55,4 +55,5 @@ export const ALERT_NAMES = {
   trackingStalled: 'TrackingStalled',
   trackingLagging: 'TrackingLagging',
   partitionUnowned: 'PartitionUnowned',
+  heartbeatStale: 'TrackingHeartbeatStale',
 } as const;

@@ -120,6 +120,25 @@ export class KafkaPublisher implements EventPublisher {
     return !this.closed && this.producer !== undefined;
   }
 
+  /**
+   * How many partitions the topic has on Kafka now, which may differ from `kafka.partitions` for a
+   * topic created before: what the collector's heartbeats need, one per partition.
+   */
+  async partitionCount(): Promise<number> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const metadata = await admin.fetchTopicMetadata({ topics: [this.config.topic] });
+      const count = metadata.topics[0]?.partitions.length;
+      if (!count) throw new Error('the topic has no partitions');
+      return count;
+    } catch (err) {
+      throw new UnavailableError(`cannot read the partitions of the topic "${this.config.topic}": ${describeError(err)}`, err);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   /** Lets queued publishes finish (each within its timeout), then disconnects the producer. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {

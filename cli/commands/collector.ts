@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { KafkaPublisher } from '../../bus';
+import { heartbeatOrderIds, KafkaPublisher } from '../../bus';
 import { createCollector } from '../../collector';
 import { createLogger, loadConfig } from '../../common';
 import { closeOnSignals, parsePort } from '../lifecycle';
@@ -39,7 +39,7 @@ SIGTERM or SIGINT stops accepting requests, finishes those in flight, flushes to
       const registry = new Registry();
       const bus = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: config.collector.publishTimeoutMs, logger, registry });
       await bus.start();
-      const collector = createCollector({ config, bus, logger, registry });
+      const collector = createCollector({ config, bus, logger, registry, heartbeatOrderIds: heartbeatOrderIds(await bus.partitionCount()) });
       await collector.start();
       closeOnSignals(logger, async () => {
         await collector.close();

@@ -1,4 +1,4 @@
-import { validateOrderEvent, type OrderEvent } from '../../events';
+import { HEARTBEAT, isHeartbeat, validateOrderEvent, type OrderEvent } from '../../events';
 import { rejectionReason, type RejectionReason } from './rejection-reason';
 
 /** One event of a batch that was not accepted, as the 202 answer lists it. */
@@ -33,7 +33,7 @@ const MAX_ERROR_LENGTH = 500;
 
 /**
  * Checks every item of a batch against the contract, independently: one bad event never hides the
- * others. Valid events whose source `allowsSource` refuses are set apart, because emitting for a
+ * others. Heartbeats (events/heartbeat.ts) are refused: only the collector publishes them. Valid events whose source `allowsSource` refuses are set apart, because emitting for a
  * foreign source is a misconfigured or stolen token, not a data error.
  */
 export function checkBatch(items: readonly unknown[], allowsSource: (source: string) => boolean, now: Date): BatchVerdict {
@@ -47,6 +47,15 @@ export function checkBatch(items: readonly unknown[], allowsSource: (source: str
         ...(eventId !== undefined && { event_id: eventId }),
         error: result.error.length > MAX_ERROR_LENGTH ? `${result.error.slice(0, MAX_ERROR_LENGTH)}...` : result.error,
         reason: rejectionReason(result.error),
+      });
+    } else if (isHeartbeat(result.event)) {
+      // Only the collector itself publishes heartbeats: one posted from outside would keep a stopped
+      // partition looking alive, and a token allowed every source ("*") would pass the check below.
+      verdict.rejected.push({
+        index,
+        event_id: result.event.event_id,
+        error: `order_id: "${HEARTBEAT.orderIdPrefix}…" with source "${HEARTBEAT.source}" and state "${HEARTBEAT.state}" is reserved for the collector's own heartbeats; use another order id or source`,
+        reason: 'invalid_order_id',
       });
     } else if (!allowsSource(result.event.source)) {
       verdict.forbidden.push({ index, source: result.event.source });

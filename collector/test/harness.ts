@@ -20,9 +20,12 @@ export const CONFIG_TOKENS = [
   { name: 'dashboards', sha256: hashToken(TOKENS.readOnly), sources: ['*'], scopes: ['read'] },
 ];
 
-/** The config of a test collector on a free port, with `collector` overrides. */
+/**
+ * The config of a test collector on a free port, with `collector` overrides. Heartbeats are off
+ * unless a test turns them on: ingest tests assert on exactly what the bus received.
+ */
 export function testConfig(collector: Partial<Config['collector']> = {}, kafka: Partial<Config['kafka']> = {}): Config {
-  return loadConfig({ env: {}, overrides: { collector: { port: 0, ...collector }, kafka, tokens: CONFIG_TOKENS } });
+  return loadConfig({ env: {}, overrides: { collector: { port: 0, heartbeatIntervalMs: 0, ...collector }, kafka, tokens: CONFIG_TOKENS } });
 }
 
 /**

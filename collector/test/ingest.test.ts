@@ -1,6 +1,7 @@
 import type { EventPublisher } from '../../bus';
 import { UnavailableError } from '../../common';
 import { TOKENS, capturingLogger, postJson, send, shopEvent, startCollector, testConfig, type TestCollector } from './harness';
+import { COLLECTOR_METRICS } from '../metrics';
 
 /** A double of our own EventPublisher interface: publish fails (or never answers) as told. */
 function failingBus(mode: 'reject' | 'hang'): EventPublisher {
@@ -394,6 +395,6 @@ describe('health, readiness and metrics', () => {
     expect(text).toContain('orderscope_collector_publish_duration_seconds_count{outcome="ok"} 1');
     expect(text).toContain('process_cpu_seconds_total');
     for (const line of text.split('\n').filter((l) => l.startsWith('orderscope_'))) expect(line).not.toMatch(/[{,](order_id|event_id)=/);
-    expect(text.match(/^# HELP orderscope_collector_\w+ \S/gm)).toHaveLength(6);
+    expect(text.match(/^# HELP orderscope_collector_\w+ \S/gm)).toHaveLength(Object.keys(COLLECTOR_METRICS).length);
   });
 });

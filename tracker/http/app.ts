@@ -7,7 +7,7 @@ import { errorHandler, metricsHandler, sendError } from '../../common/http';
 import type { ProcessModel } from '../../events';
 import { listOrders, type Db } from '../store';
 import { pageOf, parseListQuery } from './list-query';
-import { homeRoutes } from './home-route';
+import { homeRoutes, type HomeHeartbeats } from './home-route';
 import { loadOrderTimeline, orderNotFoundMessage } from './load-order';
 import { lostRoutes } from './lost-route';
 import { orderSummaryView, orderTimelineView } from './order-view';
@@ -37,6 +37,8 @@ export interface TrackerAppOptions {
   readonly deadLetters: DeadLetterActions;
   /** The clock, in ms (time in state of open stays). */
   readonly now?: () => number;
+  /** What the home page shows of the collectors' heartbeats; nothing when absent. */
+  readonly heartbeats?: HomeHeartbeats;
 }
 
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -97,7 +99,17 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   v1.use(reportRoutes({ db: options.reportDb ?? db, model, nowMicros }));
   v1.use(deadLettersRoutes({ db, tokens: options.tokens, actions: options.deadLetters }));
   app.use('/v1', v1);
-  app.use(homeRoutes({ db, model, tokens: options.tokens, traceUrlTemplate: options.traceUrlTemplate, nowMicros, ...(options.partitions && { partitions: options.partitions }) }));
+  app.use(
+    homeRoutes({
+      db,
+      model,
+      tokens: options.tokens,
+      traceUrlTemplate: options.traceUrlTemplate,
+      nowMicros,
+      ...(options.partitions && { partitions: options.partitions }),
+      ...(options.heartbeats && { heartbeats: options.heartbeats }),
+    }),
+  );
 
   app.use((req, res) => {
     sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/lost, /v1/reports/latency, /v1/dead-letters, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id})`);

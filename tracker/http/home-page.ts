@@ -2,6 +2,7 @@ import type { ProcessModel } from '../../events';
 import { card, COLORS, dataTable, formatCount, formatTime, html, kpis, renderPage, roughDuration, stackedBars, type HtmlValue, type Kpi, type SafeHtml } from '../html';
 import { describeLoss, mondayOf, utcDay, weekOf } from '../report';
 import type { PartitionReading } from '../../bus';
+import type { PartitionHeartbeat } from '../heartbeat/latest-heartbeats';
 import type { LostOrderRow, OrderRow, StateOccupancy } from '../store';
 import { formatEventTime, secondsBetween, type Micros } from '../timeline';
 
@@ -22,6 +23,29 @@ export interface HomeData {
   readonly deadLetters: number;
   /** The topic's partitions as the broker last showed them; absent when the bus has none (embedded mode). */
   readonly partitions?: readonly PartitionReading[];
+  /** The newest collector heartbeat applied per partition, and the collectors' interval (0: off). */
+  readonly heartbeats?: { readonly partitions: readonly PartitionHeartbeat[]; readonly intervalMs: number };
+}
+
+/**
+ * Heartbeat ages, in collector intervals, past which the KPI turns amber and red: a round or two may
+ * be late (a rebalance, a slow commit); four missed rounds mean tracking has stopped. The page
+ * alert (TrackingHeartbeatStale) has its own, longer threshold, so that the screen warns first.
+ */
+const HEARTBEAT_WARN_INTERVALS = 2;
+const HEARTBEAT_BAD_INTERVALS = 4;
+
+/** The "Tracking heartbeat" KPI: the age of the stalest partition's newest applied heartbeat. */
+export function heartbeatKpi(h: NonNullable<HomeData['heartbeats']>, now: Micros): Kpi {
+  const label = 'Tracking heartbeat';
+  if (h.intervalMs === 0) return { label, value: '—', note: 'collector heartbeats are off (collector.heartbeatIntervalMs)' };
+  if (h.partitions.length === 0) return { label, value: '—', note: 'no heartbeat applied since this tracker started', tone: 'warn' };
+  const stalest = h.partitions.reduce((a, b) => (b.occurredAtMs < a.occurredAtMs ? b : a));
+  const ageSeconds = Math.max(0, (now / 1000 - stalest.occurredAtMs) / 1000);
+  const intervals = ageSeconds / (h.intervalMs / 1000);
+  const tone = intervals > HEARTBEAT_BAD_INTERVALS ? 'bad' : intervals > HEARTBEAT_WARN_INTERVALS ? 'warn' : 'good';
+  const where = h.partitions.length === 1 ? `partition ${stalest.partition}` : `partition ${stalest.partition}, the stalest of ${h.partitions.length}`;
+  return { label, value: `${roughDuration(ageSeconds)} ago`, note: where, tone };
 }
 
 /** The tracker's pages share this top bar: home, this week's report, metrics, sign out. */
@@ -64,6 +88,7 @@ export function renderHomePage(d: HomeData): string {
       note: d.deadLetters > 0 ? 'events set aside, not applied: see /v1/dead-letters' : 'every event received was applied',
       tone: d.deadLetters > 0 ? 'bad' : 'good',
     },
+    ...(d.heartbeats ? [heartbeatKpi(d.heartbeats, d.now)] : []),
   ];
 
   const chart = stackedBars(

@@ -1,3 +1,4 @@
+import { heartbeatEvent } from '../../events';
 import { listen, type RunningServer } from '../../common/http';
 import { loadWeek, NOW_MS } from '../report/test/week';
 import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig } from '../test/fixtures';
@@ -143,5 +144,14 @@ describe('an order\'s page', () => {
     const anonymous = await browse('/orders/c4');
     expect(anonymous.status).toBe(401);
     expect(anonymous.text).toContain('<input type="hidden" name="next" value="/orders/c4">');
+  });
+});
+
+describe('the tracking heartbeat on the home page', () => {
+  it('shows how long ago the newest collector heartbeat was applied, from the tracker\'s own record', async () => {
+    await t.bus.publish([heartbeatEvent('orderscope.heartbeat:0', NOW_MS - 5000)]);
+    const res = await browse('/', { cookie: SIGNED_IN });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<div class="kpi good"><div class="label">Tracking heartbeat</div><div class="value">5s ago</div><div class="note">partition in-process</div></div>');
   });
 });

@@ -3,6 +3,7 @@ import type { TokenConfig } from '../../common';
 import { authorize } from '../../common/auth';
 import type { PartitionReading } from '../../bus';
 import type { ProcessModel } from '../../events';
+import type { PartitionHeartbeat } from '../heartbeat/latest-heartbeats';
 import { listLostOrders, listOrders, lostByState, parkedDeadLetters, stateOccupancy, type Db } from '../store';
 import { authorizationOf, clearSessionCookie, localPath, setSessionCookie } from './browser-session';
 import { renderHomePage, renderLoginPage, renderNotFoundPage } from './home-page';
@@ -20,6 +21,15 @@ export interface HomeRouteOptions {
   readonly nowMicros: () => number;
   /** The partitions of the topic as the lag monitor last read them; absent in embedded mode. */
   readonly partitions?: () => readonly PartitionReading[];
+  readonly heartbeats?: HomeHeartbeats;
+}
+
+/** The collectors' heartbeats as this tracker process applied them, for the home page. */
+export interface HomeHeartbeats {
+  /** The newest applied heartbeat per partition (the tracker's in-memory record). */
+  readonly read: () => readonly PartitionHeartbeat[];
+  /** collector.heartbeatIntervalMs: 0 when heartbeats are off. */
+  readonly intervalMs: number;
 }
 
 /** How many stuck and lost orders the home page lists (each; the API lists them all). */
@@ -74,7 +84,8 @@ export function homeRoutes(options: HomeRouteOptions): Router {
         ...(options.partitions && { partitions: options.partitions() }),
       };
     });
-    sendPage(res, 200, renderHomePage({ model, now: options.nowMicros(), ...data }));
+    const heartbeats = options.heartbeats && { partitions: options.heartbeats.read(), intervalMs: options.heartbeats.intervalMs };
+    sendPage(res, 200, renderHomePage({ model, now: options.nowMicros(), ...data, ...(heartbeats && { heartbeats }) }));
   });
 
   router.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (req: Request, res: Response) => {
