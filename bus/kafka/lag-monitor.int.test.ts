@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { parse, stringify } from 'yaml';
 import { DEFAULT_ALERT_OPTIONS } from '../../alerts';
-import { ensurePrometheusTools, runTool } from '../../alerts/test/prometheus-tools';
-import { loadConfig, PROJECT_ROOT, type Config } from '../../common';
+import { generatedAlertExpr, promqlExprTest } from '../../alerts/test/rule-expression';
+import { loadConfig, type Config } from '../../common';
 import type { OrderEvent } from '../../events';
 import { BROKERS, deleteTopic, freshTopic } from '../test/kafka-topic';
 import { KafkaSource } from './kafka-source';
@@ -148,31 +144,11 @@ describe('the lag monitor on a real broker', () => {
  * partition 1 of the topic, once, and nothing else.
  */
 async function trackingStalledSelects(text: string) {
-  ensurePrometheusTools();
-  const rules = parse(readFileSync(path.join(PROJECT_ROOT, 'alerts', 'generated', 'orderscope.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] };
-  const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'TrackingStalled');
-  if (!rule) throw new Error('no TrackingStalled rule in alerts/generated/orderscope.rules.yml');
+  const expr = generatedAlertExpr('TrackingStalled');
   const wanted = /^(orderscope_bus_(?:consumer_lag_messages|partition_status))\{([^}]*)\} (\S+)$/gm;
   const series = [...text.matchAll(wanted)].flatMap(([, name, labels, value]) =>
     ['lag-test-1', 'lag-test-2'].map((instance) => ({ series: `${name}{${labels},job="${DEFAULT_ALERT_OPTIONS.trackerJob}",instance="${instance}"}`, values: `${value}x5` })),
   );
   const topic = /topic="([^"]+)"/.exec(text)![1];
-  const test = {
-    rule_files: [],
-    evaluation_interval: '1m',
-    tests: [
-      {
-        interval: '1m',
-        input_series: series,
-        promql_expr_test: [{ expr: `count by (topic, partition) (${rule.expr})`, eval_time: '4m', exp_samples: [{ labels: `{topic="${topic}",partition="${FAILING}"}`, value: 1 }] }],
-      },
-    ],
-  };
-  const dir = mkdtempSync(path.join(tmpdir(), 'orderscope-lag-'));
-  try {
-    writeFileSync(path.join(dir, 'test.yml'), stringify(test));
-    return await runTool('promtool', ['test', 'rules', 'test.yml'], dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return promqlExprTest(series, [{ expr: `count by (topic, partition) (${expr})`, eval_time: '4m', exp_samples: [{ labels: `{topic="${topic}",partition="${FAILING}"}`, value: 1 }] }]);
 }

@@ -255,6 +255,21 @@ export function faultyDb(inner: Db): Db & { loseNextCommitOutcome(): void; setUn
   };
 }
 
+/**
+ * Resolves with the first value `probe` gives that is not undefined, polling every 250 ms (a probe
+ * that throws has no value yet: a server still starting); fails after `timeoutMs` saying what it
+ * waited for.
+ */
+export async function waitForValue<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** Resolves once `condition` holds, checking every 10 ms; fails after `timeoutMs` saying what it waited for. */
 export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,18 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Registry } from 'prom-client';
-import { parse, stringify } from 'yaml';
 import { DEFAULT_ALERT_OPTIONS } from '../../alerts';
-import { ensurePrometheusTools, runTool } from '../../alerts/test/prometheus-tools';
+import { generatedAlertExpr, promqlExprTest } from '../../alerts/test/rule-expression';
 import { heartbeatOrderIds, KafkaPublisher, KafkaSource } from '../../bus';
 import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
 import { createCollector, type Collector } from '../../collector';
-import { loadConfig, parseDuration, PROJECT_ROOT, silentLogger } from '../../common';
-import { sleep } from '../../common/retry';
+import { loadConfig, parseDuration, silentLogger } from '../../common';
 import { createTracker, type Tracker } from '../tracker';
 import { openPostgres, type Db } from '../store';
-import { model } from './fixtures';
+import { model, waitForValue } from './fixtures';
 import { createTestDatabase } from './postgres';
 
 /**
@@ -32,15 +27,7 @@ const PARTITIONS = ['0', '1', '2'];
 
 jest.setTimeout(120_000);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) => waitForValue(what, probe, timeoutMs);
 
 /** The heartbeat gauge per partition, as a scrape reads it. */
 async function gauge(registry: Registry): Promise<Record<string, number>> {
@@ -121,10 +108,7 @@ describe('collector heartbeats through Kafka to the tracker', () => {
  * while every heartbeat is younger than the threshold, firing for every partition once all are older.
  */
 async function staleAlertFires(last: Record<string, number>) {
-  ensurePrometheusTools();
-  const rules = parse(readFileSync(path.join(PROJECT_ROOT, 'alerts', 'generated', 'orderscope.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] };
-  const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'TrackingHeartbeatStale');
-  if (!rule) throw new Error('no TrackingHeartbeatStale rule in alerts/generated/orderscope.rules.yml');
+  const expr = generatedAlertExpr('TrackingHeartbeatStale');
   const threshold = parseDuration(DEFAULT_ALERT_OPTIONS.heartbeatStaleAfter);
   if ('error' in threshold) throw new Error(threshold.error);
   const step = 10;
@@ -136,25 +120,12 @@ async function staleAlertFires(last: Record<string, number>) {
     const from = Math.ceil(last[p]! / step);
     return { series: `${GAUGE}{job="${DEFAULT_ALERT_OPTIONS.trackerJob}",instance="heartbeat-test",partition="${p}"}`, values: `_x${from} ${last[p]}+0x${samples - from}` };
   });
-  const test = {
-    rule_files: [],
-    evaluation_interval: `${step}s`,
-    tests: [
-      {
-        interval: `${step}s`,
-        input_series: series,
-        promql_expr_test: [
-          { expr: `count by (partition) (${rule.expr})`, eval_time: `${silentAt}s`, exp_samples: [] },
-          { expr: `sort(count by (partition) (${rule.expr}))`, eval_time: `${firingAt}s`, exp_samples: PARTITIONS.map((p) => ({ labels: `{partition="${p}"}`, value: 1 })) },
-        ],
-      },
+  return promqlExprTest(
+    series,
+    [
+      { expr: `count by (partition) (${expr})`, eval_time: `${silentAt}s`, exp_samples: [] },
+      { expr: `sort(count by (partition) (${expr}))`, eval_time: `${firingAt}s`, exp_samples: PARTITIONS.map((p) => ({ labels: `{partition="${p}"}`, value: 1 })) },
     ],
-  };
-  const dir = mkdtempSync(path.join(tmpdir(), 'orderscope-heartbeat-'));
-  try {
-    writeFileSync(path.join(dir, 'test.yml'), stringify(test));
-    return await runTool('promtool', ['test', 'rules', 'test.yml'], dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    `${step}s`,
+  );
 }

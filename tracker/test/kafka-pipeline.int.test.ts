@@ -13,7 +13,7 @@ import { freePort } from '../../common/free-port';
 import type { Db } from '../store';
 import { TRACKER_METRICS } from '../metrics';
 import { createTestDatabase } from './postgres';
-import { histogram, journey, random, shuffled, startEmbedded, storeSnapshot } from './fixtures';
+import { histogram, journey, random, shuffled, startEmbedded, storeSnapshot, waitForValue } from './fixtures';
 
 /**
  * The whole production path: collector -> real Kafka -> `orderscope tracker` (a child process) ->
@@ -45,15 +45,7 @@ function startTracker(env: NodeJS.ProcessEnv, port: number): TrackerProcess {
   return { child, exited };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000) => waitForValue(what, probe, timeoutMs);
 
 /** `name{state="x",le="y"} value` lines of a Prometheus text exposition -> {state: {le: value}}. */
 function scrapedBuckets(text: string, name: string): Record<string, Record<string, number>> {

@@ -1,19 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { parse, stringify } from 'yaml';
 import { DEFAULT_ALERT_OPTIONS } from '../../alerts';
-import { ensurePrometheusTools, runTool } from '../../alerts/test/prometheus-tools';
+import { generatedAlertExpr, promqlExprTest } from '../../alerts/test/rule-expression';
 import { KafkaPublisher, KafkaSource } from '../../bus';
 import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
-import { loadConfig, PROJECT_ROOT, silentLogger } from '../../common';
-import { sleep } from '../../common/retry';
+import { loadConfig, silentLogger } from '../../common';
 import type { OrderEvent } from '../../events';
 import { createTracker, type Tracker } from '../tracker';
 import { migrate, openPostgres, type Db } from '../store';
-import { journey, metricValue, model, orderEvent, random, shuffled, startEmbedded, storeSnapshot } from './fixtures';
+import { journey, metricValue, model, orderEvent, random, shuffled, startEmbedded, storeSnapshot, waitForValue } from './fixtures';
 import { createTestDatabase } from './postgres';
 
 /**
@@ -30,15 +25,7 @@ const REFUSED = 'POISON-CONSTRAINT';
 
 jest.setTimeout(300_000);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000) => waitForValue(what, probe, timeoutMs);
 
 /** 20 events an older collector let through: NUL attributes, years PostgreSQL cannot hold, and a constraint's refusal. */
 function poisonEvents(): OrderEvent[] {
@@ -165,31 +152,11 @@ function utc(db: Db): Db {
  * series per reason that had dead letters.
  */
 async function alertExpressionFires(counts: Record<string, number>) {
-  ensurePrometheusTools();
-  const rules = parse(readFileSync(path.join(PROJECT_ROOT, 'alerts', 'generated', 'orderscope.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] };
-  const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'OrderEventsDeadLettered');
-  if (!rule) throw new Error('no OrderEventsDeadLettered rule in alerts/generated/orderscope.rules.yml');
+  const expr = generatedAlertExpr('OrderEventsDeadLettered');
   const series = Object.entries(counts).map(([reason, n]) => ({
     series: `orderscope_dead_letters_total{job="${DEFAULT_ALERT_OPTIONS.trackerJob}",instance="poison-test",reason="${reason}"}`,
     values: `0 0 ${n}x5`,
   }));
   const fired = Object.entries(counts).filter(([, n]) => n > 0).map(([reason]) => reason).sort();
-  const test = {
-    rule_files: [],
-    evaluation_interval: '1m',
-    tests: [
-      {
-        interval: '1m',
-        input_series: series,
-        promql_expr_test: [{ expr: `sort(count by (reason) (${rule.expr}))`, eval_time: '4m', exp_samples: fired.map((reason) => ({ labels: `{reason="${reason}"}`, value: 1 })) }],
-      },
-    ],
-  };
-  const dir = mkdtempSync(path.join(tmpdir(), 'orderscope-poison-'));
-  try {
-    writeFileSync(path.join(dir, 'test.yml'), stringify(test));
-    return await runTool('promtool', ['test', 'rules', 'test.yml'], dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return promqlExprTest(series, [{ expr: `sort(count by (reason) (${expr}))`, eval_time: '4m', exp_samples: fired.map((reason) => ({ labels: `{reason="${reason}"}`, value: 1 })) }]);
 }
