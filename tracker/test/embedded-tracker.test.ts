@@ -1,5 +1,5 @@
 import { TRACKER_METRICS } from '../metrics';
-import { histogram as rawHistogram, journey, metricValue, orderEvent, random, shuffled, startEmbedded, storeSnapshot, type EmbeddedTracker } from './fixtures';
+import { histogram as rawHistogram, journey, metricValue, netStateDurations, orderEvent, random, shuffled, startEmbedded, storeSnapshot, type EmbeddedTracker } from './fixtures';
 
 const M = TRACKER_METRICS;
 
@@ -12,21 +12,7 @@ async function histogram(...args: Parameters<typeof rawHistogram>) {
 const T0 = Date.UTC(2026, 10, 26, 8, 0, 0);
 
 /** Observed minus retracted per state: what the histogram says the stored stays are. */
-async function netDurations(t: EmbeddedTracker, observed: string, retracted: string) {
-  const plus = await histogram(t.registry, observed);
-  const minus = await histogram(t.registry, retracted);
-  const out: Record<string, { count: number; sum: number; buckets: Record<string, number> }> = {};
-  for (const [state, h] of Object.entries(plus)) {
-    const r = minus[state] ?? { count: 0, sum: 0, buckets: {} };
-    if (h.count - r.count === 0) continue;
-    out[state] = {
-      count: h.count - r.count,
-      sum: Math.round((h.sum - r.sum) * 1e6) / 1e6,
-      buckets: Object.fromEntries(Object.entries(h.buckets).map(([le, n]) => [le, n - (r.buckets[le] ?? 0)])),
-    };
-  }
-  return out;
-}
+const netDurations = (t: EmbeddedTracker, observed: string, retracted: string) => netStateDurations(t.registry, observed, retracted);
 
 describe('the tracker in embedded mode (PGlite, in-process bus)', () => {
   it('stores an order\'s events, stays and current state', async () => {
