@@ -87,7 +87,8 @@ export class RecordingCollector {
     const config = loadConfig({
       env: {},
       overrides: {
-        collector: { host: '127.0.0.1', port: this.port, rateLimitEventsPerSecond: 0 },
+        // No heartbeats: the tests count exactly the events their agents sent.
+        collector: { host: '127.0.0.1', port: this.port, rateLimitEventsPerSecond: 0, heartbeatIntervalMs: 0 },
         tokens: [{ name: 'agents-int-test', sha256: hashToken(TEST_TOKEN), sources: ['*'], scopes: ['ingest'] }],
       },
     });
