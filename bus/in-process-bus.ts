@@ -15,7 +15,8 @@ export class BusFullError extends UnavailableError {
   }
 }
 
-const IN_PROCESS: EventOrigin = { publisher: 'in-process' };
+/** Where every event of the in-process bus comes from. */
+export const IN_PROCESS_ORIGIN: EventOrigin = { publisher: 'in-process' };
 
 export interface InProcessBusOptions {
   /** Upper bound of events per handler call. Default 5000. */
@@ -111,7 +112,7 @@ export class InProcessBus implements EventPublisher, EventSource {
         }
         this.queuedEvents -= size;
         const batch = taken.length === 1 ? taken[0]!.events : taken.flatMap((p) => p.events);
-        const context: DeliveryContext = { origins: batch.map(() => IN_PROCESS), unreadable: [] };
+        const context: DeliveryContext = { origins: batch.map(() => IN_PROCESS_ORIGIN), unreadable: [] };
         try {
           for (const handler of this.handlers) await handler(batch, context);
           for (const p of taken) p.resolve();

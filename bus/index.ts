@@ -1,6 +1,6 @@
 export type { EventPublisher, EventSource, BatchHandler, DeliveryContext, EventOrigin, UnreadableMessage, PublishOptions } from './bus';
 export { describeOrigin } from './bus';
-export { InProcessBus, BusFullError } from './in-process-bus';
+export { InProcessBus, BusFullError, IN_PROCESS_ORIGIN } from './in-process-bus';
 export type { InProcessBusOptions } from './in-process-bus';
 export { KafkaPublisher } from './kafka/kafka-publisher';
 export type { KafkaPublisherOptions } from './kafka/kafka-publisher';

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { retry, silentLogger, type Config, type Logger } from '../common';
 import { INSTANCE_NAME } from '../common/config';
 import { ConfigError, UnavailableError } from '../common/errors';
-import { describeOrigin, type DeliveryContext, type EventOrigin, type EventSource, type PartitionReading } from '../bus';
+import { describeOrigin, IN_PROCESS_ORIGIN, type DeliveryContext, type EventOrigin, type EventSource, type PartitionReading } from '../bus';
 import { splitHeartbeats, type OrderEvent, type ProcessModel } from '../events';
 import { applyBatch, eventLetter, isolatePoison, readLetter, unreadableLetter, type ApplyOutcome } from './apply';
 import { createSweeper, logStatusChange, type SweepResult } from './detection';
@@ -105,8 +105,6 @@ export type DeadLetterResolution =
   /** Retried or dropped already (by someone else, maybe): nothing was done. */
   | { readonly result: 'not_parked'; readonly letter: DeadLetterRow }
   | { readonly result: 'not_found' };
-
-const IN_PROCESS: EventOrigin = { publisher: 'in-process' };
 
 /** How often a batch is retried in place on a transient database failure before the bus gets it back. */
 const APPLY_RETRIES = 3;
@@ -236,7 +234,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
       try {
         // Heartbeats are about the pipeline, not orders: they never reach the store's order tables.
         const { orders, heartbeats: beats } = splitHeartbeats(
-          batch.map((event, i) => ({ event, origin: context?.origins[i] ?? IN_PROCESS })),
+          batch.map((event, i) => ({ event, origin: context?.origins[i] ?? IN_PROCESS_ORIGIN })),
           (item) => item.event,
         );
         const letters = orders.length > 0 ? await applyIsolating(orders) : [];

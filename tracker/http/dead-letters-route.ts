@@ -5,7 +5,7 @@ import { ValidationError } from '../../common/errors';
 import { sendError } from '../../common/http';
 import { DEAD_LETTER_REASONS, DEAD_LETTER_STATUSES, getDeadLetter, listDeadLetters, type DeadLetterFilter, type DeadLetterReason, type DeadLetterRow, type DeadLetterStatus, type Db } from '../store';
 import { formatEventTime } from '../timeline';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './list-query';
+import { queryReader } from './list-query';
 import { authorizationOf } from './browser-session';
 
 /** What an operator can do to a parked dead letter; the tracker's retryDeadLetter and dropDeadLetter. */
@@ -113,15 +113,7 @@ function parseId(text: string): number {
 }
 
 function parseDeadLetterQuery(query: Record<string, unknown>): { filter: DeadLetterFilter; before: number | null; limit: number } {
-  for (const key of Object.keys(query)) {
-    if (!PARAMETERS.includes(key)) throw new ValidationError(`unknown query parameter "${key}" (the parameters are: ${PARAMETERS.join(', ')})`);
-  }
-  const text = (key: string): string | undefined => {
-    const value = query[key];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw new ValidationError(`${key}: give it once, as a plain value`);
-    return value;
-  };
+  const { text, limit } = queryReader(query, PARAMETERS);
   const status = text('status');
   if (status !== undefined && !(DEAD_LETTER_STATUSES as readonly string[]).includes(status)) {
     throw new ValidationError(`status: "${status}" is not a status (one of: ${DEAD_LETTER_STATUSES.join(', ')})`);
@@ -130,16 +122,12 @@ function parseDeadLetterQuery(query: Record<string, unknown>): { filter: DeadLet
   if (reason !== undefined && !(DEAD_LETTER_REASONS as readonly string[]).includes(reason)) {
     throw new ValidationError(`reason: "${reason}" is not a reason (one of: ${DEAD_LETTER_REASONS.join(', ')})`);
   }
-  const limitText = text('limit');
-  const limit = limitText === undefined ? DEFAULT_PAGE_SIZE : Number(limitText);
-  if (limitText !== undefined && (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE_SIZE)) {
-    throw new ValidationError(`limit: "${limitText}" is not a whole number from 1 to ${MAX_PAGE_SIZE}`);
-  }
+  const pageSize = limit();
   const cursor = text('cursor');
   if (cursor !== undefined && !/^[1-9]\d{0,15}$/.test(cursor)) throw new ValidationError('cursor: not a cursor of this list; pass the next_cursor of the previous page unchanged');
   return {
     filter: { ...(status !== undefined && { status: status as DeadLetterStatus }), ...(reason !== undefined && { reason: reason as DeadLetterReason }) },
     before: cursor === undefined ? null : Number(cursor),
-    limit,
+    limit: pageSize,
   };
 }

@@ -22,14 +22,9 @@ export interface NewDeadLetter {
   readonly origin: object;
 }
 
-export interface DeadLetterRow {
+/** A stored letter: what was set aside, and what became of it. */
+export interface DeadLetterRow extends Omit<NewDeadLetter, 'origin'> {
   readonly id: number;
-  readonly key: string;
-  readonly raw: Buffer;
-  readonly eventId: string | null;
-  readonly orderId: string | null;
-  readonly reason: DeadLetterReason;
-  readonly error: string;
   readonly origin: Record<string, unknown>;
   readonly status: DeadLetterStatus;
   readonly attempts: number;

@@ -203,8 +203,11 @@ export async function staysHistogram(db: Sql, bounds: readonly number[], states:
 
 /** Observed minus retracted time in state, per state with any stays left, sums rounded to the microsecond. */
 export async function netStateDurations(registry: Registry, observed: string, retracted: string): Promise<HistogramByState> {
-  const plus = await histogram(registry, observed);
-  const minus = await histogram(registry, retracted);
+  return netHistogram(await histogram(registry, observed), await histogram(registry, retracted));
+}
+
+/** `plus` minus `minus`, per state with any stays left, sums rounded to the microsecond. */
+export function netHistogram(plus: HistogramByState, minus: HistogramByState): HistogramByState {
   const out: HistogramByState = {};
   for (const [state, h] of Object.entries(plus)) {
     const r = minus[state] ?? { count: 0, sum: 0, buckets: {} };

@@ -6,7 +6,7 @@ import type { OrderEvent } from '../../events';
 import { TRACKER_METRICS } from '../metrics';
 import { migrate, openPostgres, translateDbError, type Db, type Sql } from '../store';
 import { createTracker, type Tracker } from '../tracker';
-import { journey, metricValue, model, random, shuffled, staysHistogram, waitFor, type HistogramByState } from './fixtures';
+import { journey, metricValue, model, netHistogram, random, shuffled, staysHistogram, waitFor, type HistogramByState } from './fixtures';
 import { createTestDatabase } from './postgres';
 
 /*
@@ -104,19 +104,7 @@ function netFromExposition(text: string): HistogramByState {
     }
     return out;
   };
-  const plus = series(M.stateDuration.name);
-  const minus = series(M.stateDurationRetracted.name);
-  const net: HistogramByState = {};
-  for (const [state, h] of Object.entries(plus)) {
-    const r = minus[state] ?? { count: 0, sum: 0, buckets: {} };
-    if (h.count - r.count === 0) continue;
-    net[state] = {
-      count: h.count - r.count,
-      sum: Math.round((h.sum - r.sum) * 1e6) / 1e6,
-      buckets: Object.fromEntries(Object.entries(h.buckets).map(([le, n]) => [le, n - (r.buckets[le] ?? 0)])),
-    };
-  }
-  return net;
+  return netHistogram(series(M.stateDuration.name), series(M.stateDurationRetracted.name));
 }
 
 /** Batches of 1 to 9 events of `orders` orders, shuffled, so that late events retract stays. */
