@@ -12,5 +12,5 @@ export { KAFKA_BUS_METRICS, DROP_REASONS } from './kafka/kafka-metrics';
 export { PARTITION_STATUSES, assessPartition, nextSample } from './kafka/partition-status';
 export type { PartitionStatus, PartitionSample, PartitionAssessment } from './kafka/partition-status';
 export type { DropReason } from './kafka/kafka-metrics';
-export { decodeEvent } from './kafka/decode-event';
+export { decodeEvent, readJson } from './kafka/decode-event';
 export { heartbeatOrderIds } from './kafka/heartbeat-keys';

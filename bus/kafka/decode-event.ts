@@ -10,16 +10,21 @@ export type Decoded =
   | { readonly unreadable: 'not_json' | 'invalid_event'; readonly error: string }
   | { readonly dropped: DropReason };
 
+/** The JSON value in a message's bytes (strict UTF-8), or what is wrong with them, in words. */
+export function readJson(raw: Uint8Array): { readonly json: unknown } | { readonly error: string } {
+  try {
+    return { json: JSON.parse(strictUtf8.decode(raw)) as unknown };
+  } catch (err) {
+    return { error: `the message is not JSON in UTF-8: ${(err as Error).message}` };
+  }
+}
+
 /** The order event in a Kafka message, or why there is none. */
 export function decodeEvent(message: Pick<KafkaMessage, 'value'>): Decoded {
   if (!message.value || message.value.length === 0) return { dropped: 'no_value' };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(strictUtf8.decode(message.value));
-  } catch (err) {
-    return { unreadable: 'not_json', error: `the message is not JSON in UTF-8: ${(err as Error).message}` };
-  }
-  const result = orderEventShape.safeParse(parsed);
+  const read = readJson(message.value);
+  if ('error' in read) return { unreadable: 'not_json', error: read.error };
+  const result = orderEventShape.safeParse(read.json);
   if (result.success) return { event: result.data };
   const issue = result.error.issues[0];
   const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EventOrigin, UnreadableMessage } from '../../bus';
+import { readJson, type EventOrigin, type UnreadableMessage } from '../../bus';
 import { describeError } from '../../common/errors';
 import { LIMITS, validateOrderEvent, type OrderEvent } from '../../events';
 import type { DeadLetterReason, NewDeadLetter } from '../store';
@@ -42,12 +42,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The order_id and event_id of a JSON object, each only when it has the contract's form. */
 function namedIds(raw: Buffer): { orderId: string | null; eventId: string | null } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch {
-    return { orderId: null, eventId: null };
-  }
+  const read = readJson(raw);
+  const parsed = 'json' in read ? read.json : null;
   const { order_id: orderId, event_id: eventId } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
   return {
     orderId: typeof orderId === 'string' && SAFE_ORDER_ID.test(orderId) ? orderId : null,
@@ -68,12 +64,8 @@ export function describeApplyError(err: unknown): string {
  * of validateOrderEvent. A letter that still breaks it says why, in the same words as the collector.
  */
 export function readLetter(raw: Buffer, now: Date): { ok: true; event: OrderEvent } | { ok: false; reason: 'not_json' | 'invalid_event'; error: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-  } catch (err) {
-    return { ok: false, reason: 'not_json', error: `the message is not JSON in UTF-8: ${describeError(err)}` };
-  }
-  const result = validateOrderEvent(parsed, now);
+  const read = readJson(raw);
+  if ('error' in read) return { ok: false, reason: 'not_json', error: read.error };
+  const result = validateOrderEvent(read.json, now);
   return result.ok ? result : { ok: false, reason: 'invalid_event', error: `the message is not a valid order event: ${result.error}` };
 }
