@@ -17,8 +17,6 @@ export { createSpoolingSender } from './sender/spooling-sender';
 export type { SpoolingSenderOptions } from './sender/spooling-sender';
 export { postBatch, isDeliveryRetriable, retryDelayHint, isAuthRefusal } from './sender/delivery';
 export type { EventTransport, Rejection } from './sender/delivery';
-export { Spool } from './spool/spool';
-export type { SpoolOptions, SpooledSegment } from './spool/spool';
 export { ThrottledWarning } from './throttled-warning';
 export { sampledTraceIds, traceContextMixin } from './trace-context';
 export type { TraceIds } from './trace-context';

@@ -3,7 +3,7 @@ import { describeError, OrderscopeError, UnavailableError } from '../../../commo
 import { retry, sleep } from '../../../common/retry';
 import type { Logger } from '../../../common/logger';
 import type { AgentMetrics, DropReason } from '../metrics';
-import type { Spool } from '../spool/spool';
+import type { Spool } from '../../../common/spool';
 import { ThrottledWarning } from '../throttled-warning';
 import type { IngestResult } from '../../../collector/client';
 import { isDeliveryRetriable, postBatch, retryDelayHint, type EventTransport } from './delivery';
@@ -11,7 +11,7 @@ import { isDeliveryRetriable, postBatch, retryDelayHint, type EventTransport } f
 export interface EventSenderOptions {
   transport: EventTransport;
   /** Where events wait while the collector cannot take them. The sender closes it on {@link EventSender.close}. */
-  spool: Spool;
+  spool: Spool<OrderEventInput>;
   metrics: Pick<AgentMetrics, 'eventsTracked' | 'eventsSent' | 'eventsSpooled' | 'dropped' | 'retries' | 'spoolBytes' | 'bufferedEvents'>;
   logger: Logger;
   /** Events held in memory at most; beyond it trackOrder drops (counted). Default 10 000. */

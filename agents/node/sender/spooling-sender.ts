@@ -1,7 +1,8 @@
 import { CollectorClient } from '../../../collector/client';
+import type { OrderEventInput } from '../../../events';
 import type { Logger } from '../../../common/logger';
 import type { AgentMetrics } from '../metrics';
-import { Spool } from '../spool/spool';
+import { Spool } from '../../../common/spool';
 import { EventSender, type EventSenderOptions } from './event-sender';
 
 export interface SpoolingSenderOptions extends Omit<EventSenderOptions, 'transport' | 'spool' | 'metrics' | 'logger'> {
@@ -22,7 +23,11 @@ export interface SpoolingSenderOptions extends Omit<EventSenderOptions, 'transpo
  */
 export function createSpoolingSender(options: SpoolingSenderOptions): EventSender {
   const { collectorUrl, token, spoolDir, spoolMaxBytes, requestTimeoutMs, ...senderOptions } = options;
-  const spool = Spool.open({ dir: spoolDir, maxBytes: spoolMaxBytes });
+  const spool = Spool.open<OrderEventInput>({
+    dir: spoolDir,
+    maxBytes: spoolMaxBytes,
+    inUseHint: 'give every agent process its own spool directory (the spoolDir option, --spool-dir or ORDERSCOPE_AGENT_SPOOL_DIR)',
+  });
   const transport = new CollectorClient({ url: collectorUrl, token, timeoutMs: requestTimeoutMs ?? 10_000, retry: { retries: 0 } });
   return new EventSender({ ...senderOptions, transport, spool });
 }

@@ -7,7 +7,7 @@ import { silentLogger, UnavailableError } from '../../../common';
 import type { OrderEventInput } from '../../../events';
 import { createAgentMetrics } from '../metrics';
 import { EventSender, NotDurableError, type EventSenderOptions } from '../sender/event-sender';
-import { Spool } from '../spool/spool';
+import { Spool } from '../../../common/spool';
 import { testEvent } from './support/events';
 import { acceptAll, ScriptedTransport, valueOf, waitFor, type Answer } from './support/scripted-transport';
 
@@ -28,7 +28,7 @@ describe('the event sender', () => {
 
   function setup(options: Partial<EventSenderOptions> & { spoolMaxBytes?: number } = {}) {
     const transport = new ScriptedTransport();
-    const spool = Spool.open({ dir, maxBytes: options.spoolMaxBytes ?? 10_000_000 });
+    const spool = Spool.open<OrderEventInput>({ dir, maxBytes: options.spoolMaxBytes ?? 10_000_000 });
     const metrics = createAgentMetrics(new Registry());
     const sender = new EventSender({ transport, spool, metrics, logger: silentLogger(), lingerMs: 10, retryMinDelayMs: 5, retryMaxDelayMs: 40, ...options });
     senders.push(sender);

@@ -1,18 +1,18 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../../../common/errors';
+import { ConfigError } from '../errors';
 
 const LOCK_FILE = 'spool.lock';
 
 /**
- * Takes the spool directory for this process: two agents appending to and deleting the same
- * segments would resend or lose each other's events. The lock file holds the owner's pid, so a
+ * Takes a directory for this process: two processes appending to and deleting the same files would
+ * resend or lose each other's events (a spool), or corrupt a database (embedded mode's data directory). The lock file holds the owner's pid, so a
  * lock left behind by a killed process (SIGKILL, a crash) is recognised as stale and taken over.
  *
  * @returns a function that releases the lock.
  */
-export function lockDirectory(dir: string): () => void {
-  const file = path.join(dir, LOCK_FILE);
+export function lockDirectory(dir: string, inUseHint: string, lockFile = LOCK_FILE): () => void {
+  const file = path.join(dir, lockFile);
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(file, 'wx');
@@ -24,9 +24,7 @@ export function lockDirectory(dir: string): () => void {
     }
     const owner = Number(readFileSync(file, 'utf8').trim());
     if (owner !== process.pid && isAlive(owner)) {
-      throw new ConfigError(
-        `the spool directory ${dir} is in use by process ${owner}; give every agent process its own spool directory (the spoolDir option, --spool-dir or ORDERSCOPE_AGENT_SPOOL_DIR)`,
-      );
+      throw new ConfigError(`the directory ${dir} is in use by process ${owner}; ${inUseHint}`);
     }
     // A stale lock (its owner is gone) or our own from an earlier open: take it over.
     unlinkSync(file);
@@ -53,5 +51,5 @@ function releaseLock(file: string): void {
 }
 
 function lockError(dir: string, err: unknown): ConfigError {
-  return new ConfigError(`cannot lock the spool directory ${dir}: ${(err as Error).message}`, err);
+  return new ConfigError(`cannot lock the directory ${dir}: ${(err as Error).message}`, err);
 }

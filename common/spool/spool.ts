@@ -1,8 +1,7 @@
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { OrderEventInput } from '../../../events';
-import { UnavailableError } from '../../../common/errors';
+import { UnavailableError } from '../errors';
 import { lockDirectory } from './directory-lock';
 import { decodeSegment, encodeEventLine, segmentFileName, segmentIdOf } from './segment-format';
 
@@ -13,12 +12,15 @@ export interface SpoolOptions {
   maxBytes: number;
   /** A segment takes appends until it reaches this size; then a new one is started. Default 1 MiB. */
   segmentBytes?: number;
+  /** What to do when another live process holds the directory, for the error (e.g. which option gives each its own). */
+  inUseHint?: string;
 }
 
 /** The oldest segment's events, to deliver and then {@link Spool.remove}. */
-export interface SpooledSegment {
+export interface SpooledSegment<E> {
   readonly id: number;
-  readonly events: OrderEventInput[];
+  /** As they were appended (JSON round-tripped: read them as untrusted input). */
+  readonly events: E[];
   /** Lines that could not be read back (a torn last write); their events are lost. */
   readonly corruptLines: number;
 }
@@ -29,7 +31,7 @@ interface Segment {
 }
 
 /**
- * A bounded on-disk queue of order events: a directory of append-only NDJSON segment files.
+ * A bounded on-disk queue of events (`E`: any JSON-serialisable value): a directory of append-only NDJSON segment files.
  *
  * - `append` writes whole lines and fsyncs them before it resolves, so an event it reports as
  *   spooled survives a crash of the process or the machine.
@@ -41,7 +43,7 @@ interface Segment {
  *
  * Operations run one at a time, in call order.
  */
-export class Spool {
+export class Spool<E> {
   private readonly segments: Segment[];
   private totalBytes: number;
   private nextId: number;
@@ -65,9 +67,9 @@ export class Spool {
    * Opens (creating) the spool directory, locks it for this process and finds the segments earlier
    * processes left. Synchronous, so that an agent can start before the host's first line of code.
    */
-  static open(options: SpoolOptions): Spool {
+  static open<E>(options: SpoolOptions): Spool<E> {
     mkdirSync(options.dir, { recursive: true });
-    const unlock = lockDirectory(options.dir);
+    const unlock = lockDirectory(options.dir, options.inUseHint ?? 'give every process its own spool directory');
     const found: Segment[] = [];
     for (const name of readdirSync(options.dir)) {
       const id = segmentIdOf(name);
@@ -79,7 +81,7 @@ export class Spool {
       else found.push({ id, bytes });
     }
     found.sort((a, b) => a.id - b.id);
-    return new Spool(options, unlock, found);
+    return new Spool<E>(options, unlock, found);
   }
 
   get dir(): string {
@@ -99,7 +101,7 @@ export class Spool {
    * Appends as many of `events` as fit under the size cap, in order, and makes them durable.
    * @returns how many were written; the rest were refused because the spool is full.
    */
-  append(events: readonly OrderEventInput[]): Promise<number> {
+  append(events: readonly E[]): Promise<number> {
     return this.exclusive(async () => {
       if (this.closed) throw new UnavailableError('the spool is closed');
       const lines: Buffer[] = [];
@@ -128,14 +130,14 @@ export class Spool {
   }
 
   /** The oldest segment's events, or undefined when the spool is empty. Seals the segment if appends were going to it. */
-  oldest(): Promise<SpooledSegment | undefined> {
+  oldest(): Promise<SpooledSegment<E> | undefined> {
     return this.exclusive(async () => {
       for (;;) {
         const segment = this.segments[0];
         if (!segment) return undefined;
         if (this.active?.segment === segment) await this.sealActive();
         try {
-          const decoded = decodeSegment(await readFile(this.fileOf(segment.id)));
+          const decoded = decodeSegment<E>(await readFile(this.fileOf(segment.id)));
           return { id: segment.id, ...decoded };
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

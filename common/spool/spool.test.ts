@@ -2,16 +2,17 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../../../common/errors';
-import { Spool } from '../spool/spool';
-import { decodeSegment, encodeEventLine, segmentFileName } from '../spool/segment-format';
-import { testEvent } from './support/events';
+import { ConfigError } from '../errors';
+import { Spool } from './spool';
+import { decodeSegment, encodeEventLine, segmentFileName } from './segment-format';
+import { testEvent } from '../../agents/node/test/support/events';
+import type { OrderEventInput } from '../../events';
 
 describe('the spool', () => {
   let dir: string;
-  const opened: Spool[] = [];
+  const opened: Spool<OrderEventInput>[] = [];
   const open = (options: { maxBytes?: number; segmentBytes?: number } = {}) => {
-    const spool = Spool.open({ dir, maxBytes: options.maxBytes ?? 1_000_000, segmentBytes: options.segmentBytes });
+    const spool = Spool.open<OrderEventInput>({ dir, maxBytes: options.maxBytes ?? 1_000_000, segmentBytes: options.segmentBytes });
     opened.push(spool);
     return spool;
   };
@@ -105,7 +106,7 @@ describe('the spool', () => {
     open();
     writeFileSync(path.join(dir, 'spool.lock'), String(process.ppid));
     expect(() => Spool.open({ dir, maxBytes: 1000 })).toThrow(ConfigError);
-    expect(() => Spool.open({ dir, maxBytes: 1000 })).toThrow(`the spool directory ${dir} is in use by process ${process.ppid}; give every agent process its own spool directory`);
+    expect(() => Spool.open({ dir, maxBytes: 1000, inUseHint: 'give every agent its own' })).toThrow(`the directory ${dir} is in use by process ${process.ppid}; give every agent its own`);
   });
 
   it('takes over the lock of a process that died without releasing it', async () => {

@@ -1,7 +1,5 @@
-import type { OrderEventInput } from '../../../events';
-
 /**
- * The on-disk format of a spool segment: NDJSON, one order event per line, each line ending in "\n".
+ * The on-disk format of a spool segment: NDJSON, one event (any JSON value) per line, each line ending in "\n".
  * Files are named by a zero-padded sequence number, so that name order is age order.
  */
 const SEGMENT_NAME = /^(\d{12})\.ndjson$/;
@@ -18,12 +16,12 @@ export function segmentIdOf(fileName: string): number | undefined {
 }
 
 /** Serialises events as segment lines; JSON escapes newlines inside strings, so one event is one line. */
-export function encodeEventLine(event: OrderEventInput): Buffer {
+export function encodeEventLine(event: unknown): Buffer {
   return Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
 }
 
-export interface DecodedSegment {
-  events: OrderEventInput[];
+export interface DecodedSegment<E> {
+  events: E[];
   /**
    * Lines that could not be read back: a last line without its "\n" (a write cut short by a crash
    * or a full disk) or a line that is not JSON.
@@ -32,15 +30,15 @@ export interface DecodedSegment {
 }
 
 /** Reads the events of a segment's bytes back, skipping (and counting) what a torn write left behind. */
-export function decodeSegment(bytes: Buffer): DecodedSegment {
+export function decodeSegment<E>(bytes: Buffer): DecodedSegment<E> {
   const lines = bytes.toString('utf8').split('\n');
   // After the last "\n" there is nothing in a segment whose writes all completed; anything else is torn.
   const tail = lines.pop();
-  const decoded: DecodedSegment = { events: [], corruptLines: tail ? 1 : 0 };
+  const decoded: DecodedSegment<E> = { events: [], corruptLines: tail ? 1 : 0 };
   for (const line of lines) {
     if (line === '') continue;
     try {
-      decoded.events.push(JSON.parse(line) as OrderEventInput);
+      decoded.events.push(JSON.parse(line) as E);
     } catch {
       decoded.corruptLines++;
     }
