@@ -10,8 +10,9 @@ interface Pending {
 
 /** The bus holds as many events as it may, waiting for the subscriber; a publish beyond them is refused at once. */
 export class BusFullError extends UnavailableError {
-  constructor(limit: number) {
-    super(`the in-process bus already holds ${limit} events waiting to be applied`);
+  /** @param holds what the bus holds, e.g. "50000 events", for the message */
+  constructor(where: string, holds: string) {
+    super(`${where} already holds ${holds} waiting to be applied`);
   }
 }
 
@@ -60,7 +61,7 @@ export class InProcessBus implements EventPublisher, EventSource {
     if (signal?.aborted) return Promise.reject(new UnavailableError('the publisher gave up before the events were queued'));
     // One publish larger than the whole queue still goes alone into an empty queue, or it never could.
     if (this.queuedEvents > 0 && this.queuedEvents + events.length > this.maxQueuedEvents) {
-      return Promise.reject(new BusFullError(this.maxQueuedEvents));
+      return Promise.reject(new BusFullError('the in-process bus', `${this.maxQueuedEvents} events`));
     }
     return new Promise((resolve, reject) => {
       const pending: Pending = { events, resolve, reject };

@@ -2,6 +2,8 @@ export type { EventPublisher, EventSource, BatchHandler, DeliveryContext, EventO
 export { describeOrigin } from './bus';
 export { InProcessBus, BusFullError, IN_PROCESS_ORIGIN } from './in-process-bus';
 export type { InProcessBusOptions } from './in-process-bus';
+export { SpooledBus } from './spooled-bus';
+export type { SpooledBusOptions } from './spooled-bus';
 export { KafkaPublisher } from './kafka/kafka-publisher';
 export type { KafkaPublisherOptions } from './kafka/kafka-publisher';
 export { KafkaSource } from './kafka/kafka-source';

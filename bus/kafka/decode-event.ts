@@ -24,9 +24,15 @@ export function decodeEvent(message: Pick<KafkaMessage, 'value'>): Decoded {
   if (!message.value || message.value.length === 0) return { dropped: 'no_value' };
   const read = readJson(message.value);
   if ('error' in read) return { unreadable: 'not_json', error: read.error };
-  const result = orderEventShape.safeParse(read.json);
+  const result = readOrderEvent(read.json);
+  return 'event' in result ? result : { unreadable: 'invalid_event', error: result.error };
+}
+
+/** The order event a JSON value of the bus holds, or what is wrong with it, in words (the first problem). */
+export function readOrderEvent(json: unknown): { readonly event: OrderEvent } | { readonly error: string } {
+  const result = orderEventShape.safeParse(json);
   if (result.success) return { event: result.data };
   const issue = result.error.issues[0];
   const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
-  return { unreadable: 'invalid_event', error: `the message is not a valid order event: ${where}${issue?.message ?? 'invalid'}` };
+  return { error: `the message is not a valid order event: ${where}${issue?.message ?? 'invalid'}` };
 }
