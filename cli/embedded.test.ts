@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig, silentLogger } from '../common';
 import { loadModelFile, DEMO_MODEL_PATH } from '../events';
 import { CollectorClient } from '../collector/client';
+import { waitForValue } from '../tracker/test/fixtures';
 import { startEmbedded, embeddedToken } from './embedded';
 
 const model = loadModelFile(DEMO_MODEL_PATH);
@@ -43,9 +44,12 @@ describe('embedded mode (orderscope up)', () => {
       const at = (ms: number) => new Date(ms).toISOString();
       const result = await client.post([event('UP-1', 'placed', at(placedAt)), event('UP-1', 'quote_requested', at(placedAt + 4000))]);
       expect(result).toEqual({ accepted: 2, rejected: [] });
-      // The 202 means applied: embedded mode's bus hands events to the tracker before answering.
-      const order = (await (await fetch(`${up.trackerUrl}/v1/orders/UP-1`, { headers: { authorization: `Bearer ${up.token.value}` } })).json()) as { state: string; stays: { state: string; duration_seconds: number }[] };
-      expect(order.state).toBe('quote_requested');
+      // The 202 means stored on disk (the bus's spool); the tracker applies the events right after.
+      const order = await waitForValue('UP-1 in quote_requested', async () => {
+        const response = await fetch(`${up.trackerUrl}/v1/orders/UP-1`, { headers: { authorization: `Bearer ${up.token.value}` } });
+        const body = (await response.json()) as { state?: string; stays: { state: string; duration_seconds: number }[] };
+        return body.state === 'quote_requested' ? body : undefined;
+      });
       expect(order.stays.map((s: { state: string; duration_seconds: number }) => [s.state, s.duration_seconds])).toEqual([
         ['placed', 4],
         ['quote_requested', expect.any(Number)],

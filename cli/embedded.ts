@@ -2,9 +2,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { InProcessBus } from '../bus';
+import { SpooledBus } from '../bus';
 import { createCollector, type Collector } from '../collector';
-import { createTracker, openPglite, type Tracker, type Db } from '../tracker';
+import { createTracker, openPgliteThread, type Tracker, type Db } from '../tracker';
 import { hashToken, type Config, type Logger } from '../common';
 import { listen, type RunningServer } from '../common/http';
 import type { ProcessModel } from '../events';
@@ -39,9 +39,11 @@ export interface Embedded {
 }
 
 /**
- * Embedded mode: collector and tracker in one process, an in-process bus instead of Kafka and PGlite
- * (PostgreSQL compiled to WebAssembly, same SQL) in `config.embedded.dataDir` instead of a
- * PostgreSQL server. The same code paths, schema and API as production, wired differently.
+ * Embedded mode: collector and tracker in one process, a bus spooled on disk instead of Kafka and
+ * PGlite (PostgreSQL compiled to WebAssembly, same SQL, in a thread of its own) in
+ * `config.embedded.dataDir` instead of a PostgreSQL server. The same code paths, schema and API as
+ * production, wired differently. A long report holds only the database: ingest writes to the bus's
+ * spool and the HTTP servers keep answering.
  */
 export async function startEmbedded(options: { config: Config; model: ProcessModel; logger: Logger }): Promise<Embedded> {
   const { config, model, logger } = options;
@@ -52,7 +54,8 @@ export async function startEmbedded(options: { config: Config; model: ProcessMod
     tokens: [...config.tokens, { name: 'embedded', sha256: hashToken(token.value), sources: ['*'], scopes: ['ingest', 'read', 'admin'] }],
   };
   const registry = new Registry();
-  const bus = new InProcessBus();
+  // Accepted events wait on disk, not in memory: ingest never waits for the database (see SpooledBus).
+  const bus = new SpooledBus({ dir: path.join(dataDir, 'bus'), logger: logger.child({ component: 'bus' }) });
   let store: Db | undefined;
   let tracker: Tracker | undefined;
   let collector: Collector | undefined;
@@ -65,7 +68,7 @@ export async function startEmbedded(options: { config: Config; model: ProcessMod
     await store?.close();
   };
   try {
-    store = await openPglite(path.join(dataDir, 'pgdata'));
+    store = await openPgliteThread(path.join(dataDir, 'pgdata'));
     tracker = await createTracker({ config: withToken, model, source: bus, store, logger: logger.child({ component: 'tracker' }), registry, instance: 'embedded' });
     await tracker.start();
     trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port);
