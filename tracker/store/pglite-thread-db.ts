@@ -50,6 +50,7 @@ export async function openPgliteThread(dataDir?: string): Promise<Db> {
   thread.on('message', (reply: ThreadReply) => {
     const call = calls.get(reply.id);
     calls.delete(reply.id);
+    if (calls.size === 0) thread.unref();
     if (!call) return;
     if ('rows' in reply) call.resolve(reply.rows);
     else call.reject(translateDbError(Object.assign(new Error(reply.error.message), reply.error.fields), where));
@@ -60,6 +61,9 @@ export async function openPgliteThread(dataDir?: string): Promise<Db> {
   const send = (operation: ThreadOperation, id = nextId++): Promise<unknown[]> =>
     new Promise((resolve, reject) => {
       if (stopped) return reject(stopped);
+      // A waiting call keeps the process alive (an idle thread does not): a start-up that only
+      // waits for the database must not see the process exit under it.
+      if (calls.size === 0) thread.ref();
       calls.set(id, { resolve, reject });
       thread.postMessage({ ...operation, id } satisfies ThreadRequest);
     });
@@ -70,8 +74,6 @@ export async function openPgliteThread(dataDir?: string): Promise<Db> {
     await thread.terminate();
     throw err;
   }
-  // The thread does not keep the process alive; the Db's users do, and close() ends it.
-  thread.unref();
 
   const sqlOf = (tx?: number): Sql => ({
     query: async <R = Row>(text: string, params?: readonly unknown[]) =>
