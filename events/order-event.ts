@@ -42,8 +42,9 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const text = (error: string, prefix = '') =>
   z.string({ error }).refine((s) => unstorableText(s) === undefined, { error: (issue) => `${prefix}${unstorableText(issue.input as string)}` });
 
-const OCCURRED_AT_FROM = occurredAtMicros(LIMITS.occurredAtFrom);
-const OCCURRED_AT_BEFORE = occurredAtMicros(LIMITS.occurredAtBefore);
+/** LIMITS.occurredAtFrom and LIMITS.occurredAtBefore in microseconds since the epoch. */
+export const OCCURRED_AT_FROM = occurredAtMicros(LIMITS.occurredAtFrom);
+export const OCCURRED_AT_BEFORE = occurredAtMicros(LIMITS.occurredAtBefore);
 const [MAX_OFFSET_HOURS, MAX_OFFSET_MINUTES] = LIMITS.maxOffset.split(':').map(Number) as [number, number];
 const MAX_OFFSET = MAX_OFFSET_HOURS * 60 + MAX_OFFSET_MINUTES;
 
@@ -117,6 +118,15 @@ export const orderEventShape = z.strictObject(
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'must be a JSON object') },
 );
+
+/**
+ * Why `id` is not an order id the contract accepts (the message of the first rule it breaks), or
+ * undefined when it is one. For ids that arrive elsewhere than in an event (URL paths, cursors).
+ */
+export function orderIdProblem(id: string): string | undefined {
+  const parsed = orderEventShape.shape.order_id.safeParse(id);
+  return parsed.success ? undefined : parsed.error.issues[0]?.message;
+}
 
 /** A valid order event, as the rest of orderscope sees it (defaults filled in). */
 export type OrderEvent = z.output<typeof orderEventShape>;

@@ -5,6 +5,7 @@ import { ValidationError } from '../../common/errors';
 import { sendError } from '../../common/http';
 import { DEAD_LETTER_REASONS, DEAD_LETTER_STATUSES, getDeadLetter, listDeadLetters, type DeadLetterFilter, type DeadLetterReason, type DeadLetterRow, type DeadLetterStatus, type Db } from '../store';
 import { formatEventTime } from '../timeline';
+import { printable } from '../../common/storable-text';
 import { queryReader } from '../../common/query-reader';
 import { readPageSize } from './list-query';
 import { authorizationOf } from './browser-session';
@@ -109,7 +110,7 @@ function notFound(id: number): string {
 
 function parseId(text: string): number {
   const id = Number(text);
-  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(id)) throw new ValidationError(`"${text}" is not a dead letter id (a whole number from 1, as GET /v1/dead-letters lists them)`);
+  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(id)) throw new ValidationError(`id: "${printable(text)}" is not a dead letter id (a whole number from 1, as GET /v1/dead-letters lists them)`);
   return id;
 }
 

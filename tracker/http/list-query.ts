@@ -1,5 +1,6 @@
 import { ValidationError } from '../../common/errors';
 import { queryReader, type QueryText } from '../../common/query-reader';
+import { OCCURRED_AT_BEFORE, OCCURRED_AT_FROM, orderIdProblem } from '../../events';
 import type { OrderFilter, OrderListPosition } from '../store';
 import { ORDER_STATUSES } from '../timeline';
 
@@ -66,6 +67,11 @@ export function encodeCursor(position: OrderListPosition): string {
   return Buffer.from(JSON.stringify([position.stateSince, position.orderId])).toString('base64url');
 }
 
+/**
+ * The position a cursor of {@link encodeCursor} stands for. Anyone can write a cursor, so what it holds
+ * is checked like any other input before it reaches the store: an event time within the contract's
+ * range and an order id the contract accepts (a U+0000 in it would fail in PostgreSQL, as a 500).
+ */
 export function decodeCursor(cursor: string): OrderListPosition {
   let decoded: unknown;
   try {
@@ -73,7 +79,14 @@ export function decodeCursor(cursor: string): OrderListPosition {
   } catch {
     decoded = undefined;
   }
-  if (!Array.isArray(decoded) || decoded.length !== 2 || !Number.isSafeInteger(decoded[0]) || typeof decoded[1] !== 'string') {
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 2 ||
+    !Number.isSafeInteger(decoded[0]) ||
+    !(decoded[0] >= OCCURRED_AT_FROM && decoded[0] < OCCURRED_AT_BEFORE) ||
+    typeof decoded[1] !== 'string' ||
+    orderIdProblem(decoded[1]) !== undefined
+  ) {
     throw new ValidationError('cursor: not a cursor of this list; pass the next_cursor of the previous page unchanged');
   }
   return { stateSince: decoded[0] as number, orderId: decoded[1] };
