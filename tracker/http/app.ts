@@ -9,6 +9,7 @@ import { listOrders, type Db } from '../store';
 import { pageOf, parseListQuery } from './list-query';
 import { homeRoutes, type HomeHeartbeats } from './home-route';
 import { badOrderIdMessage, loadOrderTimeline, orderNotFoundMessage } from './load-order';
+import { refuseUndecodablePath } from './decodable-path';
 import { lostRoutes } from './lost-route';
 import { orderSummaryView, orderTimelineView } from './order-view';
 import { deadLettersRoutes, type DeadLetterActions } from './dead-letters-route';
@@ -63,7 +64,7 @@ const READY_CHECK_TIMEOUT_MS = 2000;
  *
  * `/v1` needs a bearer token with the `read` scope. Every error is JSON `{ error: { code, message } }`,
  * but for the pages, which answer a page. Text in a query or path that PostgreSQL cannot store (U+0000,
- * a lone surrogate) and an order id no event can have are 400s.
+ * a lone surrogate), an order id no event can have, and a path that does not percent-decode are 400s.
  */
 export function createTrackerApp(options: TrackerAppOptions): Express {
   const { db, model, logger } = options;
@@ -71,6 +72,7 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(refuseUndecodablePath(nowMicros));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
