@@ -35,6 +35,28 @@ describe('CSV (RFC 4180)', () => {
   it('writes unknown values as empty fields and numbers in plain decimal, to the microsecond', () => {
     expect(toCsv(['p50', 'share', 'tiny', 'big'], [[null, 0.1 + 0.2, 0.0000001, 1e20]])).toBe('p50,share,tiny,big\r\n,0.3,0,100000000000000000000\r\n');
   });
+
+  it('puts a quote before text a spreadsheet would run as a formula, then quotes the field as usual', () => {
+    const cells = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", '-2+3+cmd', '+1', '@SUM(1+1)', '\t=1+1', '\r=1+1', '=1,2'];
+    expect(toCsv(['segment'], cells.map((c) => [c]))).toBe(
+      [
+        'segment',
+        `"'=HYPERLINK(""http://x"",""y"")"`,
+        "'=cmd|' /C calc'!A0",
+        "'-2+3+cmd",
+        "'+1",
+        "'@SUM(1+1)",
+        "'\t=1+1",
+        `"'\r=1+1"`,
+        `"'=1,2"`,
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('leaves numbers, negative ones too, and text that only holds a formula character later as they are', () => {
+    expect(toCsv(['a', 'b', 'c', 'd'], [[-2, -0.5, 'b2b', 'op=1']])).toBe('a,b,c,d\r\n-2,-0.5,b2b,op=1\r\n');
+  });
 });
 
 describe('the report period', () => {
