@@ -1,4 +1,5 @@
 import { InProcessBus } from '../../bus';
+import { seededRandom } from '../../common/test/seeded-random';
 import { UnavailableError } from '../../common/errors';
 import { hashToken, loadConfig, type Config } from '../../common';
 import { loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent, type ProcessModel } from '../../events';
@@ -29,14 +30,7 @@ export function orderEvent(orderId: string, state: string, at: string | number, 
 
 /** A small deterministic random generator (mulberry32), so that "random" tests replay exactly. */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed).next;
 }
 
 export function shuffled<T>(items: readonly T[], rnd: () => number): T[] {
