@@ -1,20 +1,9 @@
-import { hashToken, loadConfig } from '../common';
 import { listen, type RunningServer } from '../common/http';
-import { orderEvent, startEmbedded, type EmbeddedTracker } from '../tracker/test/fixtures';
+import { ADMIN_TOKEN as ADMIN, READ_TOKEN as READ, apiTestConfig, orderEvent, startEmbedded, type EmbeddedTracker } from '../tracker/test/fixtures';
 import { runCli as run } from './test/run-cli';
 
-const READ = 'cli-read-token';
-const ADMIN = 'cli-admin-token';
 const T0 = Date.parse('2026-02-02T09:00:00Z');
-const config = loadConfig({
-  env: {},
-  overrides: {
-    tokens: [
-      { name: 'reader', sha256: hashToken(READ), scopes: ['read'] },
-      { name: 'oncall', sha256: hashToken(ADMIN), scopes: ['read', 'admin'] },
-    ],
-  },
-});
+const config = apiTestConfig();
 
 describe('orderscope dead-letters', () => {
   let t: EmbeddedTracker;

@@ -142,11 +142,15 @@ export async function storeSnapshot(db: Db): Promise<unknown> {
   };
 }
 
-/** The tokens of the API tests: `read-token` may read, `ingest-token` may only send shop events. */
+/**
+ * The tokens of the API tests: `read-token` may read, `ingest-token` may only send shop events,
+ * `admin-token` may read and retry or drop dead letters.
+ */
 export const READ_TOKEN = 'read-token';
 export const INGEST_TOKEN = 'ingest-token';
+export const ADMIN_TOKEN = 'admin-token';
 
-/** A config whose tokens are {@link READ_TOKEN} and {@link INGEST_TOKEN}, plus `tracker` settings. */
+/** A config whose tokens are {@link READ_TOKEN} ("reader"), {@link INGEST_TOKEN} and {@link ADMIN_TOKEN} ("oncall"), plus `tracker` settings. */
 export function apiTestConfig(tracker: Partial<Config['tracker']> = {}): Config {
   return loadConfig({
     env: {},
@@ -155,6 +159,7 @@ export function apiTestConfig(tracker: Partial<Config['tracker']> = {}): Config 
       tokens: [
         { name: 'reader', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
         { name: 'shop-agent', sha256: hashToken(INGEST_TOKEN), sources: ['shop'], scopes: ['ingest'] },
+        { name: 'oncall', sha256: hashToken(ADMIN_TOKEN), scopes: ['read', 'admin'] },
       ],
     },
   });
