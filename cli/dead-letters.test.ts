@@ -1,35 +1,9 @@
-import { hashToken, loadConfig } from '../common';
 import { listen, type RunningServer } from '../common/http';
-import { orderEvent, startEmbedded, type EmbeddedTracker } from '../tracker/test/fixtures';
-import { buildProgram } from './program';
+import { ADMIN_TOKEN as ADMIN, READ_TOKEN as READ, apiTestConfig, orderEvent, startEmbedded, type EmbeddedTracker } from '../tracker/test/fixtures';
+import { runCli as run } from './test/run-cli';
 
-const READ = 'cli-read-token';
-const ADMIN = 'cli-admin-token';
 const T0 = Date.parse('2026-02-02T09:00:00Z');
-const config = loadConfig({
-  env: {},
-  overrides: {
-    tokens: [
-      { name: 'reader', sha256: hashToken(READ), scopes: ['read'] },
-      { name: 'oncall', sha256: hashToken(ADMIN), scopes: ['read', 'admin'] },
-    ],
-  },
-});
-
-/** Runs `orderscope <args>` in this process; resolves to what it printed, or rejects with its error. */
-async function run(...args: string[]): Promise<{ out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
-  const stderr = jest.spyOn(console, 'error').mockImplementation((...line) => void err.push(line.join(' ')));
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'orderscope', ...args]);
-    return { out: out.join(''), err: err.join('\n') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const config = apiTestConfig();
 
 describe('orderscope dead-letters', () => {
   let t: EmbeddedTracker;

@@ -1,4 +1,4 @@
-export { validateOrderEvent, orderEventShape, LIMITS, ORDER_EVENT_SCHEMA_VERSION } from './order-event';
+export { validateOrderEvent, orderEventShape, orderIdProblem, LIMITS, OCCURRED_AT_FROM, OCCURRED_AT_BEFORE, ORDER_EVENT_SCHEMA_VERSION } from './order-event';
 export type { OrderEvent, OrderEventInput, AttributeValue, ValidationResult } from './order-event';
 export { orderEventJsonSchema } from './json-schema';
 export { occurredAtMicros } from './occurred-at';

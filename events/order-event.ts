@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printable, unstorableText } from '../common/storable-text';
 import { occurredAtMicros, offsetMinutes } from './occurred-at';
 
 /** Limits of the contract; exported so that docs, errors and tests quote the same numbers. */
@@ -37,27 +38,13 @@ const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 // Keys that would reach an object's prototype when copied with `obj[key] = value`.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/**
- * Strings PostgreSQL can store in text and jsonb: no U+0000 (text cannot hold it, jsonb refuses the
- * \u0000 escape) and no lone surrogate (not a character, so it has no UTF-8: the driver would store
- * U+FFFD instead, and jsonb refuses the escape). Paired surrogates (emoji, astral characters) are fine.
- */
-const NUL_MESSAGE = 'must not contain U+0000 (NUL)';
-const LONE_SURROGATE_MESSAGE = 'must not contain a lone surrogate (invalid UTF-16)';
-const hasNul = (s: string) => s.includes('\u0000');
-// With the u flag, a surrogate pair is one code point, so this matches only surrogates without a partner.
-const LONE_SURROGATE = /\p{Surrogate}/u;
-const hasLoneSurrogate = (s: string) => LONE_SURROGATE.test(s);
-
 /** A string that the store can hold, checked before any other rule so that the message says why. */
 const text = (error: string, prefix = '') =>
-  z
-    .string({ error })
-    .refine((s) => !hasNul(s), { error: `${prefix}${NUL_MESSAGE}` })
-    .refine((s) => !hasLoneSurrogate(s), { error: `${prefix}${LONE_SURROGATE_MESSAGE}` });
+  z.string({ error }).refine((s) => unstorableText(s) === undefined, { error: (issue) => `${prefix}${unstorableText(issue.input as string)}` });
 
-const OCCURRED_AT_FROM = occurredAtMicros(LIMITS.occurredAtFrom);
-const OCCURRED_AT_BEFORE = occurredAtMicros(LIMITS.occurredAtBefore);
+/** LIMITS.occurredAtFrom and LIMITS.occurredAtBefore in microseconds since the epoch. */
+export const OCCURRED_AT_FROM = occurredAtMicros(LIMITS.occurredAtFrom);
+export const OCCURRED_AT_BEFORE = occurredAtMicros(LIMITS.occurredAtBefore);
 const [MAX_OFFSET_HOURS, MAX_OFFSET_MINUTES] = LIMITS.maxOffset.split(':').map(Number) as [number, number];
 const MAX_OFFSET = MAX_OFFSET_HOURS * 60 + MAX_OFFSET_MINUTES;
 
@@ -70,8 +57,7 @@ const name = (what: string) =>
 const attributeValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: 'must be a string, number, boolean or null',
 })
-  .refine((v) => typeof v !== 'string' || !hasNul(v), { error: NUL_MESSAGE })
-  .refine((v) => typeof v !== 'string' || !hasLoneSurrogate(v), { error: LONE_SURROGATE_MESSAGE })
+  .refine((v) => typeof v !== 'string' || unstorableText(v) === undefined, { error: (issue) => unstorableText(issue.input as string) })
   .refine((v) => typeof v !== 'string' || Buffer.byteLength(v, 'utf8') <= LIMITS.attributeValueMaxBytes, {
   error: `must be at most ${LIMITS.attributeValueMaxBytes} bytes`,
 }).refine((v) => typeof v !== 'number' || Number.isFinite(v), { error: 'must be a finite number' });
@@ -133,6 +119,15 @@ export const orderEventShape = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'must be a JSON object') },
 );
 
+/**
+ * Why `id` is not an order id the contract accepts (the message of the first rule it breaks), or
+ * undefined when it is one. For ids that arrive elsewhere than in an event (URL paths, cursors).
+ */
+export function orderIdProblem(id: string): string | undefined {
+  const parsed = orderEventShape.shape.order_id.safeParse(id);
+  return parsed.success ? undefined : parsed.error.issues[0]?.message;
+}
+
 /** A valid order event, as the rest of orderscope sees it (defaults filled in). */
 export type OrderEvent = z.output<typeof orderEventShape>;
 /** What a producer may send (seq and attributes optional). */
@@ -178,7 +173,7 @@ function formatIssues(all: readonly z.core.$ZodIssue[]): string {
   const lines = issues.slice(0, 5).map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const where = issue.path.length ? `${formatPath(issue.path)}: ` : '';
-      return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${escapeForMessage(k)}"`).join(', ')}`;
+      return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${printable(k)}"`).join(', ')}`;
     }
     const path = formatPath(issue.path);
     if (issue.code === 'invalid_key') return `${path}: ${issue.issues[0]?.message ?? 'invalid attribute name'}`;
@@ -190,13 +185,6 @@ function formatIssues(all: readonly z.core.$ZodIssue[]): string {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? escapeForMessage(String(p)) : `.${escapeForMessage(String(p))}`)).join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? printable(String(p)) : `.${printable(String(p))}`)).join('');
 }
 
-/**
- * A name from the input as it may appear in a message: control characters and lone surrogates as
- * \uXXXX, so that a message is always printable and itself storable (logs, the store, JSON answers).
- */
-function escapeForMessage(name: string): string {
-  return name.replace(/\p{Cc}|\p{Surrogate}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

@@ -1,3 +1,4 @@
+import { seededRandom as rng, type SeededRandom as Rng } from '../../common/test/seeded-random';
 import { TOKENS, send, shopEvent, startCollector, testConfig, postJson, type Answer, type TestCollector } from './harness';
 
 /**
@@ -9,22 +10,6 @@ import { TOKENS, send, shopEvent, startCollector, testConfig, postJson, type Ans
 const REQUESTS = 10_500;
 const CONCURRENCY = 8;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
-
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  return { next, int, pick, chance: (p: number) => next() < p };
-}
-type Rng = ReturnType<typeof rng>;
 
 const NASTY_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', ' ', 'a'.repeat(70), 'ключ', '\u0000'];
 const FIELDS = ['schema_version', 'event_id', 'order_id', 'source', 'state', 'occurred_at', 'seq', 'trace_id', 'span_id', 'attributes'];

@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './escape';
+import { largest } from './largest';
 
 /**
  * Small SVG charts, drawn server-side into the page: no script, no library, no external resource, so
@@ -78,7 +79,7 @@ const STACKED_CAPTION = 400;
 export function slaChart(title: string, rows: readonly SlaRow[], legendItems: readonly LegendItem[]): SafeHtml {
   const top = 30;
   const plot = CHART_WIDTH - SLA_LABEL - SLA_CAPTION - 16;
-  const worst = Math.max(1, ...rows.map((r) => Math.max(r.wide ?? 0, r.narrow) / r.slaSeconds));
+  const worst = largest(rows.map((r) => Math.max(r.wide ?? 0, r.narrow) / r.slaSeconds), 1);
   const maxRatio = Math.min(4, Math.max(1.5, Math.ceil(worst * 2) / 2));
   const step = maxRatio <= 2 ? 0.25 : maxRatio <= 3 ? 0.5 : 1;
   const x = (ratio: number) => SLA_LABEL + (Math.min(ratio, maxRatio) / maxRatio) * plot;
@@ -259,7 +260,7 @@ export function stackedBars(title: string, rows: readonly StackedRow[], series: 
   const rowHeight = 30;
   // Captions here say more (counts, the oldest order and its SLA): they get more room than the bars.
   const plot = CHART_WIDTH - SLA_LABEL - STACKED_CAPTION - 16;
-  const max = Math.max(1, ...rows.map((r) => r.parts.reduce((a, b) => a + b, 0)));
+  const max = largest(rows.map((r) => r.parts.reduce((a, b) => a + b, 0)), 1);
   const bars = rows.map((r, i) => {
     const mid = top + i * rowHeight + rowHeight / 2;
     let at = SLA_LABEL;

@@ -1,4 +1,4 @@
-import { formatShare, html, renderPage, roughDuration, safeHref, slaChart, stackedBars } from '.';
+import { formatShare, html, largest, renderPage, roughDuration, safeHref, slaChart, stackedBars } from '.';
 
 describe('the html template', () => {
   it('escapes every value and keeps nested markup', () => {
@@ -20,6 +20,13 @@ describe('the html template', () => {
     expect(chart.markup).toContain('&lt;b&gt;op&lt;/b&gt;');
     expect(chart.markup).toContain('&quot;quoted&quot;');
     expect(stackedBars('t', [{ label: '<i>', parts: [1], caption: '' }], []).markup).toContain('&lt;i&gt;');
+  });
+
+  it('scales charts to the largest value of any number of rows, without spreading them onto the call stack', () => {
+    const many = Array.from({ length: 500_000 }, (_, i) => i % 1000);
+    expect(largest(many, 0)).toBe(999);
+    expect(largest([], 1)).toBe(1);
+    expect(largest([0.5, 0.25], 1)).toBe(1);
   });
 
   it('gives a whole page with its policy, and no script', () => {

@@ -9,4 +9,5 @@ export { renderPage, kpis, dataTable, card, statusBadge, CONTENT_SECURITY_POLICY
 export type { PageOptions, Kpi, Column } from './page';
 export { slaChart, histogramChart, trendChart, stackedBars, CHART_WIDTH, COLORS } from './charts';
 export type { SlaRow, Marker, TrendPoint, StackedRow, LegendItem } from './charts';
+export { largest } from './largest';
 export { roughDuration, formatCount, formatShare, formatTime, formatShortTime, formatDay } from './format';

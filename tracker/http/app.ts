@@ -2,13 +2,14 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { PartitionReading } from '../../bus';
 import type { Logger, TokenConfig } from '../../common';
-import { describeError } from '../../common/errors';
+import { describeError, ValidationError } from '../../common/errors';
 import { errorHandler, metricsHandler, sendError } from '../../common/http';
 import type { ProcessModel } from '../../events';
 import { listOrders, type Db } from '../store';
 import { pageOf, parseListQuery } from './list-query';
 import { homeRoutes, type HomeHeartbeats } from './home-route';
-import { loadOrderTimeline, orderNotFoundMessage } from './load-order';
+import { badOrderIdMessage, loadOrderTimeline, orderNotFoundMessage } from './load-order';
+import { refuseUndecodablePath } from './decodable-path';
 import { lostRoutes } from './lost-route';
 import { orderSummaryView, orderTimelineView } from './order-view';
 import { deadLettersRoutes, type DeadLetterActions } from './dead-letters-route';
@@ -61,7 +62,9 @@ const READY_CHECK_TIMEOUT_MS = 2000;
  * - `GET /metrics` (no token), `GET /healthz` (the process runs), `GET /readyz` (database reachable,
  *   tracker started, bus ready, the tracker instance's lease held).
  *
- * `/v1` needs a bearer token with the `read` scope. Every error is JSON `{ error: { code, message } }`.
+ * `/v1` needs a bearer token with the `read` scope. Every error is JSON `{ error: { code, message } }`,
+ * but for the pages, which answer a page. Text in a query or path that PostgreSQL cannot store (U+0000,
+ * a lone surrogate), an order id no event can have, and a path that does not percent-decode are 400s.
  */
 export function createTrackerApp(options: TrackerAppOptions): Express {
   const { db, model, logger } = options;
@@ -69,6 +72,7 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(refuseUndecodablePath(nowMicros));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -91,6 +95,8 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
     res.json({ orders: page.map((o) => orderSummaryView(o, now)), next_cursor: nextCursor });
   });
   v1.get('/orders/:id', async (req: Request<{ id: string }>, res: Response) => {
+    const badId = badOrderIdMessage(req.params.id);
+    if (badId !== undefined) throw new ValidationError(badId);
     const found = await loadOrderTimeline(db, req.params.id);
     if (!found) return sendError(res, 404, 'order_not_found', orderNotFoundMessage(req.params.id));
     res.json(orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, nowMicros()));

@@ -5,7 +5,9 @@ import { ValidationError } from '../../common/errors';
 import { sendError } from '../../common/http';
 import { DEAD_LETTER_REASONS, DEAD_LETTER_STATUSES, getDeadLetter, listDeadLetters, type DeadLetterFilter, type DeadLetterReason, type DeadLetterRow, type DeadLetterStatus, type Db } from '../store';
 import { formatEventTime } from '../timeline';
-import { queryReader } from './list-query';
+import { printable } from '../../common/storable-text';
+import { queryReader } from '../../common/query-reader';
+import { readPageSize } from './list-query';
 import { authorizationOf } from './browser-session';
 
 /** What an operator can do to a parked dead letter; the tracker's retryDeadLetter and dropDeadLetter. */
@@ -108,12 +110,12 @@ function notFound(id: number): string {
 
 function parseId(text: string): number {
   const id = Number(text);
-  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(id)) throw new ValidationError(`"${text}" is not a dead letter id (a whole number from 1, as GET /v1/dead-letters lists them)`);
+  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(id)) throw new ValidationError(`id: "${printable(text)}" is not a dead letter id (a whole number from 1, as GET /v1/dead-letters lists them)`);
   return id;
 }
 
 function parseDeadLetterQuery(query: Record<string, unknown>): { filter: DeadLetterFilter; before: number | null; limit: number } {
-  const { text, limit } = queryReader(query, PARAMETERS);
+  const text = queryReader(query, PARAMETERS);
   const status = text('status');
   if (status !== undefined && !(DEAD_LETTER_STATUSES as readonly string[]).includes(status)) {
     throw new ValidationError(`status: "${status}" is not a status (one of: ${DEAD_LETTER_STATUSES.join(', ')})`);
@@ -122,7 +124,7 @@ function parseDeadLetterQuery(query: Record<string, unknown>): { filter: DeadLet
   if (reason !== undefined && !(DEAD_LETTER_REASONS as readonly string[]).includes(reason)) {
     throw new ValidationError(`reason: "${reason}" is not a reason (one of: ${DEAD_LETTER_REASONS.join(', ')})`);
   }
-  const pageSize = limit();
+  const pageSize = readPageSize(text);
   const cursor = text('cursor');
   if (cursor !== undefined && !/^[1-9]\d{0,15}$/.test(cursor)) throw new ValidationError('cursor: not a cursor of this list; pass the next_cursor of the previous page unchanged');
   return {

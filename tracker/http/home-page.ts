@@ -228,5 +228,14 @@ export function renderLoginPage(options: { readonly next: string; readonly error
 
 /** A page saying an order is unknown (the HTML twin of the API's 404). */
 export function renderNotFoundPage(message: string, now: Micros): string {
-  return renderPage({ title: 'orderscope · not found', homeHref: '/', nav: trackerNav(now), body: html`<h1>Not found</h1><div class="notice">${message}</div>` });
+  return noticePage('Not found', message, now);
+}
+
+/** A page saying what is wrong with the URL and what to write instead (the HTML twin of the API's 400). */
+export function renderBadRequestPage(message: string, now: Micros): string {
+  return noticePage('Not a valid address', message, now);
+}
+
+function noticePage(heading: string, message: string, now: Micros): string {
+  return renderPage({ title: `orderscope · ${heading.toLowerCase()}`, homeHref: '/', nav: trackerNav(now), body: html`<h1>${heading}</h1><div class="notice">${message}</div>` });
 }

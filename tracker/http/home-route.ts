@@ -6,8 +6,8 @@ import type { ProcessModel } from '../../events';
 import type { PartitionHeartbeat } from '../heartbeat/latest-heartbeats';
 import { listLostOrders, listOrders, lostByState, parkedDeadLetters, stateOccupancy, type Db } from '../store';
 import { authorizationOf, clearSessionCookie, localPath, setSessionCookie } from './browser-session';
-import { renderHomePage, renderLoginPage, renderNotFoundPage } from './home-page';
-import { loadOrderTimeline, orderNotFoundMessage } from './load-order';
+import { renderBadRequestPage, renderHomePage, renderLoginPage, renderNotFoundPage } from './home-page';
+import { badOrderIdMessage, loadOrderTimeline, orderNotFoundMessage } from './load-order';
 import { renderOrderPage } from './order-page';
 import { sendPage } from './send-page';
 import { orderTimelineView } from './order-view';
@@ -103,6 +103,8 @@ export function homeRoutes(options: HomeRouteOptions): Router {
   router.get('/orders/:id', async (req: Request<{ id: string }>, res: Response) => {
     if (!signedIn(req, res)) return;
     const now = options.nowMicros();
+    const badId = badOrderIdMessage(req.params.id);
+    if (badId !== undefined) return sendPage(res, 400, renderBadRequestPage(badId, now));
     const found = await loadOrderTimeline(db, req.params.id);
     if (!found) return sendPage(res, 404, renderNotFoundPage(orderNotFoundMessage(req.params.id), now));
     const view = orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, now);

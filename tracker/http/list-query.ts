@@ -1,4 +1,6 @@
 import { ValidationError } from '../../common/errors';
+import { queryReader, type QueryText } from '../../common/query-reader';
+import { OCCURRED_AT_BEFORE, OCCURRED_AT_FROM, orderIdProblem } from '../../events';
 import type { OrderFilter, OrderListPosition } from '../store';
 import { ORDER_STATUSES } from '../timeline';
 
@@ -23,7 +25,7 @@ export interface ListQuery {
  * silently list everything.
  */
 export function parseListQuery(query: Record<string, unknown>, parameters: readonly ListParameter[] = LIST_PARAMETERS): ListQuery {
-  const { text, limit } = queryReader(query, parameters);
+  const text = queryReader(query, parameters);
   const state = text('state');
   if (state !== undefined && !NAME.test(state)) throw new ValidationError(`state: "${state}" is not a state name (lower case letters, digits, "_" or "-")`);
   const status = text('status');
@@ -32,7 +34,7 @@ export function parseListQuery(query: Record<string, unknown>, parameters: reado
   }
   const segment = text('segment');
   if (segment !== undefined && (segment.length === 0 || segment.length > 1024)) throw new ValidationError('segment: must be 1 to 1024 characters');
-  const pageSize = limit();
+  const pageSize = readPageSize(text);
   const cursor = text('cursor');
   return {
     filter: { ...(state !== undefined && { state }), ...(status !== undefined && { status }), ...(segment !== undefined && { segment }) },
@@ -41,30 +43,13 @@ export function parseListQuery(query: Record<string, unknown>, parameters: reado
   };
 }
 
-/**
- * Reads a list's query string: refuses parameters not in `parameters` (a misspelt filter would
- * otherwise silently list everything) and values given twice; `limit()` is the page size, from 1 to
- * MAX_PAGE_SIZE (DEFAULT_PAGE_SIZE when absent). Every refusal is a {@link ValidationError} that says
- * what to write.
- */
-export function queryReader(query: Record<string, unknown>, parameters: readonly string[]) {
-  for (const key of Object.keys(query)) {
-    if (!parameters.includes(key)) throw new ValidationError(`unknown query parameter "${key}" (the parameters are: ${parameters.join(', ')})`);
-  }
-  const text = (key: string): string | undefined => {
-    const value = query[key];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw new ValidationError(`${key}: give it once, as a plain value`);
-    return value;
-  };
-  const limit = (): number => {
-    const limitText = text('limit');
-    if (limitText === undefined) return DEFAULT_PAGE_SIZE;
-    const n = Number(limitText);
-    if (!/^\d+$/.test(limitText) || n < 1 || n > MAX_PAGE_SIZE) throw new ValidationError(`limit: "${limitText}" is not a whole number from 1 to ${MAX_PAGE_SIZE}`);
-    return n;
-  };
-  return { text, limit };
+/** A list's `limit`: the page size, from 1 to MAX_PAGE_SIZE (DEFAULT_PAGE_SIZE when absent). */
+export function readPageSize(text: QueryText): number {
+  const limitText = text('limit');
+  if (limitText === undefined) return DEFAULT_PAGE_SIZE;
+  const n = Number(limitText);
+  if (!/^\d+$/.test(limitText) || n < 1 || n > MAX_PAGE_SIZE) throw new ValidationError(`limit: "${limitText}" is not a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  return n;
 }
 
 /**
@@ -82,6 +67,11 @@ export function encodeCursor(position: OrderListPosition): string {
   return Buffer.from(JSON.stringify([position.stateSince, position.orderId])).toString('base64url');
 }
 
+/**
+ * The position a cursor of {@link encodeCursor} stands for. Anyone can write a cursor, so what it holds
+ * is checked like any other input before it reaches the store: an event time within the contract's
+ * range and an order id the contract accepts (a U+0000 in it would fail in PostgreSQL, as a 500).
+ */
 export function decodeCursor(cursor: string): OrderListPosition {
   let decoded: unknown;
   try {
@@ -89,7 +79,14 @@ export function decodeCursor(cursor: string): OrderListPosition {
   } catch {
     decoded = undefined;
   }
-  if (!Array.isArray(decoded) || decoded.length !== 2 || !Number.isSafeInteger(decoded[0]) || typeof decoded[1] !== 'string') {
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 2 ||
+    !Number.isSafeInteger(decoded[0]) ||
+    !(decoded[0] >= OCCURRED_AT_FROM && decoded[0] < OCCURRED_AT_BEFORE) ||
+    typeof decoded[1] !== 'string' ||
+    orderIdProblem(decoded[1]) !== undefined
+  ) {
     throw new ValidationError('cursor: not a cursor of this list; pass the next_cursor of the previous page unchanged');
   }
   return { stateSince: decoded[0] as number, orderId: decoded[1] };

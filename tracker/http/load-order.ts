@@ -1,4 +1,16 @@
+import { printable } from '../../common/storable-text';
+import { orderIdProblem } from '../../events';
 import { getOrder, loadStays, orderEvents, orderStatusHistory, type Db } from '../store';
+
+/**
+ * What is wrong with an order id taken from a URL path (`/v1/orders/{id}`, `/orders/{id}`), by the event
+ * contract's own rule, as the 400 says it; undefined for an id an event can have. An id no event can
+ * have is never looked up: nothing has it, and a U+0000 in it would fail in PostgreSQL (a 500).
+ */
+export function badOrderIdMessage(orderId: string): string | undefined {
+  const problem = orderIdProblem(orderId);
+  return problem === undefined ? undefined : `order_id: "${printable(orderId)}" is not an order id (${problem})`;
+}
 
 /**
  * Everything an order's timeline shows (its row, closed stays, events and status history), read in

@@ -10,7 +10,7 @@ export { buildLatencyReport } from './build-report';
 export type { BuildReportOptions } from './build-report';
 export { assembleReport, histogram } from './assemble';
 export type { ReportRows, ReportContext } from './assemble';
-export { parsePeriod, mondayOf, weekOf, utcDay, daysOf, DEFAULT_PERIOD_DAYS } from './period';
+export { parsePeriod, mondayOf, weekOf, utcDay, daysOf, DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS } from './period';
 export type { Period } from './period';
 export { reportStates, confirmationState, CONFIRMED_STATE } from './report-states';
 export type { ReportStates } from './report-states';

@@ -10,6 +10,7 @@ import {
   histogramChart,
   html,
   kpis,
+  largest,
   renderPage,
   roughDuration,
   safeHref,
@@ -177,7 +178,7 @@ function leadTimeCard(report: LatencyReport): SafeHtml {
             ]
           : [],
         formatCount: (v) => formatCount(v),
-        countTicks: countTicks(Math.max(...bins.map((b) => b.completed + b.endedOtherwise))),
+        countTicks: countTicks(largest(bins.map((b) => b.completed + b.endedOtherwise), 0)),
       })
     : '';
   const table = dataTable(
@@ -215,10 +216,10 @@ function trendCard(report: LatencyReport): SafeHtml {
       { label: 'completed', color: COLORS.completed },
       { label: 'cancelled or ended otherwise', color: COLORS.other },
     ],
-    countTicks: countTicks(Math.max(0, ...days.map((d) => d.ordersCompleted + d.ordersEndedOtherwise))),
+    countTicks: countTicks(largest(days.map((d) => d.ordersCompleted + d.ordersEndedOtherwise), 0)),
     formatCount: (v) => formatCount(v),
     lineLabel: 'p90 lead time of the orders completed that day',
-    valueTicks: durationTicks(Math.max(0, ...p90s)),
+    valueTicks: durationTicks(largest(p90s, 0)),
     formatValue: (v) => roughDuration(v),
   });
   return card('Daily trend', 'Orders finished per UTC day, and how long 9 in 10 of the completed ones took (p90 lead time). A gap in the line is a day without completed orders.', chart, 'trend');

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../common/errors';
+import { queryReader } from '../../common/query-reader';
 import type { Micros } from '../timeline';
 import { parsePeriod, type Period } from './period';
 import { GROUP_BYS, type GroupBy } from './views';
@@ -19,19 +20,12 @@ const PARAMETERS = ['from', 'to', 'group_by', 'format'];
 /**
  * Reads what a report is asked for: `from`, `to` (see {@link parsePeriod}), `group_by` (a view: state,
  * segment, operator, day; not with html, which shows them all) and `format` (json by default). Anything
- * else, a repeated parameter or a bad value is a ValidationError whose message says what to write
- * instead. The API's query string and the CLI's options both go through here.
+ * else, a repeated parameter, text PostgreSQL cannot store or a bad value is a ValidationError whose
+ * message says what to write instead (see {@link queryReader}). The API's query string and the CLI's
+ * options both go through here, so both answer the same words.
  */
 export function parseReportQuery(query: Record<string, unknown>, now: Micros): ReportRequest {
-  for (const key of Object.keys(query)) {
-    if (!PARAMETERS.includes(key)) throw new ValidationError(`unknown query parameter "${key}" (the parameters are: ${PARAMETERS.join(', ')})`);
-  }
-  const text = (key: string): string | undefined => {
-    const value = query[key];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw new ValidationError(`${key}: give it once, as a plain value`);
-    return value;
-  };
+  const text = queryReader(query, PARAMETERS);
   const format = text('format') ?? 'json';
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new ValidationError(`format: "${format}" is not a report format (one of: ${REPORT_FORMATS.join(', ')})`);
   const groupBy = text('group_by');

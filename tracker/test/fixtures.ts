@@ -1,4 +1,5 @@
 import { InProcessBus } from '../../bus';
+import { seededRandom } from '../../common/test/seeded-random';
 import { UnavailableError } from '../../common/errors';
 import { hashToken, loadConfig, type Config } from '../../common';
 import { loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent, type ProcessModel } from '../../events';
@@ -29,14 +30,7 @@ export function orderEvent(orderId: string, state: string, at: string | number, 
 
 /** A small deterministic random generator (mulberry32), so that "random" tests replay exactly. */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed).next;
 }
 
 export function shuffled<T>(items: readonly T[], rnd: () => number): T[] {
@@ -148,11 +142,15 @@ export async function storeSnapshot(db: Db): Promise<unknown> {
   };
 }
 
-/** The tokens of the API tests: `read-token` may read, `ingest-token` may only send shop events. */
+/**
+ * The tokens of the API tests: `read-token` may read, `ingest-token` may only send shop events,
+ * `admin-token` may read and retry or drop dead letters.
+ */
 export const READ_TOKEN = 'read-token';
 export const INGEST_TOKEN = 'ingest-token';
+export const ADMIN_TOKEN = 'admin-token';
 
-/** A config whose tokens are {@link READ_TOKEN} and {@link INGEST_TOKEN}, plus `tracker` settings. */
+/** A config whose tokens are {@link READ_TOKEN} ("reader"), {@link INGEST_TOKEN} and {@link ADMIN_TOKEN} ("oncall"), plus `tracker` settings. */
 export function apiTestConfig(tracker: Partial<Config['tracker']> = {}): Config {
   return loadConfig({
     env: {},
@@ -161,6 +159,7 @@ export function apiTestConfig(tracker: Partial<Config['tracker']> = {}): Config 
       tokens: [
         { name: 'reader', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
         { name: 'shop-agent', sha256: hashToken(INGEST_TOKEN), sources: ['shop'], scopes: ['ingest'] },
+        { name: 'oncall', sha256: hashToken(ADMIN_TOKEN), scopes: ['read', 'admin'] },
       ],
     },
   });

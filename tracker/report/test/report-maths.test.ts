@@ -1,3 +1,4 @@
+import { ValidationError } from '../../../common/errors';
 import { loadModelFile, DEMO_MODEL_PATH } from '../../../events';
 import { model } from '../../test/fixtures';
 import { parseEventTime } from '../../timeline';
@@ -10,6 +11,7 @@ import {
   durationTicks,
   highlights,
   histogram,
+  MAX_PERIOD_DAYS,
   mondayOf,
   parsePeriod,
   reportFileName,
@@ -32,6 +34,28 @@ describe('CSV (RFC 4180)', () => {
 
   it('writes unknown values as empty fields and numbers in plain decimal, to the microsecond', () => {
     expect(toCsv(['p50', 'share', 'tiny', 'big'], [[null, 0.1 + 0.2, 0.0000001, 1e20]])).toBe('p50,share,tiny,big\r\n,0.3,0,100000000000000000000\r\n');
+  });
+
+  it('puts a quote before text a spreadsheet would run as a formula, then quotes the field as usual', () => {
+    const cells = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", '-2+3+cmd', '+1', '@SUM(1+1)', '\t=1+1', '\r=1+1', '=1,2'];
+    expect(toCsv(['segment'], cells.map((c) => [c]))).toBe(
+      [
+        'segment',
+        `"'=HYPERLINK(""http://x"",""y"")"`,
+        "'=cmd|' /C calc'!A0",
+        "'-2+3+cmd",
+        "'+1",
+        "'@SUM(1+1)",
+        "'\t=1+1",
+        `"'\r=1+1"`,
+        `"'=1,2"`,
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('leaves numbers, negative ones too, and text that only holds a formula character later as they are', () => {
+    expect(toCsv(['a', 'b', 'c', 'd'], [[-2, -0.5, 'b2b', 'op=1']])).toBe('a,b,c,d\r\n-2,-0.5,b2b,op=1\r\n');
   });
 });
 
@@ -60,6 +84,34 @@ describe('the report period', () => {
     expect(() => parsePeriod({ to: '2026-13-01' }, now)).toThrow('to: "2026-13-01" is not a date of the calendar');
     expect(() => parsePeriod({ from: '2026-11-23T10:00:00' }, now)).toThrow('from: "2026-11-23T10:00:00" is not a date');
     expect(() => parsePeriod({ from: '2026-11-30' }, now)).toThrow('from (2026-11-30T00:00:00.000Z) must be before to (2026-11-26T10:30:00.000Z)');
+  });
+
+  it('covers at most 366 days, also when to is left to be now', () => {
+    expect(MAX_PERIOD_DAYS).toBe(366);
+    expect(parsePeriod({ from: '2024-01-01', to: '2024-12-31' }, now)).toEqual({ from: parseEventTime('2024-01-01T00:00:00Z'), to: parseEventTime('2025-01-01T00:00:00Z') });
+    expect(() => parsePeriod({ from: '2025-01-01', to: '2026-01-02' }, now)).toThrow(
+      new ValidationError('the period from 2025-01-01T00:00:00.000Z to 2026-01-03T00:00:00.000Z is 367 days; a report covers at most 366 days: narrow from and to'),
+    );
+    expect(() => parsePeriod({ from: '2025-11-25' }, now)).toThrow(
+      new ValidationError('the period from 2025-11-25T00:00:00.000Z to 2026-11-26T10:30:00.000Z (now: to was not given) is 366.44 days; a report covers at most 366 days: narrow from and to'),
+    );
+    expect(() => parsePeriod({ from: '2025-01-01T00:00:00Z', to: '2026-01-02T00:00:01Z' }, now)).toThrow(
+      new ValidationError('the period from 2025-01-01T00:00:00.000Z to 2026-01-02T00:00:01.000Z is more than 366 days; a report covers at most 366 days: narrow from and to'),
+    );
+  });
+
+  it('refuses times outside the years events can have, and reads years 0 to 99 as written', () => {
+    const outside = (name: string, text: string) => new ValidationError(`${name}: "${text}" is out of range: a report covers 1900-01-01T00:00:00Z to 2150-01-01T00:00:00Z, the times order events can have`);
+    expect(() => parsePeriod({ from: '1000-01-01' }, now)).toThrow(outside('from', '1000-01-01'));
+    expect(() => parsePeriod({ from: '0099-01-01' }, now)).toThrow(outside('from', '0099-01-01'));
+    expect(() => parsePeriod({ from: '0000-01-01T00:00:00Z' }, now)).toThrow(outside('from', '0000-01-01T00:00:00Z'));
+    expect(() => parsePeriod({ to: '9999-12-30' }, now)).toThrow(outside('to', '9999-12-30'));
+    expect(() => parsePeriod({ to: '9999-12-31' }, now)).toThrow(outside('to', '9999-12-31'));
+    expect(() => parsePeriod({ to: '2150-01-01' }, now)).toThrow(outside('to', '2150-01-01'));
+    expect(() => parsePeriod({ from: '1899-12-31T23:59:59Z', to: '1900-01-02' }, now)).toThrow(outside('from', '1899-12-31T23:59:59Z'));
+    // The edges themselves are in: the period is [from, to).
+    expect(parsePeriod({ from: '1900-01-01', to: '1900-01-01' }, now)).toEqual({ from: parseEventTime('1900-01-01T00:00:00Z'), to: parseEventTime('1900-01-02T00:00:00Z') });
+    expect(parsePeriod({ to: '2149-12-31' }, now)).toEqual({ from: parseEventTime('2149-12-25T00:00:00Z'), to: parseEventTime('2150-01-01T00:00:00Z') });
   });
 
   it('knows weeks and days', () => {
