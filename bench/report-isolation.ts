@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../common/free-port';
-import { DEFAULT_MODEL_PATH, loadModelFile } from '../events';
 import { migrate, openPglite } from '../tracker';
 import { embeddedToken } from '../cli/embedded';
 import { printFigures } from './report-figures';

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { UnavailableError } from '../../common/errors';
 import { startModuleThread } from '../../common/module-thread';
 import type { Db, Row, Sql } from './db';
