@@ -33,7 +33,8 @@ Endpoints:
   GET /, /orders/{order_id}   pages for people: orders in flight, stuck and lost orders, an order's timeline
   GET /healthz, /readyz       alive; ready = database reachable, schema up to date, Kafka consumer in its group
   /v1 needs Authorization: Bearer <token> with the read scope; the pages take the same token once
-  (sign-in form, or /?token=...) and keep it in an HttpOnly cookie.
+  (the sign-in form, or a /?token=... link that asks first) and keep it in an HttpOnly cookie; only
+  the tracker's own pages may sign in (POST /login checks Origin, else Referer, against its Host).
 
 Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   postgres.url, poolSize      the database must exist (createdb orderscope); the schema is migrated at start
