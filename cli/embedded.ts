@@ -68,7 +68,7 @@ export async function startEmbedded(options: { config: Config; model: ProcessMod
     store = await openPglite(path.join(dataDir, 'pgdata'));
     tracker = await createTracker({ config: withToken, model, source: bus, store, logger: logger.child({ component: 'tracker' }), registry, instance: 'embedded' });
     await tracker.start();
-    trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port);
+    trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http });
     collector = createCollector({ config: withToken, bus, logger: logger.child({ component: 'collector' }), registry });
     const collectorServer = await collector.start();
     let closing: Promise<void> | undefined;

@@ -60,6 +60,15 @@ describe('configuration', () => {
     );
   });
 
+  it('gives HTTP clients 10 s for a request\'s headers and 30 s for all of it, unless the environment says otherwise', () => {
+    expect(loadConfig({ env: {} }).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    const config = loadConfig({ env: { ORDERSCOPE_HTTP_HEADERS_TIMEOUT_MS: '2000', ORDERSCOPE_HTTP_REQUEST_TIMEOUT_MS: '5000' } });
+    expect(config.http).toEqual({ headersTimeoutMs: 2000, requestTimeoutMs: 5000 });
+    expect(() => loadConfig({ env: { ORDERSCOPE_HTTP_HEADERS_TIMEOUT_MS: '40000' } })).toThrow(
+      'ORDERSCOPE_HTTP_HEADERS_TIMEOUT_MS: must be at most http.requestTimeoutMs: the headers are part of the request',
+    );
+  });
+
   it('fails fast naming the variable and what is wrong', () => {
     expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: 'abc' } })).toThrow(new ConfigError('ORDERSCOPE_COLLECTOR_PORT: "abc" is not a number'));
     expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: '70000' } })).toThrow(

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { DEFAULT_HTTP_TIMEOUTS } from './http';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -118,6 +119,19 @@ export const configSchema = z.strictObject({
     .refine((t) => t.instanceLeaseRenewMs * 2 <= t.instanceLeaseTtlMs, {
       path: ['instanceLeaseRenewMs'],
       error: 'must be at most half of tracker.instanceLeaseTtlMs, so that one failed renewal does not lose the lease',
+    })
+    .prefault({}),
+  /** Every HTTP server of the process (collector, tracker): how long a client may take to send a request. */
+  http: z
+    .strictObject({
+      /** From a request's first byte until its headers are in; a slower client is answered 408 and closed. */
+      headersTimeoutMs: z.number().int().positive().default(DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs),
+      /** From a request's first byte until all of it, body included, is in (at least headersTimeoutMs). */
+      requestTimeoutMs: z.number().int().positive().default(DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs),
+    })
+    .refine((h) => h.headersTimeoutMs <= h.requestTimeoutMs, {
+      path: ['headersTimeoutMs'],
+      error: 'must be at most http.requestTimeoutMs: the headers are part of the request',
     })
     .prefault({}),
   embedded: z

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
@@ -50,10 +50,49 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts `app` on host:port (port 0 picks a free one) and resolves once it listens. */
-export function listen(app: Express, host: string, port: number): Promise<RunningServer> {
+/**
+ * How long a client may take to send a request (config section `http`). A client that sends its
+ * request slowly, or starts one and stops, holds a connection and a socket; past these it is answered
+ * 408 and disconnected.
+ */
+export interface HttpTimeouts {
+  /** From the first byte of a request until its headers are complete. */
+  readonly headersTimeoutMs: number;
+  /** From the first byte of a request until all of it, body included, has arrived. At least headersTimeoutMs. */
+  readonly requestTimeoutMs: number;
+}
+
+/** The timeouts of servers that have no config of their own, and the config's defaults. */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
+
+export interface ListenOptions {
+  /** Default: {@link DEFAULT_HTTP_TIMEOUTS}. */
+  readonly timeouts?: HttpTimeouts;
+  /** How long an idle keep-alive connection stays open; Node's 5 s when absent. */
+  readonly keepAliveTimeoutMs?: number;
+}
+
+/**
+ * How often the server looks for requests past their timeouts. Node's 30 s would let a slow client
+ * hold its connection up to 30 s past the timeout; a tenth of the shorter timeout (at most a second)
+ * closes it close to the configured time, for a check that only walks the open requests.
+ */
+function checkingIntervalMs(t: HttpTimeouts): number {
+  return Math.max(10, Math.min(1000, Math.floor(t.headersTimeoutMs / 10)));
+}
+
+/**
+ * Starts `app` on host:port (port 0 picks a free one) and resolves once it listens. Every orderscope
+ * server starts here, so that each one bounds how long a client may take over a request.
+ */
+export function listen(app: Express, host: string, port: number, options: ListenOptions = {}): Promise<RunningServer> {
+  const timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(
+      { headersTimeout: timeouts.headersTimeoutMs, requestTimeout: timeouts.requestTimeoutMs, connectionsCheckingInterval: checkingIntervalMs(timeouts) },
+      app,
+    );
+    if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
     server.once('error', reject);
     server.once('listening', () => {
       const address = server.address() as AddressInfo;
@@ -65,10 +104,11 @@ export function listen(app: Express, host: string, port: number): Promise<Runnin
         close: () =>
           (closing ??= new Promise<void>((done) => {
             server.close(() => done());
-            // Idle keep-alive sockets would hold close() open forever; busy ones finish their request.
+            // Idle keep-alive connections would hold close() open forever; busy ones finish their request.
             server.closeIdleConnections();
           })),
       });
     });
+    server.listen(port, host);
   });
 }

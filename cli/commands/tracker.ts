@@ -44,6 +44,9 @@ Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
                               the lag monitor reads the group's offsets from the broker every 10000 ms; a partition with
                               lag whose committed offset stays put for 120000 ms is stalled (TrackingStalled pages)
   tracker.host, port, traceUrlTemplate ({trace_id}, {span_id})
+  http.headersTimeoutMs, requestTimeoutMs
+                              a client slower to send its request's headers (default 10000 ms) or all of it
+                              (default 30000 ms) is answered 408 and disconnected
   tracker.sweepIntervalMs     how often the lost-order sweeper flags orders past their deadlines (default 1000)
   tracker.instance            this replica's stable, distinct name (default: the host name; in containers and for
                               replicas set one, e.g. the StatefulSet pod name): its duration histograms are the totals
@@ -103,7 +106,7 @@ the database and exits 0.`,
       await tracker.start();
       await source.start();
       await lagMonitor.start();
-      const server = await listen(tracker.app, config.tracker.host, config.tracker.port);
+      const server = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http });
       logger.info({ url: server.url }, 'tracker listening');
       closeOnSignals(logger, async () => {
         // The source first: it stops fetching and waits for the batch being applied, whose offsets it commits.
