@@ -8,6 +8,7 @@ import { createTracker, openPglite, type Tracker, type Db } from '../tracker';
 import { hashToken, type Config, type Logger } from '../common';
 import { listen, type RunningServer } from '../common/http';
 import type { ProcessModel } from '../events';
+import { databaseOpenError, dataDirError, takeDataDir } from './data-dir';
 
 /** The token file of embedded mode, and whether this start created it. */
 export interface EmbeddedToken {
@@ -41,12 +42,20 @@ export interface Embedded {
 /**
  * Embedded mode: collector and tracker in one process, an in-process bus instead of Kafka and PGlite
  * (PostgreSQL compiled to WebAssembly, same SQL) in `config.embedded.dataDir` instead of a
- * PostgreSQL server. The same code paths, schema and API as production, wired differently.
+ * PostgreSQL server. The same code paths, schema and API as production, wired differently. The data
+ * directory is locked for this process until close (data-dir.ts).
  */
 export async function startEmbedded(options: { config: Config; model: ProcessModel; logger: Logger }): Promise<Embedded> {
   const { config, model, logger } = options;
   const dataDir = path.resolve(config.embedded.dataDir);
-  const token = embeddedToken(dataDir);
+  const releaseDataDir = takeDataDir(dataDir);
+  let token: EmbeddedToken;
+  try {
+    token = embeddedToken(dataDir);
+  } catch (err) {
+    releaseDataDir();
+    throw dataDirError(dataDir, err);
+  }
   const withToken: Config = {
     ...config,
     tokens: [...config.tokens, { name: 'embedded', sha256: hashToken(token.value), sources: ['*'], scopes: ['ingest', 'read', 'admin'] }],
@@ -63,12 +72,16 @@ export async function startEmbedded(options: { config: Config; model: ProcessMod
     await tracker?.close();
     await trackerServer?.close();
     await store?.close();
+    releaseDataDir();
   };
   try {
-    store = await openPglite(path.join(dataDir, 'pgdata'));
+    const pgdata = path.join(dataDir, 'pgdata');
+    store = await openPglite(pgdata).catch((err: unknown) => {
+      throw databaseOpenError(dataDir, pgdata, err);
+    });
     tracker = await createTracker({ config: withToken, model, source: bus, store, logger: logger.child({ component: 'tracker' }), registry, instance: 'embedded' });
     await tracker.start();
-    trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http });
+    trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker' });
     collector = createCollector({ config: withToken, bus, logger: logger.child({ component: 'collector' }), registry });
     const collectorServer = await collector.start();
     let closing: Promise<void> | undefined;

@@ -88,7 +88,7 @@ export function createCollector(options: CollectorOptions): Collector {
     registry,
     metrics,
     start: () =>
-      (starting ??= listen(app, config.collector.host, config.collector.port, { timeouts: config.http, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS }).then((running) => {
+      (starting ??= listen(app, config.collector.host, config.collector.port, { timeouts: config.http, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, configSection: 'collector' }).then((running) => {
         logger.info({ url: running.url }, 'collector listening');
         heartbeater.start();
         return running;

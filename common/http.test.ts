@@ -1,4 +1,5 @@
 import express from 'express';
+import { ConfigError } from './errors';
 import { listen, type RunningServer } from './http';
 import { sendAndStall } from './slow-client';
 
@@ -28,5 +29,23 @@ describe('the HTTP servers of orderscope (listen)', () => {
   it('serves a client that sends its whole request', async () => {
     const res = await fetch(`${server.url}/echo`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'all of it' });
     expect([res.status, await res.text()]).toEqual([200, 'all of it']);
+  });
+});
+
+describe('a server that cannot listen', () => {
+  it('names the address, says why in plain words and which setting to change', async () => {
+    const taken = await listen(express(), '127.0.0.1', 0);
+    const port = Number(new URL(taken.url).port);
+    try {
+      const refusal = (section?: string) => listen(express(), '127.0.0.1', port, { ...(section && { configSection: section }) }).then(() => undefined, (err: unknown) => err);
+      const named = await refusal('tracker');
+      expect(named).toBeInstanceOf(ConfigError);
+      expect((named as Error).message).toBe(
+        `cannot listen on 127.0.0.1:${port}: another process listens there already (another orderscope?); stop it, or choose another port: tracker.port (ORDERSCOPE_TRACKER_PORT)`,
+      );
+      expect(((await refusal()) as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: another process listens there already (another orderscope?); stop it, or choose another port`);
+    } finally {
+      await taken.close();
+    }
   });
 });

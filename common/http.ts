@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger';
-import { OrderscopeError } from './errors';
+import { ConfigError, OrderscopeError } from './errors';
+import { settingName } from './setting-names';
 
 /** A JSON error answer: `{ error: { code, message } }`, the shape of every error orderscope serves. */
 export function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
@@ -70,6 +71,8 @@ export interface ListenOptions {
   readonly timeouts?: HttpTimeouts;
   /** How long an idle keep-alive connection stays open; Node's 5 s when absent. */
   readonly keepAliveTimeoutMs?: number;
+  /** The config section whose `host` and `port` chose the address (e.g. "tracker"), named when it cannot be used. */
+  readonly configSection?: string;
 }
 
 /**
@@ -93,7 +96,7 @@ export function listen(app: Express, host: string, port: number, options: Listen
       app,
     );
     if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(err, host, port, options.configSection)));
     server.once('listening', () => {
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -111,4 +114,18 @@ export function listen(app: Express, host: string, port: number, options: Listen
     });
     server.listen(port, host);
   });
+}
+
+/** Why a server cannot listen on host:port, in words that say what to change; other errors unchanged. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number, section: string | undefined): unknown {
+  const where = (key: string) => (section === undefined ? '' : `: ${settingName([section, key])}`);
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: `another process listens there already (another orderscope?); stop it, or choose another port${where('port')}`,
+    EACCES: `this user may not listen on port ${port} (ports below 1024 need privileges); choose a port from 1024 up${where('port')}`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine; listen on one of its addresses, 127.0.0.1 or 0.0.0.0${where('host')}`,
+    ENOTFOUND: `the host name ${host} is not known; listen on an address of this machine, 127.0.0.1 or 0.0.0.0${where('host')}`,
+  };
+  const reason = err.code === undefined ? undefined : reasons[err.code];
+  return reason === undefined ? err : new ConfigError(`cannot listen on ${address}: ${reason}`, err);
 }

@@ -34,6 +34,7 @@ The data directory keeps the PGlite database and the API token across restarts. 
 at the first start, in <data dir>/token (readable by you only); the token itself is printed once, in
 the home page link of that first start, which opens a page asking to sign the browser in. Later:
   curl -H "Authorization: Bearer $(cat .orderscope/token)" http://127.0.0.1:7401/v1/orders
+One process at a time uses a data directory: it holds <data dir>/orderscope.lock while it runs.
 SIGTERM or Ctrl-C stops ingest, applies what was accepted and closes the database.`,
     )
     .action(async (opts: UpOptions) => {
