@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { KafkaSource, LagMonitor } from '../../bus';
-import { collectProcessMetrics, createLogger, loadConfig } from '../../common';
+import { collectProcessMetrics, createLogger, loadConfig, settingName } from '../../common';
 import { listen } from '../../common/http';
 import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
-import { createTracker, openPostgres } from '../../tracker';
+import { createTracker, databaseAtStartError, openPostgres } from '../../tracker';
 import { closeOnSignals, parsePort } from '../lifecycle';
 
 /** `orderscope tracker`: the production tracker, Kafka consumer group member with PostgreSQL state. */
@@ -103,10 +103,12 @@ the database and exits 0.`,
         partitions: () => lagMonitor.latest(),
       });
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
-      await tracker.start();
+      await tracker.start().catch((err: unknown) => {
+        throw databaseAtStartError(err, settingName(['postgres', 'url']));
+      });
       await source.start();
       await lagMonitor.start();
-      const server = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http });
+      const server = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker' });
       logger.info({ url: server.url }, 'tracker listening');
       closeOnSignals(logger, async () => {
         // The source first: it stops fetching and waits for the batch being applied, whose offsets it commits.
