@@ -8,6 +8,7 @@ import { createTracker, openPgliteThread, type Tracker, type Db } from '../track
 import { hashToken, type Config, type Logger } from '../common';
 import { listen, type RunningServer } from '../common/http';
 import type { ProcessModel } from '../events';
+import { databaseOpenError, dataDirError, takeDataDir } from './data-dir';
 
 /** The token file of embedded mode, and whether this start created it. */
 export interface EmbeddedToken {
@@ -44,34 +45,51 @@ export interface Embedded {
  * `config.embedded.dataDir` instead of a PostgreSQL server. The same code paths, schema and API as
  * production, wired differently. A long report holds only the database: ingest writes to the bus's
  * spool and the HTTP servers keep answering.
+ * The data directory is locked for this process until close (data-dir.ts).
  */
 export async function startEmbedded(options: { config: Config; model: ProcessModel; logger: Logger }): Promise<Embedded> {
   const { config, model, logger } = options;
   const dataDir = path.resolve(config.embedded.dataDir);
-  const token = embeddedToken(dataDir);
+  const releaseDataDir = takeDataDir(dataDir);
+  let token: EmbeddedToken;
+  try {
+    token = embeddedToken(dataDir);
+  } catch (err) {
+    releaseDataDir();
+    throw dataDirError(dataDir, err);
+  }
   const withToken: Config = {
     ...config,
     tokens: [...config.tokens, { name: 'embedded', sha256: hashToken(token.value), sources: ['*'], scopes: ['ingest', 'read', 'admin'] }],
   };
   const registry = new Registry();
-  // Accepted events wait on disk, not in memory: ingest never waits for the database (see SpooledBus).
-  const bus = new SpooledBus({ dir: path.join(dataDir, 'bus'), logger: logger.child({ component: 'bus' }) });
+  let bus: SpooledBus | undefined;
   let store: Db | undefined;
   let tracker: Tracker | undefined;
   let collector: Collector | undefined;
   let trackerServer: RunningServer | undefined;
   const close = async () => {
     await collector?.close();
-    await bus.close();
+    await bus?.close();
     await tracker?.close();
     await trackerServer?.close();
     await store?.close();
+    releaseDataDir();
   };
   try {
-    store = await openPgliteThread(path.join(dataDir, 'pgdata'));
+    try {
+      // Accepted events wait on disk, not in memory: ingest never waits for the database (see SpooledBus).
+      bus = new SpooledBus({ dir: path.join(dataDir, 'bus'), logger: logger.child({ component: 'bus' }) });
+    } catch (err) {
+      throw dataDirError(dataDir, err);
+    }
+    const pgdata = path.join(dataDir, 'pgdata');
+    store = await openPgliteThread(pgdata).catch((err: unknown) => {
+      throw databaseOpenError(dataDir, pgdata, err);
+    });
     tracker = await createTracker({ config: withToken, model, source: bus, store, logger: logger.child({ component: 'tracker' }), registry, instance: 'embedded' });
     await tracker.start();
-    trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port);
+    trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker' });
     collector = createCollector({ config: withToken, bus, logger: logger.child({ component: 'collector' }), registry });
     const collectorServer = await collector.start();
     let closing: Promise<void> | undefined;

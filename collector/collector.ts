@@ -48,8 +48,6 @@ export interface Collector {
  * common load balancers, so that they never reuse a connection the collector is closing.
  */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
-/** A client has this long to send a whole request: slow senders cannot hold connections forever. */
-const REQUEST_TIMEOUT_MS = 60_000;
 
 /**
  * The collector: authenticated HTTP ingest of order events into the bus. Stateless (except each
@@ -90,9 +88,7 @@ export function createCollector(options: CollectorOptions): Collector {
     registry,
     metrics,
     start: () =>
-      (starting ??= listen(app, config.collector.host, config.collector.port).then((running) => {
-        running.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-        running.server.requestTimeout = REQUEST_TIMEOUT_MS;
+      (starting ??= listen(app, config.collector.host, config.collector.port, { timeouts: config.http, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, configSection: 'collector' }).then((running) => {
         logger.info({ url: running.url }, 'collector listening');
         heartbeater.start();
         return running;

@@ -60,10 +60,19 @@ describe('configuration', () => {
     );
   });
 
+  it('gives HTTP clients 10 s for a request\'s headers and 30 s for all of it, unless the environment says otherwise', () => {
+    expect(loadConfig({ env: {} }).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    const config = loadConfig({ env: { ORDERSCOPE_HTTP_HEADERS_TIMEOUT_MS: '2000', ORDERSCOPE_HTTP_REQUEST_TIMEOUT_MS: '5000' } });
+    expect(config.http).toEqual({ headersTimeoutMs: 2000, requestTimeoutMs: 5000 });
+    expect(() => loadConfig({ env: { ORDERSCOPE_HTTP_HEADERS_TIMEOUT_MS: '40000' } })).toThrow(
+      'ORDERSCOPE_HTTP_HEADERS_TIMEOUT_MS: must be at most http.requestTimeoutMs: the headers are part of the request',
+    );
+  });
+
   it('fails fast naming the variable and what is wrong', () => {
     expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: 'abc' } })).toThrow(new ConfigError('ORDERSCOPE_COLLECTOR_PORT: "abc" is not a number'));
     expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: '70000' } })).toThrow(
-      'invalid configuration:\n  ORDERSCOPE_COLLECTOR_PORT: Too big: expected number to be <=65535',
+      new ConfigError('invalid configuration: ORDERSCOPE_COLLECTOR_PORT: Too big: expected number to be <=65535'),
     );
   });
 
@@ -72,8 +81,56 @@ describe('configuration', () => {
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(file, 'collector:\n  prot: 1\ntokens:\n  - { name: shop, sha256: nothex }\n');
     expect(() => loadConfig({ file, env: {} })).toThrow(
-      `invalid configuration (${file}):\n  collector: Unrecognized key: "prot"\n  tokens.0.sha256: must be the 64-hex-digit SHA-256 of the token (orderscope token hash)`,
+      `invalid configuration (${file}):\n` +
+        '  collector.prot: not a setting (collector has: host, port, maxEvents, maxBytes, rateLimitEventsPerSecond, rateLimitBurst, publishTimeoutMs, heartbeatIntervalMs)\n' +
+        '  tokens.0.sha256: must be the 64-hex-digit SHA-256 of the token (orderscope token hash)',
     );
+  });
+
+  it('says in one line which key of the file is unknown, and which are known there', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orderscope-config-'));
+    const file = path.join(dir, 'typo.yaml');
+    writeFileSync(file, 'trackr:\n  port: 1\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(
+      new ConfigError(`invalid configuration (${file}): trackr: not a section of the configuration (the sections: log, model, kafka, postgres, collector, tracker, http, embedded, tokens)`),
+    );
+  });
+
+  it('says what is wrong with a config file that cannot be used, naming it and where its path came from', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orderscope-config-'));
+    const file = (name: string, text: string) => {
+      writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const fails = (options: Parameters<typeof loadConfig>[0]) => {
+      try {
+        loadConfig(options);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('the config loaded');
+    };
+    const missing = path.join(dir, 'missing.yaml');
+    expect(fails({ file: missing, env: {} })).toBe(`cannot read the config file ${missing}: there is no such file; check the path given by --config`);
+    expect(fails({ env: { ORDERSCOPE_CONFIG: missing } })).toBe(`cannot read the config file ${missing}: there is no such file; check the path given by ORDERSCOPE_CONFIG`);
+    expect(fails({ file: dir, env: {} })).toBe(`cannot read the config file ${dir}: it is a directory; give --config the path of a YAML file`);
+    const broken = file('broken.yaml', 'collector:\n  port: [7400\n');
+    expect(fails({ file: broken, env: {} })).toBe(
+      `the config file ${broken} is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1; correct it there`,
+    );
+    const list = file('list.yaml', '- collector\n');
+    expect(fails({ file: list, env: {} })).toBe(`the config file ${list} holds a list; it must be a YAML mapping of sections (log, model, kafka, postgres, collector, tracker, http, embedded, tokens)`);
+    expect(loadConfig({ file: file('empty.yaml', ''), env: {} }).collector.port).toBe(7400);
+  });
+
+  it('refuses a database URL that is not one, without repeating it (it may hold a password)', () => {
+    const message = 'invalid configuration: ORDERSCOPE_POSTGRES_URL: must be a PostgreSQL URL like postgres://user:password@host:5432/database';
+    expect(() => loadConfig({ env: { ORDERSCOPE_POSTGRES_URL: 'localhost:5432 s3cret' } })).toThrow(new ConfigError(message));
+    expect(() => loadConfig({ env: { ORDERSCOPE_POSTGRES_READ_URL: 'replica' } })).toThrow('ORDERSCOPE_POSTGRES_READ_URL: must be a PostgreSQL URL');
+    for (const url of ['postgresql://u:p@db:5432/orderscope', 'socket:///var/run/postgresql?db=orderscope', '/var/run/postgresql orderscope']) {
+      expect(loadConfig({ env: { ORDERSCOPE_POSTGRES_URL: url } }).postgres.url).toBe(url);
+    }
   });
 
   it('turns ORDERSCOPE_TOKEN into a hashed token with every right, never keeping it in clear', () => {

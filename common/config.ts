@@ -4,8 +4,17 @@ import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { DEFAULT_HTTP_TIMEOUTS } from './http';
+import { envName, settingName } from './setting-names';
 
 const port = z.number().int().min(0).max(65_535);
+
+/**
+ * A connection string node-postgres understands: a postgres:// (postgresql://, socket://) URL or a
+ * socket directory. Checked here so that a typo fails at start, naming the key, instead of as a
+ * connection to a host called "base" that never answers. The value is never repeated: it may hold a password.
+ */
+const postgresUrl = z.string().regex(/^((postgres(ql)?|socket):\/\/|\/)/i, { error: 'must be a PostgreSQL URL like postgres://user:password@host:5432/database' });
 
 /** What a tracker instance name may be: a host, pod or container name fits. */
 export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -64,9 +73,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
   postgres: z
     .strictObject({
-      url: z.string().default('postgres://postgres@127.0.0.1:5432/orderscope'),
+      url: postgresUrl.default('postgres://postgres@127.0.0.1:5432/orderscope'),
       /** A read-only connection (e.g. a replica) for reports; the primary when empty. */
-      readUrl: z.string().default(''),
+      readUrl: z.union([z.literal(''), postgresUrl]).default(''),
       poolSize: z.number().int().min(1).default(10),
     })
     .prefault({}),
@@ -120,6 +129,19 @@ export const configSchema = z.strictObject({
       error: 'must be at most half of tracker.instanceLeaseTtlMs, so that one failed renewal does not lose the lease',
     })
     .prefault({}),
+  /** Every HTTP server of the process (collector, tracker): how long a client may take to send a request. */
+  http: z
+    .strictObject({
+      /** From a request's first byte until its headers are in; a slower client is answered 408 and closed. */
+      headersTimeoutMs: z.number().int().positive().default(DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs),
+      /** From a request's first byte until all of it, body included, is in (at least headersTimeoutMs). */
+      requestTimeoutMs: z.number().int().positive().default(DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs),
+    })
+    .refine((h) => h.headersTimeoutMs <= h.requestTimeoutMs, {
+      path: ['headersTimeoutMs'],
+      error: 'must be at most http.requestTimeoutMs: the headers are part of the request',
+    })
+    .prefault({}),
   embedded: z
     .strictObject({
       /** Where `orderscope up` keeps its PGlite database and generated token. */
@@ -131,10 +153,7 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 
-/** The environment variable that overrides a config key: kafka.groupId -> ORDERSCOPE_KAFKA_GROUP_ID. */
-export function envName(path: readonly string[]): string {
-  return ['ORDERSCOPE', ...path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2'))].join('_').toUpperCase();
-}
+export { envName, settingName };
 
 /** SHA-256 hex of a token, the form in which tokens are configured and compared. */
 export function hashToken(token: string): string {
@@ -158,24 +177,19 @@ export interface LoadConfigOptions {
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
-  let fromFile: Record<string, unknown> = {};
   const file = options.file ?? env.ORDERSCOPE_CONFIG;
-  if (file) {
-    try {
-      fromFile = (parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {};
-    } catch (err) {
-      throw new ConfigError(`cannot read the config file ${file}: ${(err as Error).message}`, err);
-    }
-  }
+  const fromFile = file ? readConfigFile(file, options.file === undefined ? 'ORDERSCOPE_CONFIG' : '--config') : {};
   const merged = deepMerge(fromFile, envValues(env), options.overrides ?? {});
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
+    const lines = parsed.error.issues.flatMap((i) => {
       const key = i.path.map(String);
+      if (i.code === 'unrecognized_keys') return i.keys.map((unknown) => unknownKey([...key, unknown]));
       const source = key.length && envHas(env, key) ? envName(key.filter((k) => !/^\d+$/.test(k))) : key.join('.') || '(root)';
-      return `${source}: ${i.message}`;
+      return [`${source}: ${i.message}`];
     });
-    throw new ConfigError(`invalid configuration${file ? ` (${file})` : ''}:\n  ${lines.join('\n  ')}`);
+    const where = `invalid configuration${file ? ` (${file})` : ''}`;
+    throw new ConfigError(lines.length === 1 ? `${where}: ${lines[0]}` : `${where}:\n  ${lines.join('\n  ')}`);
   }
   const config = parsed.data;
   const devToken = env.ORDERSCOPE_TOKEN;
@@ -183,6 +197,61 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     config.tokens.push({ name: 'ORDERSCOPE_TOKEN', sha256: hashToken(devToken), sources: ['*'], scopes: ['ingest', 'read', 'admin'] });
   }
   return config;
+}
+
+/**
+ * The settings of a YAML config file, or a {@link ConfigError} in one sentence that names the file and
+ * what to do: missing, unreadable, not YAML, or not a mapping of sections. `givenBy` is where the
+ * path came from (--config or ORDERSCOPE_CONFIG).
+ */
+function readConfigFile(file: string, givenBy: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? `there is no such file; check the path given by ${givenBy}`
+      : code === 'EISDIR' ? `it is a directory; give ${givenBy} the path of a YAML file`
+      : code === 'EACCES' || code === 'EPERM' ? 'this user may not read it (permission denied); give this user read access to it'
+      : `${(err as Error).message}; check the path given by ${givenBy}`;
+    throw new ConfigError(`cannot read the config file ${file}: ${reason}`, err);
+  }
+  let settings: unknown;
+  try {
+    settings = parseYaml(text);
+  } catch (err) {
+    // The parser's first line says what and where ("... at line 2, column 1:"); the rest is an excerpt.
+    const what = (err as Error).message.split('\n')[0]!.replace(/:$/, '');
+    throw new ConfigError(`the config file ${file} is not valid YAML: ${what}; correct it there`, err);
+  }
+  if (settings === null || settings === undefined) return {};
+  if (!isPlainObject(settings)) {
+    const found = Array.isArray(settings) ? 'a list' : `a ${typeof settings}`;
+    throw new ConfigError(`the config file ${file} holds ${found}; it must be a YAML mapping of sections (${Object.keys(configSchema.shape).join(', ')})`);
+  }
+  return settings;
+}
+
+/** A key the schema does not have, with the keys that would fit there (most likely a typo of one). */
+function unknownKey(path: readonly string[]): string {
+  const parent = path.slice(0, -1);
+  const known = Object.keys(objectAt(parent)?.shape ?? {}).join(', ');
+  return parent.length === 0 ? `${path.join('.')}: not a section of the configuration (the sections: ${known})` : `${path.join('.')}: not a setting (${parent.join('.')} has: ${known})`;
+}
+
+/** The object schema at a key path of the config ("tokens.0" is a token). */
+function objectAt(path: readonly string[]): z.ZodObject | undefined {
+  let schema: z.ZodType = configSchema;
+  for (const key of path) {
+    const s = unwrap(schema);
+    if (s instanceof z.ZodArray) schema = s.element as z.ZodType;
+    else if (s instanceof z.ZodObject) schema = (s.shape as Record<string, z.ZodType>)[key]!;
+    else return undefined;
+    if (schema === undefined) return undefined;
+  }
+  const s = unwrap(schema);
+  return s instanceof z.ZodObject ? s : undefined;
 }
 
 function envHas(env: NodeJS.ProcessEnv, path: string[]): boolean {

@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger';
-import { OrderscopeError } from './errors';
+import { ConfigError, OrderscopeError } from './errors';
+import { settingName } from './setting-names';
 
 /** A JSON error answer: `{ error: { code, message } }`, the shape of every error orderscope serves. */
 export function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
@@ -50,11 +51,52 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts `app` on host:port (port 0 picks a free one) and resolves once it listens. */
-export function listen(app: Express, host: string, port: number): Promise<RunningServer> {
+/**
+ * How long a client may take to send a request (config section `http`). A client that sends its
+ * request slowly, or starts one and stops, holds a connection and a socket; past these it is answered
+ * 408 and disconnected.
+ */
+export interface HttpTimeouts {
+  /** From the first byte of a request until its headers are complete. */
+  readonly headersTimeoutMs: number;
+  /** From the first byte of a request until all of it, body included, has arrived. At least headersTimeoutMs. */
+  readonly requestTimeoutMs: number;
+}
+
+/** The timeouts of servers that have no config of their own, and the config's defaults. */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
+
+export interface ListenOptions {
+  /** Default: {@link DEFAULT_HTTP_TIMEOUTS}. */
+  readonly timeouts?: HttpTimeouts;
+  /** How long an idle keep-alive connection stays open; Node's 5 s when absent. */
+  readonly keepAliveTimeoutMs?: number;
+  /** The config section whose `host` and `port` chose the address (e.g. "tracker"), named when it cannot be used. */
+  readonly configSection?: string;
+}
+
+/**
+ * How often the server looks for requests past their timeouts. Node's 30 s would let a slow client
+ * hold its connection up to 30 s past the timeout; a tenth of the shorter timeout (at most a second)
+ * closes it close to the configured time, for a check that only walks the open requests.
+ */
+function checkingIntervalMs(t: HttpTimeouts): number {
+  return Math.max(10, Math.min(1000, Math.floor(t.headersTimeoutMs / 10)));
+}
+
+/**
+ * Starts `app` on host:port (port 0 picks a free one) and resolves once it listens. Every orderscope
+ * server starts here, so that each one bounds how long a client may take over a request.
+ */
+export function listen(app: Express, host: string, port: number, options: ListenOptions = {}): Promise<RunningServer> {
+  const timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
-    server.once('error', reject);
+    const server = createServer(
+      { headersTimeout: timeouts.headersTimeoutMs, requestTimeout: timeouts.requestTimeoutMs, connectionsCheckingInterval: checkingIntervalMs(timeouts) },
+      app,
+    );
+    if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
+    server.once('error', (err) => reject(listenError(err, host, port, options.configSection)));
     server.once('listening', () => {
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -65,10 +107,25 @@ export function listen(app: Express, host: string, port: number): Promise<Runnin
         close: () =>
           (closing ??= new Promise<void>((done) => {
             server.close(() => done());
-            // Idle keep-alive sockets would hold close() open forever; busy ones finish their request.
+            // Idle keep-alive connections would hold close() open forever; busy ones finish their request.
             server.closeIdleConnections();
           })),
       });
     });
+    server.listen(port, host);
   });
+}
+
+/** Why a server cannot listen on host:port, in words that say what to change; other errors unchanged. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number, section: string | undefined): unknown {
+  const where = (key: string) => (section === undefined ? '' : `: ${settingName([section, key])}`);
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: `another process listens there already (another orderscope?); stop it, or choose another port${where('port')}`,
+    EACCES: `this user may not listen on port ${port} (ports below 1024 need privileges); choose a port from 1024 up${where('port')}`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine; listen on one of its addresses, 127.0.0.1 or 0.0.0.0${where('host')}`,
+    ENOTFOUND: `the host name ${host} is not known; listen on an address of this machine, 127.0.0.1 or 0.0.0.0${where('host')}`,
+  };
+  const reason = err.code === undefined ? undefined : reasons[err.code];
+  return reason === undefined ? err : new ConfigError(`cannot listen on ${address}: ${reason}`, err);
 }

@@ -11,7 +11,7 @@ export { createTracker } from './tracker';
 export type { Tracker, TrackerOptions } from './tracker';
 export { TRACKER_METRICS, TRACKER_METRIC_NAMES, TrackerMetrics } from './metrics';
 export type { MetricSpec } from './metrics';
-export { openPostgres, openPglite, openPgliteThread, migrate, readMigrations, MIGRATIONS_DIR } from './store';
+export { openPostgres, openPglite, openPgliteThread, migrate, readMigrations, MIGRATIONS_DIR, databaseAtStartError } from './store';
 export type { Db, Sql, MigrationResult } from './store';
 export { applyBatch } from './apply';
 export type { ApplyOutcome } from './apply';

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import { retry, silentLogger, type Config, type Logger } from '../common';
 import { INSTANCE_NAME } from '../common/config';
-import { ConfigError, UnavailableError } from '../common/errors';
+import { ConfigError, UnavailableError, describeError } from '../common/errors';
 import { describeOrigin, IN_PROCESS_ORIGIN, type DeliveryContext, type EventOrigin, type EventSource, type PartitionReading } from '../bus';
 import { splitHeartbeats, type OrderEvent, type ProcessModel } from '../events';
 import { applyBatch, eventLetter, isolatePoison, readLetter, unreadableLetter, type ApplyOutcome } from './apply';
@@ -282,7 +282,8 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     const result = await retry(() => migrate(store), {
       deadlineMs: START_DEADLINE_MS,
       retries: 20,
-      onRetry: (err) => logger.warn({ err }, `waiting for the database (${store.description})`),
+      // The reason, not the error: its stack says nothing about a database that is down.
+      onRetry: (err) => logger.warn({ reason: describeError(err) }, `waiting for the database (${store.description})`),
     });
     for (const name of result.applied) logger.info({ migration: name }, 'applied a schema migration');
     if (result.unknownVersions.length) {

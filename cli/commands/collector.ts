@@ -26,6 +26,9 @@ Endpoints:
 Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   collector.maxEvents, maxBytes, rateLimitEventsPerSecond, rateLimitBurst, publishTimeoutMs
   kafka.brokers, topic, partitions, replicationFactor
+  http.headersTimeoutMs, requestTimeoutMs
+                    a client slower to send its request's headers (default 10000 ms) or all of it
+                    (default 30000 ms) is answered 408 and disconnected
   tokens: [{name, sha256, sources, scopes}]   (ORDERSCOPE_TOKEN adds one all-powerful token, for development)
 
 SIGTERM or SIGINT stops accepting requests, finishes those in flight, flushes to Kafka and exits 0.`,

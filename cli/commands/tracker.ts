@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { KafkaSource, LagMonitor } from '../../bus';
-import { collectProcessMetrics, createLogger, loadConfig } from '../../common';
+import { collectProcessMetrics, createLogger, loadConfig, settingName } from '../../common';
 import { listen } from '../../common/http';
 import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
-import { createTracker, openPostgres } from '../../tracker';
+import { createTracker, databaseAtStartError, openPostgres } from '../../tracker';
 import { closeOnSignals, parsePort } from '../lifecycle';
 
 /** `orderscope tracker`: the production tracker, Kafka consumer group member with PostgreSQL state. */
@@ -33,7 +33,8 @@ Endpoints:
   GET /, /orders/{order_id}   pages for people: orders in flight, stuck and lost orders, an order's timeline
   GET /healthz, /readyz       alive; ready = database reachable, schema up to date, Kafka consumer in its group
   /v1 needs Authorization: Bearer <token> with the read scope; the pages take the same token once
-  (sign-in form, or /?token=...) and keep it in an HttpOnly cookie.
+  (the sign-in form, or a /?token=... link that asks first) and keep it in an HttpOnly cookie; only
+  the tracker's own pages may sign in (POST /login checks Origin, else Referer, against its Host).
 
 Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   postgres.url, poolSize      the database must exist (createdb orderscope); the schema is migrated at start
@@ -43,6 +44,9 @@ Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
                               the lag monitor reads the group's offsets from the broker every 10000 ms; a partition with
                               lag whose committed offset stays put for 120000 ms is stalled (TrackingStalled pages)
   tracker.host, port, traceUrlTemplate ({trace_id}, {span_id})
+  http.headersTimeoutMs, requestTimeoutMs
+                              a client slower to send its request's headers (default 10000 ms) or all of it
+                              (default 30000 ms) is answered 408 and disconnected
   tracker.sweepIntervalMs     how often the lost-order sweeper flags orders past their deadlines (default 1000)
   tracker.instance            this replica's stable, distinct name (default: the host name; in containers and for
                               replicas set one, e.g. the StatefulSet pod name): its duration histograms are the totals
@@ -99,10 +103,12 @@ the database and exits 0.`,
         partitions: () => lagMonitor.latest(),
       });
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
-      await tracker.start();
+      await tracker.start().catch((err: unknown) => {
+        throw databaseAtStartError(err, settingName(['postgres', 'url']));
+      });
       await source.start();
       await lagMonitor.start();
-      const server = await listen(tracker.app, config.tracker.host, config.tracker.port);
+      const server = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker' });
       logger.info({ url: server.url }, 'tracker listening');
       closeOnSignals(logger, async () => {
         // The source first: it stops fetching and waits for the batch being applied, whose offsets it commits.

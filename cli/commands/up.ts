@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { DEFAULT_MODEL_PATH, DEMO_MODEL_PATH, loadModelFile } from '../../events';
 import { createLogger, loadConfig } from '../../common';
 import { CollectorClient } from '../../collector/client';
-import { startEmbedded, type Embedded } from '../embedded';
+import { startEmbedded } from '../embedded';
+import { upBanner } from '../up-banner';
 import { DemoFeed } from '../demo-feed';
 import { closeOnSignals, parsePort } from '../lifecycle';
 
@@ -26,7 +27,16 @@ export function registerUp(program: Command): void {
     .option('-d, --data-dir <dir>', 'where the database and the token are kept across restarts (default: .orderscope)')
     .option('--collector-port <port>', 'collector port (default 7400)', parsePort)
     .option('--tracker-port <port>', 'tracker API port (default 7401)', parsePort)
-    .addHelpText('after', '\nThe data directory keeps the PGlite database and the API token (created at first start) across restarts.\nSIGTERM or Ctrl-C stops ingest, applies what was accepted and closes the database.')
+    .addHelpText(
+      'after',
+      `
+The data directory keeps the PGlite database and the API token across restarts. The token is created
+at the first start, in <data dir>/token (readable by you only); the token itself is printed once, in
+the home page link of that first start, which opens a page asking to sign the browser in. Later:
+  curl -H "Authorization: Bearer $(cat .orderscope/token)" http://127.0.0.1:7401/v1/orders
+One process at a time uses a data directory: it holds <data dir>/orderscope.lock while it runs.
+SIGTERM or Ctrl-C stops ingest, applies what was accepted and closes the database.`,
+    )
     .action(async (opts: UpOptions) => {
       const config = loadConfig({
         file: opts.config,
@@ -45,39 +55,10 @@ export function registerUp(program: Command): void {
         feed = new DemoFeed(new CollectorClient({ url: embedded.collectorUrl, token: embedded.token.value }), model, logger.child({ component: 'demo' }));
         feed.start();
       }
-      console.log(banner(embedded, model.name, Boolean(opts.demo)));
+      console.log(upBanner({ ...embedded, modelName: model.name, demo: Boolean(opts.demo) }));
       closeOnSignals(logger, async () => {
         await feed?.close();
         await embedded.close();
       });
     });
-}
-
-function banner(e: Embedded, modelName: string, demo: boolean): string {
-  const token = e.token.created ? e.token.value : `$(cat ${e.token.file})`;
-  const lines = [
-    '',
-    `orderscope is up (embedded mode, model "${modelName}"${demo ? ', demo orders flowing' : ''})`,
-    '',
-    // The home page first: it needs nothing but a browser. With the token the link signs the browser in
-    // (the token then lives in a cookie, and the page is shown at a URL without it).
-    e.token.created
-      ? `  home page    ${e.trackerUrl}/?token=${encodeURIComponent(e.token.value)}   (open it in a browser)`
-      : `  home page    ${e.trackerUrl}/   (sign in with the API token)`,
-    `  report       ${e.trackerUrl}/v1/reports/latency?format=html   (the last 7 days)`,
-    `  orders       ${e.trackerUrl}/v1/orders`,
-    `  stuck        ${e.trackerUrl}/v1/orders?status=stuck`,
-    `  lost         ${e.trackerUrl}/v1/lost`,
-    `  metrics      ${e.trackerUrl}/metrics`,
-    `  ingest       POST ${e.collectorUrl}/v1/events`,
-    '',
-    e.token.created
-      ? `  API token    ${e.token.value}   (saved to ${e.token.file}; shown only this once)`
-      : `  API token    in ${e.token.file}`,
-    '',
-    'Try:',
-    `  curl -s -H "Authorization: Bearer ${token}" '${e.trackerUrl}/v1/orders?limit=5'`,
-    '',
-  ];
-  return lines.join('\n');
 }

@@ -2,8 +2,11 @@ import type { Request, Response } from 'express';
 
 /**
  * Browsers cannot send `Authorization: Bearer`, so the tracker's pages sign a browser in once: the
- * token, typed into the sign-in form (POST /login) or given once as `/?token=` (the link `orderscope up`
- * prints), is checked and kept in this cookie, then the browser is redirected to a URL without it.
+ * token reaches POST /login from one of the tracker's own pages, typed into the sign-in form or
+ * carried by the `/?token=` link `orderscope up` prints (which lands on a page asking to confirm, not
+ * signed in); it is checked and kept in this cookie, then the browser is redirected to a URL without
+ * it. A sign-in posted by another site is refused (home-route.ts, same-origin.ts), so that no site can
+ * sign a browser in with a token of its choosing.
  * HttpOnly: page scripts cannot read it (the pages have none anyway); SameSite=Strict: no other site
  * can make the browser send it, so it cannot be used for cross-site requests; Secure when the request
  * came over TLS. It holds the token itself (the tracker keeps no sessions) and lasts until the

@@ -215,15 +215,39 @@ export function renderLoginPage(options: { readonly next: string; readonly error
       <p class="sub">The tracker’s pages need an API token with the read scope.</p>
       ${card(
         'API token',
-        html`Paste a token. <code>orderscope up</code> prints one at its first start and keeps it in <code>.orderscope/token</code>. The browser keeps it in a cookie until it closes.`,
+        html`Paste a token. <code>orderscope up</code> keeps its own in the file <code>token</code> of its data directory (<code>.orderscope/token</code> by default). The browser keeps it in a cookie until it closes.`,
         html`${options.error ? html`<p class="error">${options.error}</p>` : ''}
-          <form class="login" method="post" action="/login">
-            <input type="password" name="token" placeholder="osk_…" autocomplete="off" required aria-label="API token">
-            <input type="hidden" name="next" value="${options.next}">
-            <button type="submit">Sign in</button>
-          </form>`,
+          ${loginForm(html`<input type="password" name="token" placeholder="osk_…" autocomplete="off" required aria-label="API token">`, options.next)}`,
       )}`,
   });
+}
+
+/**
+ * The page a sign-in link (`/?token=`) lands on: it asks before signing in, because a link can come
+ * from anyone; only the button, a form of this very page, signs the browser in. The token travels on
+ * in a hidden field (it is already in this page's URL); it is never shown.
+ */
+export function renderSignInConfirmPage(options: { readonly host: string; readonly token: string; readonly next: string }): string {
+  return renderPage({
+    title: 'orderscope · sign in?',
+    body: html`<h1>Sign in to orderscope at ${options.host}?</h1>
+      <p class="sub">A link asks to sign this browser in with an API token.</p>
+      ${card(
+        'Sign in with the token of the link',
+        html`Go on only if you opened the link that <code>orderscope up</code> printed, or one your team gave you. Otherwise close this page: a link from elsewhere could sign you in as someone else, and what you do here would be theirs.`,
+        html`${loginForm(html`<input type="hidden" name="token" value="${options.token}">`, options.next)}
+          <p class="muted"><a href="/">No, take me to the sign-in form</a></p>`,
+      )}`,
+  });
+}
+
+/** The form both sign-in pages post to /login: the caller's token field, where to go next, the button. */
+function loginForm(tokenField: SafeHtml, next: string): SafeHtml {
+  return html`<form class="login" method="post" action="/login">
+            ${tokenField}
+            <input type="hidden" name="next" value="${next}">
+            <button type="submit">Sign in</button>
+          </form>`;
 }
 
 /** A page saying an order is unknown (the HTML twin of the API's 404). */

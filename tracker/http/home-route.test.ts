@@ -9,18 +9,28 @@ const EVIL_OPERATOR = '<img src=x onerror=alert(1)>';
 let t: EmbeddedTracker;
 let server: RunningServer;
 
-/** A request as a browser makes it: no redirects followed, cookies passed by hand. */
-async function browse(path: string, options: { cookie?: string; method?: string; form?: Record<string, string> } = {}) {
+/** A request as a browser makes it: no redirects followed, cookies and the headers of its origin passed by hand. */
+async function browse(path: string, options: { cookie?: string; method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
   const res = await fetch(`${server.url}${path}`, {
     method: options.method ?? 'GET',
     redirect: 'manual',
     headers: {
       ...(options.cookie && { cookie: options.cookie }),
       ...(options.form && { 'content-type': 'application/x-www-form-urlencoded' }),
+      ...options.headers,
     },
     ...(options.form && { body: new URLSearchParams(options.form).toString() }),
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** A sign-in form posted as a browser posts it from a page at `origin` (the tracker's own by default). */
+const postLogin = (form: Record<string, string>, headers: Record<string, string> = { origin: server.url }) => browse('/login', { method: 'POST', form, headers });
+
+/** The hidden fields of a page's form, as a browser would post them. */
+function hiddenFields(page: string): Record<string, string> {
+  const unescape = (v: string) => v.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, unescape(m[2]!)]));
 }
 
 const SIGNED_IN = `orderscope_token=read-token`;
@@ -54,16 +64,62 @@ describe('signing a browser in', () => {
     expect(res.text).not.toContain('Orders in flight</h1>');
   });
 
-  it('takes a token once from ?token=, keeps it in an HttpOnly SameSite=Strict cookie and leaves the URL without it', async () => {
+  it('answers a ?token= link with a page that asks first, and signs nobody in by itself', async () => {
     const res = await browse('/?token=read-token&next=%2Forders%2Fc4');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
+    expect(res.text).toContain(`<h1>Sign in to orderscope at ${new URL(server.url).host}?</h1>`);
+    expect(res.text).toContain('<form class="login" method="post" action="/login">');
+    expect(hiddenFields(res.text)).toEqual({ token: 'read-token', next: '/orders/c4' });
+  });
+
+  it('signs in from the confirm page: its form, posted from the tracker\'s own origin, sets the cookie and goes on', async () => {
+    const confirm = await browse('/?token=read-token&next=%2Forders%2Fc4');
+    const res = await postLogin(hiddenFields(confirm.text));
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/orders/c4');
     expect(res.headers.get('set-cookie')).toBe('orderscope_token=read-token; Path=/; HttpOnly; SameSite=Strict');
+    expect((await browse('/orders/c4', { cookie: SIGNED_IN })).status).toBe(200);
+  });
+
+  it('accepts the Referer\'s origin when a browser sends no Origin', async () => {
+    const res = await postLogin({ token: 'read-token', next: '/' }, { referer: `${server.url}/?token=read-token` });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('set-cookie')).toBe('orderscope_token=read-token; Path=/; HttpOnly; SameSite=Strict');
+  });
+
+  it('refuses a sign-in posted by another site (login CSRF) with a page saying why, and the form', async () => {
+    const senders: Record<string, string>[] = [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'https://evil.example', referer: `${server.url}/` }];
+    for (const headers of senders) {
+      const res = await postLogin({ token: 'read-token', next: '/' }, headers);
+      expect(res.status).toBe(403);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(res.text).toContain(
+        `<p class="error">This sign-in was sent from https://evil.example, not from the tracker’s own page at ${server.url}, so it was refused: another site may be trying to sign your browser in with a token of its choosing. Sign in with the form below. (Behind a proxy, the proxy must pass on the Host header the browser used.)</p>`,
+      );
+      expect(res.text).toContain('<input type="password" name="token"');
+    }
+    // A sandboxed or privacy-sensitive page says "null": not the tracker's page either.
+    expect((await postLogin({ token: 'read-token' }, { origin: 'null' })).status).toBe(403);
+    // The tracker on another port is another origin.
+    expect((await postLogin({ token: 'read-token' }, { origin: 'http://127.0.0.1:1' })).status).toBe(403);
+  });
+
+  it('refuses a sign-in that carries neither Origin nor Referer, saying so', async () => {
+    const res = await postLogin({ token: 'read-token', next: '/' }, {});
+    expect(res.status).toBe(403);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(res.text).toContain(
+      `<p class="error">Your browser sent neither an Origin nor a Referer header, so the tracker cannot tell that this sign-in came from its own page at ${server.url}, and refused it. Sign in with the form below; if this keeps happening, a browser extension or a proxy removes those headers.</p>`,
+    );
   });
 
   it('sends a signed-in browser only to a page of this server', async () => {
-    expect((await browse('/?token=read-token&next=%2F%2Fevil.example%2F')).headers.get('location')).toBe('/');
-    expect((await browse('/?token=read-token&next=https%3A%2F%2Fevil.example%2F')).headers.get('location')).toBe('/');
+    expect((await postLogin({ token: 'read-token', next: '//evil.example/' })).headers.get('location')).toBe('/');
+    expect((await postLogin({ token: 'read-token', next: 'https://evil.example/' })).headers.get('location')).toBe('/');
+    expect(hiddenFields((await browse('/?token=read-token&next=%2F%2Fevil.example%2F')).text).next).toBe('/');
   });
 
   it('refuses a wrong token or one without the read scope, without showing it', async () => {
@@ -75,12 +131,17 @@ describe('signing a browser in', () => {
     const ingest = await browse('/?token=ingest-token');
     expect(ingest.status).toBe(403);
     expect(ingest.text).toContain('That token cannot read: it needs the read scope.');
+    const posted = await postLogin({ token: 's3cr3t-guess', next: '/' });
+    expect(posted.status).toBe(401);
+    expect(posted.text).toContain('That token was not accepted (unknown or revoked).');
+    expect(posted.text).not.toContain('s3cr3t-guess');
+    expect((await postLogin({ token: ' ', next: '/' })).status).toBe(400);
   });
 
   it('signs in with the form, and out again', async () => {
-    const res = await browse('/login', { method: 'POST', form: { token: 'read-token', next: '/' } });
+    const res = await postLogin({ token: 'read-token', next: '/' });
     expect(res.status).toBe(303);
-    expect(res.headers.get('set-cookie')).toContain('orderscope_token=read-token;');
+    expect(res.headers.get('set-cookie')).toBe('orderscope_token=read-token; Path=/; HttpOnly; SameSite=Strict');
     const out = await browse('/logout', { cookie: SIGNED_IN });
     expect(out.status).toBe(303);
     expect(out.headers.get('set-cookie')).toBe('orderscope_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0');

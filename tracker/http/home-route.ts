@@ -6,9 +6,10 @@ import type { ProcessModel } from '../../events';
 import type { PartitionHeartbeat } from '../heartbeat/latest-heartbeats';
 import { listLostOrders, listOrders, lostByState, parkedDeadLetters, stateOccupancy, type Db } from '../store';
 import { authorizationOf, clearSessionCookie, localPath, setSessionCookie } from './browser-session';
-import { renderBadRequestPage, renderHomePage, renderLoginPage, renderNotFoundPage } from './home-page';
+import { renderBadRequestPage, renderHomePage, renderLoginPage, renderNotFoundPage, renderSignInConfirmPage } from './home-page';
 import { badOrderIdMessage, loadOrderTimeline, orderNotFoundMessage } from './load-order';
 import { renderOrderPage } from './order-page';
+import { crossSiteRefusal } from './same-origin';
 import { sendPage } from './send-page';
 import { orderTimelineView } from './order-view';
 
@@ -40,25 +41,29 @@ const LISTED = 25;
  *
  * - `GET /` the home page: orders in flight per state, stuck and lost orders, links to the reports;
  * - `GET /orders/:id` one order's timeline;
- * - `GET /?token=T[&next=/path]` and `POST /login` (form: token, next) sign a browser in: the token is
- *   checked, kept in an HttpOnly, SameSite=Strict cookie, and the browser is sent on to a URL without
- *   it (see browser-session.ts); `GET /logout` forgets it.
+ * - `POST /login` (form: token, next) signs a browser in: the token is checked, kept in an HttpOnly,
+ *   SameSite=Strict cookie, and the browser is sent on to `next`, a page of this server (see
+ *   browser-session.ts). Only a form of the tracker's own pages may post it: its Origin (or, without
+ *   one, its Referer) must be this server's scheme and Host, else 403 (login CSRF, same-origin.ts);
+ * - `GET /?token=T[&next=/path]` (the link `orderscope up` prints) signs nobody in: for a token that
+ *   would be accepted it shows a page asking "Sign in to orderscope at <host>?" whose button posts the
+ *   token to /login, so that a link or a page of another site cannot sign a browser in by itself;
+ * - `GET /logout` forgets the token.
  *
- * Without a valid token the pages answer 401 with the sign-in form. No page ever shows a token.
+ * Without a valid token the pages answer 401 with the sign-in form. No page ever shows a token (the
+ * confirm page passes on its own URL's in a hidden field).
  */
 export function homeRoutes(options: HomeRouteOptions): Router {
   const { db, model, tokens } = options;
   const router = express.Router();
 
-  /** Checks a token a person typed or followed; on success signs the browser in and sends it on. */
-  const signIn = (req: Request, res: Response, token: string, next: string) => {
+  /** True when `token` may read the pages; else answers with the sign-in form saying why. */
+  const acceptable = (res: Response, token: string, next: string): boolean => {
     const auth = authorize(`Bearer ${token}`, tokens, 'read');
-    if (!auth.ok) {
-      const error = auth.code === 'missing_scope' ? 'That token cannot read: it needs the read scope.' : 'That token was not accepted (unknown or revoked).';
-      return sendPage(res, auth.status, renderLoginPage({ next, error }));
-    }
-    setSessionCookie(req, res, token);
-    res.redirect(303, next);
+    if (auth.ok) return true;
+    const error = auth.code === 'missing_scope' ? 'That token cannot read: it needs the read scope.' : 'That token was not accepted (unknown or revoked).';
+    sendPage(res, auth.status, renderLoginPage({ next, error }));
+    return false;
   };
 
   /** The page if the browser is signed in with a read token, else the sign-in form (401). */
@@ -70,7 +75,11 @@ export function homeRoutes(options: HomeRouteOptions): Router {
 
   router.get('/', async (req: Request, res: Response) => {
     const token = req.query.token;
-    if (typeof token === 'string' && token !== '') return signIn(req, res, token, localPath(req.query.next));
+    if (typeof token === 'string' && token !== '') {
+      const next = localPath(req.query.next);
+      if (acceptable(res, token, next)) sendPage(res, 200, renderSignInConfirmPage({ host: req.get('host') ?? '', token, next }));
+      return;
+    }
     if (!signedIn(req, res)) return;
     const openStates = model.openStates().map((s) => s.name);
     const data = await db.transaction(async (tx) => {
@@ -88,11 +97,21 @@ export function homeRoutes(options: HomeRouteOptions): Router {
     sendPage(res, 200, renderHomePage({ model, now: options.nowMicros(), ...data, ...(heartbeats && { heartbeats }) }));
   });
 
-  router.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (req: Request, res: Response) => {
+  // The origin is checked before the body is read: a refused sign-in costs no parsing.
+  const fromOwnPage = (req: Request, res: Response, next: () => void) => {
+    const refusal = crossSiteRefusal(req);
+    if (refusal === undefined) return next();
+    sendPage(res, 403, renderLoginPage({ next: '/', error: refusal }));
+  };
+
+  router.post('/login', fromOwnPage, express.urlencoded({ extended: false, limit: '4kb' }), (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const next = localPath(body.next);
     if (typeof body.token !== 'string' || body.token.trim() === '') return sendPage(res, 400, renderLoginPage({ next, error: 'Paste a token first.' }));
-    signIn(req, res, body.token.trim(), next);
+    const token = body.token.trim();
+    if (!acceptable(res, token, next)) return;
+    setSessionCookie(req, res, token);
+    res.redirect(303, next);
   });
 
   router.get('/logout', (_req: Request, res: Response) => {

@@ -23,9 +23,28 @@ export function translateDbError(err: unknown, where: string): unknown {
     return new ConfigError(`PostgreSQL at ${where} refused the login: ${describeError(err)}; check the user and password in postgres.url`, err);
   }
   if ((typeof code === 'string' && TRANSIENT_SQLSTATE.test(code)) || isRetriable(err) || isConnectionLoss(err)) {
-    return new UnavailableError(`PostgreSQL at ${where} is unavailable: ${describeError(err)}`, err);
+    return new UnavailableError(`PostgreSQL at ${where} is unavailable: ${NETWORK_FAILURES[code as string] ?? describeError(err)}`, err);
   }
   return err;
+}
+
+/** Why a connection failed, in words for people rather than the system call's code. */
+const NETWORK_FAILURES: Record<string, string> = {
+  ECONNREFUSED: 'nothing accepts connections there (connection refused)',
+  ENOTFOUND: 'its host name is not known (DNS lookup failed)',
+  EAI_AGAIN: 'its host name could not be looked up (DNS did not answer)',
+  ETIMEDOUT: 'it does not answer (connection timed out)',
+  EHOSTUNREACH: 'its host cannot be reached',
+  ENETUNREACH: 'its network cannot be reached',
+};
+
+/**
+ * The error of a process that cannot start without its PostgreSQL: an unavailable database, once
+ * start has given up waiting, with what to do and the setting that names it (`postgres.url ...`).
+ */
+export function databaseAtStartError(err: unknown, setting: string): unknown {
+  if (!(err instanceof UnavailableError)) return err;
+  return new UnavailableError(`${err.message}; start it, or point ${setting} at a PostgreSQL that runs`, err);
 }
 
 function isConnectionLoss(err: unknown): boolean {

@@ -3,7 +3,7 @@ export { openPostgres, describeUrl } from './postgres-db';
 export type { PostgresOptions } from './postgres-db';
 export { openPglite } from './pglite-db';
 export { openPgliteThread } from './pglite-thread-db';
-export { translateDbError } from './db-errors';
+export { translateDbError, databaseAtStartError } from './db-errors';
 export { micros, timestampParam } from './sql-time';
 export { migrate, readMigrations, MIGRATIONS_DIR } from './migrate';
 export type { Migration, MigrationResult } from './migrate';
