@@ -41,25 +41,20 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
         delay = Math.min(delay, left);
       }
       options.onRetry?.(err, attempt + 1, delay);
-      // The caller awaits this outcome: the wait keeps the process alive, or a command whose only
-      // work is retrying (a replay while the collector is down) would end silently, exit code 0.
-      await sleep(delay, options.signal, { keepAlive: true });
+      await sleep(delay, options.signal);
     }
   }
 }
 
-/**
- * Resolves after `ms`; rejects early when `signal` aborts. The timer does not keep the process alive
- * unless `keepAlive` is set (for waits whose outcome something awaits).
- */
-export function sleep(ms: number, signal?: AbortSignal, { keepAlive = false } = {}): Promise<void> {
+/** Resolves after `ms`; rejects early when `signal` aborts. The timer does not keep the process alive. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    if (!keepAlive) timer.unref();
+    timer.unref();
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);
