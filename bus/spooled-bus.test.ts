@@ -63,6 +63,16 @@ describe('the spooled bus', () => {
     expect(seen.contexts[0]!.origins).toEqual([IN_PROCESS_ORIGIN, IN_PROCESS_ORIGIN]);
   });
 
+  it('tells when everything published so far was applied', async () => {
+    const bus = open();
+    const seen = collector();
+    await bus.subscribe(seen.handler);
+    await bus.idle();
+    await Promise.all([1, 2, 3].map((n) => bus.publish([event(n)])));
+    await bus.idle();
+    expect([...seen.applied].sort()).toEqual(['o1', 'o2', 'o3']);
+  });
+
   it('delivers what an earlier process accepted but did not apply', async () => {
     const first = open();
     await first.publish([event(1)]);

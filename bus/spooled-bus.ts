@@ -60,6 +60,9 @@ export class SpooledBus implements EventPublisher, EventSource {
   private wake: (() => void) | undefined;
   /** Set by every write, cleared by the pump before it looks: a write while it looks is never missed. */
   private appended = false;
+  /** Callers of idle(), resolved when the pump next finds the spool empty. */
+  private idleWaiters: (() => void)[] = [];
+  private pumpIdle = false;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -96,6 +99,15 @@ export class SpooledBus implements EventPublisher, EventSource {
     return !this.closed;
   }
 
+  /**
+   * Resolves once every event whose publish resolved before this call was applied (the spool was
+   * found empty after them), or once the bus closed.
+   */
+  idle(): Promise<void> {
+    if (this.closed || (this.pumpIdle && !this.appended && !this.writing)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       this.closed = true;
@@ -103,6 +115,7 @@ export class SpooledBus implements EventPublisher, EventSource {
       this.wake?.();
       await this.pumping;
       await this.spool.close();
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
     })());
   }
 
@@ -144,8 +157,11 @@ export class SpooledBus implements EventPublisher, EventSource {
       this.appended = false;
       const segment = await this.spool.oldest();
       if (!segment) {
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
         if (this.closed) return;
+        this.pumpIdle = true;
         if (!this.appended) await new Promise<void>((resolve) => (this.wake = resolve));
+        this.pumpIdle = false;
         this.wake = undefined;
         continue;
       }

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, describeError, settingName } from '../common';
 import { lockDirectory } from '../common/spool';
@@ -23,6 +23,30 @@ export function takeDataDir(dataDir: string): () => void {
     return lockDirectory(dataDir, 'is it another orderscope up? Stop it, or pass --data-dir to use another directory', DATA_DIR_LOCK);
   } catch (err) {
     throw dataDirError(dataDir, err);
+  }
+}
+
+/** The file of a data directory that names the process model its data was made with. */
+export const DATA_DIR_MODEL = 'model';
+
+/**
+ * Checks that the data directory's data was made with the model of this start (its name, recorded at
+ * the first start): orders, stays and reports of one model read under another are nonsense, and a
+ * start that switched models without a word (`up` on the demo's directory without `--demo`) left
+ * users puzzling over it. Records the name at the first start.
+ */
+export function checkDataDirModel(dataDir: string, modelName: string): void {
+  const file = path.join(dataDir, DATA_DIR_MODEL);
+  if (!existsSync(file)) {
+    writeFileSync(file, `${modelName}\n`);
+    return;
+  }
+  const recorded = readFileSync(file, 'utf8').trim();
+  if (recorded !== modelName) {
+    const demoHint = recorded === 'demo' ? ' (orderscope up --demo for the demo\'s)' : '';
+    throw new ConfigError(
+      `the data directory ${dataDir} holds the data of model "${recorded}", and this start uses model "${modelName}"; start with the same model${demoHint}, or pass --data-dir with another directory for this one`,
+    );
   }
 }
 

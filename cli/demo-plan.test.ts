@@ -1,18 +1,11 @@
 import { loadModelFile, DEMO_MODEL_PATH } from '../events';
-import { mainPath, planOrder } from './demo-plan';
+import { seededRandom } from '../common/test/seeded-random';
+import { DEMO_FAULT_ATTRIBUTE, FATE_ODDS, mainPath, planOrder } from './demo-plan';
+
+const seeded = (seed: number) => seededRandom(seed).next;
 
 const model = loadModelFile(DEMO_MODEL_PATH);
 
-/** A small deterministic generator (mulberry32) so that plans are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('demo order plans', () => {
   it('follow the happy path of the model', () => {
@@ -22,7 +15,8 @@ describe('demo order plans', () => {
   it('only take allowed transitions, in time order, and end as their fate says', () => {
     const random = seeded(42);
     const fates = new Map<string, number>();
-    for (let n = 0; n < 500; n++) {
+    const plans = 40_000;
+    for (let n = 0; n < plans; n++) {
       const plan = planOrder(model, random);
       fates.set(plan.fate, (fates.get(plan.fate) ?? 0) + 1);
       for (let i = 1; i < plan.events.length; i++) {
@@ -30,11 +24,19 @@ describe('demo order plans', () => {
         expect(plan.events[i]!.atMs).toBeGreaterThanOrEqual(plan.events[i - 1]!.atMs);
       }
       const last = plan.events[plan.events.length - 1]!.state;
-      if (plan.fate === 'stalls') expect(model.isTerminal(last)).toBe(false);
-      else if (plan.fate === 'cancelled') expect(last).toBe('cancelled');
-      else expect(last).toBe('shipped');
+      if (plan.fate === 'stalls') {
+        expect(model.isTerminal(last)).toBe(false);
+        expect(plan.events.at(-1)!.attributes[DEMO_FAULT_ATTRIBUTE]).toMatch(/^the demo stops this order here on purpose: \w+ never takes it from \w+, so it will be lost$/);
+      } else {
+        expect(plan.events.some((e) => DEMO_FAULT_ATTRIBUTE in e.attributes)).toBe(false);
+        expect(last).toBe(plan.fate === 'cancelled' ? 'cancelled' : 'shipped');
+      }
     }
     expect([...fates.keys()].sort()).toEqual(['cancelled', 'flows', 'slow', 'stalls']);
+    // Each fate near its odds (40,000 plans: a few standard deviations of slack).
+    expect(fates.get('stalls')! / plans).toBeCloseTo(FATE_ODDS.stalls, 3);
+    expect(fates.get('slow')! / plans).toBeCloseTo(FATE_ODDS.slow, 2);
+    expect(fates.get('cancelled')! / plans).toBeCloseTo(FATE_ODDS.cancelled, 2);
   });
 
   it('keeps a flowing order within every SLA', () => {

@@ -5,6 +5,16 @@ export { mainPath };
 /** What happens to a demo order: most flow through, some are slow, some stall and get lost, some are cancelled. */
 export type DemoFate = 'flows' | 'slow' | 'stalls' | 'cancelled';
 
+/**
+ * How often each fate comes up; the other orders flow. At the feed's 2 new orders a second, about 4
+ * orders an hour stall and get lost and about 70 are slow (stuck, then they recover): a home page
+ * that stays readable, with a few red rows that each say why.
+ */
+export const FATE_ODDS = { stalls: 0.0005, slow: 0.01, cancelled: 0.05 } as const;
+
+/** The attribute a stalled order's last event carries: why it will be lost (the demo stops it on purpose). */
+export const DEMO_FAULT_ATTRIBUTE = 'demo_fault';
+
 export interface PlannedEvent {
   state: string;
   /** Milliseconds after the order was placed. */
@@ -25,7 +35,8 @@ export interface OrderPlan {
 export function planOrder(model: ProcessModel, random: () => number): OrderPlan {
   const path = mainPath(model);
   const roll = random();
-  const fate: DemoFate = roll < 0.1 ? 'stalls' : roll < 0.22 ? 'slow' : roll < 0.28 ? 'cancelled' : 'flows';
+  const fate: DemoFate =
+    roll < FATE_ODDS.stalls ? 'stalls' : roll < FATE_ODDS.stalls + FATE_ODDS.slow ? 'slow' : roll < FATE_ODDS.stalls + FATE_ODDS.slow + FATE_ODDS.cancelled ? 'cancelled' : 'flows';
   const stopAt = 1 + Math.floor(random() * (path.length - 2));
   const segment = random() < 0.3 ? 'b2b' : 'b2c';
   // One operator grabs a large share of the orders: the unfairness the operator report should show.
@@ -39,6 +50,10 @@ export function planOrder(model: ProcessModel, random: () => number): OrderPlan 
     const def = model.state(state)!;
     const attributes: Record<string, string | number> = { segment, amount };
     if (def.system === 'crm') attributes.operator_id = operator;
+    if (i === stopAt && fate === 'stalls') {
+      const next = model.state(path[i + 1]!)!;
+      attributes[DEMO_FAULT_ATTRIBUTE] = `the demo stops this order here on purpose: ${next.system} never takes it from ${state}, so it will be lost`;
+    }
     events.push({ state, atMs: Math.round(at), attributes });
     if (def.terminal) break;
     if (i === stopAt && fate === 'stalls') break;

@@ -8,7 +8,7 @@ import { createTracker, openPgliteThread, type Tracker, type Db } from '../track
 import { hashToken, type Config, type Logger } from '../common';
 import { listen, type RunningServer } from '../common/http';
 import type { ProcessModel } from '../events';
-import { databaseOpenError, dataDirError, takeDataDir } from './data-dir';
+import { checkDataDirModel, databaseOpenError, dataDirError, takeDataDir } from './data-dir';
 
 /** The token file of embedded mode, and whether this start created it. */
 export interface EmbeddedToken {
@@ -47,12 +47,24 @@ export interface Embedded {
  * spool and the HTTP servers keep answering.
  * The data directory is locked for this process until close (data-dir.ts).
  */
-export async function startEmbedded(options: { config: Config; model: ProcessModel; logger: Logger }): Promise<Embedded> {
+export interface EmbeddedOptions {
+  readonly config: Config;
+  readonly model: ProcessModel;
+  readonly logger: Logger;
+  /**
+   * The lost-order sweeper waits for this, then for the bus to apply what was published until then:
+   * the demo posts the events that fell due while it was down before any order is judged.
+   */
+  readonly sweepAfter?: Promise<unknown>;
+}
+
+export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
   const { config, model, logger } = options;
   const dataDir = path.resolve(config.embedded.dataDir);
   const releaseDataDir = takeDataDir(dataDir);
   let token: EmbeddedToken;
   try {
+    checkDataDirModel(dataDir, model.name);
     token = embeddedToken(dataDir);
   } catch (err) {
     releaseDataDir();
@@ -87,7 +99,17 @@ export async function startEmbedded(options: { config: Config; model: ProcessMod
     store = await openPgliteThread(pgdata).catch((err: unknown) => {
       throw databaseOpenError(dataDir, pgdata, err);
     });
-    tracker = await createTracker({ config: withToken, model, source: bus, store, logger: logger.child({ component: 'tracker' }), registry, instance: 'embedded' });
+    const spooled = bus;
+    tracker = await createTracker({
+      config: withToken,
+      model,
+      source: bus,
+      store,
+      logger: logger.child({ component: 'tracker' }),
+      registry,
+      instance: 'embedded',
+      ...(options.sweepAfter && { sweepAfter: options.sweepAfter.then(() => spooled.idle()) }),
+    });
     await tracker.start();
     trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker' });
     collector = createCollector({ config: withToken, bus, logger: logger.child({ component: 'collector' }), registry });

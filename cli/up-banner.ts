@@ -7,6 +7,8 @@ export interface UpBannerFacts {
   readonly token: EmbeddedToken;
   readonly modelName: string;
   readonly demo: boolean;
+  /** Where the log lines go, when not to stdout (a terminal). */
+  readonly logFile?: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export function upBanner(f: UpBannerFacts): string {
     `  ingest       POST ${f.collectorUrl}/v1/events`,
     '',
     `  API token    in ${token.file}${token.created ? '   (created now, readable by you only)' : ''}`,
+    ...(f.logFile ? [`  logs         ${f.logFile}   (tail -f it)`] : []),
     '',
     'Try:',
     `  curl -s -H "Authorization: Bearer $(cat ${tokenFile})" '${trackerUrl}/v1/orders?limit=5'`,

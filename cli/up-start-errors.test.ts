@@ -46,6 +46,18 @@ describe('orderscope up, when it cannot start', () => {
     );
   });
 
+  it('refuses a data directory made with another model, before it opens the database there', async () => {
+    const dataDir = fresh('demo-data');
+    mkdirSync(dataDir);
+    writeFileSync(path.join(dataDir, 'model'), 'demo\n');
+    const err = await upFails('--data-dir', dataDir);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toBe(
+      `the data directory ${dataDir} holds the data of model "demo", and this start uses model "default"; start with the same model (orderscope up --demo for the demo's), or pass --data-dir with another directory for this one`,
+    );
+    expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(false);
+  });
+
   it('says the data directory is in use by another live process, before it opens the database there', async () => {
     const dataDir = fresh('in-use');
     mkdirSync(dataDir);

@@ -51,6 +51,12 @@ export interface TrackerOptions {
   readonly partitions?: () => readonly PartitionReading[];
   /** The clock, in ms. */
   readonly now?: () => number;
+  /**
+   * The lost-order sweeper starts once this resolves (and the tracker started), not at start: for a
+   * source that first delivers what happened while everything was down (embedded mode's demo
+   * resuming its orders), so that no order is judged before its late events are applied.
+   */
+  readonly sweepAfter?: Promise<unknown>;
 }
 
 /** The tracker: bus consumer, state store, lost-order detector, metrics and API. */
@@ -61,7 +67,7 @@ export interface Tracker {
   /**
    * Brings the schema up to date, takes the instance's lease (waiting up to
    * `tracker.instanceLeaseWaitMs` while another live process holds it), subscribes to the bus and
-   * starts the lost-order sweeper. Once.
+   * starts the lost-order sweeper (or has it start after `sweepAfter`). Once.
    */
   start(): Promise<void>;
   /**
@@ -292,8 +298,16 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     await lease.acquire(abortStart.signal);
     await source.subscribe((batch, context) => apply(batch, context));
     // After the subscription: what fell due while the tracker was down is flagged now, from the
-    // deadlines in the store.
-    sweeper.start();
+    // deadlines in the store (or once the caller's backlog is in: sweepAfter).
+    if (options.sweepAfter) {
+      void options.sweepAfter.then(
+        () => sweeper.start(),
+        (err: unknown) => {
+          logger.warn({ reason: describeError(err) }, 'what the sweeper waited for failed; sweeping now');
+          sweeper.start();
+        },
+      );
+    } else sweeper.start();
     running = true;
     logger.info({ store: store.description, instance, model: model.name }, 'tracker started');
   };

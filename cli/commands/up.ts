@@ -1,6 +1,9 @@
+import { mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import pino from 'pino';
 import { DEFAULT_MODEL_PATH, DEMO_MODEL_PATH, loadModelFile } from '../../events';
-import { createLogger, loadConfig } from '../../common';
+import { createLogger, loadConfig, type Config, type Logger } from '../../common';
 import { CollectorClient } from '../../collector/client';
 import { startEmbedded } from '../embedded';
 import { upBanner } from '../up-banner';
@@ -48,17 +51,48 @@ SIGTERM or Ctrl-C stops ingest, applies what was accepted and closes the databas
       });
       const modelFile = opts.model ?? (config.model.file || (opts.demo ? DEMO_MODEL_PATH : DEFAULT_MODEL_PATH));
       const model = loadModelFile(modelFile);
-      const logger = createLogger('orderscope', config.log.level);
-      const embedded = await startEmbedded({ config, model, logger });
+      const dataDir = path.resolve(config.embedded.dataDir);
+      const { logger, logFile } = upLogger(config, dataDir);
+      // The demo's orders went on while it was down: their events are posted before any order is judged.
+      let backlogPosted = () => {};
+      const backlog = opts.demo ? new Promise<void>((resolve) => (backlogPosted = resolve)) : undefined;
+      const embedded = await startEmbedded({ config, model, logger, ...(backlog && { sweepAfter: backlog }) });
       let feed: DemoFeed | undefined;
       if (opts.demo) {
-        feed = new DemoFeed(new CollectorClient({ url: embedded.collectorUrl, token: embedded.token.value }), model, logger.child({ component: 'demo' }));
+        feed = new DemoFeed({
+          client: new CollectorClient({ url: embedded.collectorUrl, token: embedded.token.value }),
+          model,
+          logger: logger.child({ component: 'demo' }),
+          stateFile: path.join(dataDir, 'demo-feed.json'),
+        });
+        const resumed = await feed.resume().finally(backlogPosted);
+        if (resumed.orders > 0) logger.info(resumed, 'the demo resumed its orders in flight, posting the events that fell due while it was down');
         feed.start();
       }
-      console.log(upBanner({ ...embedded, modelName: model.name, demo: Boolean(opts.demo) }));
+      // Once everything runs, and after the log lines so far: the banner is the last thing on screen.
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      console.log(upBanner({ ...embedded, modelName: model.name, demo: Boolean(opts.demo), ...(logFile && { logFile }) }));
       closeOnSignals(logger, async () => {
         await feed?.close();
         await embedded.close();
       });
     });
+}
+
+/**
+ * The logger of `up`: in a terminal, JSON log lines would bury the banner, so they go to
+ * `<data dir>/orderscope.log`; otherwise (a service manager, a container, a pipe) to stdout, for log
+ * shippers. A log file that cannot be opened falls back to stdout (the data directory's own check
+ * then says what is wrong with it).
+ */
+function upLogger(config: Config, dataDir: string): { logger: Logger; logFile?: string } {
+  if (!process.stdout.isTTY) return { logger: createLogger('orderscope', config.log.level) };
+  const logFile = path.join(dataDir, 'orderscope.log');
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    const fd = openSync(logFile, 'a', 0o600);
+    return { logger: createLogger('orderscope', config.log.level, { destination: pino.destination({ fd, sync: false }) }), logFile };
+  } catch {
+    return { logger: createLogger('orderscope', config.log.level) };
+  }
 }

@@ -75,6 +75,14 @@ describe('signing a browser in', () => {
     expect(hiddenFields(res.text)).toEqual({ token: 'read-token', next: '/orders/c4' });
   });
 
+  it('answers a ?token= link to any page with the same question, going on to that page without the token', async () => {
+    const res = await browse('/orders/c4?token=read-token');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(res.text).toContain(`<h1>Sign in to orderscope at ${new URL(server.url).host}?</h1>`);
+    expect(hiddenFields(res.text)).toEqual({ token: 'read-token', next: '/orders/c4' });
+  });
+
   it('signs in from the confirm page: its form, posted from the tracker\'s own origin, sets the cookie and goes on', async () => {
     const confirm = await browse('/?token=read-token&next=%2Forders%2Fc4');
     const res = await postLogin(hiddenFields(confirm.text));

@@ -66,20 +66,24 @@ export function homeRoutes(options: HomeRouteOptions): Router {
     return false;
   };
 
-  /** The page if the browser is signed in with a read token, else the sign-in form (401). */
+  /**
+   * The page if the browser is signed in with a read token, else the sign-in form (401). A link to any
+   * page may carry `?token=`: it answers the page that asks to sign in, then goes on to the page
+   * without the token (or to `next`, on the home page).
+   */
   const signedIn = (req: Request, res: Response): boolean => {
+    const token = req.query.token;
+    if (typeof token === 'string' && token !== '') {
+      const next = localPath(req.query.next, withoutToken(req.originalUrl));
+      if (acceptable(res, token, next)) sendPage(res, 200, renderSignInConfirmPage({ host: req.get('host') ?? '', token, next }));
+      return false;
+    }
     if (authorize(authorizationOf(req), tokens, 'read').ok) return true;
     sendPage(res, 401, renderLoginPage({ next: localPath(req.originalUrl) }));
     return false;
   };
 
   router.get('/', async (req: Request, res: Response) => {
-    const token = req.query.token;
-    if (typeof token === 'string' && token !== '') {
-      const next = localPath(req.query.next);
-      if (acceptable(res, token, next)) sendPage(res, 200, renderSignInConfirmPage({ host: req.get('host') ?? '', token, next }));
-      return;
-    }
     if (!signedIn(req, res)) return;
     const openStates = model.openStates().map((s) => s.name);
     const data = await db.transaction(async (tx) => {
@@ -131,4 +135,12 @@ export function homeRoutes(options: HomeRouteOptions): Router {
   });
 
   return router;
+}
+
+/** A page's URL without its `token` (and `next`) parameters: where to go once signed in. */
+function withoutToken(originalUrl: string): string {
+  const url = new URL(originalUrl, 'http://page');
+  url.searchParams.delete('token');
+  url.searchParams.delete('next');
+  return `${url.pathname}${url.search}`;
 }
