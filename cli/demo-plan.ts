@@ -12,7 +12,7 @@ export type DemoFate = 'flows' | 'slow' | 'stalls' | 'cancelled';
  */
 export const FATE_ODDS = { stalls: 0.0005, slow: 0.01, cancelled: 0.05 } as const;
 
-/** The attribute a stalled order's last event carries: why it will be lost (the demo stops it on purpose). */
+/** The attribute that says why a stalled or slow order will be lost or stuck (the demo does it on purpose). */
 export const DEMO_FAULT_ATTRIBUTE = 'demo_fault';
 
 export interface PlannedEvent {
@@ -54,6 +54,7 @@ export function planOrder(model: ProcessModel, random: () => number): OrderPlan 
       const next = model.state(path[i + 1]!)!;
       attributes[DEMO_FAULT_ATTRIBUTE] = `the demo stops this order here on purpose: ${next.system} never takes it from ${state}, so it will be lost`;
     }
+    if (i === stopAt && fate === 'slow') attributes[DEMO_FAULT_ATTRIBUTE] = `the demo holds this order in ${state} past its SLA on purpose: it will be stuck, then move on`;
     events.push({ state, atMs: Math.round(at), attributes });
     if (def.terminal) break;
     if (i === stopAt && fate === 'stalls') break;

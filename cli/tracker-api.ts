@@ -1,4 +1,4 @@
-import { ConfigError, OrderscopeError, UnavailableError } from '../common/errors';
+import { ConfigError, OrderscopeError, UnavailableError, networkFailureReason } from '../common/errors';
 
 /** Where a command finds the tracker's API, and with which token. */
 export interface TrackerApi {
@@ -24,7 +24,7 @@ export async function askTracker(api: TrackerApi, pathAndQuery: string | URL, me
   try {
     res = await fetch(url, { method, headers: { authorization: `Bearer ${api.token}` } });
   } catch (err) {
-    throw new UnavailableError(`cannot reach the tracker at ${url.origin}: ${(err as Error).message}`, err);
+    throw new UnavailableError(`cannot reach the tracker at ${url.origin}: ${networkFailureReason(err)}; is it running? Start it (orderscope up), or pass --tracker with its URL`, err);
   }
   const text = await res.text();
   if (!res.ok) {

@@ -1,5 +1,5 @@
 import type { OrderEventInput } from '../events';
-import { OrderscopeError, UnavailableError } from '../common/errors';
+import { OrderscopeError, UnavailableError, networkFailureReason } from '../common/errors';
 import { retry, type RetryOptions } from '../common/retry';
 
 /** The collector's answer to a well-formed batch. */
@@ -75,7 +75,7 @@ export class CollectorClient {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (err) {
-      throw new UnavailableError(`cannot reach the collector at ${this.options.url}: ${causeOf(err)}`, err);
+      throw new UnavailableError(`cannot reach the collector at ${this.options.url}: ${networkFailureReason(err)}`, err);
     }
     const payload = (await response.json().catch(() => ({}))) as Partial<IngestResult> & { error?: { code?: string; message?: string } };
     if (response.status === 202) return { accepted: payload.accepted ?? 0, rejected: payload.rejected ?? [] };
@@ -88,7 +88,3 @@ export class CollectorClient {
   }
 }
 
-function causeOf(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err as Error).message;
-}

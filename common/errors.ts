@@ -56,6 +56,31 @@ const NETWORK_ERROR_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+/** Why a connection failed, in words for people rather than the system call's code. */
+const NETWORK_FAILURES: Record<string, string> = {
+  ECONNREFUSED: 'nothing accepts connections there (connection refused)',
+  ENOTFOUND: 'its host name is not known (DNS lookup failed)',
+  EAI_AGAIN: 'its host name could not be looked up (DNS did not answer)',
+  ETIMEDOUT: 'it does not answer (connection timed out)',
+  UND_ERR_CONNECT_TIMEOUT: 'it does not answer (connection timed out)',
+  EHOSTUNREACH: 'its host cannot be reached',
+  ENETUNREACH: 'its network cannot be reached',
+  ECONNRESET: 'it closed the connection (connection reset)',
+};
+
+/**
+ * Why a connection failed, in plain words, from the error's code or its cause's (fetch wraps the
+ * socket's error); the error's own description when the code is not a known network failure.
+ */
+export function networkFailureReason(err: unknown): string {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_FAILURES[code]) return NETWORK_FAILURES[code];
+  }
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return describeError(cause ?? err);
+}
+
 /** A short, log-safe description of any thrown value. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

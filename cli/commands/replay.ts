@@ -1,7 +1,8 @@
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { CollectorClient } from '../../collector/client';
-import { ConfigError } from '../../common/errors';
+import { ConfigError, UnavailableError } from '../../common/errors';
 import { replayFile, formatSummary } from '../replay';
 
 /** `orderscope replay FILE.jsonl`: posts recorded events to a collector (backfills, re-drives, tests). */
@@ -17,6 +18,7 @@ export function registerReplay(program: Command): void {
     .action(async (file: string, opts: { collector: string; token?: string; batchSize: number; concurrency: number }) => {
       const token = opts.token ?? process.env.ORDERSCOPE_TOKEN;
       if (!token) throw new ConfigError('no token: pass --token or set ORDERSCOPE_TOKEN');
+      checkReadableFile(file);
       const bar = new SingleBar({ format: 'replay [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true, noTTYOutput: false }, Presets.shades_classic);
       let started = false;
       const summary = await replayFile({
@@ -29,11 +31,30 @@ export function registerReplay(program: Command): void {
           started = true;
           bar.update(Math.min(read, total));
         },
+      }).catch((err: unknown) => {
+        if (started) bar.stop();
+        // A backfill that stops must say so: what was accepted before stays (event ids make a rerun safe).
+        if (err instanceof UnavailableError) {
+          throw new UnavailableError(`${err.message}; is it running? Start it (orderscope up), or pass --collector with its URL; events accepted before this stay, and running the replay again counts none twice`, err);
+        }
+        throw err;
       });
       if (started) bar.stop();
       console.log(formatSummary(summary));
       if (summary.rejected > 0) process.exitCode = 2;
     });
+}
+
+/** Fails in plain words when `file` cannot be replayed: missing, a directory, unreadable. */
+function checkReadableFile(file: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'ENOENT' ? `cannot replay ${file}: there is no such file` : `cannot replay ${file}: ${(err as Error).message}`, err);
+  }
+  if (!isFile) throw new ConfigError(`cannot replay ${file}: it is a directory, not a file of events (one JSON event per line)`);
 }
 
 function parsePositive(value: string): number {

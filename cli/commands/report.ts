@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../../common';
-import { ConfigError } from '../../common/errors';
+import { loadConfig, type Config } from '../../common';
+import { ConfigError, OrderscopeError } from '../../common/errors';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../../events';
 import {
   buildLatencyReport,
@@ -71,7 +71,7 @@ Examples:
     )
     .action(async (opts: ReportOptions) => {
       if (opts.databaseUrl !== undefined && opts.tracker !== undefined) throw new ConfigError('give --database-url or --tracker, not both');
-      const format = opts.format ?? formatOfFile(opts.out) ?? 'html';
+      const format = opts.format ?? formatOfFile(opts.out);
       const request = parseReportQuery(
         { format, ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }), ...(opts.groupBy !== undefined && { group_by: opts.groupBy }) },
         Date.now() * 1000,
@@ -95,10 +95,15 @@ Examples:
 
 type Progress = (index: number, total: number, section: string) => void;
 
-/** The format a file name asks for by its extension, if it is one of ours. */
-function formatOfFile(file: string | undefined): string | undefined {
+/**
+ * The format a file name asks for by its extension (html without a file or an extension); another
+ * extension is refused rather than written as HTML under a name that says otherwise.
+ */
+function formatOfFile(file: string | undefined): string {
   const ext = file === undefined ? '' : path.extname(file).slice(1).toLowerCase();
-  return (REPORT_FORMATS as readonly string[]).includes(ext) ? ext : undefined;
+  if (ext === '') return 'html';
+  if ((REPORT_FORMATS as readonly string[]).includes(ext)) return ext;
+  throw new ConfigError(`--out ${file}: ".${ext}" is not a report format; name the file .html, .csv or .json, or pass --format`);
 }
 
 function render(report: LatencyReport, request: ReportRequest, linkBase: string | undefined): string {
@@ -120,9 +125,24 @@ async function fromDatabase(opts: ReportOptions, request: ReportRequest, progres
   try {
     const report = await buildLatencyReport(db, model, request.period, { now: Date.now() * 1000, onSection: progress });
     return { text: render(report, request, opts.linkBase), report };
+  } catch (err) {
+    throw opts.databaseUrl === undefined ? embeddedHint(err, config) : err;
   } finally {
     await db.close();
   }
+}
+
+/**
+ * A database that cannot be read, where an embedded data directory is at hand: its data is in PGlite,
+ * which only its tracker reads, so say how to ask it (the usual case of "report" beside "up").
+ */
+function embeddedHint(err: unknown, config: Config): unknown {
+  const tokenFile = path.join(config.embedded.dataDir, 'token');
+  if (!(err instanceof OrderscopeError) || !existsSync(tokenFile)) return err;
+  return new ConfigError(
+    `${err.message}. If you run orderscope up, its data is in ${config.embedded.dataDir}, which only its tracker reads: orderscope report --tracker http://127.0.0.1:${config.tracker.port} --token "$(cat ${tokenFile})"`,
+    err,
+  );
 }
 
 /**

@@ -37,7 +37,10 @@ The data directory keeps the PGlite database and the API token across restarts. 
 at the first start, in <data dir>/token (readable by you only); the token itself is printed once, in
 the home page link of that first start, which opens a page asking to sign the browser in. Later:
   curl -H "Authorization: Bearer $(cat .orderscope/token)" http://127.0.0.1:7401/v1/orders
-One process at a time uses a data directory: it holds <data dir>/orderscope.lock while it runs.
+One process at a time uses a data directory: it holds <data dir>/orderscope.lock while it runs, and
+the directory keeps one model's data (<data dir>/model). In a terminal, log lines go to
+<data dir>/orderscope.log; otherwise JSON on stdout. With --demo, a restart continues the demo's
+orders in flight (<data dir>/demo-feed.json).
 SIGTERM or Ctrl-C stops ingest, applies what was accepted and closes the database.`,
     )
     .action(async (opts: UpOptions) => {

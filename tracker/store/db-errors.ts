@@ -1,4 +1,4 @@
-import { ConfigError, OrderscopeError, UnavailableError, describeError, isRetriable } from '../../common/errors';
+import { ConfigError, OrderscopeError, UnavailableError, describeError, isRetriable, networkFailureReason } from '../../common/errors';
 
 /**
  * SQLSTATE classes worth another attempt: 08 connection exception, 40 transaction rollback
@@ -23,20 +23,10 @@ export function translateDbError(err: unknown, where: string): unknown {
     return new ConfigError(`PostgreSQL at ${where} refused the login: ${describeError(err)}; check the user and password in postgres.url`, err);
   }
   if ((typeof code === 'string' && TRANSIENT_SQLSTATE.test(code)) || isRetriable(err) || isConnectionLoss(err)) {
-    return new UnavailableError(`PostgreSQL at ${where} is unavailable: ${NETWORK_FAILURES[code as string] ?? describeError(err)}`, err);
+    return new UnavailableError(`PostgreSQL at ${where} is unavailable: ${networkFailureReason(err)}`, err);
   }
   return err;
 }
-
-/** Why a connection failed, in words for people rather than the system call's code. */
-const NETWORK_FAILURES: Record<string, string> = {
-  ECONNREFUSED: 'nothing accepts connections there (connection refused)',
-  ENOTFOUND: 'its host name is not known (DNS lookup failed)',
-  EAI_AGAIN: 'its host name could not be looked up (DNS did not answer)',
-  ETIMEDOUT: 'it does not answer (connection timed out)',
-  EHOSTUNREACH: 'its host cannot be reached',
-  ENETUNREACH: 'its network cannot be reached',
-};
 
 /**
  * The error of a process that cannot start without its PostgreSQL: an unavailable database, once
