@@ -5,3 +5,5 @@ export { occurredAtMicros } from './occurred-at';
 export { loadModel, loadModelFile, mainPath, DEFAULT_MODEL_PATH, DEMO_MODEL_PATH } from './model';
 export type { ProcessModel, StateDef, Handoff, Slo } from './model';
 export { HEARTBEAT, heartbeatOrderId, heartbeatEvent, isHeartbeat, splitHeartbeats } from './heartbeat';
+export { describeRedrive, redriveUrl } from './redrive';
+export type { Redrive, RedriveAction } from './redrive';

@@ -150,7 +150,7 @@ describe('the process model loader', () => {
     [
       'an unknown key (a typo)',
       replace('{ name: placed, system: shop, expect_within: 5m, lost_after: 30m }', '{ name: placed, system: shop, expect_within: 5m, lost_afer: 30m }'),
-      'm.yaml:3: states[0].lost_afer: unknown key (expected one of: name, system, description, expect_within, lost_after, terminal)\n' +
+      'm.yaml:3: states[0].lost_afer: unknown key (expected one of: name, system, description, expect_within, lost_after, terminal, redrive)\n' +
         '  m.yaml:3: states[0].lost_after: is required for a state that is not terminal',
     ],
     [
@@ -194,5 +194,50 @@ describe('the process model loader', () => {
     expect(demo.states.map((s) => s.name)).toEqual(main.states.map((s) => s.name));
     expect(Math.max(...demo.thresholds())).toBeLessThanOrEqual(60);
     expect(main.handoffs.map((h) => `${h.from}->${h.to}`)).toEqual(['quote_requested->pricing', 'quoted->assigned', 'confirmed->in_production']);
+  });
+
+  describe('redrives', () => {
+    const withRedrives = replace('{ from: placed, to: pricing, within: 2m, via: RabbitMQ }', '{ from: placed, to: pricing, within: 2m, via: RabbitMQ, redrive: { http: { url: "http://shop:7410/orders/{order_id}/requote", token_env: SHOP_TOKEN }, auto: { attempts: 2, backoff: 5m } } }').replace(
+      '{ name: pricing, system: mes, expect_within: 10m, lost_after: 1h }',
+      '{ name: pricing, system: mes, expect_within: 10m, lost_after: 1h, redrive: { amqp: { routing_key: mes.pricing.redrive, url_env: MES_AMQP_URL } } }',
+    );
+
+    it('reads a handoff\'s and a state\'s redrive, and picks the handoff\'s first', () => {
+      const m = loadModel(withRedrives);
+      expect(m.redriveFor('placed', 'pricing')).toEqual({
+        redrive: { action: { kind: 'http', method: 'POST', url: 'http://shop:7410/orders/{order_id}/requote', tokenEnv: 'SHOP_TOKEN' }, auto: { attempts: 2, backoffSeconds: 300 } },
+        source: 'handoff placed -> pricing',
+      });
+      expect(m.redriveFor('pricing')).toEqual({
+        redrive: { action: { kind: 'amqp', exchange: '', routingKey: 'mes.pricing.redrive', urlEnv: 'MES_AMQP_URL' }, auto: undefined },
+        source: 'state pricing',
+      });
+      expect(m.redriveFor('done')).toBeUndefined();
+    });
+
+    it('says what is wrong with a redrive, line by line', () => {
+      const bad = withRedrives
+        .replace('url: "http://shop:7410/orders/{order_id}/requote", token_env: SHOP_TOKEN', 'url: "ftp://shop/{order}", token_env: "osk_secret", method: GET')
+        .replace('auto: { attempts: 2, backoff: 5m }', 'auto: { attempts: 0 }')
+        .replace('amqp: { routing_key: mes.pricing.redrive, url_env: MES_AMQP_URL }', 'amqp: { routing_key: mes.pricing.redrive }, http: { url: "http://x" }');
+      expect(problemOf(bad)).toBe(
+        [
+          'the process model has 7 problems:',
+          '  m.yaml:4: states[1].redrive: gives both http and amqp; a redrive is one action',
+          '  m.yaml:12: handoffs[0].redrive.http.method: "GET" is not one of POST, PUT, PATCH',
+          '  m.yaml:12: handoffs[0].redrive.http.url: {order} is not a placeholder (the placeholders are: {order_id}, {state})',
+          '  m.yaml:12: handoffs[0].redrive.http.url: "ftp://shop/{order}" must be an http or https URL',
+          '  m.yaml:12: handoffs[0].redrive.http.token_env: "osk_secret" must be the name of an environment variable (upper case letters, digits and "_"), not a token',
+          '  m.yaml:12: handoffs[0].redrive.auto.attempts: "0" is not a whole number from 1 to 10',
+          '  m.yaml:12: handoffs[0].redrive.auto.backoff: is required (how long to wait between attempts, e.g. 5m)',
+        ].join('\n'),
+      );
+    });
+
+    it('refuses a redrive on a terminal state', () => {
+      expect(problemOf(BASE.replace('{ name: done, system: mes, terminal: true }', '{ name: done, system: mes, terminal: true, redrive: { http: { url: "http://x/{order_id}" } } }'))).toBe(
+        'the process model is invalid:\n  m.yaml:5: states[2].redrive: a terminal state has no redrive: orders in it are done',
+      );
+    });
   });
 });

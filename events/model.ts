@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../common/errors';
 import { parseDuration } from '../common/duration';
 import { PROJECT_ROOT } from '../common/paths';
+import { readRedrive, type Redrive } from './redrive';
 
 /** One state of the pipeline and its time limits (seconds; absent for terminal states). */
 export interface StateDef {
@@ -16,6 +17,8 @@ export interface StateDef {
   readonly expectWithinSeconds: number | undefined;
   /** An order in this state longer than this is lost. */
   readonly lostAfterSeconds: number | undefined;
+  /** How to get an order moving again from this state (redrive.ts); a handoff's own comes first. */
+  readonly redrive?: Redrive;
 }
 
 /** "After `from`, `to` (owned by another system) must follow within `withinSeconds`." */
@@ -27,6 +30,8 @@ export interface Handoff {
   readonly withinSeconds: number;
   /** How the order travels, for people: e.g. "RabbitMQ queue mes.pricing". */
   readonly via: string;
+  /** How to get an order that missed this handoff moving again (redrive.ts). */
+  readonly redrive?: Redrive;
 }
 
 /** "`objective` of orders leave `state` within `withinSeconds`." */
@@ -93,6 +98,18 @@ export class ProcessModel {
 
   handoffsFrom(state: string): Handoff[] {
     return this.handoffs.filter((h) => h.from === state);
+  }
+
+  /**
+   * How to redrive an order in `state`: the redrive of the handoff it missed (`handoffTo`, when it was
+   * lost at one), else of any handoff from the state that names one, else the state's own.
+   */
+  redriveFor(state: string, handoffTo?: string | null): { readonly redrive: Redrive; readonly source: string } | undefined {
+    const handoffs = this.handoffsFrom(state).filter((h) => h.redrive);
+    const handoff = handoffs.find((h) => h.to === handoffTo) ?? handoffs[0];
+    if (handoff) return { redrive: handoff.redrive!, source: `handoff ${handoff.from} -> ${handoff.to}` };
+    const own = this.byName.get(state)?.redrive;
+    return own && { redrive: own, source: `state ${state}` };
   }
 
   sloFor(state: string): Slo | undefined {
@@ -284,13 +301,15 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
   readList(raw, 'states', problems, true).forEach((item, i) => {
     const at: Path = ['states', i];
     if (!isObject(item)) return problems.add(at, 'must be a mapping with name, system, expect_within, lost_after');
-    checkKeys(item, ['name', 'system', 'description', 'expect_within', 'lost_after', 'terminal'], at, problems);
+    checkKeys(item, ['name', 'system', 'description', 'expect_within', 'lost_after', 'terminal', 'redrive'], at, problems);
     const name = readName(item, 'name', at, problems);
     const system = readName(item, 'system', at, problems);
     const terminal = item.terminal === true;
     if (item.terminal !== undefined && typeof item.terminal !== 'boolean') problems.add([...at, 'terminal'], 'must be true or false');
     const expect = readDuration(item, 'expect_within', at, problems);
     const lost = readDuration(item, 'lost_after', at, problems);
+    const redrive = item.redrive === undefined ? undefined : readRedrive(item.redrive, (path, message) => problems.add([...at, 'redrive', ...path], message));
+    if (terminal && item.redrive !== undefined) problems.add([...at, 'redrive'], 'a terminal state has no redrive: orders in it are done');
     if (name !== undefined) {
       const first = seen.get(name);
       if (first !== undefined) problems.add([...at, 'name'], `duplicate state "${name}" (first defined at states[${first}])`);
@@ -315,6 +334,7 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
         terminal,
         expectWithinSeconds: terminal ? undefined : expect,
         lostAfterSeconds: terminal ? undefined : lost,
+        ...(redrive && { redrive }),
       });
     }
   });
@@ -354,7 +374,8 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
   readList(raw, 'handoffs', problems, false).forEach((item, i) => {
     const at: Path = ['handoffs', i];
     if (!isObject(item)) return problems.add(at, 'must be a mapping with from, to and within');
-    checkKeys(item, ['from', 'to', 'within', 'via'], at, problems);
+    checkKeys(item, ['from', 'to', 'within', 'via', 'redrive'], at, problems);
+    const redrive = item.redrive === undefined ? undefined : readRedrive(item.redrive, (path, message) => problems.add([...at, 'redrive', ...path], message));
     const from = byName.get(String(item.from));
     const to = byName.get(String(item.to));
     if (!from) problems.add([...at, 'from'], item.from === undefined ? 'is required' : unknown(String(item.from)));
@@ -365,7 +386,15 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
       if (!edges.get(from.name)?.has(to.name)) problems.add(at, `"${from.name}" -> "${to.name}" is not an allowed transition`);
       if (from.system === to.system) problems.add(at, `a handoff joins two systems, but "${from.name}" and "${to.name}" are both owned by ${from.system}`);
       if (within !== undefined) {
-        handoffs.push({ from: from.name, to: to.name, fromSystem: from.system, toSystem: to.system, withinSeconds: within, via: typeof item.via === 'string' ? item.via : '' });
+        handoffs.push({
+          from: from.name,
+          to: to.name,
+          fromSystem: from.system,
+          toSystem: to.system,
+          withinSeconds: within,
+          via: typeof item.via === 'string' ? item.via : '',
+          ...(redrive && { redrive }),
+        });
       }
     }
   });
