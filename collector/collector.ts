@@ -6,7 +6,7 @@ import { listen, type RunningServer } from '../common/http';
 import { heartbeatOrderId } from '../events/heartbeat';
 import { createHeartbeater } from './heartbeat/heartbeater';
 import { createApp } from './http/app';
-import { RateLimiter } from './ingest/rate-limit';
+import { RateLimiter } from '../common/rate-limit';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics';
 
 export interface CollectorOptions {

@@ -106,6 +106,12 @@ export const configSchema = z.strictObject({
       traceUrlTemplate: z.string().default('http://127.0.0.1:16686/trace/{trace_id}'),
       /** How often the stuck/lost sweeper looks for due orders. */
       sweepIntervalMs: z.number().int().positive().default(1000),
+      /** Redrives per second per action of the model (one owning system's endpoint), sustained; 0: no limit. */
+      redriveRatePerSecond: z.number().min(0).default(2),
+      /** Redrives per action that may go at once before the rate applies. */
+      redriveBurst: z.number().int().min(1).default(5),
+      /** How often the automatic redrive policy (auto: in the model) looks for lost orders; 0 turns it off. */
+      autoRedriveIntervalMs: z.number().int().min(0).default(30_000),
       /**
        * This tracker's stable name: its duration histograms are kept in the store under it (so they
        * continue across restarts) and exported only by the one live process holding its lease. The

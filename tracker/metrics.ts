@@ -151,6 +151,12 @@ export const TRACKER_METRICS = {
     help: 'Times this process found its tracker instance (tracker.instance) taken over by another live process: two processes were given one name, or this one could not renew its lease in time. Until it holds the instance again it exports none of the duration histograms and applies no batch, and /readyz answers 503.',
     labelNames: [],
   },
+  redrives: {
+    name: 'orderscope_redrives_total',
+    type: 'counter',
+    help: 'Redrives carried out (a person\'s through the API, or the automatic policy\'s), by the state the order was in and result: done (the owning system took it) or failed (it answered an error, or could not be reached). A retried request with the same idempotency key is not counted again.',
+    labelNames: ['state', 'result'],
+  },
   heartbeatLastApplied: {
     name: 'orderscope_tracker_heartbeat_last_applied_timestamp_seconds',
     type: 'gauge',
@@ -218,6 +224,7 @@ export class TrackerMetrics {
   private readonly failures: Counter<'operation'>;
   private readonly dropped: Counter<'reason'>;
   private readonly deadLetters: Counter<'reason'>;
+  private readonly redrives: Counter<'state' | 'result'>;
   private readonly leaseLost: Counter;
   private readonly lost: Counter<'state' | 'reason'>;
   private readonly recovered: Counter<'state' | 'from_status'>;
@@ -261,6 +268,8 @@ export class TrackerMetrics {
     this.failures = new Counter({ ...spec('failures'), labelNames: ['operation'] });
     this.dropped = new Counter({ ...spec('dropped'), labelNames: ['reason'] });
     this.deadLetters = new Counter({ ...spec('deadLetters'), labelNames: ['reason'] });
+    this.redrives = new Counter({ ...spec('redrives'), labelNames: ['state', 'result'] });
+    for (const state of model.openStates()) for (const result of ['done', 'failed']) this.redrives.inc({ state: state.name, result }, 0);
     const readParked = options.readParkedDeadLetters;
     const failures = () => this.failures;
     const onParkedError = (err: unknown) => options.onOccupancyError(err);
@@ -349,6 +358,11 @@ export class TrackerMetrics {
   /** Counts events and messages set aside as dead letters. */
   recordDeadLetters(reasons: readonly DeadLetterReason[]): void {
     for (const reason of reasons) this.deadLetters.inc({ reason });
+  }
+
+  /** Counts a redrive carried out, by the order's state and its result. */
+  recordRedrive(state: string, result: 'done' | 'failed'): void {
+    this.redrives.inc({ state, result });
   }
 
   /** Counts a batch that could not be applied (it will be delivered again). */

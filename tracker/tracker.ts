@@ -8,6 +8,8 @@ import { splitHeartbeats, type OrderEvent, type ProcessModel } from '../events';
 import { applyBatch, eventLetter, isolatePoison, readLetter, unreadableLetter, type ApplyOutcome } from './apply';
 import { createSweeper, logStatusChange, type SweepResult } from './detection';
 import { createTrackerApp } from './http';
+import { createAutoRedrive } from './redrive/auto-redrive';
+import { createRedriver } from './redrive/redriver';
 import { LatestHeartbeats, type PartitionHeartbeat } from './heartbeat/latest-heartbeats';
 import { createInstanceLease, describeHolder } from './lease';
 import { TrackerMetrics } from './metrics';
@@ -89,6 +91,8 @@ export interface Tracker {
    * lost. It also runs by itself every `tracker.sweepIntervalMs` once started.
    */
   sweep(): Promise<SweepResult>;
+  /** Runs one round of the automatic redrive policy now; resolves to how many orders it redrove. */
+  autoRedrive(): Promise<number>;
   /**
    * The newest collector heartbeat applied per partition, by this process since it started
    * (collector heartbeats never become orders; they are kept only here).
@@ -165,6 +169,14 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     ...(options.now && { now: options.now }),
   });
   const leasedStore = lease.guard(store);
+  const redriver = createRedriver({
+    db: store,
+    model,
+    rate: { eventsPerSecond: config.tracker.redriveRatePerSecond, burst: config.tracker.redriveBurst },
+    onRedrive: (state, result) => metrics.recordRedrive(state, result),
+    ...(options.now && { now: options.now }),
+  });
+  const autoRedrive = createAutoRedrive({ db: store, model, redriver, intervalMs: config.tracker.autoRedriveIntervalMs, logger, ...(options.now && { now: options.now }) });
 
   const sweeper = createSweeper({
     db: store,
@@ -308,6 +320,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
         },
       );
     } else sweeper.start();
+    autoRedrive.start();
     running = true;
     logger.info({ store: store.description, instance, model: model.name }, 'tracker started');
   };
@@ -322,6 +335,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     logger,
     readiness: () => ({ started: running && !closing, bus: source.isReady(), instance: lease.held }),
     deadLetters: { retry: retryDeadLetter, drop: dropDeadLetter },
+    redriver,
     ...(options.partitions && { partitions: options.partitions }),
     heartbeats: { read: () => heartbeats.snapshot(), intervalMs: config.collector.heartbeatIntervalMs },
     ...(options.now && { now: options.now }),
@@ -336,11 +350,12 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     retryDeadLetter,
     dropDeadLetter,
     sweep: () => sweeper.sweep(),
+    autoRedrive: () => autoRedrive.runOnce(),
     close: () =>
       (closing ??= (async () => {
         abortStart.abort(new UnavailableError('the tracker is shutting down'));
         await started?.catch(() => undefined);
-        await Promise.allSettled([...inFlight, sweeper.close()]);
+        await Promise.allSettled([...inFlight, sweeper.close(), autoRedrive.close()]);
         running = false;
         await lease.release().catch((err: unknown) => logger.warn({ err, instance }, 'could not give the tracker instance lease up; it expires by itself'));
       })()),

@@ -6,7 +6,7 @@ import { describeError, UnavailableError } from '../../common/errors';
 import { sendError } from '../../common/http';
 import type { OrderEvent } from '../../events';
 import { checkBatch, type Rejection } from '../ingest/check-batch';
-import type { RateLimiter } from '../ingest/rate-limit';
+import type { RateLimiter } from '../../common/rate-limit';
 import type { RejectionReason } from '../ingest/rejection-reason';
 import type { CollectorMetrics } from '../metrics';
 import { authenticateIngest } from './authenticate';

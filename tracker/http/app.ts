@@ -14,6 +14,8 @@ import { lostRoutes } from './lost-route';
 import { orderSummaryView, orderTimelineView } from './order-view';
 import { deadLettersRoutes, type DeadLetterActions } from './dead-letters-route';
 import { reportRoutes } from './report-route';
+import { redriveRoutes } from './redrive-route';
+import type { Redriver } from '../redrive/redriver';
 import { requireScope } from './require-scope';
 
 export interface TrackerAppOptions {
@@ -36,6 +38,8 @@ export interface TrackerAppOptions {
   readonly partitions?: () => readonly PartitionReading[];
   /** Retry and drop of dead letters (the tracker's). */
   readonly deadLetters: DeadLetterActions;
+  /** Redrives of stuck and lost orders (the tracker's). */
+  readonly redriver: Redriver;
   /** The clock, in ms (time in state of open stays). */
   readonly now?: () => number;
   /** What the home page shows of the collectors' heartbeats; nothing when absent. */
@@ -57,6 +61,8 @@ const READY_CHECK_TIMEOUT_MS = 2000;
  *   period, read from `reportDb` (report-route.ts);
  * - `GET /v1/dead-letters`, `GET /v1/dead-letters/:id`, `POST /v1/dead-letters/:id/retry|drop` (admin
  *   scope) the events set aside because they cannot be applied (dead-letters-route.ts);
+ * - `POST /v1/orders/:id/redrive`, `POST /v1/lost/redrive` (admin scope, an Idempotency-Key) get stuck
+ *   and lost orders moving again with the action the process model names (redrive-route.ts);
  * - `GET /`, `GET /orders/:id` pages for people: orders in flight, stuck and lost orders, one order's
  *   timeline; a browser signs in once with its token (home-route.ts);
  * - `GET /metrics` (no token), `GET /healthz` (the process runs), `GET /readyz` (database reachable,
@@ -99,11 +105,12 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
     if (badId !== undefined) throw new ValidationError(badId);
     const found = await loadOrderTimeline(db, req.params.id);
     if (!found) return sendError(res, 404, 'order_not_found', orderNotFoundMessage(req.params.id));
-    res.json(orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, nowMicros()));
+    res.json(orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, nowMicros(), found.redrives));
   });
   v1.use(lostRoutes({ db, model, traceUrlTemplate: options.traceUrlTemplate, nowMicros }));
   v1.use(reportRoutes({ db: options.reportDb ?? db, model, nowMicros }));
   v1.use(deadLettersRoutes({ db, tokens: options.tokens, actions: options.deadLetters }));
+  v1.use(redriveRoutes({ db, tokens: options.tokens, redriver: options.redriver }));
   app.use('/v1', v1);
   app.use(
     homeRoutes({
@@ -118,7 +125,7 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   );
 
   app.use((req, res) => {
-    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/lost, /v1/reports/latency, /v1/dead-letters, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id})`);
+    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/lost, /v1/reports/latency, /v1/dead-letters, POST /v1/orders/{order_id}/redrive, POST /v1/lost/redrive, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id})`);
   });
   app.use(errorHandler(logger));
   return app;

@@ -130,7 +130,7 @@ export function homeRoutes(options: HomeRouteOptions): Router {
     if (badId !== undefined) return sendPage(res, 400, renderBadRequestPage(badId, now));
     const found = await loadOrderTimeline(db, req.params.id);
     if (!found) return sendPage(res, 404, renderNotFoundPage(orderNotFoundMessage(req.params.id), now));
-    const view = orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, now);
+    const view = orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, now, found.redrives);
     sendPage(res, 200, renderOrderPage(view, model, now));
   });
 

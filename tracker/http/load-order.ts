@@ -1,6 +1,6 @@
 import { printable } from '../../common/storable-text';
 import { orderIdProblem } from '../../events';
-import { getOrder, loadStays, orderEvents, orderStatusHistory, type Db } from '../store';
+import { getOrder, loadStays, orderEvents, orderRedrives, orderStatusHistory, type Db } from '../store';
 
 /**
  * What is wrong with an order id taken from a URL path (`/v1/orders/{id}`, `/orders/{id}`), by the event
@@ -13,7 +13,7 @@ export function badOrderIdMessage(orderId: string): string | undefined {
 }
 
 /**
- * Everything an order's timeline shows (its row, closed stays, events and status history), read in
+ * Everything an order's timeline shows (its row, closed stays, events, status history and redrives), read in
  * one read-only snapshot so that they agree with each other; undefined for an order never seen.
  */
 export async function loadOrderTimeline(db: Db, orderId: string) {
@@ -21,7 +21,13 @@ export async function loadOrderTimeline(db: Db, orderId: string) {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const order = await getOrder(tx, orderId);
     if (!order) return undefined;
-    return { order, stays: await loadStays(tx, [orderId]), events: await orderEvents(tx, orderId), history: await orderStatusHistory(tx, orderId) };
+    return {
+      order,
+      stays: await loadStays(tx, [orderId]),
+      events: await orderEvents(tx, orderId),
+      history: await orderStatusHistory(tx, orderId),
+      redrives: await orderRedrives(tx, orderId),
+    };
   });
 }
 

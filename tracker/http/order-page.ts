@@ -85,6 +85,26 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
       )
     : '';
 
+  const redrives = t.redrives.length
+    ? card(
+        'Redrives',
+        'Each attempt to get this order moving again: who asked, the action of the process model, and what the owning system answered.',
+        dataTable(
+          [{ title: 'When' }, { title: 'By' }, { title: 'In' }, { title: 'Action' }, { title: 'Result' }, { title: 'Answer' }],
+          t.redrives.map((r) => [
+            formatTime(r.requested_at),
+            r.requested_by,
+            r.state,
+            html`${r.action}<br><span class="muted">${r.source}</span>`,
+            r.result === 'done' ? html`<span class="good">done</span>` : r.result === 'failed' ? html`<span class="bad">failed</span>` : html`<span class="muted">pending</span>`,
+            r.answer,
+          ]),
+          '',
+        ),
+        'redrives',
+      )
+    : '';
+
   const events = dataTable(
     [{ title: 'Occurred' }, { title: 'State' }, { title: 'Source' }, { title: 'Seq', kind: 'num' }, { title: 'Trace' }, { title: 'Conformance' }],
     t.events.map((e) => [
@@ -108,6 +128,7 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
       ${kpis(figures)}
       ${card('Time in each state', 'Each stay against its state’s SLA (the dashed line); the stay it is in now counts until now.', html`${chart}${stays}`, 'stays')}
       ${history}
+      ${redrives}
       ${card('Events', 'What the systems reported, in event-time order, with links to the traces.', events, 'events')}`,
   });
 }

@@ -1,6 +1,6 @@
 import type { Handoff, ProcessModel } from '../../events';
 import { handoffOf } from '../detection';
-import type { EventDetail, LostOrderRow, OrderRow, StatusChange, StoredStay } from '../store';
+import type { EventDetail, LostOrderRow, OrderRow, RedriveRow, StatusChange, StoredStay } from '../store';
 import { formatEventTime, secondsBetween, type Micros, type Stay } from '../timeline';
 
 /** The JSON of one order in lists: where it is and since when. */
@@ -38,6 +38,7 @@ export function orderTimelineView(
   model: ProcessModel,
   traceUrlTemplate: string,
   now: Micros,
+  redrives: readonly RedriveRow[] = [],
 ) {
   const current: Stay = { seqNo: -1, state: order.state, system: order.system, enteredAt: order.stateSince, leftAt: null, durationSeconds: null, enteredEventId: '' };
   const stays: Stay[] = [...[...closedStays].sort((a, b) => a.seqNo - b.seqNo), current];
@@ -84,6 +85,22 @@ export function orderTimelineView(
       trace_id: c.traceId,
       trace_url: traceUrl(traceUrlTemplate, c.traceId, null),
     })),
+    redrives: redrives.map((r) => redriveView(r)),
+  };
+}
+
+/** A redrive attempt as the API shows it: in an order's timeline, and as the answer to a redrive request. */
+export function redriveView(row: RedriveRow, replayed?: boolean) {
+  return {
+    order_id: row.orderId,
+    state: row.state,
+    source: row.source,
+    action: row.action,
+    result: row.result,
+    answer: row.answer,
+    requested_by: row.requestedBy,
+    requested_at: formatEventTime(row.requestedAt),
+    ...(replayed !== undefined && { replayed }),
   };
 }
 

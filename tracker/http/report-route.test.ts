@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { openPglite, migrate, type Db } from '../store';
 import { loadWeek, NOW_MS } from '../report/test/week';
 import { model, orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, READ_TOKEN } from '../test/fixtures';
+import { createRedriver } from '../redrive/redriver';
 import { createTrackerApp } from './app';
 
 const config = apiTestConfig();
@@ -131,6 +132,7 @@ describe('GET /v1/reports/latency', () => {
         logger: silentLogger(),
         readiness: () => ({ started: true, bus: true }),
         deadLetters: { retry: t.tracker.retryDeadLetter, drop: t.tracker.dropDeadLetter },
+        redriver: createRedriver({ db: t.db, model, rate: { eventsPerSecond: 0, burst: 1 } }),
         now: () => NOW_MS,
       });
       const other = await listen(app, '127.0.0.1', 0);

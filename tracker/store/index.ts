@@ -27,3 +27,5 @@ export type { NewDeadLetter, DeadLetterRow, DeadLetterFilter, DeadLetterReason, 
 export { poisonReason } from './db-errors';
 export { takeLease, renewLease, releaseLease, checkLeaseHolder } from './instance-leases';
 export type { LeaseClaim, LeaseHolder } from './instance-leases';
+export { startRedrive, findRedrive, finishRedrive, orderRedrives, autoRedriveCounts } from './redrives-table';
+export type { RedriveRow, NewRedrive, RedriveResult } from './redrives-table';

@@ -31,7 +31,7 @@ export function takeTokens(bucket: Bucket | undefined, cost: number, nowMs: numb
   return { allowed: false, bucket: { tokens, at: nowMs }, retryAfterMs: ((needed - tokens) / limit.eventsPerSecond) * 1000 };
 }
 
-/** One token bucket per client (token name). The number of clients is bounded by the configured tokens. */
+/** One token bucket per client (a token's name, a redrive action). The caller bounds the number of clients. */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
