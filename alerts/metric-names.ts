@@ -34,6 +34,7 @@ export const METRICS = {
   trackerDropped: TRACKER_METRICS.dropped.name,
   /** Counter {reason}: events the tracker set aside in its dead_letters table, counted by the replica that set them aside. Exported at 0 for every reason from the start. */
   deadLetters: TRACKER_METRICS.deadLetters.name,
+  redrives: TRACKER_METRICS.redrives.name,
   /** Gauge {reason}: dead letters waiting for an operator (neither retried nor dropped). Read from the store: the same on every tracker replica, so `max`, not `sum`. */
   deadLettersParked: TRACKER_METRICS.deadLettersParked.name,
   /** Gauge {partition}: event time of the newest collector heartbeat a tracker process applied on the partition. Each replica exports the partitions it applied: `max by (partition)`. */

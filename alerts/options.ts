@@ -73,6 +73,8 @@ export interface AlertOptions {
    * resolves this long after the last one (the dead letters stay parked until retried or dropped).
    */
   readonly deadLetterWindow: string;
+  /** OrderRedrivesFailing: the window in which a failed redrive opens a ticket; it resolves this long after the last one. */
+  readonly redriveFailedWindow: string;
   /** TrackingStalled: how long a partition stays `stalled` (the lag monitor's kafka.lagWindowMs already passed) before it pages. */
   readonly trackingStalledFor: string;
   /** TrackingLagging: how long a partition stays `lagging` before it opens a ticket. */
@@ -135,6 +137,7 @@ export const DEFAULT_ALERT_OPTIONS: Omit<AlertOptions, 'pipeline'> = {
   consumerLagWindow: '10m',
   consumerLagFor: '10m',
   deadLetterWindow: '10m',
+  redriveFailedWindow: '30m',
   trackingStalledFor: '1m',
   trackingLaggingFor: '15m',
   partitionUnownedFor: '5m',
@@ -179,6 +182,7 @@ export const DEMO_ALERT_OPTIONS: Partial<AlertOptions> = {
   consumerLagWindow: '10s',
   consumerLagFor: '5s',
   deadLetterWindow: '10s',
+  redriveFailedWindow: '10s',
   trackingStalledFor: '5s',
   trackingLaggingFor: '10s',
   partitionUnownedFor: '10s',
@@ -214,6 +218,7 @@ const DURATION_KEYS = [
   'consumerLagWindow',
   'consumerLagFor',
   'deadLetterWindow',
+  'redriveFailedWindow',
   'trackingStalledFor',
   'trackingLaggingFor',
   'partitionUnownedFor',

@@ -9,6 +9,8 @@ import {
   consumerLagRule,
   deadLetteredAnnotations,
   deadLetteredRule,
+  redrivesFailingAnnotations,
+  redrivesFailingRule,
   partitionUnownedAnnotations,
   partitionUnownedRule,
   type PartitionValues,
@@ -185,6 +187,38 @@ function consumerLagTests(ctx: RuleContext): TestGroup[] {
 }
 
 /**
+ * OrderRedrivesFailing: failed redrives of orders in two states at step 6, by two tracker replicas: a
+ * ticket per state at once, resolved once the window has passed; redrives that were done never open one.
+ */
+function redrivesFailingTests(ctx: RuleContext): TestGroup[] {
+  const { redriveFailedWindow, trackerJob: job, evaluationInterval: I } = ctx.options;
+  const rule = redrivesFailingRule(ctx);
+  const at = 6;
+  const resolved = at + stepsOf(redriveFailedWindow, I) + 2;
+  const last = resolved + 2;
+  const counter = (instance: string, state: string, result: string, values: string) => series(METRICS.redrives, { instance, job, state, result }, values);
+  const ticket = (state: string, count: number) => firingAs(rule, { state }, redrivesFailingAnnotations(ctx, { count: printfWhole(count), state }));
+  return [
+    {
+      name: `OrderRedrivesFailing: failed redrives open a ticket per state at once, counting every replica, resolved ${formatDuration(redriveFailedWindow)} later; done ones never do`,
+      interval: formatDuration(I),
+      input_series: [
+        counter('tracker-1', 'placed', 'failed', stepAt(at, last, 0, 2)),
+        counter('tracker-2', 'placed', 'failed', stepAt(at, last, 0, 1)),
+        counter('tracker-2', 'pricing', 'failed', stepAt(at, last, 0, 1)),
+        counter('tracker-1', 'pricing', 'done', stepAt(at, last, 0, 5)),
+        counter('tracker-1', 'quoted', 'failed', flat(0, last)),
+      ],
+      alert_rule_test: [
+        alertTest(at - 2, I, rule.alert, []),
+        alertTest(at + 2, I, rule.alert, [ticket('placed', 3), ticket('pricing', 1)]),
+        alertTest(resolved, I, rule.alert, []),
+      ],
+    },
+  ];
+}
+
+/**
  * OrderEventsDeadLettered: events set aside at step 6, by two tracker replicas, for two reasons: a
  * ticket per reason at once, counting what both replicas set aside, resolved once the window has
  * passed. Counters at 0 that stay there (also one that appears late, and one that a restart takes
@@ -318,6 +352,7 @@ export function pipelineTests(ctx: RuleContext): TestGroup[] {
     ...rejectedTests(ctx),
     ...consumerLagTests(ctx),
     ...deadLetteredTests(ctx),
+    ...redrivesFailingTests(ctx),
     ...partitionStatusTests(ctx, trackingStalledRule(ctx), 'stalled', ctx.options.trackingStalledFor, trackingStalledAnnotations),
     ...partitionStatusTests(ctx, trackingLaggingRule(ctx), 'lagging', ctx.options.trackingLaggingFor, trackingLaggingAnnotations),
     ...partitionStatusTests(ctx, partitionUnownedRule(ctx), 'unowned', ctx.options.partitionUnownedFor, partitionUnownedAnnotations),

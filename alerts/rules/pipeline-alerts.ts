@@ -233,6 +233,53 @@ export function deadLetteredAnnotations(ctx: RuleContext, v: DeadLetteredValues)
   };
 }
 
+/** What an OrderRedrivesFailing alert's text shows of the firing series. */
+export interface RedrivesFailingValues {
+  readonly count: string;
+  readonly state: string;
+}
+
+/** The Go templates an OrderRedrivesFailing rule's annotations hold. */
+export const REDRIVES_FAILING_TEMPLATES: RedrivesFailingValues = { count: '{{ $value | printf "%.0f" }}', state: '{{ $labels.state }}' };
+
+/**
+ * OrderRedrivesFailing: redrives of orders in a state (a person's or the automatic policy's) that the
+ * owning system did not take: it answered an error, or could not be reached. An event, like
+ * OrderEventsDeadLettered: no `for`, resolved `redriveFailedWindow` after the last one, summed over
+ * tracker replicas.
+ *
+ * A ticket: the orders stay lost (OrderLost already paged for them) and every attempt is in their
+ * audit trail with the owner's answer; what is left is to fix the owning system's endpoint, or the
+ * model's redrive action, and redrive again.
+ */
+export function redrivesFailingRule(ctx: RuleContext): AlertingRule {
+  const o = ctx.options;
+  const counter = selector(METRICS.redrives, { job: { re: o.trackerJob }, result: 'failed' });
+  return {
+    alert: ALERT_NAMES.redrivesFailing,
+    expr: `sum by (state) (increase(${counter}[${promDuration(o.redriveFailedWindow)}])) > 0`,
+    labels: { severity: 'ticket', pipeline: o.pipeline },
+    annotations: redrivesFailingAnnotations(ctx, REDRIVES_FAILING_TEMPLATES),
+  };
+}
+
+/** The annotations of {@link redrivesFailingRule}, with `v` in place of the firing series' values. */
+export function redrivesFailingAnnotations(ctx: RuleContext, v: RedrivesFailingValues): Record<string, string> {
+  const window = promDuration(ctx.options.redriveFailedWindow);
+  // The state is appended unencoded: it is a model state name (lower case, digits, "_", "-").
+  const lost = `${apiUrl(ctx, '/v1/lost', {})}?state=${v.state}`;
+  return {
+    summary: `${v.count} redrive(s) of orders in ${v.state} failed: the owning system did not take them`,
+    description:
+      `In the last ${window}, ${v.count} redrive(s) of orders in ${v.state} got an error from the owning system, or could not reach it. ` +
+      "Those orders are still where they were. Each attempt is in the order's timeline (GET /v1/orders/{order_id}, section redrives) with the owner's answer: " +
+      "an error status (the endpoint refused: read its answer and its logs), 'cannot reach' (the system is down, or the model's URL is wrong), or 'not sent' (the token or URL variable the model names is not set on the tracker). " +
+      `Fix that, then redrive again with a new Idempotency-Key (POST /v1/lost/redrive?state=${v.state}&dry_run=true first, then without dry_run). This ticket resolves ${window} after the last failed redrive.`,
+    orders_url: lost,
+    runbook_url: runbookUrl(ctx, ALERT_NAMES.redrivesFailing),
+  };
+}
+
 /** What a TrackingStalled, TrackingLagging or PartitionUnowned alert's text shows of the firing series. */
 export interface PartitionValues {
   readonly topic: string;
@@ -400,6 +447,7 @@ export function pipelineAlertGroup(ctx: RuleContext): RuleGroup {
       rejectedEventsRule(ctx),
       consumerLagRule(ctx),
       deadLetteredRule(ctx),
+      redrivesFailingRule(ctx),
       trackingStalledRule(ctx),
       trackingLaggingRule(ctx),
       partitionUnownedRule(ctx),

@@ -52,6 +52,7 @@ export const ALERT_NAMES = {
   rejectedEventsHigh: 'RejectedEventsHigh',
   consumerLagGrowing: 'KafkaConsumerLagGrowing',
   deadLettered: 'OrderEventsDeadLettered',
+  redrivesFailing: 'OrderRedrivesFailing',
   trackingStalled: 'TrackingStalled',
   trackingLagging: 'TrackingLagging',
   partitionUnowned: 'PartitionUnowned',
