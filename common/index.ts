@@ -8,3 +8,4 @@ export { loadConfig, configSchema, envName, hashToken } from './config';
 export type { Config, TokenConfig, LoadConfigOptions } from './config';
 export { PROJECT_ROOT } from './paths';
 export { collectProcessMetrics } from './process-metrics';
+export { SHUTDOWN_DEADLINE_MS, PROBE_PATHS } from './lifecycle';
