@@ -4,7 +4,7 @@ export type { RetryOptions } from './retry';
 export { parseDuration, formatDuration } from './duration';
 export { createLogger, silentLogger } from './logger';
 export type { Logger, LoggerExtras } from './logger';
-export { loadConfig, configSchema, envName, hashToken } from './config';
+export { loadConfig, configSchema, configEnvNames, envName, hashToken } from './config';
 export type { Config, TokenConfig, LoadConfigOptions } from './config';
 export { PROJECT_ROOT } from './paths';
 export { collectProcessMetrics } from './process-metrics';
