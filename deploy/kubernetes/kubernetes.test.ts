@@ -343,7 +343,7 @@ describe('the production overlay', () => {
     expect([collectorConfig.kafka.topic, collectorConfig.kafka.partitions]).toEqual([config.kafka.topic, config.kafka.partitions]);
     expect(so.spec.maxReplicaCount).toBe(config.kafka.partitions);
     expect(so.spec.minReplicaCount).toBeLessThanOrEqual(so.spec.maxReplicaCount);
-    expect(trigger!.metadata.lagThreshold).toBe(String(MEASURED.trackerEventsPerSecond * 30));
+    expect(trigger!.metadata.lagThreshold).toBe(String(Math.round(MEASURED.trackerEventsPerSecond * 30)));
     expect(trigger!.metadata.offsetResetPolicy).toBe('earliest');
     expect(so.metadata.annotations!['orderscope/thresholds']).toBe(`lagThreshold ${thresholds().trackerLag.value}: ${thresholds().trackerLag.reason}`);
   });
@@ -360,7 +360,7 @@ describe('the production overlay', () => {
     const env = rendered.production.environment(worker, worker.spec.template.spec.containers[0]!);
     expect(env[trigger!.metadata.hostFromEnv!]).toBe('secret:ORDERSCOPE_AMQP_URL');
     expect(SERVICE_OPTIONS['mes-worker'].find((o) => o.key === 'amqpUrl')!.env).toBe(trigger!.metadata.hostFromEnv);
-    expect(thresholds().pricingQueue.value).toBe(MEASURED.pricingPerSecond * 60);
+    expect(thresholds().pricingQueue.value).toBe(Math.round(MEASURED.pricingPerSecond * 60));
   });
 
   it('scales the collectors on CPU and on a request rate whose metric, job and namespace exist', async () => {
