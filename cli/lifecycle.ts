@@ -1,8 +1,6 @@
 import type { Logger } from '../common/logger';
 import { ConfigError } from '../common/errors';
-
-/** How long a graceful shutdown may take before the process gives up and exits 1. */
-const SHUTDOWN_DEADLINE_MS = 30_000;
+import { SHUTDOWN_DEADLINE_MS } from '../common/lifecycle';
 
 /**
  * On SIGTERM or SIGINT: stop gracefully and exit 0; exit 1 if that takes longer than the deadline or

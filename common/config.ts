@@ -264,18 +264,30 @@ function envHas(env: NodeJS.ProcessEnv, path: string[]): boolean {
   return env[envName(path)] !== undefined;
 }
 
+/** Every leaf of the schema that an environment variable sets: its section, key and variable. */
+function envLeaves(): { section: string; key: string; name: string; leaf: z.ZodType }[] {
+  return Object.entries(configSchema.shape).flatMap(([section, sectionSchema]) => {
+    const shape = unwrap(sectionSchema);
+    if (!(shape instanceof z.ZodObject)) return [];
+    return Object.entries(shape.shape as Record<string, z.ZodType>).map(([key, leaf]) => ({ section, key, name: envName([section, key]), leaf: unwrap(leaf) }));
+  });
+}
+
+/**
+ * Every environment variable that {@link loadConfig} reads: one per key of the schema, and
+ * ORDERSCOPE_CONFIG and ORDERSCOPE_TOKEN.
+ */
+export function configEnvNames(): string[] {
+  return [...envLeaves().map((l) => l.name), 'ORDERSCOPE_CONFIG', 'ORDERSCOPE_TOKEN'];
+}
+
 /** Reads ORDERSCOPE_* variables for every leaf of the schema, converting to the leaf's type. */
 function envValues(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [section, sectionSchema] of Object.entries(configSchema.shape)) {
-    const shape = unwrap(sectionSchema);
-    if (!(shape instanceof z.ZodObject)) continue;
-    for (const [key, leaf] of Object.entries(shape.shape as Record<string, z.ZodType>)) {
-      const name = envName([section, key]);
-      const raw = env[name];
-      if (raw === undefined) continue;
-      (out[section] ??= {})[key] = convert(raw, unwrap(leaf), name);
-    }
+  for (const { section, key, name, leaf } of envLeaves()) {
+    const raw = env[name];
+    if (raw === undefined) continue;
+    (out[section] ??= {})[key] = convert(raw, leaf, name);
   }
   return out;
 }

@@ -3,8 +3,8 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { parse } from 'yaml';
-import { configSchema, PROJECT_ROOT } from '../common';
-import { SERVICE_OPTIONS, SERVICES, type ServiceName } from '../pipeline';
+import { PROBE_PATHS, PROJECT_ROOT } from '../common';
+import { listenerOf as serverListener, serverOf } from './servers';
 
 /*
  * docker-compose.yml cannot be run here (no Docker engine on these machines), so it is checked for
@@ -51,18 +51,8 @@ function composeSpecValidator() {
 
 /** The port a service of our image listens on, and the variable naming its host, from the same config the process reads. */
 function listenerOf(service: ComposeService): { port: number; hostEnv: string } | undefined {
-  const [command, sub] = service.command ?? [];
-  const env = service.environment ?? {};
-  const defaults = configSchema.parse({});
-  const fromEnv = (name: string, fallback: number) => (env[name] === undefined ? fallback : Number(env[name]));
-  if (command === 'collector') return { port: fromEnv('ORDERSCOPE_COLLECTOR_PORT', defaults.collector.port), hostEnv: 'ORDERSCOPE_COLLECTOR_HOST' };
-  if (command === 'tracker') return { port: fromEnv('ORDERSCOPE_TRACKER_PORT', defaults.tracker.port), hostEnv: 'ORDERSCOPE_TRACKER_HOST' };
-  if (command === 'pipeline' && (SERVICES as readonly string[]).includes(sub ?? '')) {
-    const options = SERVICE_OPTIONS[sub as ServiceName];
-    const port = options.find((o) => o.key === 'port')!;
-    return { port: fromEnv(port.env, Number(port.default)), hostEnv: options.find((o) => o.key === 'host')!.env };
-  }
-  return undefined;
+  const server = serverOf(service.command ?? []);
+  return server && serverListener(server, service.environment);
 }
 
 /** Where each compose service (by name and host name) listens: ours from their config, the others from their images' defaults and our configs of them. */
@@ -155,7 +145,7 @@ describe('docker-compose.yml', () => {
         if (Number(mapping.split(':').pop()) !== listener.port) problems.push(`${name}: publishes ${mapping}, listens on ${listener.port}`);
       }
       const probe = service.healthcheck?.test.join(' ') ?? '';
-      if (!probe.includes(`http://127.0.0.1:${listener.port}/readyz`)) problems.push(`${name}: health check "${probe}" does not probe port ${listener.port}`);
+      if (!probe.includes(`http://127.0.0.1:${listener.port}${PROBE_PATHS.ready}`)) problems.push(`${name}: health check "${probe}" does not probe port ${listener.port}`);
     }
     // Published ports are for this machine only.
     for (const [name, service] of services) for (const mapping of service.ports ?? []) if (!mapping.startsWith('127.0.0.1:')) problems.push(`${name}: ${mapping} is published on every interface`);

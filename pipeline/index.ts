@@ -13,4 +13,4 @@ export type { Toggles } from './config/toggles';
 export { launchService } from './runtime/launch';
 export { runDriver } from './driver/run-driver';
 export type { DriverOptions } from './driver/run-driver';
-export { QUEUES, EXCHANGE } from './shared/amqp/topology';
+export { QUEUES, EXCHANGE, assertWorkQueue } from './shared/amqp/topology';

@@ -11,10 +11,10 @@ import { generatedFiles } from '../generated-files';
 export function registerGenerate(program: Command): void {
   program
     .command('generate')
-    .description('Write the generated files (event JSON Schema, alert rules, dashboards) from the process model and metric catalogue.')
+    .description('Write the generated files (event JSON Schema, alert rules, dashboards, Kubernetes manifests) from the process model and metric catalogue.')
     .option('-o, --out <dir>', 'the repository root to write into', PROJECT_ROOT)
-    .action((opts: { out: string }) => {
-      for (const file of generatedFiles()) {
+    .action(async (opts: { out: string }) => {
+      for (const file of await generatedFiles()) {
         const target = path.join(opts.out, file.path);
         mkdirSync(path.dirname(target), { recursive: true });
         writeFileSync(target, file.content);

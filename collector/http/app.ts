@@ -2,6 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Registry } from 'prom-client';
 import type { EventPublisher } from '../../bus';
 import { errorHandler, metricsHandler, sendError } from '../../common/http';
+import { PROBE_PATHS } from '../../common/lifecycle';
 import type { CollectorMetrics } from '../metrics';
 import { ingestRoute, type IngestDeps } from './ingest-route';
 
@@ -23,10 +24,10 @@ export function createApp(deps: AppDeps): Express {
   app.post('/v1/events', ingestRoute(deps));
   app.all('/v1/events', methodNotAllowed('POST'));
   app.get('/metrics', metricsHandler(deps.registry));
-  app.get('/healthz', (_req, res) => {
+  app.get(PROBE_PATHS.live, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', readiness(deps.bus));
+  app.get(PROBE_PATHS.ready, readiness(deps.bus));
 
   app.use((req: Request, res: Response) => {
     sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path.slice(0, 200)}; events go to POST /v1/events`);

@@ -12,7 +12,7 @@ import type { ChildServer } from './child-server';
 import { freePort } from './child-server';
 import { startAlertmanager, startPrometheus } from './monitoring';
 import { startOtlpReceiver, type RecordedSpan } from './otlp-receiver';
-import { createVhost } from './rabbitmq-vhost';
+import { createVhost } from '../../bench/support/rabbitmq-vhost';
 import { startSupervised, type SupervisedProcess } from './supervised-process';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook';
 

@@ -1,12 +1,10 @@
 import type { Agent } from '../../agents/node';
+import { SHUTDOWN_DEADLINE_MS } from '../../common/lifecycle';
 import type { ServiceName } from '../config/service-config';
 import { ServiceCrash } from '../shared/errors';
 import { exposeToggles } from '../shared/metrics';
 import type { LaunchSpec } from './launch';
 import type { RunningService, ServiceStarter } from './service';
-
-/** How long a graceful stop may take before the process exits anyway. */
-const STOP_DEADLINE_MS = 30_000;
 
 /**
  * Runs a service until it is told to stop or must: on SIGTERM or SIGINT it closes gracefully and
@@ -24,9 +22,9 @@ export async function runService<S extends ServiceName>(spec: LaunchSpec<S>, sta
     if (stopping) return;
     stopping = true;
     setTimeout(() => {
-      logger.error(`stopping took longer than ${STOP_DEADLINE_MS} ms; exiting`);
+      logger.error(`stopping took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
       process.exit(1);
-    }, STOP_DEADLINE_MS).unref();
+    }, SHUTDOWN_DEADLINE_MS).unref();
     void (async () => {
       await service?.close().catch((err: unknown) => logger.error({ err }, 'error while closing'));
       await agent.shutdown();

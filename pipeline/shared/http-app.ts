@@ -3,6 +3,7 @@ import type { ZodType } from 'zod';
 import type { Agent } from '../../agents/node';
 import { ValidationError } from '../../common/errors';
 import { errorHandler, listen, sendError } from '../../common/http';
+import { PROBE_PATHS } from '../../common/lifecycle';
 import { closeInOrder, type RunningService } from '../runtime/service';
 import { ConflictError, NotFoundError } from './errors';
 
@@ -21,10 +22,10 @@ export function createServiceApp(agent: Agent, checks: Readonly<Record<string, R
   app.use(agent.metricsMiddleware);
   app.use(express.json({ limit: '64kb' }));
   app.get('/metrics', agent.metricsHandler);
-  app.get('/healthz', (_req, res) => {
+  app.get(PROBE_PATHS.live, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get(PROBE_PATHS.ready, async (_req, res) => {
     const results = Object.fromEntries(await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check().catch((err: Error) => err.message)])));
     const ready = Object.values(results).every((r) => r === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: results });

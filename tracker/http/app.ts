@@ -4,6 +4,7 @@ import type { PartitionReading } from '../../bus';
 import type { Logger, TokenConfig } from '../../common';
 import { describeError, ValidationError } from '../../common/errors';
 import { errorHandler, metricsHandler, sendError } from '../../common/http';
+import { PROBE_PATHS } from '../../common/lifecycle';
 import type { ProcessModel } from '../../events';
 import { listOrders, type Db } from '../store';
 import { pageOf, parseListQuery } from './list-query';
@@ -80,10 +81,10 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   app.set('query parser', 'simple');
   app.use(refuseUndecodablePath(nowMicros));
 
-  app.get('/healthz', (_req, res) => {
+  app.get(PROBE_PATHS.live, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get(PROBE_PATHS.ready, async (_req, res) => {
     const { started, bus, instance = true } = options.readiness();
     const database = await checkDatabase(db);
     const checks = { database, started: started ? 'ok' : 'starting', bus: bus ? 'ok' : 'not ready', instance: instance ? 'ok' : 'held by another process' };

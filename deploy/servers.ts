@@ -1,0 +1,62 @@
+import { configEnvNames, configSchema, envName } from '../common';
+import { SERVICE_OPTIONS, SERVICES, type ServiceName } from '../pipeline';
+
+/**
+ * What the deployments (docker-compose.yml, the Kubernetes manifests) need to know about each server
+ * of orderscope's image, taken from the code the servers run: the same config schema, the same
+ * pipeline options. The compose test and the Kubernetes generator and test read them here, so a
+ * port or a variable is never written down twice.
+ */
+
+/** A server of the image: the collector, the tracker or a service of the pipeline. */
+export type ServerName = 'collector' | 'tracker' | ServiceName;
+
+/** The image's entrypoint is the CLI: the server a container runs, from its arguments. */
+export function serverOf(args: readonly string[]): ServerName | undefined {
+  const [command, sub] = args;
+  if (command === 'collector' || command === 'tracker') return command;
+  if (command === 'pipeline' && (SERVICES as readonly string[]).includes(sub ?? '')) return sub as ServiceName;
+  return undefined;
+}
+
+/** The arguments that run `server` (the inverse of {@link serverOf}). */
+export function argsOf(server: ServerName): string[] {
+  return server === 'collector' || server === 'tracker' ? [server] : ['pipeline', server];
+}
+
+export interface Listener {
+  /** The port the server listens on, with `env` as its environment. */
+  readonly port: number;
+  /** The variable that sets the port, and the one that sets the address it binds. */
+  readonly portEnv: string;
+  readonly hostEnv: string;
+  /** The port when the variable is not set. */
+  readonly defaultPort: number;
+}
+
+const CONFIG_DEFAULTS = configSchema.parse({});
+
+/** Where `server` listens when its environment is `env`: the value of its port variable, else the default it reads. */
+export function listenerOf(server: ServerName, env: Readonly<Record<string, string | number | undefined>> = {}): Listener {
+  const { portEnv, hostEnv, defaultPort } =
+    server === 'collector' || server === 'tracker'
+      ? { portEnv: envName([server, 'port']), hostEnv: envName([server, 'host']), defaultPort: CONFIG_DEFAULTS[server].port }
+      : pipelineListener(server);
+  const value = env[portEnv];
+  return { port: value === undefined ? defaultPort : Number(value), portEnv, hostEnv, defaultPort };
+}
+
+function pipelineListener(service: ServiceName): Omit<Listener, 'port'> {
+  const option = (key: string) => SERVICE_OPTIONS[service].find((o) => o.key === key)!;
+  return { portEnv: option('port').env, hostEnv: option('host').env, defaultPort: Number(option('port').default) };
+}
+
+/**
+ * Every environment variable `server` reads. The collector and the tracker read the config schema's
+ * (common/config.ts); a pipeline service its options (pipeline/config/service-config.ts) and, through
+ * its agent, where spans go (agents/node/agent-options.ts).
+ */
+export function environmentOf(server: ServerName): ReadonlySet<string> {
+  if (server === 'collector' || server === 'tracker') return new Set(configEnvNames());
+  return new Set([...SERVICE_OPTIONS[server].map((o) => o.env), 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+}
