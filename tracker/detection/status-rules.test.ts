@@ -231,24 +231,13 @@ describe('the rules with states of one limit, a handoff shorter than the SLA, lo
 });
 
 describe('an order that leaves a state and comes back to it', () => {
-  it('has recovered: its new stay in the same state starts the limits again', () => {
-    expect(settleAfterEvents({ status: 'stuck', state: 'pricing', stateSince: T }, { state: 'pricing', stateSince: at(1200) }, model)).toEqual({
-      status: 'recovered',
-      recoveredFrom: 'stuck',
-      nextDeadlineAt: at(1200 + 900),
-    });
-    expect(settleAfterEvents({ status: 'lost', state: 'pricing', stateSince: T }, { state: 'pricing', stateSince: at(1) }, model)).toEqual({
-      status: 'recovered',
-      recoveredFrom: 'lost',
-      nextDeadlineAt: at(1 + 900),
-    });
-  });
-
-  it('is open again, not recovered, when it was only open', () => {
-    expect(settleAfterEvents({ status: 'open', state: 'pricing', stateSince: T }, { state: 'pricing', stateSince: at(1200) }, model)).toEqual({
-      status: 'open',
-      recoveredFrom: undefined,
-      nextDeadlineAt: at(1200 + 900),
-    });
+  // A new stay in the same state (a later state_since) starts its limits again.
+  it.each([
+    ['stuck', 1200, 'recovered', 'stuck'],
+    ['lost', 1, 'recovered', 'lost'],
+    ['open', 1200, 'open', undefined],
+  ] as const)('when %s, back %i s later: is %s', (before, seconds, status, recoveredFrom) => {
+    const settled = settleAfterEvents({ status: before, state: 'pricing', stateSince: T }, { state: 'pricing', stateSince: at(seconds) }, model);
+    expect(settled).toEqual({ status, recoveredFrom, nextDeadlineAt: at(seconds + 900) });
   });
 });
