@@ -144,6 +144,14 @@ describe('the status after new events', () => {
     });
   });
 
+  it('is recovered when a stuck order enters another state at the same instant (a later seq)', () => {
+    expect(settleAfterEvents({ status: 'stuck', state: 'pricing', stateSince: T }, { state: 'quoted', stateSince: T }, model)).toEqual({
+      status: 'recovered',
+      recoveredFrom: 'stuck',
+      nextDeadlineAt: at(3600),
+    });
+  });
+
   it('stays recovered as the order moves on normally, and is open again when an event follows a terminal state', () => {
     expect(settleAfterEvents({ status: 'recovered', state: 'pricing', stateSince: T }, { state: 'quoted', stateSince: at(60) }, model)).toMatchObject({ status: 'recovered' });
     expect(settleAfterEvents({ status: 'done', state: 'shipped', stateSince: T }, { state: 'pricing', stateSince: at(60) }, model)).toEqual({
