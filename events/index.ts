@@ -3,7 +3,8 @@ export type { OrderEvent, OrderEventInput, AttributeValue, ValidationResult } fr
 export { orderEventJsonSchema } from './json-schema';
 export { occurredAtMicros } from './occurred-at';
 export { loadModel, loadModelFile, mainPath, DEFAULT_MODEL_PATH, DEMO_MODEL_PATH } from './model';
-export type { ProcessModel, StateDef, Handoff, Slo } from './model';
+export { ProcessModel } from './model';
+export type { StateDef, Handoff, Slo } from './model';
 export { HEARTBEAT, heartbeatOrderId, heartbeatEvent, isHeartbeat, splitHeartbeats } from './heartbeat';
 export { describeRedrive, redriveUrl } from './redrive';
 export type { Redrive, RedriveAction } from './redrive';

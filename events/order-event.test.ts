@@ -230,3 +230,49 @@ describe('the order-event contract', () => {
     });
   });
 });
+
+describe('the edges of the contract', () => {
+  it('lists exactly five problems without "(and 0 more)"', () => {
+    expect(validateOrderEvent({ schema_version: 1 }, NOW)).toEqual({
+      ok: false,
+      error: 'event_id: is required; order_id: is required; source: is required; state: is required; occurred_at: is required',
+    });
+  });
+
+  it.each([
+    [{ trace_id: `${'a'.repeat(32)}b` }, 'trace_id: must be 32 lower-case hex characters (a W3C trace id)'],
+    [{ trace_id: `x${'a'.repeat(32)}` }, 'trace_id: must be 32 lower-case hex characters (a W3C trace id)'],
+    [{ span_id: `${'a'.repeat(16)}b` }, 'span_id: must be 16 lower-case hex characters (a W3C span id)'],
+    [{ span_id: `x${'a'.repeat(16)}` }, 'span_id: must be 16 lower-case hex characters (a W3C span id)'],
+    [{ span_id: '0'.repeat(16) }, 'span_id: must not be all zeros'],
+    [{ source: 'shop!' }, 'source: must be lower case letters, digits, "_" or "-", starting with a letter'],
+    [{ source: '1shop' }, 'source: must be lower case letters, digits, "_" or "-", starting with a letter'],
+    [{ order_id: 'SO-1!' }, 'order_id: may contain only letters, digits, ".", "_", "-" and ":"'],
+    [{ order_id: '!SO-1' }, 'order_id: may contain only letters, digits, ".", "_", "-" and ":"'],
+    [{ order_id: '..' }, 'order_id: must not be "." or ".." (order ids are path segments of the API\'s URLs)'],
+    [{ occurred_at: 'at 2026-11-26T10:00:00Z' }, 'occurred_at: must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00'],
+    [{ occurred_at: '2026-11-26T10:00:00Z and later' }, 'occurred_at: must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00'],
+    [{ occurred_at: '2026-11-26T10:00:00+16:00' }, 'occurred_at: must have a time zone offset between -15:59 and +15:59'],
+    [{ occurred_at: '2026-11-26T10:00:00-16:00' }, 'occurred_at: must have a time zone offset between -15:59 and +15:59'],
+    [{ attributes: { amount: Number.NaN } }, 'attributes.amount: must be a string, number, boolean or null'],
+    [{ attributes: { amount: Number.POSITIVE_INFINITY } }, 'attributes.amount: must be a string, number, boolean or null'],
+    [{ attributes: { '9lives': 1 } }, 'attributes.9lives: attribute names must be letters, digits, "_", "." or "-", starting with a letter or "_"'],
+    [{ attributes: { 'ok!': 1 } }, 'attributes.ok!: attribute names must be letters, digits, "_", "." or "-", starting with a letter or "_"'],
+    [{ attributes: { prototype: 1 } }, 'attributes.prototype: attribute name is reserved'],
+  ])('rejects %j with "%s"', (patch, message) => {
+    expect(errorOf(patch)).toBe(message);
+  });
+
+  it('accepts the largest offsets, a 64-character state, a 128-character order id and the largest seq', () => {
+    for (const patch of [
+      { occurred_at: '2026-11-26T10:00:00+15:59' },
+      { occurred_at: '2026-11-25T10:00:00-15:59' },
+      { state: `s${'_'.repeat(63)}` },
+      { order_id: 'x'.repeat(128) },
+      { seq: Number.MAX_SAFE_INTEGER },
+      { attributes: { _private: 1, 'a.b-c': 'x' } },
+    ]) {
+      expect([patch, validateOrderEvent({ ...valid, ...patch }, NOW).ok]).toEqual([patch, true]);
+    }
+  });
+});

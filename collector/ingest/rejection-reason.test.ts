@@ -56,3 +56,13 @@ describe('rejectionReason', () => {
     for (const message of ['', 'x: y', '__proto__: z', 'attributes.a: b']) expect(REJECTION_REASONS).toContain(rejectionReason(message));
   });
 });
+
+describe('the reason of a message is read from its start only', () => {
+  it.each([
+    ['seq: must be a number; occurred_at: is 400 s in the future', 'invalid_seq'],
+    ['attributes.note: unknown field "x"', 'invalid_attributes'],
+    ['1source: must be a string', 'invalid_event'],
+  ])('%s -> %s', (message, reason) => {
+    expect(rejectionReason(message)).toBe(reason);
+  });
+});

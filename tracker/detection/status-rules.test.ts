@@ -1,4 +1,4 @@
-import { loadModel } from '../../events';
+import { loadModel, ProcessModel, type Handoff, type StateDef } from '../../events';
 import { decideAt, deadlinesOf, nextDeadline, settleAfterEvents } from './status-rules';
 
 const model = loadModel(`name: rules
@@ -144,6 +144,14 @@ describe('the status after new events', () => {
     });
   });
 
+  it('is recovered when a stuck order enters another state at the same instant (a later seq)', () => {
+    expect(settleAfterEvents({ status: 'stuck', state: 'pricing', stateSince: T }, { state: 'quoted', stateSince: T }, model)).toEqual({
+      status: 'recovered',
+      recoveredFrom: 'stuck',
+      nextDeadlineAt: at(3600),
+    });
+  });
+
   it('stays recovered as the order moves on normally, and is open again when an event follows a terminal state', () => {
     expect(settleAfterEvents({ status: 'recovered', state: 'pricing', stateSince: T }, { state: 'quoted', stateSince: at(60) }, model)).toMatchObject({ status: 'recovered' });
     expect(settleAfterEvents({ status: 'done', state: 'shipped', stateSince: T }, { state: 'pricing', stateSince: at(60) }, model)).toEqual({
@@ -151,5 +159,93 @@ describe('the status after new events', () => {
       recoveredFrom: undefined,
       nextDeadlineAt: at(60 + 900),
     });
+  });
+});
+
+/*
+ * A second model shape, built in code: a model file must give every open state both limits (and
+ * lost_after at least expect_within), but the rules take any ProcessModel, so they are also held to
+ * states with one limit only, a handoff shorter than the SLA, and lost_after before a handoff. Here the
+ * limits no longer arrive in the order deadlinesOf collects them.
+ */
+const limits = (name: string, system: string, expectWithinSeconds?: number, lostAfterSeconds?: number): StateDef => ({
+  name,
+  system,
+  description: '',
+  terminal: false,
+  expectWithinSeconds,
+  lostAfterSeconds,
+});
+const handoff = (from: string, fromSystem: string, withinSeconds: number): Handoff => ({ from, to: 'pricing', fromSystem, toSystem: 'mes', withinSeconds, via: '' });
+const shapes = new ProcessModel(
+  'shapes',
+  [
+    limits('lost_only', 'shop', undefined, 600),
+    limits('sla_only', 'shop', 300, undefined),
+    limits('handoff_only', 'shop'),
+    limits('slow_sla', 'crm', 3600, 7200),
+    limits('lost_early', 'crm', 60, 300),
+    limits('pricing', 'mes', 900, 1800),
+    { ...limits('shipped', 'mes'), terminal: true },
+  ],
+  new Map(['lost_only', 'sla_only', 'handoff_only', 'slow_sla', 'lost_early'].map((s) => [s, new Set(['pricing'])])),
+  [handoff('handoff_only', 'shop', 120), handoff('slow_sla', 'crm', 600), handoff('lost_early', 'crm', 900)],
+  [],
+);
+const stuck = (reason: 'expect_within', seconds: number) => ({ at: at(seconds), status: 'stuck', reason, handoff: null });
+const lostAfter = (seconds: number) => ({ at: at(seconds), status: 'lost', reason: 'lost_after', handoff: null });
+const missed = (from: string, seconds: number) => ({ at: at(seconds), status: 'lost', reason: 'handoff_missed', handoff: shapes.handoffsFrom(from)[0] });
+
+describe('the rules with states of one limit, a handoff shorter than the SLA, lost_after before a handoff', () => {
+  it('give a state only the limits it has', () => {
+    expect(deadlinesOf('lost_only', T, shapes)).toEqual([lostAfter(600)]);
+    expect(deadlinesOf('sla_only', T, shapes)).toEqual([stuck('expect_within', 300)]);
+    expect(deadlinesOf('handoff_only', T, shapes)).toEqual([missed('handoff_only', 120)]);
+  });
+
+  it('sort the deadlines by time, whatever order the model lists them in', () => {
+    expect(deadlinesOf('slow_sla', T, shapes)).toEqual([missed('slow_sla', 600), stuck('expect_within', 3600), lostAfter(7200)]);
+    expect(deadlinesOf('lost_early', T, shapes)).toEqual([stuck('expect_within', 60), lostAfter(300), missed('lost_early', 900)]);
+  });
+
+  it('leave an order with only lost_after open until then, and make it lost at lost_after', () => {
+    const order = { status: 'open', state: 'lost_only', stateSince: T } as const;
+    expect(decideAt(order, shapes, at(599))).toEqual({ passed: undefined, status: 'open', nextDeadlineAt: at(600) });
+    expect(decideAt(order, shapes, at(600))).toEqual({ passed: lostAfter(600), status: 'lost', nextDeadlineAt: null });
+  });
+
+  it('never make an order with only an SLA lost', () => {
+    const order = { status: 'open', state: 'sla_only', stateSince: T } as const;
+    expect(decideAt(order, shapes, at(86_400))).toEqual({ passed: stuck('expect_within', 300), status: 'stuck', nextDeadlineAt: null });
+  });
+
+  it('make an order lost when a handoff shorter than the SLA is missed, before it was ever stuck', () => {
+    const order = { status: 'open', state: 'slow_sla', stateSince: T } as const;
+    expect(nextDeadline(order, shapes)).toEqual(missed('slow_sla', 600));
+    expect(decideAt(order, shapes, at(599))).toEqual({ passed: undefined, status: 'open', nextDeadlineAt: at(600) });
+    expect(decideAt(order, shapes, at(600))).toEqual({ passed: missed('slow_sla', 600), status: 'lost', nextDeadlineAt: null });
+  });
+
+  it('make a stuck order lost at lost_after when that comes before the handoff window', () => {
+    const order = { status: 'open', state: 'lost_early', stateSince: T } as const;
+    expect(decideAt(order, shapes, at(60))).toEqual({ passed: stuck('expect_within', 60), status: 'stuck', nextDeadlineAt: at(300) });
+    expect(decideAt({ ...order, status: 'stuck' }, shapes, at(300))).toEqual({ passed: lostAfter(300), status: 'lost', nextDeadlineAt: null });
+    expect(decideAt(order, shapes, at(1000))).toEqual({ passed: lostAfter(300), status: 'lost', nextDeadlineAt: null });
+  });
+
+  it('due a new order in a state with only a handoff at the handoff window', () => {
+    expect(settleAfterEvents(undefined, { state: 'handoff_only', stateSince: T }, shapes)).toEqual({ status: 'open', recoveredFrom: undefined, nextDeadlineAt: at(120) });
+  });
+});
+
+describe('an order that leaves a state and comes back to it', () => {
+  // A new stay in the same state (a later state_since) starts its limits again.
+  it.each([
+    ['stuck', 1200, 'recovered', 'stuck'],
+    ['lost', 1, 'recovered', 'lost'],
+    ['open', 1200, 'open', undefined],
+  ] as const)('when %s, back %i s later: is %s', (before, seconds, status, recoveredFrom) => {
+    const settled = settleAfterEvents({ status: before, state: 'pricing', stateSince: T }, { state: 'pricing', stateSince: at(seconds) }, model);
+    expect(settled).toEqual({ status, recoveredFrom, nextDeadlineAt: at(seconds + 900) });
   });
 });

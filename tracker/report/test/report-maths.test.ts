@@ -219,3 +219,37 @@ describe('the report in a few sentences', () => {
     ]);
   });
 });
+
+describe('edges of the report period and the CSV', () => {
+  const now = parseEventTime('2026-11-26T10:30:00Z');
+
+  it('refuses an empty period (from equal to to)', () => {
+    expect(() => parsePeriod({ from: '2026-11-23T08:00:00Z', to: '2026-11-23T08:00:00Z' }, now)).toThrow(
+      new ValidationError('from (2026-11-23T08:00:00.000Z) must be before to (2026-11-23T08:00:00.000Z); a date as "to" includes that whole day'),
+    );
+  });
+
+  it('accepts exactly 366 days and a period of one microsecond', () => {
+    expect(parsePeriod({ from: '2025-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }, now)).toEqual({ from: parseEventTime('2025-01-01T00:00:00Z'), to: parseEventTime('2026-01-02T00:00:00Z') });
+    expect(parsePeriod({ from: '2026-11-23T08:00:00Z', to: '2026-11-23T08:00:00.000001Z' }, now).to - parseEventTime('2026-11-23T08:00:00Z')).toBe(1);
+  });
+
+  it('reads only a whole date as a date: text around one is refused', () => {
+    for (const from of ['x2026-11-23', '2026-11-23x', '2026-11-2']) {
+      expect(() => parsePeriod({ from }, now)).toThrow(`from: "${from}" is not a date (2026-11-23) or an RFC 3339 time with an offset (2026-11-23T08:00:00Z)`);
+    }
+  });
+
+  it('lists the days a period overlaps, partial ones included', () => {
+    expect(daysOf({ from: parseEventTime('2026-11-23T23:00:00Z'), to: parseEventTime('2026-11-25T00:00:00Z') })).toEqual(['2026-11-23', '2026-11-24']);
+    expect(daysOf({ from: parseEventTime('2026-11-23T00:00:00Z'), to: parseEventTime('2026-11-23T00:00:00.000001Z') })).toEqual(['2026-11-23']);
+  });
+
+  it('writes NaN and Infinity as empty cells, and whole numbers without a decimal point', () => {
+    expect(toCsv(['a', 'b', 'c', 'd', 'e'], [[Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 10, 0.5]])).toBe('a,b,c,d,e\r\n,,,10,0.5\r\n');
+  });
+
+  it('prefixes a formula character only at the start of a cell, and leaves an empty string empty', () => {
+    expect(toCsv(['a', 'b'], [['a=1', ''], ['x@y', 'b-c']])).toBe('a,b\r\na=1,\r\nx@y,b-c\r\n');
+  });
+});
