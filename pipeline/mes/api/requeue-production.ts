@@ -44,6 +44,6 @@ export async function requeueProduction(deps: RequeueDeps, orderId: string): Pro
     order_id: orderId,
     redriven: true,
     state: null,
-    reason: `moved its production order from ${PRODUCTION_DEAD} back to ${QUEUES.production} (it had died there: ${moved[0]!.reason ?? 'no reason recorded'}); the MES worker takes it in`,
+    reason: `moved its production order from ${PRODUCTION_DEAD} back to ${QUEUES.production.name} (it had died there: ${moved[0]!.reason ?? 'no reason recorded'}); the MES worker takes it in`,
   };
 }

@@ -158,7 +158,6 @@ export function withoutPassword(url: string): string {
 
 /** Node's connect errors (an AggregateError for several addresses) can have no message: their code then. */
 function describeConnectError(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  const message = describeError(err);
-  return message || (typeof code === 'string' ? code : 'connection failed');
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return (typeof message === 'string' && message) || (typeof code === 'string' ? code : describeError(err));
 }

@@ -1,5 +1,3 @@
-import type { MessageProperties } from 'amqplib';
-
 /**
  * What a message in a dead-letter queue (`<queue>.dead`) says about itself, and how it goes back.
  * Pure, so that the rules are tested without a broker; the broker side is in `dead-letter-queue.ts`.
@@ -57,7 +55,7 @@ export function originalQueueOf(deadQueue: string, headers: Readonly<Record<stri
 }
 
 /** Describes a dead letter from its body and properties. */
-export function describeDeadLetter(deadQueue: string, content: Buffer, properties: Pick<MessageProperties, 'headers' | 'messageId'>): DeadLetter {
+export function describeDeadLetter(deadQueue: string, content: Buffer, properties: { readonly headers?: Readonly<Record<string, unknown>>; readonly messageId?: unknown }): DeadLetter {
   const headers = properties.headers ?? {};
   const deaths = Array.isArray(headers['x-death']) ? (headers['x-death'] as XDeath[]) : [];
   const ourReason = headers[DEAD_REASON];
