@@ -33,6 +33,8 @@ const newOrder: NewOrder = {
 };
 const quote = (orderId: string): Quote => ({ order_id: orderId, ...newOrder, part_key: 'a'.repeat(64), unit_price_cents: 250, total_cents: 3000 });
 const production = (orderId: string): ProductionOrder => ({ ...quote(orderId), operator_id: 'ana' });
+/** A 404 in the services' error format. */
+const notFound = (message: string) => ({ status: 404, body: { error: { code: 'not_found', message } } });
 
 describe('POST /orders/:id/requote on the shop', () => {
   let f: ServiceFixture;
@@ -105,7 +107,7 @@ describe('POST /orders/:id/requote on the shop', () => {
   });
 
   it('answers 404 in the services\' error format for an order it does not hold', async () => {
-    expect(await post(`${url}/orders/SO-NOPE/requote`)).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'no order "SO-NOPE" in the shop' } } });
+    expect(await post(`${url}/orders/SO-NOPE/requote`)).toEqual(notFound('no order "SO-NOPE" in the shop'));
   });
 });
 
@@ -151,15 +153,9 @@ describe('POST /orders/:id/reassign on the CRM', () => {
   });
 
   it('answers 404 for an order whose quote never arrived, saying where to look', async () => {
-    expect(await post(`${url}/orders/SO-NOPE/reassign`)).toEqual({
-      status: 404,
-      body: {
-        error: {
-          code: 'not_found',
-          message: 'no order "SO-NOPE" in the CRM: its quote never arrived (see `orderscope pipeline dlq list --queue crm.quotes.dead`, or requote it at the shop)',
-        },
-      },
-    });
+    expect(await post(`${url}/orders/SO-NOPE/reassign`)).toEqual(
+      notFound('no order "SO-NOPE" in the CRM: its quote never arrived (see `orderscope pipeline dlq list --queue crm.quotes.dead`, or requote it at the shop)'),
+    );
   });
 });
 
@@ -223,16 +219,9 @@ describe('POST /production/:id/requeue on the MES API', () => {
   });
 
   it('answers 404 when neither the MES nor its dead-letter queue holds the order', async () => {
-    expect(await post(`${url}/production/SO-NOPE/requeue`)).toEqual({
-      status: 404,
-      body: {
-        error: {
-          code: 'not_found',
-          message:
-            'no production order "SO-NOPE" in the MES, nor in mes.production.dead: has the CRM confirmed it? (a confirmed order\'s production order leaves the CRM\'s outbox within seconds)',
-        },
-      },
-    });
+    expect(await post(`${url}/production/SO-NOPE/requeue`)).toEqual(
+      notFound('no production order "SO-NOPE" in the MES, nor in mes.production.dead: has the CRM confirmed it? (a confirmed order\'s production order leaves the CRM\'s outbox within seconds)'),
+    );
   });
 
   it('answers 503 naming the setting when RabbitMQ cannot be reached', async () => {
