@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { ConfigError, createLogger } from '../../common';
 import { launchService, parseServiceConfig, runDriver, SERVICE_OPTIONS, SERVICES, type ServiceName } from '../../pipeline';
 import { closeOnSignals } from '../lifecycle';
+import { registerDlq } from './pipeline-dlq';
 
 /** What each service is, and what it serves, consumes, publishes and tracks: its --help. */
 const SERVICE_HELP: Readonly<Record<ServiceName, { summary: string; details: string }>> = {
@@ -11,6 +12,7 @@ const SERVICE_HELP: Readonly<Record<ServiceName, { summary: string; details: str
 HTTP:      POST /orders {customer_id, segment: b2b|b2c, part: {part_number, material, dimensions_mm: {x, y, z},
            tolerance_mm?, finish?}, quantity}   (Idempotency-Key header honoured)
            GET /orders/:id
+           POST /orders/:id/requote   (redrive: sends the cost-analysis request again)
 Publishes: mes.pricing (exchange "orders", key pricing.requested), through the shop's outbox
 Tracks:    placed, quote_requested`,
   },
@@ -19,6 +21,7 @@ Tracks:    placed, quote_requested`,
     details: `
 HTTP:      GET /operators, GET /orders?state=assigned&operator_id=, GET /orders/:id,
            POST /orders/:id/confirm {operator_id}
+           POST /orders/:id/reassign  (redrive: runs assignment for an order stuck before it)
 Consumes:  crm.quotes (retry queue crm.quotes.retry, dead letters crm.quotes.dead)
 Publishes: mes.production (key production.ordered), through the CRM's outbox
 Tracks:    assigned (B2B first with the b2bFirst toggle; shares by operator weight), confirmed`,
@@ -28,6 +31,8 @@ Tracks:    assigned (B2B first with the b2bFirst toggle; shares by operator weig
     details: `
 HTTP:      GET /production?state=queued&limit=, GET /production/:id   (from --read-database-url)
            POST /production/:id/start | /finish | /ship
+           POST /production/:id/requeue   (redrive: moves its production order back from
+           mes.production.dead when the intake gave up on it; needs --amqp-url)
 Tracks:    in_production, produced, shipped`,
   },
   'mes-worker': {
@@ -77,6 +82,7 @@ export function registerPipeline(program: Command): void {
     });
   }
   registerDriver(pipeline);
+  registerDlq(pipeline);
 }
 
 interface DriverFlags {

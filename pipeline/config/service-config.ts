@@ -88,6 +88,8 @@ export const serviceConfigSchemas = {
     prefetch: positiveInt,
   }),
   'mes-api': baseSchema.extend({
+    /** Only for redrives: a production order that never arrived is looked for in mes.production.dead. */
+    ...amqp,
     ...postgres,
     /** Reads (production status, queues) go here: a replica in production, the primary by default. */
     readDatabaseUrl: url(/^postgres(ql)?$/, pg('orderscope_mes')).optional(),
@@ -151,6 +153,7 @@ export const SERVICE_OPTIONS: Readonly<Record<ServiceName, readonly ServiceOptio
   ],
   'mes-api': [
     ...common('mes-api', 7412),
+    { ...AMQP_OPTION, description: 'RabbitMQ, only for redrives (POST /production/:id/requeue looks in mes.production.dead); not needed to start' },
     database('MES', 'orderscope_mes'),
     { key: 'readDatabaseUrl', flags: '--read-database-url <url>', env: 'ORDERSCOPE_MES_READ_DATABASE_URL', description: 'where production status is read from: a read replica (default: --database-url)' },
   ],

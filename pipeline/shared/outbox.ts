@@ -34,14 +34,18 @@ interface OutboxRow {
   trace_carrier: TraceCarrier;
 }
 
-/** Writes a message to the outbox in the caller's transaction, with the active trace (for the sweep, which runs outside it). */
-export async function enqueueMessage(tx: ClientBase, message: OutboxMessage): Promise<void> {
-  await tx.query('INSERT INTO outbox (message_id, queue, body, trace_carrier) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+/**
+ * Writes a message to the outbox in the caller's transaction, with the active trace (for the sweep,
+ * which runs outside it). False when a message with this id is there already (not published yet).
+ */
+export async function enqueueMessage(tx: ClientBase, message: OutboxMessage): Promise<boolean> {
+  const { rowCount } = await tx.query('INSERT INTO outbox (message_id, queue, body, trace_carrier) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
     message.messageId,
     message.queue.name,
     JSON.stringify(message.body),
     JSON.stringify(currentTraceCarrier()),
   ]);
+  return rowCount === 1;
 }
 
 export interface OutboxRelayOptions {

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { QUEUES } from '../shared/amqp/topology';
 import { withTransaction } from '../shared/db';
 import type { NewOrder, PricingRequest } from '../shared/messages';
-import { enqueueMessage, type OutboxRelay } from '../shared/outbox';
+import { enqueueMessage, type OutboxMessage, type OutboxRelay } from '../shared/outbox';
 import type { RecordStateChange } from '../shared/state-journal';
 import { findOrder, findOrderByIdempotencyKey, insertOrder, moveOrder, type ShopOrder } from './orders-store';
 
@@ -40,19 +40,45 @@ export async function placeOrder(deps: PlaceOrderDeps, input: NewOrder, idempote
   });
   const existing = created ? undefined : await findOrderByIdempotencyKey(pool, idempotencyKey!);
   const orderId = existing?.order_id ?? newId;
-  const { customer_id, segment, part, quantity } = existing ?? input;
-  await requestCostAnalysis(deps, { order_id: orderId, customer_id, segment, part, quantity });
+  await requestCostAnalysis(deps, existing ? pricingRequestOf(existing) : { order_id: orderId, ...input });
   return { order: (await findOrder(pool, orderId))!, created };
 }
 
-/** Step 2: moves a placed order to quote_requested with its pricing request in the outbox; nothing when it moved on already. */
-async function requestCostAnalysis(deps: PlaceOrderDeps, request: PricingRequest): Promise<void> {
-  const messageId = `pricing-request:${request.order_id}`;
+/** The cost-analysis request of an order, as it goes to the outbox (the id is the receivers' dedup key). */
+function pricingMessage(request: PricingRequest): OutboxMessage {
+  return { messageId: `pricing-request:${request.order_id}`, queue: QUEUES.pricing, body: request };
+}
+
+/** The cost-analysis request of a stored order: the same message every time, from the order's row. */
+export function pricingRequestOf(order: ShopOrder): PricingRequest {
+  const { order_id, customer_id, segment, part, quantity } = order;
+  return { order_id, customer_id, segment, part, quantity };
+}
+
+/**
+ * Step 2: moves a placed order to quote_requested with its pricing request in the outbox; false (and
+ * nothing done) when it moved on already.
+ */
+export async function requestCostAnalysis(deps: PlaceOrderDeps, request: PricingRequest): Promise<boolean> {
+  const message = pricingMessage(request);
   const moved = await withTransaction(deps.pool, async (tx) => {
     if (!(await moveOrder(tx, request.order_id, 'placed', 'quote_requested'))) return false;
-    await enqueueMessage(tx, { messageId, queue: QUEUES.pricing, body: request });
+    await enqueueMessage(tx, message);
     await deps.recordStateChange(tx, request.order_id, 'quote_requested', { segment: request.segment });
     return true;
   });
-  if (moved) await deps.relay.publishNow([messageId]);
+  if (moved) await deps.relay.publishNow([message.messageId]);
+  return moved;
+}
+
+/**
+ * Sends the cost-analysis request of an order that requested it already once more, through the
+ * outbox (published now, swept up later if RabbitMQ does not confirm it). No state changes. False
+ * when the request is still in the outbox (not confirmed yet): then it is only published now.
+ */
+export async function resendCostAnalysis(deps: PlaceOrderDeps, request: PricingRequest): Promise<boolean> {
+  const message = pricingMessage(request);
+  const written = await withTransaction(deps.pool, (tx) => enqueueMessage(tx, message));
+  await deps.relay.publishNow([message.messageId]);
+  return written;
 }

@@ -5,6 +5,8 @@ import { withTransaction } from '../../shared/db';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import { parseInput } from '../../shared/http-app';
 import type { RecordStateChange } from '../../shared/state-journal';
+import { sendRedrive } from '../../shared/redrive';
+import { requeueProduction } from './requeue-production';
 import { findProduction, listProduction, PRODUCTION_STATES, PRODUCTION_STEPS, takeStep, type ProductionStep } from '../store/production-orders';
 
 export interface ProductionRoutesDeps {
@@ -13,6 +15,8 @@ export interface ProductionRoutesDeps {
   /** Reads: a replica, or the primary. */
   readonly readPool: Pool;
   readonly recordStateChange: RecordStateChange;
+  /** RabbitMQ, for requeue only. */
+  readonly amqpUrl: string;
 }
 
 const listQuery = z.strictObject({
@@ -28,7 +32,13 @@ const stepParam = z.enum(Object.keys(PRODUCTION_STEPS) as [ProductionStep, ...Pr
  * - `GET /production/:id` one production order and since when it is in its state (read connection);
  * - `POST /production/:id/start` queued -> in_production, `/finish` -> produced, `/ship` -> shipped:
  *   200 with the order; 404 unknown; 409 when the order is not in the step's starting state (the
- *   answer says where it is). A repeated step is a 409 too, never a second event.
+ *   answer says where it is). A repeated step is a 409 too, never a second event;
+ * - `POST /production/:id/requeue` re-runs the intake of a confirmed order that never reached
+ *   in_production (a redrive, see {@link requeueProduction}): 202 `{order_id, redriven: true, state,
+ *   reason}` when its production order was moved back from mes.production.dead, 200 with `redriven:
+ *   false` when the MES has it already, 404 when neither has it, 503 when RabbitMQ is unreachable.
+ *
+ * No authentication, like every pipeline API: they stand for systems inside the company's network.
  */
 export function mountProductionRoutes(app: Express, deps: ProductionRoutesDeps): void {
   app.get('/production', async (req, res) => {
@@ -39,6 +49,10 @@ export function mountProductionRoutes(app: Express, deps: ProductionRoutesDeps):
     const order = await findProduction(deps.readPool, req.params.id);
     if (!order) throw new NotFoundError(`no production order "${req.params.id}" in the MES`);
     res.json(order);
+  });
+  // Before /:step, which would answer it as an unknown step.
+  app.post('/production/:id/requeue', async (req, res) => {
+    sendRedrive(res, await requeueProduction(deps, req.params.id));
   });
   app.post('/production/:id/:step', async (req, res) => {
     const step = parseInput(stepParam, req.params.step, 'step (start, finish or ship)');

@@ -25,7 +25,7 @@ export async function startMesApi({ config, agent }: ServiceContext<'mes-api'>):
       database: () => pingDatabase(pool),
       ...(readPool !== pool && { read_database: () => pingDatabase(readPool) }),
     },
-    mount: (app) => mountProductionRoutes(app, { pool, readPool, recordStateChange: stateRecorder(agent) }),
+    mount: (app) => mountProductionRoutes(app, { pool, readPool, recordStateChange: stateRecorder(agent), amqpUrl: config.amqpUrl }),
     closeServer: 'first',
     closers: [
       ['the database pool', () => pool.end()],
