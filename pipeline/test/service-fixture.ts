@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import type { Agent } from '../../agents/node';
 import { silentLogger } from '../../common';
 import { listen } from '../../common/http';
-import { createVhost } from '../../e2e/support/rabbitmq-vhost';
+import { createVhost } from '../../bench/support/rabbitmq-vhost';
 import { createTestDatabase } from '../../tracker/test/postgres';
 import { connectAmqp, type AmqpConnection } from '../shared/amqp/connection';
 import { ensureSchema, openPool } from '../shared/db';

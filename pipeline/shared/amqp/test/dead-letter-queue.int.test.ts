@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { waitFor } from '../../../../agents/node/test/support/scripted-transport';
 import { runCli } from '../../../../cli/test/run-cli';
 import { silentLogger } from '../../../../common';
-import { createVhost } from '../../../../e2e/support/rabbitmq-vhost';
+import { createVhost } from '../../../../bench/support/rabbitmq-vhost';
 import { PipelineMetrics } from '../../metrics';
 import { QueueConsumer, type Delivery } from '../consumer';
 import { Publisher } from '../publisher';
