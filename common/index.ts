@@ -5,6 +5,6 @@ export { parseDuration, formatDuration } from './duration';
 export { createLogger, silentLogger } from './logger';
 export type { Logger, LoggerExtras } from './logger';
 export { loadConfig, configSchema, envName, settingName, hashToken } from './config';
-export type { Config, TokenConfig, LoadConfigOptions } from './config';
+export type { Config, TokenConfig, LoadConfigOptions, ReconcileSourceConfig } from './config';
 export { PROJECT_ROOT } from './paths';
 export { collectProcessMetrics } from './process-metrics';
