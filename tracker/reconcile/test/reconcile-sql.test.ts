@@ -30,7 +30,7 @@ describe('reconciliation on PGlite (the source table and the tracker in one data
       // 5: only the tracker has it
       orderEvent('5', 'placed', at(45)),
     ]);
-    [shop] = sourceTables([SOURCE]);
+    shop = sourceTables([SOURCE])[0]!;
   });
   afterAll(() => embedded.close());
 
