@@ -16,4 +16,5 @@ export type { Reconciliation, RunReconcileOptions } from './run';
 export { renderReconcileJson, renderReconcileCsv, reconcileJson, RECONCILE_CSV_COLUMNS } from './render';
 export { ReconcileMetrics, RECONCILE_METRICS, RECONCILE_RESULTS } from './metrics';
 export { createReconcileJob } from './job';
+export { reconciliationCard } from './report-section';
 export type { ReconcileJob, ReconcileJobOptions } from './job';

@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
 import { loadConfig, silentLogger } from '../../../common';
-import { metricValue, orderEvent, startEmbedded, type EmbeddedTracker } from '../../test/fixtures';
-import { countByKind, createReconcileJob, readerOn, ReconcileMetrics, renderReconcileCsv, renderReconcileJson, runReconcile, sourceTables, type SourceTable } from '..';
+import { metricValue, model, orderEvent, startEmbedded, type EmbeddedTracker } from '../../test/fixtures';
+import { buildLatencyReport, renderHtml } from '../../report';
+import { countByKind, createReconcileJob, reconciliationCard, readerOn, ReconcileMetrics, renderReconcileCsv, renderReconcileJson, runReconcile, sourceTables, type SourceTable } from '..';
 
 // The injected clock: every event and row time is derived from it.
 const NOW_MS = Date.parse('2031-03-10T12:00:00.000Z');
@@ -64,6 +65,16 @@ describe('reconciliation on PGlite (the source table and the tracker in one data
       'missing,2,,shop,NEW,placed,2031-03-10T11:20:00.000Z,2400,',
       'orphan,5,placed,,,,2031-03-10T11:15:00.000Z,2700,',
     ]);
+  });
+
+  it('adds a Reconciliation section to the latency report only when given one', async () => {
+    const result = await run();
+    const report = await buildLatencyReport(embedded.db, model, result.window, { now: NOW_MS * 1000 });
+    const page = renderHtml(report, { reconciliation: reconciliationCard(result) });
+    expect(page).toContain('<h2>Reconciliation</h2>');
+    expect(page).toContain('1 missing (a source has it, the tracker never saw it), 1 orphan (the tracker has it, no source does), 1 diverged (the states differ past the grace period), 1 duplicated (one step reported by two sources)');
+    expect(page).toContain('shop: DONE (shipped)');
+    expect(renderHtml(report)).not.toContain('Reconciliation');
   });
 
   it('the tracker\'s job exports the last run per kind and counts runs', async () => {
