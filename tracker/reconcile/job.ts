@@ -1,5 +1,6 @@
 import type { Config, Logger } from '../../common';
 import { ConfigError } from '../../common/errors';
+import { periodic } from '../../common/periodic';
 import type { Db } from '../store';
 import { countByKind } from './compare';
 import type { ReconcileMetrics } from './metrics';
@@ -46,11 +47,6 @@ export function createReconcileJob(options: ReconcileJobOptions): ReconcileJob {
   }
   const tables = enabled ? sourceTables(config.reconcile.sources, options.env) : [];
   const now = options.now ?? Date.now;
-  let queue: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let started = false;
-  let closing: Promise<void> | undefined;
-
   const runNow = async (): Promise<Reconciliation> => {
     const to = now() * 1000;
     const result = await runReconcile({
@@ -69,38 +65,13 @@ export function createReconcileJob(options: ReconcileJobOptions): ReconcileJob {
     return result;
   };
 
-  const runOnce = (): Promise<Reconciliation> => {
-    const run = queue.then(runNow, runNow);
-    queue = run.catch(() => undefined);
-    return run;
-  };
-
-  const tick = (): void => {
-    runOnce()
-      .catch((err: unknown) => {
-        options.metrics.recordFailure();
-        logger.error({ err }, 'reconciliation failed; the next run is an interval later');
-      })
-      .finally(() => {
-        if (closing) return;
-        timer = setTimeout(tick, intervalMs);
-        timer.unref();
-      });
-  };
-
-  return {
-    enabled,
-    start() {
-      if (!enabled || started || closing) return;
-      started = true;
-      tick();
+  const loop = periodic({
+    intervalMs,
+    run: runNow,
+    onError: (err) => {
+      options.metrics.recordFailure();
+      logger.error({ err }, 'reconciliation failed; the next run is an interval later');
     },
-    runOnce,
-    close: () =>
-      (closing ??= (async () => {
-        clearTimeout(timer);
-        await queue;
-        clearTimeout(timer);
-      })()),
-  };
+  });
+  return { enabled, start: () => (enabled ? loop.start() : undefined), runOnce: loop.runNow, close: loop.close };
 }
