@@ -1,6 +1,6 @@
 import { KAFKA_BUS_METRICS } from '../bus';
 import { COLLECTOR_METRICS } from '../collector';
-import { TRACKER_METRICS } from '../tracker';
+import { RECONCILE_METRICS, TRACKER_METRICS } from '../tracker';
 
 /**
  * The metric names that the generated rules and dashboards read. They come from the services'
@@ -39,6 +39,10 @@ export const METRICS = {
   deadLettersParked: TRACKER_METRICS.deadLettersParked.name,
   /** Gauge {partition}: event time of the newest collector heartbeat a tracker process applied on the partition. Each replica exports the partitions it applied: `max by (partition)`. */
   heartbeatLastApplied: TRACKER_METRICS.heartbeatLastApplied.name,
+  /** Gauge {kind}: orders the last reconciliation found missing, orphan, diverged or duplicated. Every replica reconciles the same data: `max`. */
+  reconcileOrders: RECONCILE_METRICS.orders.name,
+  /** Counter {result}: reconciliation runs, ok or failed. */
+  reconcileRuns: RECONCILE_METRICS.runs.name,
 
   collectorRequests: COLLECTOR_METRICS.httpRequests.name,
   collectorRequestDuration: COLLECTOR_METRICS.httpRequestDuration.name,

@@ -8,6 +8,7 @@ import { registerDeadLetters } from './commands/dead-letters';
 import { registerGenerate } from './commands/generate';
 import { registerModel } from './commands/model';
 import { registerPipeline } from './commands/pipeline';
+import { registerReconcile } from './commands/reconcile';
 import { registerReplay } from './commands/replay';
 import { registerReport } from './commands/report';
 import { registerTracker } from './commands/tracker';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerModel(program);
   registerPipeline(program);
+  registerReconcile(program);
   registerReplay(program);
   registerReport(program);
   registerTracker(program);

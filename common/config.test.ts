@@ -92,7 +92,7 @@ describe('configuration', () => {
     const file = path.join(dir, 'typo.yaml');
     writeFileSync(file, 'trackr:\n  port: 1\n');
     expect(() => loadConfig({ file, env: {} })).toThrow(
-      new ConfigError(`invalid configuration (${file}): trackr: not a section of the configuration (the sections: log, model, kafka, postgres, collector, tracker, http, embedded, tokens)`),
+      new ConfigError(`invalid configuration (${file}): trackr: not a section of the configuration (the sections: log, model, kafka, postgres, collector, tracker, http, reconcile, embedded, tokens)`),
     );
   });
 
@@ -120,7 +120,7 @@ describe('configuration', () => {
       `the config file ${broken} is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1; correct it there`,
     );
     const list = file('list.yaml', '- collector\n');
-    expect(fails({ file: list, env: {} })).toBe(`the config file ${list} holds a list; it must be a YAML mapping of sections (log, model, kafka, postgres, collector, tracker, http, embedded, tokens)`);
+    expect(fails({ file: list, env: {} })).toBe(`the config file ${list} holds a list; it must be a YAML mapping of sections (log, model, kafka, postgres, collector, tracker, http, reconcile, embedded, tokens)`);
     expect(loadConfig({ file: file('empty.yaml', ''), env: {} }).collector.port).toBe(7400);
   });
 

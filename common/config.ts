@@ -16,6 +16,31 @@ const port = z.number().int().min(0).max(65_535);
  */
 const postgresUrl = z.string().regex(/^((postgres(ql)?|socket):\/\/|\/)/i, { error: 'must be a PostgreSQL URL like postgres://user:password@host:5432/database' });
 
+/**
+ * A source table of reconciliation: the table, id and state columns and value map the pg-outbox
+ * sidecar of that system is started with (`--table`, `--id-column`, `--state-column`, `--map`,
+ * `--ignore`), and where its database is. The URL may hold a password: it is never logged or
+ * repeated in an error; `urlEnv` names an environment variable that holds it instead.
+ */
+const reconcileSourceSchema = z
+  .strictObject({
+    /** The system, as errors and reports name it (e.g. shop). */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be 1-64 letters, digits, ".", "_" or "-", e.g. shop' }),
+    url: postgresUrl.optional(),
+    urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be the name of an environment variable, e.g. SHOP_DATABASE_URL' }).optional(),
+    table: z.string().min(1),
+    idColumn: z.string().min(1).default('id'),
+    stateColumn: z.string().min(1),
+    /** A timestamptz column set at every change of the row: windows and the grace period read it. */
+    updatedAtColumn: z.string().min(1).optional(),
+    /** `value=state` pairs, as `--map` of the sidecar; none: the values are state names. */
+    map: z.array(z.string()).default([]),
+    /** Values that are not tracked, as `--ignore` of the sidecar. */
+    ignore: z.array(z.string()).default([]),
+  })
+  .refine((s) => (s.url === undefined) !== (s.urlEnv === undefined), { error: 'give url or urlEnv (the environment variable that holds the URL), one of them' });
+export type ReconcileSourceConfig = z.output<typeof reconcileSourceSchema>;
+
 /** What a tracker instance name may be: a host, pod or container name fits. */
 export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const INSTANCE_NAME_RULE = 'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit';
@@ -129,6 +154,11 @@ export const configSchema = z.strictObject({
       instanceLeaseRenewMs: z.number().int().min(10).default(5000),
       /** How long start waits while another live process holds the instance, before it gives up. */
       instanceLeaseWaitMs: z.number().int().min(0).default(60_000),
+      /**
+       * How often the tracker reconciles the source systems' order tables (reconcile.sources) with its
+       * orders, over the last reconcile.windowMs; 0 (the default) runs no reconciliation.
+       */
+      reconcileIntervalMs: z.number().int().min(0).default(0),
     })
     .refine((t) => t.instanceLeaseRenewMs * 2 <= t.instanceLeaseTtlMs, {
       path: ['instanceLeaseRenewMs'],
@@ -147,6 +177,21 @@ export const configSchema = z.strictObject({
       path: ['headersTimeoutMs'],
       error: 'must be at most http.requestTimeoutMs: the headers are part of the request',
     })
+    .prefault({}),
+  /** Reconciliation of the source systems' order tables with the tracker (`orderscope reconcile`, tracker.reconcileIntervalMs). */
+  reconcile: z
+    .strictObject({
+      /** The source tables, described as the pg-outbox sidecar knows them; read only, never written. */
+      sources: z.array(reconcileSourceSchema).default([]),
+      /**
+       * How long a difference may last before it is reported: an order placed a moment ago is on its way
+       * to the tracker, not missing.
+       */
+      graceMs: z.number().int().min(0).default(300_000),
+      /** The periodic job's window: the last windowMs before each run. */
+      windowMs: z.number().int().min(1000).default(86_400_000),
+    })
+    .refine((r) => new Set(r.sources.map((s) => s.name)).size === r.sources.length, { path: ['sources'], error: 'each source needs a name of its own' })
     .prefault({}),
   embedded: z
     .strictObject({

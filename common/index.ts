@@ -5,7 +5,7 @@ export { parseDuration, formatDuration } from './duration';
 export { createLogger, silentLogger } from './logger';
 export type { Logger, LoggerExtras } from './logger';
 export { loadConfig, configSchema, configEnvNames, envName, settingName, hashToken } from './config';
-export type { Config, TokenConfig, LoadConfigOptions } from './config';
+export type { Config, TokenConfig, LoadConfigOptions, ReconcileSourceConfig } from './config';
 export { PROJECT_ROOT } from './paths';
 export { collectProcessMetrics } from './process-metrics';
 export { SHUTDOWN_DEADLINE_MS, PROBE_PATHS } from './lifecycle';

@@ -13,6 +13,7 @@ import { createRedriver } from './redrive/redriver';
 import { LatestHeartbeats, type PartitionHeartbeat } from './heartbeat/latest-heartbeats';
 import { createInstanceLease, describeHolder } from './lease';
 import { TrackerMetrics } from './metrics';
+import { createReconcileJob, ReconcileMetrics } from './reconcile';
 import {
   getDeadLetter,
   histogramTotals,
@@ -177,6 +178,8 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     ...(options.now && { now: options.now }),
   });
   const autoRedrive = createAutoRedrive({ db: store, model, redriver, intervalMs: config.tracker.autoRedriveIntervalMs, logger, ...(options.now && { now: options.now }) });
+  // Off unless tracker.reconcileIntervalMs > 0; its metrics are exported either way (at zero).
+  const reconcileJob = createReconcileJob({ config, store: options.reportStore ?? store, metrics: new ReconcileMetrics(registry), logger, ...(options.now && { now: options.now }) });
 
   const sweeper = createSweeper({
     db: store,
@@ -321,6 +324,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
       );
     } else sweeper.start();
     autoRedrive.start();
+    reconcileJob.start();
     running = true;
     logger.info({ store: store.description, instance, model: model.name }, 'tracker started');
   };
@@ -355,7 +359,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
       (closing ??= (async () => {
         abortStart.abort(new UnavailableError('the tracker is shutting down'));
         await started?.catch(() => undefined);
-        await Promise.allSettled([...inFlight, sweeper.close(), autoRedrive.close()]);
+        await Promise.allSettled([...inFlight, sweeper.close(), autoRedrive.close(), reconcileJob.close()]);
         running = false;
         await lease.release().catch((err: unknown) => logger.warn({ err, instance }, 'could not give the tracker instance lease up; it expires by itself'));
       })()),

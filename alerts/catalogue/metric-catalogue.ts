@@ -3,7 +3,7 @@ import { KafkaPublisher, KafkaSource, LagMonitor } from '../../bus';
 import { createCollectorMetrics } from '../../collector';
 import { configSchema } from '../../common';
 import type { ProcessModel } from '../../events';
-import { TrackerMetrics } from '../../tracker';
+import { ReconcileMetrics, TrackerMetrics } from '../../tracker';
 import { metricNamesIn } from './promql-names';
 
 /** One metric a service registers, as prom-client describes it. */
@@ -52,6 +52,7 @@ export async function serviceMetricCatalogue(model: ProcessModel): Promise<Metri
     exportsDurations: () => true,
     onTotalsError: () => {},
   });
+  new ReconcileMetrics(registries.tracker);
   // Construction only registers the metrics; nothing connects until start().
   const kafka = configSchema.parse({}).kafka;
   new KafkaPublisher({ kafka, registry: registries.bus });

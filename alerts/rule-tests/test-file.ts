@@ -2,6 +2,7 @@ import { formatDuration } from '../../common';
 import type { RuleContext } from '../rules/types';
 import { orderLostTests, ordersStuckTests } from './order-tests';
 import { pipelineTests } from './pipeline-tests';
+import { reconcileTests } from './reconcile-tests';
 import { sloTests } from './slo-tests';
 import type { PromtoolTestFile } from './types';
 
@@ -14,6 +15,6 @@ export function promtoolTestFile(ctx: RuleContext, ruleFile: string): PromtoolTe
   return {
     rule_files: [ruleFile],
     evaluation_interval: formatDuration(ctx.options.evaluationInterval),
-    tests: [orderLostTests(ctx), ...ordersStuckTests(ctx), ...sloTests(ctx), ...pipelineTests(ctx)],
+    tests: [orderLostTests(ctx), ...ordersStuckTests(ctx), ...sloTests(ctx), ...pipelineTests(ctx), ...reconcileTests(ctx)],
   };
 }

@@ -57,4 +57,5 @@ export const ALERT_NAMES = {
   trackingLagging: 'TrackingLagging',
   partitionUnowned: 'PartitionUnowned',
   heartbeatStale: 'TrackingHeartbeatStale',
+  ordersUnreconciled: 'OrdersUnreconciled',
 } as const;

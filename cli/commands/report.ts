@@ -15,6 +15,9 @@ import {
   renderHtml,
   renderJson,
   REPORT_FORMATS,
+  reconciliationCard,
+  runReconcile,
+  sourceTables,
   type LatencyReport,
   type ReportRequest,
 } from '../../tracker';
@@ -106,14 +109,14 @@ function formatOfFile(file: string | undefined): string {
   throw new ConfigError(`--out ${file}: ".${ext}" is not a report format; name the file .html, .csv or .json, or pass --format`);
 }
 
-function render(report: LatencyReport, request: ReportRequest, linkBase: string | undefined): string {
+function render(report: LatencyReport, request: ReportRequest, linkBase: string | undefined, reconciliation?: NonNullable<Parameters<typeof renderHtml>[1]>['reconciliation']): string {
   switch (request.format) {
     case 'json':
       return renderJson(report, request.groupBy);
     case 'csv':
       return renderCsv(report, request.groupBy ?? 'state');
     case 'html':
-      return renderHtml(report, linkBase === undefined ? {} : { linkBase: linkBase.replace(/\/+$/, '') });
+      return renderHtml(report, { ...(linkBase !== undefined && { linkBase: linkBase.replace(/\/+$/, '') }), ...(reconciliation && { reconciliation }) });
   }
 }
 
@@ -123,8 +126,12 @@ async function fromDatabase(opts: ReportOptions, request: ReportRequest, progres
   const model = loadModelFile(opts.model ?? (config.model.file || DEFAULT_MODEL_PATH));
   const db = openPostgres({ url: opts.databaseUrl ?? (config.postgres.readUrl || config.postgres.url), poolSize: 1 });
   try {
-    const report = await buildLatencyReport(db, model, request.period, { now: Date.now() * 1000, onSection: progress });
-    return { text: render(report, request, opts.linkBase), report };
+    const now = Date.now() * 1000;
+    const report = await buildLatencyReport(db, model, request.period, { now, onSection: progress });
+    // With reconcile.sources configured, the HTML report has a Reconciliation section of the same period.
+    const sources = request.format === 'html' ? sourceTables(config.reconcile.sources) : [];
+    const reconciliation = sources.length > 0 ? reconciliationCard(await runReconcile({ tracker: db, sources, window: request.period, now, graceMs: config.reconcile.graceMs })) : undefined;
+    return { text: render(report, request, opts.linkBase, reconciliation), report };
   } catch (err) {
     throw opts.databaseUrl === undefined ? embeddedHint(err, config) : err;
   } finally {

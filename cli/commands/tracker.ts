@@ -54,6 +54,8 @@ Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   tracker.instanceLeaseTtlMs, instanceLeaseRenewMs, instanceLeaseWaitMs
                               the lease lasts 15000 ms unless renewed (every 5000 ms); start waits up to 60000 ms
                               while another live process holds the name, then fails
+  tracker.reconcileIntervalMs reconcile the source tables (reconcile.sources, see orderscope reconcile --help) with
+                              the tracker every so often, over the last reconcile.windowMs (default 0: off)
   tokens: [{name, sha256, scopes: [read]}]   (ORDERSCOPE_TOKEN adds one all-powerful token, for development)
 
 SIGTERM or SIGINT stops consuming, finishes the batch being applied (its offsets are committed), closes

@@ -1,3 +1,4 @@
+import { periodic } from '../../common/periodic';
 import type { ProcessModel } from '../../events';
 import { insertStatusChanges, takeDueOrders, writeStatuses, type Db, type DueOrder, type StatusChange } from '../store';
 import type { Micros } from '../timeline';
@@ -61,11 +62,6 @@ export function createSweeper(options: SweeperOptions): Sweeper {
   const { db, model } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const now = options.now ?? Date.now;
-  let queue: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let started = false;
-  let closing: Promise<void> | undefined;
-
   const sweepAll = async (): Promise<SweepResult> => {
     const begin = process.hrtime.bigint();
     // One instant for the whole sweep: an order it writes is never due again at that instant, so
@@ -88,38 +84,8 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     return result;
   };
 
-  const sweep = (): Promise<SweepResult> => {
-    const run = queue.then(sweepAll, sweepAll);
-    queue = run.catch(() => undefined);
-    return run;
-  };
-
-  const tick = (): void => {
-    timer = undefined;
-    sweep()
-      .catch((err: unknown) => options.onError?.(err))
-      .finally(() => {
-        if (closing) return;
-        timer = setTimeout(tick, options.intervalMs);
-        timer.unref();
-      });
-  };
-
-  return {
-    start() {
-      if (started || closing) return;
-      started = true;
-      tick();
-    },
-    sweep,
-    close: () =>
-      (closing ??= (async () => {
-        clearTimeout(timer);
-        await queue;
-        // A tick that was running re-armed nothing (closing was set), but clear again to be sure.
-        clearTimeout(timer);
-      })()),
-  };
+  const loop = periodic({ intervalMs: options.intervalMs, run: sweepAll, onError: (err) => options.onError?.(err) });
+  return { start: loop.start, sweep: loop.runNow, close: loop.close };
 }
 
 /** One batch in one transaction: take, decide, write (guarded), record. */

@@ -33,6 +33,8 @@ export interface HtmlReportOptions {
   readonly linkBase?: string;
   /** Links in the top bar (the tracker's pages); none in a report saved to a file. */
   readonly nav?: readonly { readonly href: string; readonly label: string }[];
+  /** A "Reconciliation" section after the report's own, when given (tracker/reconcile renders it). */
+  readonly reconciliation?: SafeHtml;
 }
 
 /**
@@ -45,10 +47,10 @@ export function renderHtml(report: LatencyReport, options: HtmlReportOptions = {
   const link = orderLink(options.linkBase);
   const title = `Order latency report · ${describePeriod(report)}`;
   const body = report.empty
-    ? html`${heading(report)}<div class="notice"><strong>Nothing happened in this period.</strong> No order entered, left or finished a state, and none was flagged stuck or lost, between ${formatTime(report.period.from)} and ${formatTime(report.period.to)}. Pick a longer or a more recent period.</div>`
+    ? html`${heading(report)}<div class="notice"><strong>Nothing happened in this period.</strong> No order entered, left or finished a state, and none was flagged stuck or lost, between ${formatTime(report.period.from)} and ${formatTime(report.period.to)}. Pick a longer or a more recent period.</div>${options.reconciliation ?? ''}`
     : html`${heading(report)}${headline(report)}
       ${card('In short', '', html`<ul class="highlights">${highlights(report).map((h) => html`<li>${h}</li>`)}</ul>`)}
-      ${statesCard(report)}${leadTimeCard(report)}${trendCard(report)}${lostCard(report, link)}${slowestCard(report, link)}${segmentsCard(report)}${operatorsCard(report)}`;
+      ${statesCard(report)}${leadTimeCard(report)}${trendCard(report)}${lostCard(report, link)}${slowestCard(report, link)}${segmentsCard(report)}${operatorsCard(report)}${options.reconciliation ?? ''}`;
   return renderPage({
     title,
     body,
