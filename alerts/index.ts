@@ -12,5 +12,5 @@ export { METRICS } from './metric-names';
 export { metricNamesIn } from './catalogue/promql-names';
 export { serviceMetricCatalogue, unknownMetrics, describeUnknownMetrics, PROMETHEUS_SERIES } from './catalogue/metric-catalogue';
 export type { MetricCatalogue, CatalogueMetric, UnknownMetric } from './catalogue/metric-catalogue';
-export { selector, leValue, promDuration, quote } from './promql';
+export { selector, leMatcher, promDuration, quote } from './promql';
 export type { Matcher } from './promql';

@@ -1,4 +1,5 @@
 import { loadModel, loadModelFile } from '../events';
+import { boundsSelectedOnBoth, leMatchersIn } from '../alerts/test/le-spellings';
 import { DASHBOARD_UIDS, dashboardFiles } from '.';
 
 interface Target {
@@ -139,10 +140,14 @@ describe('the time-in-state dashboard', () => {
     const p = titled('time-in-state.json', 'pricing: left within 15m (SLO 99%)');
     const at = 'job=~"$tracker_job",state="pricing"';
     expect(exprs(p)).toEqual([
-      `(sum(increase(orderscope_order_state_duration_seconds_bucket{${at},le="900"}[$__range])) - sum(increase(orderscope_order_state_duration_retracted_seconds_bucket{${at},le="900"}[$__range]))) / ` +
+      `(sum(increase(orderscope_order_state_duration_seconds_bucket{${at},le=~"900|900\\\\.0"}[$__range])) - sum(increase(orderscope_order_state_duration_retracted_seconds_bucket{${at},le=~"900|900\\\\.0"}[$__range]))) / ` +
         `(sum(increase(orderscope_order_state_duration_seconds_count{${at}}[$__range])) - sum(increase(orderscope_order_state_duration_retracted_seconds_count{${at}}[$__range])))`,
     ]);
     expect(titled('time-in-state.json', 'quote_requested: left within 5m (SLO 99.5%)')).toBeDefined();
+    // The bucket by value, as Prometheus 2 (from prom-client) and Prometheus 3 (normalised) store it.
+    const matchers = files.flatMap((f) => get(f.name).panels.flatMap(exprs)).flatMap(leMatchersIn);
+    expect(matchers.length).toBeGreaterThan(0);
+    for (const m of matchers) expect([m, boundsSelectedOnBoth(model, m).length]).toEqual([m, 1]);
     expect(titled('time-in-state.json', 'placed: left within the SLA (2m)')).toBeDefined();
   });
 });
