@@ -3,7 +3,7 @@ import type { Slo, StateDef } from '../../events';
 import { METRICS } from '../metric-names';
 import type { ResolvedTier } from '../options';
 import { leMatcher, leValue, netSum, promDuration, promNumber, selector } from '../promql';
-import { apiUrl, runbookUrl } from './text';
+import { runbookUrl, trackerUrl } from './text';
 import { ALERT_NAMES, type AlertingRule, type RecordingRule, type RuleContext, type RuleGroup } from './types';
 
 /*
@@ -119,8 +119,8 @@ export function sloBurnAnnotations(ctx: RuleContext, slo: Slo, tier: ResolvedTie
       `SLO: ${percent(slo.objective)} of orders leave ${s} (owned by ${state.system}) within ${threshold}. ` +
       `Over the last ${long} ${v.ratio} of the stays that ended took longer, and over the last ${promDuration(tier.shortWindow)} too: ` +
       `${tier.burnRate}x the error budget of ${percent(errorBudget(slo))}; at this rate the ${formatDuration(period)} budget is spent in ${formatDuration(period / tier.burnRate)}. ` +
-      `Orders in ${s} now: GET ${apiUrl(ctx, '/v1/orders', { state: s })}; the stuck ones: GET ${apiUrl(ctx, '/v1/orders', { status: 'stuck', state: s })}.`,
-    orders_url: apiUrl(ctx, '/v1/orders', { state: s }),
+      `The orders stuck in ${s} now: ${trackerUrl(ctx, '/stuck', { state: s })}; every order in ${s}: GET ${trackerUrl(ctx, '/v1/orders', { state: s })}.`,
+    orders_url: trackerUrl(ctx, '/stuck', { state: s }),
     runbook_url: runbookUrl(ctx, burnAlertName(tier)),
   };
 }
