@@ -5,7 +5,7 @@
  */
 export { alertFiles, ALERT_FILES } from './generate';
 export type { OutputFile } from './generate';
-export { DEFAULT_ALERT_OPTIONS, DEMO_ALERT_OPTIONS, SRE_WORKBOOK_TIERS, resolveAlertOptions } from './options';
+export { absoluteUrlProblem, DEFAULT_ALERT_OPTIONS, DEFAULT_RUNBOOK_URL, DEMO_ALERT_OPTIONS, SRE_WORKBOOK_TIERS, resolveAlertOptions } from './options';
 export type { AlertOptions, BurnRateTier, Severity } from './options';
 export { ALERT_NAMES } from './rules/types';
 export { METRICS } from './metric-names';
