@@ -63,7 +63,7 @@ export function renderOrderListPage(d: OrderListPageData): string {
       <p class="sub">Process model “${d.model.name}” · as of ${formatTime(formatEventTime(d.now))}</p>
       <p>${what.intro}${filter.state !== undefined ? html` ${describeState(d.model, filter.state)}` : ''}</p>
       ${card(
-        `${d.rows.length === 1 ? '1 order' : `${d.rows.length} orders`}${d.cursor === undefined ? '' : ' (a later page)'}, longest in their state first`,
+        `${d.rows.length === 0 ? 'Orders' : d.rows.length === 1 ? '1 order' : `${d.rows.length} orders`}${d.cursor === undefined ? '' : ' (a later page)'}, longest in their state first`,
         'Open one for its timeline, its status history and the traces of its events.',
         html`${filterLinks(d, limit)}${table}${d.cursor !== undefined || d.nextCursor !== null ? html`<p class="links">${pager}</p>` : ''}`,
         kind,
