@@ -5,12 +5,12 @@
  */
 export { alertFiles, ALERT_FILES } from './generate';
 export type { OutputFile } from './generate';
-export { DEFAULT_ALERT_OPTIONS, DEMO_ALERT_OPTIONS, SRE_WORKBOOK_TIERS, resolveAlertOptions } from './options';
+export { absoluteUrlProblem, DEFAULT_ALERT_OPTIONS, DEFAULT_RUNBOOK_URL, DEMO_ALERT_OPTIONS, SRE_WORKBOOK_TIERS, resolveAlertOptions } from './options';
 export type { AlertOptions, BurnRateTier, Severity } from './options';
 export { ALERT_NAMES } from './rules/types';
 export { METRICS } from './metric-names';
 export { metricNamesIn } from './catalogue/promql-names';
 export { serviceMetricCatalogue, unknownMetrics, describeUnknownMetrics, PROMETHEUS_SERIES } from './catalogue/metric-catalogue';
 export type { MetricCatalogue, CatalogueMetric, UnknownMetric } from './catalogue/metric-catalogue';
-export { selector, leValue, promDuration, quote } from './promql';
+export { selector, leMatcher, promDuration, quote } from './promql';
 export type { Matcher } from './promql';

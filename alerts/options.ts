@@ -35,9 +35,16 @@ export interface AlertOptions {
    * be generated with different values.
    */
   readonly pipeline: string;
-  /** The tracker's API as on-call reaches it; annotations link to the order lists there. */
-  readonly trackerApiUrl: string;
-  /** Where the runbook lives; each alert's `runbook_url` is this plus `#<alertname in lower case>`. */
+  /**
+   * The tracker as on-call reaches it (its public URL, e.g. behind a proxy): the alerts link to its
+   * pages of lost and stuck orders (`orders_url`) and name its API calls.
+   */
+  readonly trackerUrl: string;
+  /**
+   * Where the runbook (alerts/README.md) is read: each alert's `runbook_url` is this plus
+   * `#<alertname in lower case>`, the anchor of its section. Absolute, so that the link works
+   * wherever the page is read.
+   */
   readonly runbookUrl: string;
   /** OrderLost: the window in which a loss pages; the alert resolves this long after the last loss. */
   readonly lostWindow: string;
@@ -112,12 +119,18 @@ export const SRE_WORKBOOK_TIERS: readonly BurnRateTier[] = [
 
 const TRACKER_DEFAULTS = configSchema.parse({}).tracker;
 
+/** The project's public home (package.json `repository`), where the runbook is read by default. */
+export const PROJECT_REPOSITORY_URL = 'https://github.com/orderscope/orderscope';
+
+/** The runbook of the generated alerts on the project's public home: alerts/README.md of the main branch. */
+export const DEFAULT_RUNBOOK_URL = `${PROJECT_REPOSITORY_URL}/blob/main/alerts/README.md`;
+
 /** Defaults of every option but `pipeline`, which defaults to the model's name. */
 export const DEFAULT_ALERT_OPTIONS: Omit<AlertOptions, 'pipeline'> = {
   trackerJob: 'orderscope-tracker',
   collectorJob: 'orderscope-collector',
-  trackerApiUrl: `http://${TRACKER_DEFAULTS.host}:${TRACKER_DEFAULTS.port}`,
-  runbookUrl: 'alerts/README.md',
+  trackerUrl: `http://${TRACKER_DEFAULTS.host}:${TRACKER_DEFAULTS.port}`,
+  runbookUrl: DEFAULT_RUNBOOK_URL,
   lostWindow: '10m',
   stuckFor: '15m',
   downFor: '2m',
@@ -260,6 +273,10 @@ export function resolveAlertOptions(model: ProcessModel, overrides: Partial<Aler
   for (const key of ['trackerJob', 'collectorJob', 'pipeline'] as const) {
     if (!merged[key]) throw new ConfigError(`alert option ${key}: must not be empty`);
   }
+  for (const key of ['trackerUrl', 'runbookUrl', 'pageWebhookUrl', 'ticketWebhookUrl'] as const) {
+    const problem = absoluteUrlProblem(merged[key], key === 'runbookUrl');
+    if (problem) throw new ConfigError(`alert option ${key}: ${problem}`);
+  }
   if (merged.burnRateTiers.length === 0) throw new ConfigError('alert option burnRateTiers: give at least one tier');
   const tiers = merged.burnRateTiers.map((t, i) => {
     const at = `burnRateTiers[${i}]`;
@@ -275,4 +292,21 @@ export function resolveAlertOptions(model: ProcessModel, overrides: Partial<Aler
     return tier;
   });
   return { ...merged, ...durations, burnRateTiers: tiers };
+}
+
+/**
+ * What is wrong with `text` as a link that on-call or Alertmanager follows from anywhere: it must be
+ * an absolute http(s) URL. `noFragment`: the runbook's, to which each alert adds `#<its section>`.
+ * Undefined when it is fine.
+ */
+export function absoluteUrlProblem(text: string, noFragment = false): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not an absolute URL (write it with http:// or https://, e.g. https://orderscope.example.com)`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"${text}" is not an http or https URL`;
+  if (noFragment && text.includes('#')) return `"${text}" must not have a #fragment: each alert adds the anchor of its own section`;
+  return undefined;
 }

@@ -42,6 +42,13 @@ describe('the banner of orderscope up', () => {
     expect(text).toContain('  API token    in /home/ana/.orderscope/token\n');
   });
 
+  it('says where the alert rules and dashboards for the running model were written', () => {
+    expect(upBanner({ ...facts(false), generatedDir: '.orderscope/generated' })).toContain(
+      '\n  API token    in /home/ana/.orderscope/token\n  monitoring   .orderscope/generated   (alert rules and Alertmanager config in alerts/, Grafana dashboards in dashboards/)\n',
+    );
+    expect(upBanner(facts(false))).not.toContain('monitoring');
+  });
+
   it('quotes a token file path that the shell would split', () => {
     expect(upBanner(facts(false, "/tmp/Ana's data/token"))).toContain(`$(cat '/tmp/Ana'\\''s data/token')`);
   });

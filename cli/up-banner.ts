@@ -9,6 +9,8 @@ export interface UpBannerFacts {
   readonly demo: boolean;
   /** Where the log lines go, when not to stdout (a terminal). */
   readonly logFile?: string;
+  /** Where the alert rules and dashboards for the running model were written, if they were. */
+  readonly generatedDir?: string | undefined;
 }
 
 /**
@@ -37,6 +39,7 @@ export function upBanner(f: UpBannerFacts): string {
     '',
     `  API token    in ${token.file}${token.created ? '   (created now, readable by you only)' : ''}`,
     ...(f.logFile ? [`  logs         ${f.logFile}   (tail -f it)`] : []),
+    ...(f.generatedDir === undefined ? [] : [`  monitoring   ${f.generatedDir}   (alert rules and Alertmanager config in alerts/, Grafana dashboards in dashboards/)`]),
     '',
     'Try:',
     `  curl -s -H "Authorization: Bearer $(cat ${tokenFile})" '${trackerUrl}/v1/orders?limit=5'`,

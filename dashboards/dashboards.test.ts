@@ -1,4 +1,5 @@
 import { loadModel, loadModelFile } from '../events';
+import { boundsSelectedOnBoth, leMatchersIn } from '../alerts/test/le-spellings';
 import { DASHBOARD_UIDS, dashboardFiles } from '.';
 
 interface Target {
@@ -66,7 +67,7 @@ describe('the generated dashboards', () => {
       ['datasource', 'datasource'],
       ['tracker_job', 'query'],
       ['collector_job', 'query'],
-      ['tracker_api', 'textbox'],
+      ['tracker_url', 'textbox'],
     ]);
     const ids = d.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -81,9 +82,9 @@ describe('the generated dashboards', () => {
   });
 
   it('default their variables to the options given', () => {
-    const d = JSON.parse(dashboardFiles(model, { trackerJob: 'orderscope', trackerApiUrl: 'https://orders.example.com' })[0]!.content) as Dashboard;
+    const d = JSON.parse(dashboardFiles(model, { trackerJob: 'orderscope', trackerUrl: 'https://orders.example.com' })[0]!.content) as Dashboard;
     const current = Object.fromEntries(d.templating.list.map((v) => [v.name, v.current?.value]));
-    expect(current).toMatchObject({ tracker_job: 'orderscope', collector_job: 'orderscope-collector', tracker_api: 'https://orders.example.com' });
+    expect(current).toMatchObject({ tracker_job: 'orderscope', collector_job: 'orderscope-collector', tracker_url: 'https://orders.example.com' });
   });
 });
 
@@ -139,33 +140,37 @@ describe('the time-in-state dashboard', () => {
     const p = titled('time-in-state.json', 'pricing: left within 15m (SLO 99%)');
     const at = 'job=~"$tracker_job",state="pricing"';
     expect(exprs(p)).toEqual([
-      `(sum(increase(orderscope_order_state_duration_seconds_bucket{${at},le="900"}[$__range])) - sum(increase(orderscope_order_state_duration_retracted_seconds_bucket{${at},le="900"}[$__range]))) / ` +
+      `(sum(increase(orderscope_order_state_duration_seconds_bucket{${at},le=~"900|900\\\\.0"}[$__range])) - sum(increase(orderscope_order_state_duration_retracted_seconds_bucket{${at},le=~"900|900\\\\.0"}[$__range]))) / ` +
         `(sum(increase(orderscope_order_state_duration_seconds_count{${at}}[$__range])) - sum(increase(orderscope_order_state_duration_retracted_seconds_count{${at}}[$__range])))`,
     ]);
     expect(titled('time-in-state.json', 'quote_requested: left within 5m (SLO 99.5%)')).toBeDefined();
+    // The bucket by value, as Prometheus 2 (from prom-client) and Prometheus 3 (normalised) store it.
+    const matchers = files.flatMap((f) => get(f.name).panels.flatMap(exprs)).flatMap(leMatchersIn);
+    expect(matchers.length).toBeGreaterThan(0);
+    for (const m of matchers) expect([m, boundsSelectedOnBoth(model, m).length]).toEqual([m, 1]);
     expect(titled('time-in-state.json', 'placed: left within the SLA (2m)')).toBeDefined();
   });
 });
 
 describe('the lost orders dashboard', () => {
-  it('lists lost orders by state and reason, each row linking to the tracker API that lists them', () => {
+  it("lists lost orders by state and reason, each row linking to the tracker's page that lists them", () => {
     const table = titled('lost-orders.json', 'Lost in the time range, by state and reason');
     expect(table.targets).toEqual([
       expect.objectContaining({ expr: 'sum by (state, reason) (increase(orderscope_orders_lost_total{job=~"$tracker_job"}[$__range])) > 0', format: 'table', instant: true }),
     ]);
-    expect(table.fieldConfig!.defaults.links).toEqual([expect.objectContaining({ url: '${tracker_api}/v1/lost?state=${__data.fields.state}' })]);
-    expect(table.links).toEqual([expect.objectContaining({ url: '${tracker_api}/v1/lost' })]);
+    expect(table.fieldConfig!.defaults.links).toEqual([expect.objectContaining({ url: '${tracker_url}/lost?state=${__data.fields.state}' })]);
+    expect(table.links).toEqual([expect.objectContaining({ url: '${tracker_url}/lost' })]);
   });
 
-  it('graphs losses by state and reason, each series linking to its state in the API', () => {
+  it("graphs losses by state and reason, each series linking to its state's lost orders on the tracker", () => {
     const p = titled('lost-orders.json', 'Lost per hour, by state and reason');
-    expect(p.fieldConfig!.defaults.links).toEqual([expect.objectContaining({ url: '${tracker_api}/v1/lost?state=${__field.labels.state}' })]);
+    expect(p.fieldConfig!.defaults.links).toEqual([expect.objectContaining({ url: '${tracker_url}/lost?state=${__field.labels.state}' })]);
   });
 
   it("lists the model's handoffs with a link to the orders lost before each", () => {
     const p = titled('lost-orders.json', 'Handoffs of the process model');
     expect(p.options!.content).toContain(
-      '| quote_requested (shop) | pricing (mes) | 5m | RabbitMQ queue mes.pricing (shop -> MES) | [lost in quote_requested](${tracker_api}/v1/lost?state=quote_requested) |',
+      '| quote_requested (shop) | pricing (mes) | 5m | RabbitMQ queue mes.pricing (shop -> MES) | [lost in quote_requested](${tracker_url}/lost?state=quote_requested) |',
     );
   });
 });

@@ -6,18 +6,18 @@ export interface DashboardOptions {
   readonly trackerJob: string;
   /** Default value of the `collector_job` variable. */
   readonly collectorJob: string;
-  /** Default value of the `tracker_api` variable: where the links to order lists point. */
-  readonly trackerApiUrl: string;
+  /** Default value of the `tracker_url` variable: the tracker as you reach it, whose pages of lost and stuck orders the panels link to. */
+  readonly trackerUrl: string;
   /** Default time range, e.g. `now-6h`. */
   readonly from: string;
   readonly refresh: string;
 }
 
-/** The defaults: the alert generator's jobs and tracker API, the last six hours, refreshed every 30 s. */
+/** The defaults: the alert generator's jobs and tracker URL, the last six hours, refreshed every 30 s. */
 export const DEFAULT_DASHBOARD_OPTIONS: DashboardOptions = {
   trackerJob: DEFAULT_ALERT_OPTIONS.trackerJob,
   collectorJob: DEFAULT_ALERT_OPTIONS.collectorJob,
-  trackerApiUrl: DEFAULT_ALERT_OPTIONS.trackerApiUrl,
+  trackerUrl: DEFAULT_ALERT_OPTIONS.trackerUrl,
   from: 'now-6h',
   refresh: '30s',
 };

@@ -9,7 +9,7 @@ import type { DashboardOptions } from './options';
 
 /*
  * The pieces every orderscope dashboard is built from: its variables (data source, the two jobs, the
- * tracker API for links), the query and panel defaults, and the rendering to deterministic JSON.
+ * tracker's URL for links), the query and panel defaults, and the rendering to deterministic JSON.
  */
 
 /** Every panel queries the data source the `datasource` variable selects. */
@@ -135,11 +135,11 @@ function variables(options: DashboardOptions): cog.Builder<dashboard.VariableMod
     new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'),
     jobVariable('tracker_job', 'Tracker job', METRICS.eventsApplied, options.trackerJob),
     jobVariable('collector_job', 'Collector job', METRICS.eventsAccepted, options.collectorJob),
-    new dashboard.TextBoxVariableBuilder('tracker_api')
-      .label('Tracker API')
-      .description("The tracker's API as you reach it: links to order lists point there (they need a token with the read scope).")
-      .defaultValue(options.trackerApiUrl)
-      .current(current(options.trackerApiUrl)),
+    new dashboard.TextBoxVariableBuilder('tracker_url')
+      .label('Tracker')
+      .description("The tracker as you reach it: the links to lost and stuck orders open its pages there (sign in with a token that has the read scope).")
+      .defaultValue(options.trackerUrl)
+      .current(current(options.trackerUrl)),
   ];
 }
 

@@ -2,7 +2,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as heatmap from '@grafana/grafana-foundation-sdk/heatmap';
 import { PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
-import { METRICS, leValue } from '../alerts';
+import { METRICS, leMatcher } from '../alerts';
 import { formatDuration } from '../common';
 import type { ProcessModel, StateDef } from '../events';
 import type { DashboardOptions } from './options';
@@ -17,7 +17,7 @@ function withinPanel(model: ProcessModel, state: StateDef) {
   const slo = model.sloFor(state.name);
   const limit = slo?.withinSeconds ?? state.expectWithinSeconds ?? 0;
   const overRange = (s: string) => `sum(increase(${s}[$__range]))`;
-  const within = netOfRetracted(STATE_DURATION, '_bucket', { state: state.name, le: leValue(limit) }, overRange);
+  const within = netOfRetracted(STATE_DURATION, '_bucket', { state: state.name, le: leMatcher(limit) }, overRange);
   const ended = netOfRetracted(STATE_DURATION, '_count', { state: state.name }, overRange);
   const panel = statPanel(
     slo ? `${state.name}: left within ${formatDuration(limit)} (SLO ${percent(slo.objective)})` : `${state.name}: left within the SLA (${formatDuration(limit)})`,

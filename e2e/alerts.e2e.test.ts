@@ -103,7 +103,7 @@ beforeAll(async () => {
     ...DEMO_ALERT_OPTIONS,
     trackerJob: JOB,
     collectorJob: JOB,
-    trackerApiUrl: stack.trackerServer.url,
+    trackerUrl: stack.trackerServer.url,
     pageWebhookUrl: `${stack.webhook.url}/page`,
     ticketWebhookUrl: `${stack.webhook.url}/ticket`,
     groupWait: '1s',
@@ -203,10 +203,13 @@ describe('a lost order pages on-call through Prometheus and Alertmanager (demo m
     expect(alert.annotations.handoff).toBe('quote_requested (shop) -> pricing (mes) within 10s via RabbitMQ queue mes.pricing (shop -> MES)');
   });
 
-  it("the page's orders_url lists the order: why, since when, and its trace", async () => {
+  it("the page's orders_url opens the tracker's page of the lost orders, and its API twin says why, since when, and the trace", async () => {
     const alert = page.alerts.find((a) => a.labels.alertname === 'OrderLost')!;
-    expect(alert.annotations.orders_url).toBe(`${stack.trackerServer!.url}/v1/lost?state=quote_requested`);
-    const listed = (await api(alert.annotations.orders_url!)) as { orders: Record<string, unknown>[] };
+    expect(alert.annotations.orders_url).toBe(`${stack.trackerServer!.url}/lost?state=quote_requested`);
+    const html = await fetch(alert.annotations.orders_url!, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect([html.status, html.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await html.text()).toContain(`<a href="/orders/${orderId}">${orderId}</a>`);
+    const listed = (await api(`${stack.trackerServer!.url}/v1/lost?state=quote_requested`)) as { orders: Record<string, unknown>[] };
     expect(listed.orders).toEqual([
       expect.objectContaining({
         order_id: orderId,

@@ -202,15 +202,15 @@ describe('500 orders through the instrumented pipeline, a few lost to the old ME
     expect(confessed.sort()).toEqual(faulted().sort());
   });
 
-  it('pages on-call with OrderLost, naming the state, the handoff and the API call that lists exactly those orders', async () => {
+  it("pages on-call with OrderLost, naming the state, the handoff and the tracker's page and API call that list exactly those orders", async () => {
     const isLostPage = (n: Notification) => n.path === '/page' && n.status === 'firing' && n.alerts.some((a) => a.labels.alertname === 'OrderLost' && a.labels.state === 'quote_requested');
     const page = await stack.webhook.waitFor(isLostPage, 60_000, `an OrderLost page${stack.diagnostics()}`);
     const alert = page.alerts.find((a) => a.labels.alertname === 'OrderLost')!;
     expect(alert.labels).toMatchObject({ severity: 'page', state: 'quote_requested', system: 'shop', reason: 'handoff_missed' });
     expect(alert.annotations.handoff).toBe('quote_requested (shop) -> pricing (mes) within 10s via RabbitMQ queue mes.pricing (shop -> MES)');
-    expect(alert.annotations.orders_url).toBe(`${stack.tracker.url}/v1/lost?state=quote_requested`);
-    expect(alert.annotations.description).toContain(`List them: GET ${alert.annotations.orders_url}`);
-    const listed = await stack.trackerApi<{ orders: LostOrder[]; next_cursor: string | null }>(`${alert.annotations.orders_url}&limit=500`);
+    expect(alert.annotations.orders_url).toBe(`${stack.tracker.url}/lost?state=quote_requested`);
+    expect(alert.annotations.description).toContain(`List them: ${alert.annotations.orders_url} (JSON: GET ${stack.tracker.url}/v1/lost?state=quote_requested)`);
+    const listed = await stack.trackerApi<{ orders: LostOrder[]; next_cursor: string | null }>('/v1/lost?state=quote_requested&limit=500');
     expect(listed.orders.map((o) => o.order_id).sort()).toEqual(faulted().sort());
     // Nothing else was paged: no other order was lost anywhere.
     const otherLosses = stack.webhook.notifications.flatMap((n) => n.alerts).filter((a) => a.labels.alertname === 'OrderLost' && a.labels.state !== 'quote_requested');

@@ -2,7 +2,7 @@ import { formatDuration } from '../../common';
 import type { Slo } from '../../events';
 import { METRICS } from '../metric-names';
 import type { ResolvedTier } from '../options';
-import { leValue } from '../promql';
+import { leValue, openMetricsLeValue } from '../promql';
 import { trackerDownRule } from '../rules/pipeline-alerts';
 import { burnAlertName, burnLabels, errorBudget, sloBurnAnnotations, sloNoDataRule, tiersFor } from '../rules/slo-rules';
 import { ALERT_NAMES, type RuleContext } from '../rules/types';
@@ -23,14 +23,29 @@ function slosWithRules(ctx: RuleContext): Slo[] {
 }
 
 /**
+ * How a Prometheus stores a bucket's `le`: version 2 as the tracker (prom-client) wrote it ("600"),
+ * version 3 normalised ("600.0"). The rules must find the bucket either way.
+ */
+type LeSpelling = 'prometheus2' | 'prometheus3';
+const LE_SPELLINGS: Record<LeSpelling, (bound: number) => string> = { prometheus2: leValue, prometheus3: openMetricsLeValue };
+
+/**
  * The series of one state's time-in-state histogram (or of its retracted twin): count, the SLO
  * threshold's bucket, and +Inf (a decoy: all fast).
  */
-function histogramSeries(ctx: RuleContext, slo: Slo, perStep: number, slowShare: number, steps: number, metric: string = METRICS.stateDuration): InputSeries[] {
+function histogramSeries(
+  ctx: RuleContext,
+  slo: Slo,
+  perStep: number,
+  slowShare: number,
+  steps: number,
+  metric: string = METRICS.stateDuration,
+  spelling: LeSpelling = 'prometheus2',
+): InputSeries[] {
   const labels = { instance: 'tracker-1', job: ctx.options.trackerJob, state: slo.state };
   return [
     series(`${metric}_count`, labels, ramp(perStep, steps)),
-    series(`${metric}_bucket`, { ...labels, le: leValue(slo.withinSeconds) }, ramp(perStep * (1 - slowShare), steps)),
+    series(`${metric}_bucket`, { ...labels, le: LE_SPELLINGS[spelling](slo.withinSeconds) }, ramp(perStep * (1 - slowShare), steps)),
     series(`${metric}_bucket`, { ...labels, le: '+Inf' }, ramp(perStep, steps)),
   ];
 }
@@ -63,14 +78,21 @@ function expectedBurnAlerts(ctx: RuleContext, k: number, alertname: string): Exp
   });
 }
 
-function burnScenario(ctx: RuleContext, k: number, atStep: number): TestGroup {
+function burnScenario(ctx: RuleContext, k: number, atStep: number, spelling: LeSpelling = 'prometheus2'): TestGroup {
   const I = ctx.options.evaluationInterval;
   const perStep = Math.max(1000, ctx.options.sloMinStays);
   const test = (alertname: string): AlertTest => alertTest(atStep, I, alertname, expectedBurnAlerts(ctx, k, alertname));
+  const slos = slosWithRules(ctx);
+  const renamed = slos.map((slo) => slo.withinSeconds).find((b) => leValue(b) !== openMetricsLeValue(b));
+  const example = renamed === undefined ? '' : ` (e.g. le="${openMetricsLeValue(renamed)}", not "${leValue(renamed)}")`;
+  const stored = spelling === 'prometheus3' ? `, with the buckets as Prometheus 3 stores them${example}` : '';
   return {
-    name: `SLO burn at ${k}x the error budget: exactly the tiers with a lower burn rate fire, in every SLO state`,
+    name: `SLO burn at ${k}x the error budget: exactly the tiers with a lower burn rate fire, in every SLO state${stored}`,
     interval: formatDuration(I),
-    input_series: [trackerUp(ctx, 1, atStep + 1), ...slosWithRules(ctx).flatMap((slo) => histogramSeries(ctx, slo, perStep, slowShareAt(slo, k), atStep + 1))],
+    input_series: [
+      trackerUp(ctx, 1, atStep + 1),
+      ...slos.flatMap((slo) => histogramSeries(ctx, slo, perStep, slowShareAt(slo, k), atStep + 1, METRICS.stateDuration, spelling)),
+    ],
     alert_rule_test: [test(ALERT_NAMES.sloFastBurn), test(ALERT_NAMES.sloSlowBurn), alertTest(atStep, I, ALERT_NAMES.sloNoData, [])],
   };
 }
@@ -149,8 +171,11 @@ export function sloTests(ctx: RuleContext): TestGroup[] {
   if (tiers.length === 0) return [];
   const atStep = stepsOf(Math.max(...tiers.map((t) => t.for)), ctx.options.evaluationInterval) + 5;
   const guard = volumeGuardScenario(ctx, tiers);
+  const multiples = scenarioMultiples(ctx.options.burnRateTiers);
   return [
-    ...scenarioMultiples(ctx.options.burnRateTiers).map((k) => burnScenario(ctx, k, atStep)),
+    ...multiples.map((k) => burnScenario(ctx, k, atStep)),
+    // Every tier fires at the highest multiple: each SLO's rules find the bucket Prometheus 3 renamed.
+    burnScenario(ctx, multiples[0]!, atStep, 'prometheus3'),
     ...(guard ? [guard] : []),
     retractionScenario(ctx, tiers),
     ...noDataScenarios(ctx),

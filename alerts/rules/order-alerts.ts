@@ -2,7 +2,7 @@ import { formatDuration } from '../../common';
 import type { StateDef } from '../../events';
 import { METRICS } from '../metric-names';
 import { promDuration, selector } from '../promql';
-import { apiUrl, describeHandoff, runbookUrl } from './text';
+import { describeHandoff, runbookUrl, trackerUrl } from './text';
 import { ALERT_NAMES, type AlertingRule, type RuleContext, type RuleGroup } from './types';
 
 /**
@@ -38,7 +38,7 @@ export function orderAlertLabels(ctx: RuleContext, state: StateDef, severity: 'p
  * first evaluation that sees the increase (no `for`, a loss does not get better by waiting) and
  * resolves `lostWindow` after the last loss. Summed over tracker replicas, since each counts the
  * orders its own sweeper declared lost. One rule per state, so the annotations can name the state's
- * owner, its handoff and the API call that lists the orders.
+ * owner, its handoff and the tracker's page that lists the orders.
  */
 export function orderLostRule(ctx: RuleContext, state: StateDef): AlertingRule {
   const { options } = ctx;
@@ -69,11 +69,11 @@ export function orderLostAnnotations(ctx: RuleContext, state: StateDef, v: LostV
     summary: `${v.count} order(s) lost in ${s} (${v.reason}), ${where}`,
     description:
       `${v.count} order(s) were declared lost in state ${s} (owned by ${state.system}) in the last ${window}, reason ${v.reason}. ${next} ` +
-      `List them: GET ${apiUrl(ctx, '/v1/lost', { state: s })} (or GET ${apiUrl(ctx, '/v1/orders', { status: 'lost', state: s })}); ` +
-      `an order's timeline and trace links: GET ${apiUrl(ctx, '/v1/orders')}/<order_id>. ` +
+      `List them: ${trackerUrl(ctx, '/lost', { state: s })} (JSON: GET ${trackerUrl(ctx, '/v1/lost', { state: s })}); ` +
+      `each order's timeline, status history and traces: ${trackerUrl(ctx, '/orders')}/<order_id>. ` +
       `This page resolves ${window} after the last loss; the orders stay listed as lost until a later event recovers them or they are redriven.`,
     ...(handoffs.length > 0 && { handoff: handoffs.map(describeHandoff).join('; ') }),
-    orders_url: apiUrl(ctx, '/v1/lost', { state: s }),
+    orders_url: trackerUrl(ctx, '/lost', { state: s }),
     runbook_url: runbookUrl(ctx, ALERT_NAMES.orderLost),
   };
 }
@@ -109,8 +109,8 @@ export function ordersStuckAnnotations(ctx: RuleContext, state: StateDef, v: Stu
     description:
       `${v.count} order(s) have been in state ${s} (owned by ${state.system}) longer than its SLA of ${sla} (expect_within), ` +
       `for at least ${promDuration(options.stuckFor)}; each is declared lost after ${formatDuration(state.lostAfterSeconds ?? 0)} in the state. ${leaving} ` +
-      `List them: GET ${apiUrl(ctx, '/v1/orders', { status: 'stuck', state: s })}.`,
-    orders_url: apiUrl(ctx, '/v1/orders', { status: 'stuck', state: s }),
+      `List them: ${trackerUrl(ctx, '/stuck', { state: s })} (JSON: GET ${trackerUrl(ctx, '/v1/orders', { status: 'stuck', state: s })}).`,
+    orders_url: trackerUrl(ctx, '/stuck', { state: s }),
     runbook_url: runbookUrl(ctx, ALERT_NAMES.ordersStuck),
   };
 }

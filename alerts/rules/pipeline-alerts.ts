@@ -1,6 +1,6 @@
 import { METRICS } from '../metric-names';
 import { promDuration, promNumber, selector } from '../promql';
-import { apiUrl, runbookUrl } from './text';
+import { runbookUrl, trackerUrl } from './text';
 import { ALERT_NAMES, type AlertingRule, type RuleContext, type RuleGroup } from './types';
 
 /*
@@ -216,7 +216,7 @@ export function deadLetteredAnnotations(ctx: RuleContext, v: DeadLetteredValues)
   const window = promDuration(ctx.options.deadLetterWindow);
   // The reason is appended unencoded: URLSearchParams would percent-encode the Go template itself.
   // Reasons are a fixed list of snake_case words, safe in a query string as they are.
-  const parked = `${apiUrl(ctx, '/v1/dead-letters', { status: 'parked' })}&reason=${v.reason}`;
+  const parked = `${trackerUrl(ctx, '/v1/dead-letters', { status: 'parked' })}&reason=${v.reason}`;
   return {
     summary: `${v.count} order event(s) dead-lettered by the tracker (${v.reason}): set aside, not applied`,
     description:
@@ -267,7 +267,7 @@ export function redrivesFailingRule(ctx: RuleContext): AlertingRule {
 export function redrivesFailingAnnotations(ctx: RuleContext, v: RedrivesFailingValues): Record<string, string> {
   const window = promDuration(ctx.options.redriveFailedWindow);
   // The state is appended unencoded: it is a model state name (lower case, digits, "_", "-").
-  const lost = `${apiUrl(ctx, '/v1/lost', {})}?state=${v.state}`;
+  const lost = `${trackerUrl(ctx, '/lost', {})}?state=${v.state}`;
   return {
     summary: `${v.count} redrive(s) of orders in ${v.state} failed: the owning system did not take them`,
     description:

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../../common';
+import { ConfigError, PROJECT_ROOT } from '../../common';
 import { loadModel } from '../../events';
-import { resolveAlertOptions, type AlertOptions } from '../options';
+import { DEFAULT_RUNBOOK_URL, PROJECT_REPOSITORY_URL, resolveAlertOptions, type AlertOptions } from '../options';
 import { promtoolTestFile } from '../rule-tests/test-file';
 import { orderLostRule, ordersStuckRule } from './order-alerts';
 import {
@@ -53,15 +53,16 @@ describe('OrderLost', () => {
     expect(rule.labels).toEqual({ severity: 'page', pipeline: 'test', state: 'pricing', system: 'mes' });
   });
 
-  it('names the handoff (from -> to, owning systems, via) and the API calls that list the lost orders', () => {
+  it("names the handoff (from -> to, owning systems, via), the tracker's page of the lost orders and its API twin", () => {
     const a = orderLostRule(ctx, state('placed')).annotations;
     expect(a.summary).toBe('{{ $value | printf "%.0f" }} order(s) lost in placed ({{ $labels.reason }}), at the handoff to pricing (mes)');
     expect(a.handoff).toBe('placed (shop) -> pricing (mes) within 2m via RabbitMQ queue mes.pricing');
     expect(a.description).toContain('Check that mes consumes RabbitMQ queue mes.pricing.');
     expect(a.description).toContain('an order still in placed after 30m (lost_after) is lost too');
-    expect(a.description).toContain('GET http://127.0.0.1:7401/v1/lost?state=placed (or GET http://127.0.0.1:7401/v1/orders?status=lost&state=placed)');
-    expect(a.orders_url).toBe('http://127.0.0.1:7401/v1/lost?state=placed');
-    expect(a.runbook_url).toBe('alerts/README.md#orderlost');
+    expect(a.description).toContain('List them: http://127.0.0.1:7401/lost?state=placed (JSON: GET http://127.0.0.1:7401/v1/lost?state=placed)');
+    expect(a.description).toContain("each order's timeline, status history and traces: http://127.0.0.1:7401/orders/<order_id>.");
+    expect(a.orders_url).toBe('http://127.0.0.1:7401/lost?state=placed');
+    expect(a.runbook_url).toBe('https://github.com/orderscope/orderscope/blob/main/alerts/README.md#orderlost');
   });
 
   it('names the owner and the lost_after limit of a state without a handoff', () => {
@@ -71,9 +72,9 @@ describe('OrderLost', () => {
     expect(a).not.toHaveProperty('handoff');
   });
 
-  it('links to the tracker API and runbook given as options', () => {
-    const a = orderLostRule(ctxWith({ trackerApiUrl: 'https://orders.example.com/', runbookUrl: 'https://git.example.com/orderscope/alerts/README.md' }), state('pricing')).annotations;
-    expect(a.orders_url).toBe('https://orders.example.com/v1/lost?state=pricing');
+  it('links to the tracker and runbook given as options', () => {
+    const a = orderLostRule(ctxWith({ trackerUrl: 'https://orders.example.com/', runbookUrl: 'https://git.example.com/orderscope/alerts/README.md' }), state('pricing')).annotations;
+    expect(a.orders_url).toBe('https://orders.example.com/lost?state=pricing');
     expect(a.runbook_url).toBe('https://git.example.com/orderscope/alerts/README.md#orderlost');
   });
 });
@@ -86,7 +87,8 @@ describe('OrdersStuck', () => {
     expect(rule.labels.severity).toBe('ticket');
     expect(rule.annotations.description).toContain('longer than its SLA of 5m (expect_within), for at least 20m');
     expect(rule.annotations.description).toContain('They leave placed when pricing (mes) takes them from RabbitMQ queue mes.pricing, expected within 2m.');
-    expect(rule.annotations.orders_url).toBe('http://127.0.0.1:7401/v1/orders?status=stuck&state=placed');
+    expect(rule.annotations.description).toContain('List them: http://127.0.0.1:7401/stuck?state=placed (JSON: GET http://127.0.0.1:7401/v1/orders?status=stuck&state=placed).');
+    expect(rule.annotations.orders_url).toBe('http://127.0.0.1:7401/stuck?state=placed');
   });
 });
 
@@ -107,9 +109,10 @@ describe('SLO rules', () => {
       'state:orderscope_order_state_duration_seconds_count:increase3d',
     ]);
     const at = 'job=~"orderscope-tracker",state="pricing"';
+    // le=~"600|600\.0": the bucket as Prometheus 2 keeps it from prom-client, and as Prometheus 3 rewrites it.
     expect(rules[0]!.expr).toBe(
       '1 - (\n' +
-        `  (sum(rate(orderscope_order_state_duration_seconds_bucket{${at},le="600"}[5m])) - (sum(rate(orderscope_order_state_duration_retracted_seconds_bucket{${at},le="600"}[5m])) or vector(0)))\n` +
+        `  (sum(rate(orderscope_order_state_duration_seconds_bucket{${at},le=~"600|600\\\\.0"}[5m])) - (sum(rate(orderscope_order_state_duration_retracted_seconds_bucket{${at},le=~"600|600\\\\.0"}[5m])) or vector(0)))\n` +
         '  /\n' +
         `  (sum(rate(orderscope_order_state_duration_seconds_count{${at}}[5m])) - (sum(rate(orderscope_order_state_duration_retracted_seconds_count{${at}}[5m])) or vector(0)))\n` +
         ')',
@@ -120,7 +123,7 @@ describe('SLO rules', () => {
     expect(rules.every((r) => r.labels?.state === 'pricing')).toBe(true);
   });
 
-  it('match the bucket bound as prom-client writes it, also below a second', () => {
+  it('match a bucket below a second by its one spelling, the same on Prometheus 2 and 3', () => {
     expect(sloRecordingRules(ctx, slo('packing'))[0]!.expr).toContain('le="0.5"');
   });
 
@@ -223,30 +226,47 @@ describe('pipeline alerts', () => {
   });
 
   it('say how to list, fix and retry or drop the dead letters, and link to the parked ones of the reason', () => {
-    const a = deadLetteredRule(ctxWith({ trackerApiUrl: 'https://orders.example.com/' })).annotations;
+    const a = deadLetteredRule(ctxWith({ trackerUrl: 'https://orders.example.com/' })).annotations;
     expect(a.description).toContain('orderscope dead-letters list --reason {{ $labels.reason }} (or GET https://orders.example.com/v1/dead-letters?status=parked&reason={{ $labels.reason }})');
     expect(a.description).toContain('orderscope dead-letters show <id> gives the raw event, the error and its origin (topic, partition, offset)');
     expect(a.description).toContain('Fix the cause, then orderscope dead-letters retry <id> (or retry --all --reason {{ $labels.reason }}) with an admin token, or drop <id>');
     expect(a.dead_letters_url).toBe('https://orders.example.com/v1/dead-letters?status=parked&reason={{ $labels.reason }}');
-    expect(a.runbook_url).toBe('alerts/README.md#ordereventsdeadlettered');
+    expect(a.runbook_url).toBe('https://github.com/orderscope/orderscope/blob/main/alerts/README.md#ordereventsdeadlettered');
   });
 });
 
+/**
+ * The anchors GitHub gives the headings of a markdown file (its slugs: lower case, punctuation
+ * dropped, spaces as hyphens), each with its heading's text.
+ */
+function headingAnchors(markdown: string): Map<string, string> {
+  const headings = [...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1]!.trim());
+  return new Map(headings.map((h) => [h.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'), h]));
+}
+
 describe('every generated alert', () => {
   const alerts = ruleGroups(ctx).flatMap((g) => g.rules.filter(isAlertingRule));
-  const runbook = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const anchors = headingAnchors(readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8'));
 
   it.each(alerts.map((a): [string, AlertingRule] => [[a.alert, a.labels.state, a.labels.window].filter(Boolean).join(' '), a]))(
-    '%s has a severity, a summary, a description and a runbook section',
+    '%s has a severity, a summary, a description and an absolute link to its section of alerts/README.md',
     (_name, alert) => {
       expect(['page', 'ticket']).toContain(alert.labels.severity);
       expect(alert.labels.pipeline).toBe('test');
       expect(alert.annotations.summary).toBeTruthy();
       expect(alert.annotations.description).toBeTruthy();
-      expect(alert.annotations.runbook_url).toBe(`alerts/README.md#${alert.alert.toLowerCase()}`);
-      expect(runbook).toMatch(new RegExp(`^## ${alert.alert}$`, 'm'));
+      const [base, anchor] = alert.annotations.runbook_url!.split('#') as [string, string];
+      expect(base).toBe(DEFAULT_RUNBOOK_URL);
+      expect(anchors.get(anchor)).toBe(alert.alert);
     },
   );
+
+  it('link to the runbook on the project\'s public home, the repository package.json names', () => {
+    const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { repository: { url: string }; homepage: string };
+    expect(pkg.repository.url).toBe(`git+${PROJECT_REPOSITORY_URL}.git`);
+    expect(pkg.homepage).toBe(`${PROJECT_REPOSITORY_URL}#readme`);
+    expect(DEFAULT_RUNBOOK_URL).toBe(`${PROJECT_REPOSITORY_URL}/blob/main/alerts/README.md`);
+  });
 
   it('has a promtool test where it fires and one where it stays silent', () => {
     const tests = promtoolTestFile(ctx, 'rules.yml').tests.flatMap((g) => g.alert_rule_test);
@@ -265,6 +285,13 @@ describe('alert options', () => {
     expect(() =>
       resolveAlertOptions(MODEL, { burnRateTiers: [{ severity: 'page', burnRate: 2, longWindow: '5m', shortWindow: '1h', for: '1m' }] }),
     ).toThrow('alert option burnRateTiers[0]: shortWindow (1h) must be shorter than longWindow (5m)');
+    expect(() => resolveAlertOptions(MODEL, { trackerUrl: 'orders.example.com' })).toThrow(
+      'alert option trackerUrl: "orders.example.com" is not an absolute URL (write it with http:// or https://, e.g. https://orderscope.example.com)',
+    );
+    expect(() => resolveAlertOptions(MODEL, { pageWebhookUrl: 'ftp://pager.example.com/' })).toThrow('alert option pageWebhookUrl: "ftp://pager.example.com/" is not an http or https URL');
+    expect(() => resolveAlertOptions(MODEL, { runbookUrl: 'https://wiki.example.com/runbook#alerts' })).toThrow(
+      'alert option runbookUrl: "https://wiki.example.com/runbook#alerts" must not have a #fragment: each alert adds the anchor of its own section',
+    );
   });
 
   it('default the pipeline label to the model name', () => {

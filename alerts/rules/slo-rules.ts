@@ -2,8 +2,8 @@ import { formatDuration } from '../../common';
 import type { Slo, StateDef } from '../../events';
 import { METRICS } from '../metric-names';
 import type { ResolvedTier } from '../options';
-import { leValue, netSum, promDuration, promNumber, selector } from '../promql';
-import { apiUrl, runbookUrl } from './text';
+import { leMatcher, leValue, netSum, promDuration, promNumber, selector } from '../promql';
+import { runbookUrl, trackerUrl } from './text';
 import { ALERT_NAMES, type AlertingRule, type RecordingRule, type RuleContext, type RuleGroup } from './types';
 
 /*
@@ -52,7 +52,8 @@ const sortedUnique = (values: number[]) => [...new Set(values)].sort((a, b) => a
 export function sloRecordingRules(ctx: RuleContext, slo: Slo): RecordingRule[] {
   const tiers = tiersFor(ctx, slo);
   const matchers = { job: { re: ctx.options.trackerJob }, state: slo.state };
-  const within = { ...matchers, le: leValue(slo.withinSeconds) };
+  // Matched by value, as Prometheus 2 and 3 each spell it: the rules work on both.
+  const within = { ...matchers, le: leMatcher(slo.withinSeconds) };
   /** A series of the histogram net of its retracted twin, `f` over window `w`; the record adds the state label back. */
   const net = (suffix: string, m: typeof matchers, fn: string, w: number) =>
     netSum(selector(`${METRICS.stateDuration}${suffix}`, m), selector(`${METRICS.stateDurationRetracted}${suffix}`, m), (s) => `${fn}(${s}[${promDuration(w)}])`);
@@ -118,8 +119,8 @@ export function sloBurnAnnotations(ctx: RuleContext, slo: Slo, tier: ResolvedTie
       `SLO: ${percent(slo.objective)} of orders leave ${s} (owned by ${state.system}) within ${threshold}. ` +
       `Over the last ${long} ${v.ratio} of the stays that ended took longer, and over the last ${promDuration(tier.shortWindow)} too: ` +
       `${tier.burnRate}x the error budget of ${percent(errorBudget(slo))}; at this rate the ${formatDuration(period)} budget is spent in ${formatDuration(period / tier.burnRate)}. ` +
-      `Orders in ${s} now: GET ${apiUrl(ctx, '/v1/orders', { state: s })}; the stuck ones: GET ${apiUrl(ctx, '/v1/orders', { status: 'stuck', state: s })}.`,
-    orders_url: apiUrl(ctx, '/v1/orders', { state: s }),
+      `The orders stuck in ${s} now: ${trackerUrl(ctx, '/stuck', { state: s })}; every order in ${s}: GET ${trackerUrl(ctx, '/v1/orders', { state: s })}.`,
+    orders_url: trackerUrl(ctx, '/stuck', { state: s }),
     runbook_url: runbookUrl(ctx, burnAlertName(tier)),
   };
 }
@@ -144,13 +145,12 @@ export function sloNoDataRule(ctx: RuleContext, slo: Slo): AlertingRule {
 
 function sloNoDataAnnotations(ctx: RuleContext, slo: Slo, window: number): Record<string, string> {
   const s = slo.state;
-  const le = leValue(slo.withinSeconds);
   const job = ctx.options.trackerJob;
   return {
-    summary: `No SLI for ${s}: the tracker exports no time-in-state bucket le="${le}" for it`,
+    summary: `No SLI for ${s}: the tracker exports no time-in-state bucket le="${leValue(slo.withinSeconds)}" for it`,
     description:
       `${errorRatioRecord(window)}{state="${s}"} is absent although job ${job} is up: Prometheus gets no ` +
-      `${METRICS.stateDuration}_bucket{state="${s}",le="${le}"} (or its _count), so the ${s} SLO is not evaluated and cannot page. ` +
+      `${selector(`${METRICS.stateDuration}_bucket`, { state: s, le: leMatcher(slo.withinSeconds) })} (or its _count), so the ${s} SLO is not evaluated and cannot page. ` +
       `The tracker's bucket bounds come from the process model it runs with, these rules from the model they were generated from: ` +
       `run the tracker with the same model (orderscope model check), regenerate with orderscope generate, and check the scrape config of job ${job}.`,
     runbook_url: runbookUrl(ctx, ALERT_NAMES.sloNoData),

@@ -7,10 +7,10 @@ export function runbookUrl(ctx: RuleContext, alertname: string): string {
   return `${ctx.options.runbookUrl}#${alertname.toLowerCase()}`;
 }
 
-/** A tracker API URL, e.g. `apiUrl(ctx, '/v1/lost', { state: 'pricing' })`. */
-export function apiUrl(ctx: RuleContext, path: string, query: Readonly<Record<string, string>> = {}): string {
+/** A URL of the tracker, a page or an API call, e.g. `trackerUrl(ctx, '/lost', { state: 'pricing' })`. */
+export function trackerUrl(ctx: RuleContext, path: string, query: Readonly<Record<string, string>> = {}): string {
   const q = new URLSearchParams(query).toString();
-  return `${ctx.options.trackerApiUrl.replace(/\/+$/, '')}${path}${q ? `?${q}` : ''}`;
+  return `${ctx.options.trackerUrl.replace(/\/+$/, '')}${path}${q ? `?${q}` : ''}`;
 }
 
 /** "quote_requested (shop) -> pricing (mes) within 5m via RabbitMQ queue mes.pricing". */

@@ -6,6 +6,7 @@ import { DEFAULT_MODEL_PATH, DEMO_MODEL_PATH, loadModelFile } from '../../events
 import { createLogger, loadConfig, type Config, type Logger } from '../../common';
 import { CollectorClient } from '../../collector/client';
 import { startEmbedded } from '../embedded';
+import { writeEmbeddedMonitoring } from '../embedded-monitoring';
 import { upBanner } from '../up-banner';
 import { DemoFeed } from '../demo-feed';
 import { closeOnSignals, parsePort } from '../lifecycle';
@@ -17,6 +18,7 @@ interface UpOptions {
   dataDir?: string;
   collectorPort?: number;
   trackerPort?: number;
+  generated?: string | false;
 }
 
 /** `orderscope up`: the whole platform in one process, no servers needed. */
@@ -30,6 +32,8 @@ export function registerUp(program: Command): void {
     .option('-d, --data-dir <dir>', 'where the database and the token are kept across restarts (default: .orderscope)')
     .option('--collector-port <port>', 'collector port (default 7400)', parsePort)
     .option('--tracker-port <port>', 'tracker API port (default 7401)', parsePort)
+    .option('--generated <dir>', "where to write the alert rules and dashboards for the model, linking to this tracker (default: <data dir>/generated)")
+    .option('--no-generated', 'write no alert rules and dashboards')
     .addHelpText(
       'after',
       `
@@ -60,6 +64,7 @@ SIGTERM or Ctrl-C stops ingest, applies what was accepted and closes the databas
       let backlogPosted = () => {};
       const backlog = opts.demo ? new Promise<void>((resolve) => (backlogPosted = resolve)) : undefined;
       const embedded = await startEmbedded({ config, model, logger, ...(backlog && { sweepAfter: backlog }) });
+      const generatedDir = await writeEmbeddedMonitoring(embedded, { model, modelFile, dataDir, dir: opts.generated });
       let feed: DemoFeed | undefined;
       if (opts.demo) {
         feed = new DemoFeed({
@@ -74,7 +79,7 @@ SIGTERM or Ctrl-C stops ingest, applies what was accepted and closes the databas
       }
       // Once everything runs, and after the log lines so far: the banner is the last thing on screen.
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
-      console.log(upBanner({ ...embedded, modelName: model.name, demo: Boolean(opts.demo), ...(logFile && { logFile }) }));
+      console.log(upBanner({ ...embedded, modelName: model.name, demo: Boolean(opts.demo), ...(logFile && { logFile }), generatedDir }));
       closeOnSignals(logger, async () => {
         await feed?.close();
         await embedded.close();

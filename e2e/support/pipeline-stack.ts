@@ -133,7 +133,7 @@ export async function startPipelineStack(options: PipelineStackOptions): Promise
       ...DEMO_ALERT_OPTIONS,
       trackerJob: JOB,
       collectorJob: JOB,
-      trackerApiUrl: tracker.url,
+      trackerUrl: tracker.url,
       pageWebhookUrl: `${webhook.url}/page`,
       ticketWebhookUrl: `${webhook.url}/ticket`,
       groupWait: '1s',

@@ -1,8 +1,9 @@
 import type { ProcessModel } from '../../events';
 import { card, COLORS, dataTable, formatCount, formatTime, html, kpis, renderPage, roughDuration, stackedBars, type HtmlValue, type Kpi, type SafeHtml } from '../html';
-import { describeLoss, mondayOf, utcDay, weekOf } from '../report';
+import { mondayOf, utcDay, weekOf } from '../report';
 import type { PartitionReading } from '../../bus';
 import type { PartitionHeartbeat } from '../heartbeat/latest-heartbeats';
+import { lostOrdersTable, orderListHref, stuckOrdersTable, type OrderListKind } from './order-tables';
 import type { LostOrderRow, OrderRow, StateOccupancy } from '../store';
 import { formatEventTime, secondsBetween, type Micros } from '../timeline';
 
@@ -63,8 +64,6 @@ export function weekReportHref(now: Micros): string {
   return `/v1/reports/latency?format=html&from=${mondayOf(now)}`;
 }
 
-const orderLink = (id: string): HtmlValue => html`<a href="/orders/${encodeURIComponent(id)}">${id}</a>`;
-
 /**
  * The tracker's home page, what `orderscope up` opens: orders in flight per state (a bar per state:
  * within SLA, stuck, lost), the stuck and lost orders with links to their timelines, and links to the
@@ -110,39 +109,17 @@ export function renderHomePage(d: HomeData): string {
     ],
   );
 
-  const more = (shown: number, total: number, href: string, what: string): HtmlValue =>
-    total > shown ? html`<p class="muted">The ${formatCount(shown)} longest of ${formatCount(total)} ${what}; all of them: <a href="${href}">${href}</a> (JSON).</p>` : '';
+  /** Below a table: how many there are, and the pages that list them all, in all and per state. */
+  const more = (kind: OrderListKind, shown: number, perState: readonly (readonly [string, number])[]): HtmlValue => {
+    const total = perState.reduce((a, [, n]) => a + n, 0);
+    if (total === 0) return '';
+    const states = perState.filter(([, n]) => n > 0).map(([state, n]) => html` <a href="${orderListHref(kind, { state })}">${state} (${formatCount(n)})</a>`);
+    const shownText = total > shown ? `The ${formatCount(shown)} longest of ${formatCount(total)}. ` : '';
+    return html`<p class="links muted">${shownText}<a href="${orderListHref(kind, {})}">All ${kind} orders</a> by state:${states}</p>`;
+  };
 
-  const lostTable = dataTable(
-    [{ title: 'Order', kind: 'id' }, { title: 'Lost in' }, { title: 'Why' }, { title: 'In the state for', kind: 'num' }, { title: 'Segment' }, { title: 'Operator' }],
-    d.lost.map((o) => [
-      orderLink(o.orderId),
-      html`${o.state} <span class="muted">(${o.system})</span>`,
-      describeLoss({
-        reason: o.reason,
-        handoffTo: o.handoffTo,
-        handoffVia: d.model.handoffsFrom(o.state).find((h) => h.to === o.handoffTo)?.via ?? null,
-        lostAfterSeconds: d.model.state(o.state)?.lostAfterSeconds ?? null,
-      }),
-      roughDuration(age(o.stateSince)),
-      o.segment ?? '—',
-      o.operatorId ?? '—',
-    ]),
-    'No order is lost. Good.',
-  );
-
-  const stuckTable = dataTable(
-    [{ title: 'Order', kind: 'id' }, { title: 'Stuck in' }, { title: 'For', kind: 'num' }, { title: 'SLA', kind: 'num' }, { title: 'Segment' }, { title: 'Operator' }],
-    d.stuck.map((o) => [
-      orderLink(o.orderId),
-      html`${o.state} <span class="muted">(${o.system})</span>`,
-      roughDuration(age(o.stateSince)),
-      roughDuration(d.model.state(o.state)?.expectWithinSeconds ?? null),
-      o.segment ?? '—',
-      o.operatorId ?? '—',
-    ]),
-    'No order is stuck.',
-  );
+  const lostTable = lostOrdersTable(d.lost, d.model, d.now, 'No order is lost. Good.');
+  const stuckTable = stuckOrdersTable(d.stuck, d.model, d.now, 'No order is stuck.');
 
   const partitions = d.partitions && partitionsCard(d.partitions);
 
@@ -168,8 +145,8 @@ export function renderHomePage(d: HomeData): string {
       <p class="sub">Process model “${d.model.name}” · as of ${formatTime(formatEventTime(d.now))} · this page reloads every ${HOME_REFRESH_SECONDS} seconds</p>
       ${kpis(figures)}
       ${card('Where the orders are', 'Orders in each state of the pipeline now: blue within the state’s SLA, amber stuck past it, red lost.', chart, 'in-flight')}
-      ${card('Lost orders', html`Orders the detector declared lost, longest in their state first. Open one to see its timeline.`, html`${lostTable}${more(d.lost.length, lostTotal, '/v1/lost', 'lost orders')}`, 'lost')}
-      ${card('Stuck orders', 'Orders past their state’s SLA, not lost yet, longest first.', html`${stuckTable}${more(d.stuck.length, stuckTotal, '/v1/orders?status=stuck', 'stuck orders')}`, 'stuck')}
+      ${card('Lost orders', html`Orders the detector declared lost, longest in their state first. Open one to see its timeline.`, html`${lostTable}${more('lost', d.lost.length, d.occupancy.map((o) => [o.state, d.lostByState.get(o.state) ?? 0]))}`, 'lost')}
+      ${card('Stuck orders', 'Orders past their state’s SLA, not lost yet, longest first.', html`${stuckTable}${more('stuck', d.stuck.length, d.occupancy.map((o) => [o.state, o.stuck]))}`, 'stuck')}
       ${partitions ?? ''}
       ${card('Latency reports', 'Time in each state against the SLAs, lead time, lost and slowest orders, segments and operators, for a period.', reports, 'reports')}`,
     footer: html`<p>API: <a href="/v1/orders">/v1/orders</a> · <a href="/v1/lost">/v1/lost</a> · <a href="/v1/reports/latency">/v1/reports/latency</a> · <a href="/v1/dead-letters?status=parked">/v1/dead-letters</a> (JSON; send Authorization: Bearer &lt;token&gt;, or sign in here) · <a href="/metrics">/metrics</a> for Prometheus</p>`,

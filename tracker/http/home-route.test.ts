@@ -1,7 +1,7 @@
 import { heartbeatEvent } from '../../events';
 import { listen, type RunningServer } from '../../common/http';
 import { loadWeek, NOW_MS } from '../report/test/week';
-import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig } from '../test/fixtures';
+import { apiGet, orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig } from '../test/fixtures';
 
 const config = apiTestConfig();
 const EVIL_OPERATOR = '<img src=x onerror=alert(1)>';
@@ -222,5 +222,95 @@ describe('the tracking heartbeat on the home page', () => {
     const res = await browse('/', { cookie: SIGNED_IN });
     expect(res.status).toBe(200);
     expect(res.text).toContain('<div class="kpi good"><div class="label">Tracking heartbeat</div><div class="value">5s ago</div><div class="note">partition in-process</div></div>');
+  });
+});
+
+describe('the pages of lost and stuck orders', () => {
+  /** The rows of a page's table: each row's cells as text. */
+  const rows = (page: string) =>
+    [...page.matchAll(/<tr>(.*?)<\/tr>/g)].slice(1).map((r) => [...r[1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()));
+
+  it('list the lost orders of a state, longest first, each linked to its page, with why and what the state expects', async () => {
+    const res = await browse('/lost?state=quote_requested', { cookie: SIGNED_IN });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(res.text).toContain('<h1>Lost orders in quote_requested</h1>');
+    expect(res.text).toContain('quote_requested is owned by shop; SLA 5m, lost after 30m; pricing (mes) must follow within 5m via RabbitMQ queue mes.pricing (shop -&gt; MES).');
+    expect(rows(res.text)).toEqual([
+      ['e1', 'quote_requested (shop)', 'missed handoff to pricing RabbitMQ queue mes.pricing (shop -&gt; MES)', '7d11h', 'b2c', '—'],
+      ['late1', 'quote_requested (shop)', 'missed handoff to pricing RabbitMQ queue mes.pricing (shop -&gt; MES)', '9h59m', 'b2c', '—'],
+    ]);
+    expect(res.text).toContain('<a href="/orders/e1">e1</a>');
+    expect(res.text).toContain('The same list as JSON: <a href="/v1/lost?state=quote_requested">/v1/lost?state=quote_requested</a>');
+    // Nav and filters: the other states, and the segments shown.
+    expect(res.text).toContain('<a href="/">Orders in flight</a>');
+    expect(res.text).toContain(' <a href="/lost">every state</a>');
+    expect(res.text).toContain(' <strong><a href="/lost?state=quote_requested">quote_requested</a></strong>');
+    expect(res.text).toContain(' <a href="/lost?state=quote_requested&amp;segment=b2c">b2c</a>');
+  });
+
+  it('filter by segment, and say so when nothing is left', async () => {
+    const b2b = await browse('/lost?state=quote_requested&segment=b2b', { cookie: SIGNED_IN });
+    expect(b2b.status).toBe(200);
+    expect(b2b.text).toContain('<h1>Lost orders in quote_requested, of segment b2b</h1>');
+    expect(b2b.text).toContain('<p class="empty">No order is lost in quote_requested, of segment b2b.</p>');
+    expect(b2b.text).toContain(' <a href="/lost?state=quote_requested">every segment</a>');
+  });
+
+  it('list the stuck orders, in every state or in one', async () => {
+    const all = await browse('/stuck', { cookie: SIGNED_IN });
+    expect(all.status).toBe(200);
+    expect(all.text).toContain('<h1>Stuck orders</h1>');
+    // w1 waited in assigned past its 3d lost-after limit: lost, no longer stuck.
+    expect(rows(all.text)).toEqual([
+      ['xss2', 'assigned (crm)', '10h56m', '8h', '—', '&lt;img src=x onerror=alert(1)&gt;'],
+      ['s1', 'pricing (mes)', '56m20s', '15m', 'b2b', '—'],
+    ]);
+    expect(all.text).toContain('The same list as JSON: <a href="/v1/orders?status=stuck">/v1/orders?status=stuck</a>');
+    const pricing = await browse('/stuck?state=pricing&segment=b2b', { cookie: SIGNED_IN });
+    expect(rows(pricing.text).map((r) => r[0])).toEqual(['s1']);
+    expect(pricing.text).toContain('<a href="/v1/orders?status=stuck&amp;state=pricing&amp;segment=b2b">');
+  });
+
+  it('page with the API\'s cursor, keeping the filter and the page size', async () => {
+    const first = await browse('/stuck?limit=1', { cookie: SIGNED_IN });
+    expect(rows(first.text).map((r) => r[0])).toEqual(['xss2']);
+    const api = await apiGet(server.url, '/v1/orders?status=stuck&limit=1');
+    const next = `/stuck?limit=1&amp;cursor=${api.body.next_cursor}`;
+    expect(first.text).toContain(`<a href="${next}">Next page →</a>`);
+    expect(first.text).not.toContain('First page');
+    const second = await browse(next.replace('&amp;', '&'), { cookie: SIGNED_IN });
+    expect(second.status).toBe(200);
+    expect(rows(second.text).map((r) => r[0])).toEqual(['s1']);
+    expect(second.text).toContain('<a href="/stuck?limit=1">First page</a>');
+    expect(second.text).not.toContain('Next page');
+  });
+
+  it('answer a wrong or unknown parameter with a page saying what to write', async () => {
+    const cases: [string, string][] = [
+      ['/lost?status=lost', 'unknown query parameter &quot;status&quot; (the parameters are: state, segment, limit, cursor)'],
+      ['/stuck?state=Pricing', 'state: &quot;Pricing&quot; is not a state name (lower case letters, digits, &quot;_&quot; or &quot;-&quot;)'],
+      ['/lost?segment=b%002b', 'segment: must not contain U+0000 (NUL)'],
+      ['/stuck?limit=0', 'limit: &quot;0&quot; is not a whole number from 1 to 500'],
+      ['/lost?cursor=abc', 'cursor: not a cursor of this list; pass the next_cursor of the previous page unchanged'],
+    ];
+    for (const [path, message] of cases) {
+      const res = await browse(path, { cookie: SIGNED_IN });
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 400, 'text/html; charset=utf-8']);
+      expect(res.text).toContain(`<div class="notice">${message}</div>`);
+    }
+  });
+
+  it('ask to sign in first, and come back to the same list', async () => {
+    const res = await browse('/lost?state=quote_requested');
+    expect(res.status).toBe(401);
+    expect(res.text).toContain('<input type="hidden" name="next" value="/lost?state=quote_requested">');
+  });
+
+  it('are linked from the home page\'s lost and stuck orders, in all and per state', async () => {
+    const home = (await browse('/', { cookie: SIGNED_IN })).text;
+    expect(home).toContain('<a href="/lost">All lost orders</a> by state: <a href="/lost?state=quote_requested">quote_requested (2)</a>');
+    expect(home).toContain('<a href="/stuck">All stuck orders</a> by state: <a href="/stuck?state=pricing">pricing (1)</a> <a href="/stuck?state=assigned">assigned (1)</a>');
   });
 });

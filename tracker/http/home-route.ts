@@ -8,6 +8,7 @@ import { listLostOrders, listOrders, lostByState, parkedDeadLetters, stateOccupa
 import { authorizationOf, clearSessionCookie, localPath, setSessionCookie } from './browser-session';
 import { renderBadRequestPage, renderHomePage, renderLoginPage, renderNotFoundPage, renderSignInConfirmPage } from './home-page';
 import { badOrderIdMessage, loadOrderTimeline, orderNotFoundMessage } from './load-order';
+import { orderListRoutes } from './order-list-route';
 import { renderOrderPage } from './order-page';
 import { crossSiteRefusal } from './same-origin';
 import { sendPage } from './send-page';
@@ -41,6 +42,7 @@ const LISTED = 25;
  *
  * - `GET /` the home page: orders in flight per state, stuck and lost orders, links to the reports;
  * - `GET /orders/:id` one order's timeline;
+ * - `GET /lost`, `GET /stuck` the lost and stuck orders, by state and segment (order-list-route.ts);
  * - `POST /login` (form: token, next) signs a browser in: the token is checked, kept in an HttpOnly,
  *   SameSite=Strict cookie, and the browser is sent on to `next`, a page of this server (see
  *   browser-session.ts). Only a form of the tracker's own pages may post it: its Origin (or, without
@@ -122,6 +124,8 @@ export function homeRoutes(options: HomeRouteOptions): Router {
     clearSessionCookie(res);
     res.redirect(303, '/');
   });
+
+  router.use(orderListRoutes({ db, model, nowMicros: options.nowMicros, signedIn }));
 
   router.get('/orders/:id', async (req: Request<{ id: string }>, res: Response) => {
     if (!signedIn(req, res)) return;

@@ -18,8 +18,8 @@ export interface LostRouteOptions {
  * `GET /lost?state=&segment=&limit=&cursor=`: the lost orders, longest in their state first,
  * keyset-paginated like /orders. Each says where it was lost (state, owning system), why (reason,
  * and the missed handoff: to which system, within how long, via what), since when (lost_at,
- * state_since), and links to the trace of its last event and to its timeline. What the OrderLost
- * page's `orders_url` opens. Mounted under /v1, behind the read scope.
+ * state_since), and links to the trace of its last event and to its timeline. The JSON twin of the
+ * page `/lost` that the OrderLost page's `orders_url` opens. Mounted under /v1, behind the read scope.
  */
 export function lostRoutes(options: LostRouteOptions): Router {
   const { db, model } = options;

@@ -112,6 +112,12 @@ describe('the pages in headless Chromium', () => {
     expect(count(image, COLORS.lost)).toBeGreaterThan(200);
   }, 120_000);
 
+  it('draws the page of the lost orders of a state, as an OrderLost alert links to it', async () => {
+    const image = await shoot('/lost?state=quote_requested', 'lost-quote_requested', 900);
+    // The table's striped rows (the second of e1 and late1).
+    expect(count(image, '#f9fafb')).toBeGreaterThan(5000);
+  }, 120_000);
+
   it('draws an order\'s timeline', async () => {
     const image = await shoot('/orders/c4', 'order-c4', 1900);
     expect(count(image, COLORS.p50)).toBeGreaterThan(300);
