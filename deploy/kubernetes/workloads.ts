@@ -117,7 +117,7 @@ export function workloads(): Workload[] {
     },
     pipeline('shop', [fromSecret(option('shop', 'amqpUrl')), fromSecret(option('shop', 'databaseUrl'))], resources(['250m', '1'], [256, 512])),
     pipeline('crm', [fromSecret(option('crm', 'amqpUrl')), fromSecret(option('crm', 'databaseUrl')), fromEnvironment(option('crm', 'operators'))], resources(['250m', '1'], [256, 512])),
-    pipeline('mes-api', [fromSecret(option('mes-api', 'databaseUrl')), fromSecret(option('mes-api', 'readDatabaseUrl'), true)], resources(['250m', '1'], [256, 512])),
+    pipeline('mes-api', [fromSecret(option('mes-api', 'amqpUrl')), fromSecret(option('mes-api', 'databaseUrl')), fromSecret(option('mes-api', 'readDatabaseUrl'), true)], resources(['250m', '1'], [256, 512])),
     pipeline(
       'mes-worker',
       [
