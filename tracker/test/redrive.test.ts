@@ -27,6 +27,9 @@ handoffs:
   );
 }
 
+// Each test starts a tracker on PGlite and an owning system; on two busy cores that outlasts Jest's default.
+jest.setTimeout(120_000);
+
 describe('redrives', () => {
   let owner: RunningServer;
   const received: { path: string; authorization: string | undefined; body: unknown }[] = [];
