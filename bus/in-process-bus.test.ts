@@ -1,16 +1,7 @@
 import { BusFullError, InProcessBus } from './in-process-bus';
-import type { OrderEvent } from '../events';
+import { numberedEvent } from './test/numbered-event';
 
-const event = (n: number): OrderEvent => ({
-  schema_version: 1,
-  event_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  order_id: `o${n}`,
-  source: 'shop',
-  state: 'placed',
-  occurred_at: '2026-11-26T10:00:00Z',
-  seq: 0,
-  attributes: {},
-});
+const event = numberedEvent;
 
 describe('the in-process bus', () => {
   it('resolves publish only after the subscriber applied the events', async () => {

@@ -3,20 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../common';
 import type { OrderEvent } from '../events';
+import { numberedEvent } from './test/numbered-event';
 import type { DeliveryContext } from './bus';
 import { BusFullError, IN_PROCESS_ORIGIN } from './in-process-bus';
 import { SpooledBus } from './spooled-bus';
 
-const event = (n: number): OrderEvent => ({
-  schema_version: 1,
-  event_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  order_id: `o${n}`,
-  source: 'shop',
-  state: 'placed',
-  occurred_at: '2026-11-26T10:00:00Z',
-  seq: 0,
-  attributes: {},
-});
+const event = numberedEvent;
 
 /** Resolves when `check` holds, checked after every handler call. */
 function collector() {
