@@ -5,6 +5,7 @@ import { PROJECT_ROOT } from '../common/paths';
 import { registerAgent } from './commands/agent';
 import { registerCollector } from './commands/collector';
 import { registerDeadLetters } from './commands/dead-letters';
+import { registerDeploy } from './commands/deploy';
 import { registerGenerate } from './commands/generate';
 import { registerModel } from './commands/model';
 import { registerPipeline } from './commands/pipeline';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerAgent(program);
   registerCollector(program);
   registerDeadLetters(program);
+  registerDeploy(program);
   registerGenerate(program);
   registerModel(program);
   registerPipeline(program);
