@@ -3,15 +3,16 @@ import { ackThenDieApplies, isToggleOn, parseToggles, TOGGLE_NAMES } from './tog
 
 describe('feature toggles', () => {
   it('are the pricing cache, B2B first and the ack-then-die fault, safe by default', () => {
-    expect(TOGGLE_NAMES).toEqual(['pricingCache', 'b2bFirst', 'faultAckThenDieOnPart']);
-    expect(parseToggles()).toEqual({ pricingCache: true, b2bFirst: true, faultAckThenDieOnPart: '' });
+    expect(TOGGLE_NAMES).toEqual(['pricingCache', 'b2bFirst', 'faultAckThenDieOnPart', 'legacy']);
+    expect(parseToggles()).toEqual({ pricingCache: true, b2bFirst: true, faultAckThenDieOnPart: '', legacy: false });
   });
 
   it('reads repeated and comma-separated assignments, with booleans in the usual spellings', () => {
-    expect(parseToggles(['pricingCache=off,b2bFirst=0', 'faultAckThenDieOnPart=FAULT-'])).toEqual({
+    expect(parseToggles(['pricingCache=off,b2bFirst=0', 'faultAckThenDieOnPart=FAULT-', 'legacy'])).toEqual({
       pricingCache: false,
       b2bFirst: false,
       faultAckThenDieOnPart: 'FAULT-',
+      legacy: true,
     });
     expect(parseToggles(['pricingCache=ON', ' b2bFirst = 1 ']).b2bFirst).toBe(true);
   });
@@ -21,7 +22,7 @@ describe('feature toggles', () => {
   });
 
   it('refuses unknown names and bad values with what is expected', () => {
-    expect(() => parseToggles(['pricingcache=false'])).toThrow(new ConfigError('toggle "pricingcache" is unknown; the toggles are pricingCache, b2bFirst, faultAckThenDieOnPart'));
+    expect(() => parseToggles(['pricingcache=false'])).toThrow(new ConfigError('toggle "pricingcache" is unknown; the toggles are pricingCache, b2bFirst, faultAckThenDieOnPart, legacy'));
     expect(() => parseToggles(['b2bFirst=maybe'])).toThrow(new ConfigError('toggle b2bFirst: "maybe" is not true or false'));
     expect(() => parseToggles([`faultAckThenDieOnPart=${'x'.repeat(65)}`])).toThrow(/faultAckThenDieOnPart: Too big/);
   });

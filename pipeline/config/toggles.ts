@@ -21,6 +21,15 @@ export const togglesSchema = z.strictObject({
    * old MES bug, in which the order silently stops after quote_requested. For drills and tests only.
    */
   faultAckThenDieOnPart: z.string().max(64).default(''),
+  /**
+   * The architecture this pipeline replaced, for measuring against it (`npm run bench -- pipeline`):
+   * mes-worker prices one order at a time on its own event loop (prefetch 1, no pricing threads, no
+   * cache) and serves the MES API's production routes from that same process, so the shop floor's
+   * dashboard waits behind every cost analysis. The old shared database of the shop and the CRM is a
+   * matter of deployment: give both the same --database-url (each in its own schema, e.g.
+   * `?options=-c%20search_path%3Dshop`). Never for production.
+   */
+  legacy: z.boolean().default(false),
 });
 
 /** The toggles with every default filled in. */
