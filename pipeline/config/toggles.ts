@@ -21,6 +21,13 @@ export const togglesSchema = z.strictObject({
    * old MES bug, in which the order silently stops after quote_requested. For drills and tests only.
    */
   faultAckThenDieOnPart: z.string().max(64).default(''),
+  /**
+   * Fault injection, off when empty. The shop drops the order events of an order for a part whose
+   * part number starts with this prefix before its agent sends them (it journals the change without
+   * an event, and counts the drop): an agent that loses events. No alert can page for such an order;
+   * only reconciliation (`orderscope reconcile`) finds it. For drills and tests only.
+   */
+  faultUntrackedPart: z.string().max(64).default(''),
 });
 
 /** The toggles with every default filled in. */
@@ -65,5 +72,14 @@ function parseBoolean(name: string, value: string): boolean {
 
 /** Whether the ack-then-die fault applies to a part: the toggle is on and the part number starts with its prefix. */
 export function ackThenDieApplies(toggles: Pick<Toggles, 'faultAckThenDieOnPart'>, partNumber: string): boolean {
-  return toggles.faultAckThenDieOnPart !== '' && partNumber.startsWith(toggles.faultAckThenDieOnPart);
+  return prefixFaultApplies(toggles.faultAckThenDieOnPart, partNumber);
+}
+
+/** Whether the untracked-order fault applies to a part: the toggle is on and the part number starts with its prefix. */
+export function untrackedApplies(toggles: Pick<Toggles, 'faultUntrackedPart'>, partNumber: string): boolean {
+  return prefixFaultApplies(toggles.faultUntrackedPart, partNumber);
+}
+
+function prefixFaultApplies(prefix: string, partNumber: string): boolean {
+  return prefix !== '' && partNumber.startsWith(prefix);
 }
