@@ -1,9 +1,9 @@
 import express from 'express';
 import { createLogger } from '../../common';
 import { listen, type RunningServer } from '../../common/http';
-import { loadModel, type ProcessModel } from '../../events';
+import type { ProcessModel } from '../../events';
 import type { Db } from '../store';
-import { apiTestConfig, orderEvent, startEmbedded, type EmbeddedTracker } from '../test/fixtures';
+import { apiTestConfig, orderEvent, redriveTestModel, startEmbedded, type EmbeddedTracker } from '../test/fixtures';
 import { createAutoRedrive } from './auto-redrive';
 import { createRedriver } from './redriver';
 
@@ -34,20 +34,8 @@ describe('the automatic redrive round', () => {
       res.status(202).json({ redriven: true });
     });
     owner = await listen(app, '127.0.0.1', 0);
-    model = loadModel(
-      `name: auto-redrive-test
-states:
-  - { name: placed, system: shop, expect_within: 1m, lost_after: 10m }
-  - { name: pricing, system: mes, expect_within: 5m, lost_after: 30m }
-  - { name: done, system: mes, terminal: true }
-transitions:
-  - { from: placed, to: pricing }
-  - { from: pricing, to: done }
-handoffs:
-  - { from: placed, to: pricing, within: 2m, via: RabbitMQ queue mes.pricing, redrive: { http: { url: "${owner.url}/orders/{order_id}/requote" }, auto: { attempts: 2, backoff: 5m } } }
-`,
-      'auto-redrive-test.yaml',
-    );
+    process.env.OWNER_TOKEN = 'owner-secret';
+    model = redriveTestModel(owner.url, ', auto: { attempts: 2, backoff: 5m }');
     t = await startEmbedded({ config: apiTestConfig({ autoRedriveIntervalMs: 0 }), model, now: () => now });
     // Three orders placed, none picked up by pricing: lost at the handoff once 10 minutes have passed.
     await t.tracker.apply(LOST.map((id) => orderEvent(id, 'placed', T0)));
@@ -58,6 +46,7 @@ handoffs:
   afterAll(async () => {
     await t?.close();
     await owner?.close();
+    delete process.env.OWNER_TOKEN;
   });
 
   it('plans every lost order from the one read of the round: two statements read orders, however many are lost', async () => {

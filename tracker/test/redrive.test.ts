@@ -1,7 +1,6 @@
 import express from 'express';
 import { listen, type RunningServer } from '../../common/http';
-import { loadModel } from '../../events';
-import { ADMIN_TOKEN, apiTestConfig, metricValue, orderEvent, READ_TOKEN, startEmbedded, type EmbeddedTracker } from './fixtures';
+import { ADMIN_TOKEN, apiTestConfig, metricValue, orderEvent, READ_TOKEN, redriveTestModel as modelWith, startEmbedded, type EmbeddedTracker } from './fixtures';
 
 /*
  * Redrives through the tracker's API, against an owning system that is a real HTTP server in this
@@ -9,23 +8,6 @@ import { ADMIN_TOKEN, apiTestConfig, metricValue, orderEvent, READ_TOKEN, startE
  */
 
 const T0 = Date.UTC(2031, 2, 3, 8, 0, 0);
-
-function modelWith(ownerUrl: string, auto = '') {
-  return loadModel(
-    `name: redrive-test
-states:
-  - { name: placed, system: shop, expect_within: 1m, lost_after: 10m }
-  - { name: pricing, system: mes, expect_within: 5m, lost_after: 30m }
-  - { name: done, system: mes, terminal: true }
-transitions:
-  - { from: placed, to: pricing }
-  - { from: pricing, to: done }
-handoffs:
-  - { from: placed, to: pricing, within: 2m, via: RabbitMQ queue mes.pricing, redrive: { http: { url: "${ownerUrl}/orders/{order_id}/requote", token_env: OWNER_TOKEN }${auto} } }
-`,
-    'redrive-test.yaml',
-  );
-}
 
 // Each test starts a tracker on PGlite and an owning system; on two busy cores that outlasts Jest's default.
 jest.setTimeout(120_000);
