@@ -75,16 +75,15 @@ export function createRedriver(options: RedriverOptions) {
 
   /**
    * Carries out a plan on behalf of `requestedBy` ("auto" for the automatic policy): the attempt is
-   * recorded under the idempotency key before the owning system is called, and its answer after.
+   * recorded under the idempotency key before the owning system is called, and its answer after. A
+   * key used before for the order gets that attempt back (`replayed`) and calls nothing; {@link redrive}
+   * looks for it first, so that a retry is not rate limited.
    */
   const carryOut = async (planned: RedrivePlan | RedriveRefusal, idempotencyKey: string, requestedBy: string): Promise<RedriveOutcome> => {
     if ('refused' in planned) return planned;
     const { order, redrive: { action }, source } = planned;
     const orderId = order.orderId;
     const requestedAt: Micros = now() * 1000;
-    // A retried request gets its first attempt back, whatever the rate limit says now.
-    const earlier = await findRedrive(db, orderId, idempotencyKey);
-    if (earlier) return { row: earlier, replayed: true };
     const taken = limiter.take(planned.action, 1, now());
     if (!taken.allowed) {
       return { refused: 'rate_limited', message: `redrives of ${planned.action} are limited to ${options.rate.eventsPerSecond} a second; try again in ${Math.ceil(taken.retryAfterMs / 1000)} s`, retryAfterMs: taken.retryAfterMs };
@@ -98,8 +97,16 @@ export function createRedriver(options: RedriverOptions) {
     return { row, replayed: false };
   };
 
-  /** Redrives one order on behalf of `requestedBy`: reads it, plans, carries out. */
-  const redrive = async (orderId: string, idempotencyKey: string, requestedBy: string): Promise<RedriveOutcome> => carryOut(await plan(orderId), idempotencyKey, requestedBy);
+  /**
+   * Redrives one order on behalf of `requestedBy`: reads it, plans, carries out. A retried request
+   * gets its first attempt back, whatever the rate limit says now and wherever the order has gone
+   * since (a retry after a lost answer often comes once the redrive has worked).
+   */
+  const redrive = async (orderId: string, idempotencyKey: string, requestedBy: string): Promise<RedriveOutcome> => {
+    const earlier = await findRedrive(db, orderId, idempotencyKey);
+    if (earlier) return { row: earlier, replayed: true };
+    return carryOut(await plan(orderId), idempotencyKey, requestedBy);
+  };
 
   return { plan, planOf, carryOut, redrive };
 }

@@ -78,6 +78,13 @@ describe('redrives', () => {
     const timeline = (await (await fetch(`${api.url}/v1/orders/R-1`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).json()) as { redrives: unknown[] };
     expect(timeline.redrives).toEqual([attempt]);
     expect(await metricValue(t.registry, 'orderscope_redrives_total', { state: 'placed', result: 'done' })).toBe(1);
+
+    // The redrive worked and the order finished before the client retried: it still gets its attempt back.
+    await t.tracker.apply([orderEvent('R-1', 'pricing', now), orderEvent('R-1', 'done', now + 1000)]);
+    const late = await post('/v1/orders/R-1/redrive', { 'idempotency-key': 'page-42' });
+    expect([late.status, await late.json()]).toEqual([200, { ...attempt, replayed: true }]);
+    expect((await post('/v1/orders/R-1/redrive', { 'idempotency-key': 'page-43' })).status).toBe(409);
+    expect(received).toHaveLength(1);
   });
 
   it('answers 502 with the owner\'s answer when it refuses, and counts the failure', async () => {
