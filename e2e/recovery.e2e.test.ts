@@ -189,6 +189,7 @@ describe('recovering lost orders: paged, redriven in bulk and audited, then reco
   });
 
   it('the fault switch drops 5 orders: the tracker declares exactly them lost at the quote_requested -> pricing handoff, and pages on-call with their list', async () => {
+    const placing = Date.now();
     for (let i = 1; i <= FAULTED; i++) faulted.push((await client.placeOrder(orderFor(i, `${FAULT_PREFIX}${i}`), `faulted-${RUN}-${i}`)).order_id);
     untracked = (await client.placeOrder(orderFor(9, `${UNTRACKED_PREFIX}1`), `untracked-${RUN}`)).order_id;
     faulted.sort();
@@ -206,7 +207,7 @@ describe('recovering lost orders: paged, redriven in bulk and audited, then reco
     const html = await (await fetch(alert.annotations.orders_url!, { headers: { authorization: `Bearer ${stack.token}` } })).text();
     const linked = [...html.matchAll(/<a href="\/orders\/([^"]+)">/g)].map((m) => decodeURIComponent(m[1]!));
     expect([...new Set(linked)].sort()).toEqual(faulted);
-    console.log(`e2e recovery: ${faulted.join(', ')} lost and paged ${seconds(Date.now() - started)} s after the start`);
+    console.log(`e2e recovery: ${faulted.join(', ')} lost and paged ${seconds(Date.now() - placing)} s after they were placed; untracked: ${untracked}`);
 
     // Every request that trips the fault has been taken (the worker says which order it dropped as
     // it dies; with two requests in hand it drops both) before the fix is deployed.
@@ -239,6 +240,7 @@ describe('recovering lost orders: paged, redriven in bulk and audited, then reco
     repeatedAtOnce = await trackerPost<{ counts: Record<string, number>; orders: Redrive[] }>('/v1/lost/redrive?state=quote_requested', { 'idempotency-key': bulkKey });
 
     await trackerReaches(faulted, 'shipped', 'the redriven orders shipped in the tracker');
+    console.log(`e2e recovery: all 5 shipped ${seconds(Date.now() - after)} s after the bulk redrive answered; audit of ${faulted[0]}: ${JSON.stringify((await timeline(faulted[0]!)).redrives)}`);
     for (const id of faulted) {
       const t = await timeline(id);
       expect(t.status).toBe('done');
@@ -284,7 +286,7 @@ describe('recovering lost orders: paged, redriven in bulk and audited, then reco
     const result = await reconcile();
     expect(result.discrepancies.map((d) => [d.kind, d.order_id])).toEqual([['missing', untracked]]);
     expect(result.discrepancies[0]).toMatchObject({ tracker_state: null, sources: [{ source: 'shop', value: 'quote_requested', state: 'quote_requested' }] });
-    console.log(`e2e recovery: reconcile before the forced change: ${JSON.stringify(result.counts)}`);
+    console.log(`e2e recovery: reconcile before the forced change: ${JSON.stringify(result.counts)} ${JSON.stringify(result.discrepancies)}`);
   });
 
   it('orderscope reconcile reports an order forced into another state in the MES database as diverged, once the grace period has passed', async () => {
