@@ -61,6 +61,9 @@ Toggles (--toggle name=value, repeatable, or ORDERSCOPE_PIPELINE_TOGGLES=name=va
   faultAckThenDieOnPart=PREFIX   drills only: a worker acks a request for a part number starting with
                                  PREFIX before processing it, then dies (the old MES bug: the order is
                                  lost after quote_requested, and orderscope pages OrderLost)
+  faultUntrackedPart=PREFIX      drills only: the shop drops the order events of orders for a part number
+                                 starting with PREFIX before its agent sends them (only orderscope
+                                 reconcile finds such an order: it reports it missing)
   legacy=true|false              benchmarks only: the architecture this pipeline replaced (mes-worker prices
                                  one order at a time on its event loop, without the cache, and serves the
                                  MES API's routes itself; see npm run bench -- pipeline)`;
