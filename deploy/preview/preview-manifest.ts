@@ -128,16 +128,7 @@ export async function renderPreviewDeletion(names: PreviewNames, image: string):
           securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
-              ...toolContainer('cleanup', image, [
-                'unprovision',
-                ...Object.values(names.databases).flatMap((d) => ['--database', d]),
-                '--vhost',
-                names.vhost,
-                '--topic',
-                names.topic,
-                '--group',
-                names.groupId,
-              ]),
+              ...toolContainer('cleanup', image, unprovisionArgs(names)),
               env: [...serverEnv(), fromEnvironment(envName(['kafka', 'brokers']))],
             },
           ],
@@ -156,6 +147,11 @@ export async function renderPreviewDeletion(names: PreviewNames, image: string):
     `3. the namespace, with every object in it: kubectl delete namespace ${names.namespace}`,
   ];
   return renderYaml(header, [job]);
+}
+
+/** The `orderscope deploy` arguments that drop everything a preview holds on the shared servers. */
+export function unprovisionArgs(names: PreviewNames): string[] {
+  return ['unprovision', ...Object.values(names.databases).flatMap((d) => ['--database', d]), '--vhost', names.vhost, '--topic', names.topic, '--group', names.groupId];
 }
 
 function renderYaml(header: readonly string[], objects: readonly object[]): string {

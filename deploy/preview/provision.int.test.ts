@@ -7,7 +7,7 @@ import { runCli } from '../../cli/test/run-cli';
 import { BROKERS } from '../../bus/test/kafka-topic';
 import { TEST_AMQP_URL } from '../../bench/support/rabbitmq-vhost';
 import { TEST_PG_URL } from '../../tracker/test/postgres';
-import { previewNames, previewObjects, provision, unprovision } from '.';
+import { previewNames, previewObjects, provision, unprovision, unprovisionArgs } from '.';
 
 /*
  * A preview's databases and vhost on the real PostgreSQL and RabbitMQ (its management API, which
@@ -100,16 +100,10 @@ describe('provisioning a preview environment on the shared servers', () => {
     await admin.disconnect();
     const checker = kafka.admin();
     await checker.connect();
+    // What the clean-up Job of `deploy preview --delete` runs, with this machine's servers.
     const cleanup = [
       'deploy',
-      'unprovision',
-      ...databases.flatMap((d) => ['--database', d]),
-      '--vhost',
-      names.vhost,
-      '--topic',
-      names.topic,
-      '--group',
-      names.groupId,
+      ...unprovisionArgs(names),
       '--kafka-brokers',
       BROKERS.join(','),
       '--postgres-server',
