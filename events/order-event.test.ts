@@ -52,7 +52,7 @@ describe('the order-event contract', () => {
   it('rejects a body that is not an object', () => {
     for (const body of [5, null, 'x', [valid]]) {
       const result = validateOrderEvent(body, NOW);
-      expect(result).toEqual({ ok: false, error: 'event: must be a JSON object' });
+      expect(result).toEqual({ ok: false, error: 'event: must be a JSON object', problem: { kind: 'invalid' } });
     }
   });
 
@@ -60,6 +60,7 @@ describe('the order-event contract', () => {
     expect(validateOrderEvent({}, NOW)).toEqual({
       ok: false,
       error: 'schema_version: is required; event_id: is required; order_id: is required; source: is required; state: is required; (and 1 more)',
+      problem: { field: 'schema_version', kind: 'invalid' },
     });
   });
 
@@ -210,7 +211,7 @@ describe('the order-event contract', () => {
             expected = `${where}: ${messageOf(bad)}`;
           }
           const result = validateOrderEvent(input, CLOCK);
-          expect(result).toEqual({ ok: false, error: expected });
+          expect(result).toEqual({ ok: false, error: expected, problem: { field: where.startsWith('attribute') ? 'attributes' : where, kind: 'invalid' } });
           expect(storable(expected)).toBe(true);
         }),
         { numRuns: 300 },
@@ -223,6 +224,7 @@ describe('the order-event contract', () => {
           expect(validateOrderEvent({ ...event, occurred_at: occurredAt }, CLOCK)).toEqual({
             ok: false,
             error: `occurred_at: must be at or after ${LIMITS.occurredAtFrom} and before ${LIMITS.occurredAtBefore}`,
+            problem: { field: 'occurred_at', kind: 'invalid' },
           });
         }),
         { numRuns: 200 },
@@ -236,6 +238,7 @@ describe('the edges of the contract', () => {
     expect(validateOrderEvent({ schema_version: 1 }, NOW)).toEqual({
       ok: false,
       error: 'event_id: is required; order_id: is required; source: is required; state: is required; occurred_at: is required',
+      problem: { field: 'event_id', kind: 'invalid' },
     });
   });
 

@@ -134,7 +134,17 @@ export type OrderEvent = z.output<typeof orderEventShape>;
 export type OrderEventInput = z.input<typeof orderEventShape>;
 export type AttributeValue = OrderEvent['attributes'][string];
 
-export type ValidationResult = { ok: true; event: OrderEvent } | { ok: false; error: string };
+/**
+ * What is wrong with an event, for programs (the collector's rejection reasons): the top-level field
+ * of the first problem (none when the event is not an object at all), and whether it is an unknown
+ * field or a time in the future rather than a value that breaks its field's rule.
+ */
+export interface ValidationProblem {
+  readonly field?: string;
+  readonly kind: 'invalid' | 'unknown_field' | 'future';
+}
+
+export type ValidationResult = { ok: true; event: OrderEvent } | { ok: false; error: string; problem: ValidationProblem };
 
 /**
  * Validates one event against the contract. `now` is the clock for the "not in the future" rule:
@@ -145,31 +155,45 @@ export function validateOrderEvent(input: unknown, now: Date = new Date()): Vali
   // zod silently skips an own "__proto__" key of a record; a dropped attribute must be an error instead.
   const attributes = (input as { attributes?: unknown } | null)?.attributes;
   if (typeof attributes === 'object' && attributes !== null && Object.hasOwn(attributes, '__proto__')) {
-    return { ok: false, error: 'attributes.__proto__: attribute name is reserved' };
+    return { ok: false, error: 'attributes.__proto__: attribute name is reserved', problem: { field: 'attributes', kind: 'invalid' } };
   }
   const parsed = orderEventShape.safeParse(input, { reportInput: true });
-  if (!parsed.success) return { ok: false, error: formatIssues(parsed.error.issues) };
+  if (!parsed.success) {
+    const issues = firstIssuePerField(parsed.error.issues);
+    return { ok: false, error: formatIssues(issues), problem: problemOf(issues[0]) };
+  }
   const event = parsed.data;
   const skew = (Date.parse(event.occurred_at) - now.getTime()) / 1000;
   if (skew > LIMITS.maxFutureSkewSeconds) {
     return {
       ok: false,
       error: `occurred_at: is ${Math.round(skew)} s in the future; at most ${LIMITS.maxFutureSkewSeconds} s of clock skew is accepted (check the emitting host's clock)`,
+      problem: { field: 'occurred_at', kind: 'future' },
     };
   }
   return { ok: true, event };
 }
 
-/** Formats zod issues as "field: what is wrong", one per line, the first few only. */
-function formatIssues(all: readonly z.core.$ZodIssue[]): string {
-  // One message per field: the first rule a field breaks is the one to fix first.
+/** One issue per field: the first rule a field breaks is the one to fix first. */
+function firstIssuePerField(all: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const seen = new Set<string>();
-  const issues = all.filter((issue) => {
+  return all.filter((issue) => {
     const key = issue.path.map(String).join('\u0000');
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+}
+
+/** The problem a program reads from the first issue: its top-level field, and its kind. */
+function problemOf(issue: z.core.$ZodIssue | undefined): ValidationProblem {
+  const field = issue?.path[0];
+  if (issue?.code === 'unrecognized_keys' && field === undefined) return { kind: 'unknown_field' };
+  return field === undefined ? { kind: 'invalid' } : { field: String(field), kind: 'invalid' };
+}
+
+/** Formats zod issues as "field: what is wrong", one per line, the first few only. */
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   const lines = issues.slice(0, 5).map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const where = issue.path.length ? `${formatPath(issue.path)}: ` : '';

@@ -46,7 +46,7 @@ export function checkBatch(items: readonly unknown[], allowsSource: (source: str
         index,
         ...(eventId !== undefined && { event_id: eventId }),
         error: result.error.length > MAX_ERROR_LENGTH ? `${result.error.slice(0, MAX_ERROR_LENGTH)}...` : result.error,
-        reason: rejectionReason(result.error),
+        reason: rejectionReason(result.problem),
       });
     } else if (isHeartbeat(result.event)) {
       // Only the collector itself publishes heartbeats: one posted from outside would keep a stopped

@@ -11,11 +11,11 @@ const valid = {
 };
 const now = new Date('2026-06-01T00:00:00Z');
 
-/** The reason of what validateOrderEvent says about `input`: the real messages, not copies of them. */
+/** The reason of what validateOrderEvent says about `input`: the real problems, not copies of them. */
 const reasonOf = (input: unknown) => {
   const result = validateOrderEvent(input, now);
   if (result.ok) throw new Error('expected an invalid event');
-  return rejectionReason(result.error);
+  return rejectionReason(result.problem);
 };
 
 describe('rejectionReason', () => {
@@ -48,21 +48,24 @@ describe('rejectionReason', () => {
     expect(reasonOf(input)).toBe(reason);
   });
 
-  it('falls back to invalid_event for a message it does not know', () => {
-    expect(rejectionReason('something else')).toBe('invalid_event');
+  it('falls back to invalid_event for a field it does not know, inherited names included', () => {
+    expect(rejectionReason({ field: 'something_else', kind: 'invalid' })).toBe('invalid_event');
+    for (const field of ['__proto__', 'constructor', 'toString']) expect(rejectionReason({ field, kind: 'invalid' })).toBe('invalid_event');
   });
 
   it('only ever returns a declared reason', () => {
-    for (const message of ['', 'x: y', '__proto__: z', 'attributes.a: b']) expect(REJECTION_REASONS).toContain(rejectionReason(message));
+    const problems = [{ kind: 'invalid' }, { field: '', kind: 'invalid' }, { field: 'seq', kind: 'future' }, { field: 'attributes', kind: 'unknown_field' }] as const;
+    for (const problem of problems) expect(REJECTION_REASONS).toContain(rejectionReason(problem));
   });
 });
 
-describe('the reason of a message is read from its start only', () => {
+describe('the reason is the first problem\'s', () => {
   it.each([
-    ['seq: must be a number; occurred_at: is 400 s in the future', 'invalid_seq'],
-    ['attributes.note: unknown field "x"', 'invalid_attributes'],
-    ['1source: must be a string', 'invalid_event'],
-  ])('%s -> %s', (message, reason) => {
-    expect(rejectionReason(message)).toBe(reason);
+    // Two broken fields: the first the contract checks decides; the future rule runs only on a valid event.
+    [{ ...valid, seq: -1, occurred_at: '2027-01-01T00:00:00Z' }, 'invalid_seq'],
+    [{ ...valid, attributes: { note: { nested: true } } }, 'invalid_attributes'],
+    [{ ...valid, state: 'a b', extra: 1 }, 'invalid_state'],
+  ])('%j -> %s', (input, reason) => {
+    expect(reasonOf(input)).toBe(reason);
   });
 });

@@ -1,3 +1,5 @@
+import type { ValidationProblem } from '../../events';
+
 /**
  * Why events were not accepted: the bounded set of values of the `reason` label of
  * `orderscope_collector_events_rejected_total`. Never a raw message, so the label cannot explode.
@@ -41,14 +43,10 @@ const FIELD_REASONS = new Map<string, RejectionReason>(Object.entries({
   attributes: 'invalid_attributes',
 } satisfies Record<string, RejectionReason>));
 
-/**
- * The reason code of a contract violation, from the message of `validateOrderEvent`. Those
- * messages are "field: what is wrong" (several joined by "; "); the first one names the reason.
- */
-export function rejectionReason(error: string): RejectionReason {
-  if (/^occurred_at: is \d+ s in the future/.test(error)) return 'future_occurred_at';
-  if (/^unknown fields? /.test(error)) return 'unknown_field';
-  if (error.startsWith('event: ')) return 'not_an_object';
-  const field = /^([a-z_]+)(?=[:.[])/.exec(error)?.[1];
-  return (field !== undefined && FIELD_REASONS.get(field)) || 'invalid_event';
+/** The reason code of a contract violation, from the problem `validateOrderEvent` names. */
+export function rejectionReason(problem: ValidationProblem): RejectionReason {
+  if (problem.kind === 'future') return 'future_occurred_at';
+  if (problem.kind === 'unknown_field') return 'unknown_field';
+  if (problem.field === undefined) return 'not_an_object';
+  return FIELD_REASONS.get(problem.field) ?? 'invalid_event';
 }
