@@ -27,6 +27,7 @@ import {
   type DeadLetterRow,
   type NewDeadLetter,
 } from './store';
+import { traceBackend } from './traces';
 
 export interface TrackerOptions {
   readonly config: Config;
@@ -334,7 +335,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     ...(options.reportStore && { reportDb: options.reportStore }),
     model,
     tokens: config.tokens,
-    traceUrlTemplate: config.tracker.traceUrlTemplate,
+    traces: traceBackend(config.tracker.traceBackend, config.tracker.traceBackendUrl),
     registry,
     logger,
     readiness: () => ({ started: running && !closing, bus: source.isReady(), instance: lease.held }),

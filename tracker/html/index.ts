@@ -10,4 +10,5 @@ export type { PageOptions, Kpi, Column } from './page';
 export { slaChart, histogramChart, trendChart, stackedBars, CHART_WIDTH, COLORS } from './charts';
 export type { SlaRow, Marker, TrendPoint, StackedRow, LegendItem } from './charts';
 export { largest } from './largest';
+export { exactTime } from './exact-time';
 export { roughDuration, formatCount, formatShare, formatTime, formatShortTime, formatDay } from './format';
