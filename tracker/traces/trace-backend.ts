@@ -8,6 +8,7 @@
  */
 
 import type { Config } from '../../common';
+import { ORDER_ID_ATTRIBUTE } from '../../events';
 
 /** The trace backends the tracker can link to (tracker.traceBackend); `none` gives no links. */
 export type TraceBackendKind = Config['tracker']['traceBackend'];
@@ -20,8 +21,6 @@ export interface TraceBackend {
   searchUrl(orderId: string): string | null;
 }
 
-/** The span attribute that names the order: what the search links query. */
-export const ORDER_ID_ATTRIBUTE = 'order.id';
 
 /**
  * The backend of `kind` at `baseUrl`:
