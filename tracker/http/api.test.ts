@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { listen, type RunningServer } from '../../common/http';
 import { TRACKER_METRICS } from '../metrics';
-import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, READ_TOKEN } from '../test/fixtures';
+import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, model, READ_TOKEN } from '../test/fixtures';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -192,6 +192,24 @@ describe('the tracker API', () => {
       expect(promtool.error).toBeUndefined();
       expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe('');
       expect(promtool.status).toBe(0);
+    });
+
+    it('serves OpenMetrics with exemplars to a scraper that asks for it: the trace of the event that ended a stay, in its time-in-state bucket', async () => {
+      const res = await fetch(`${server.url}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } });
+      expect(res.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+      const text = await res.text();
+      expect(text.endsWith('# EOF\n')).toBe(true);
+      // o-1 left quote_requested after 510 s with its pricing event, in trace TRACE; its placed stay
+      // ended with an event without a trace, so that bucket has no exemplar.
+      const [le] = model.durationBuckets().filter((b) => b >= 510);
+      expect(text).toMatch(new RegExp(`^orderscope_order_state_duration_seconds_bucket\\{le="${le}",state="quote_requested"\\} 1 # \\{trace_id="${TRACE}"\\} 510 [0-9.]+$`, 'm'));
+      expect(text).toMatch(/^orderscope_order_state_duration_seconds_bucket\{le="120",state="placed"\} 1$/m);
+      expect(text).toMatch(/^orderscope_tracker_events_applied_total 15$/m);
+      // The Prometheus text format is what it was: counters keep their names.
+      const plain = await get('/metrics', null);
+      expect(plain.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(plain.text).toContain('orderscope_tracker_events_applied_total 15');
+      expect(plain.text).not.toContain('# {trace_id=');
     });
 
     it('answers /healthz and /readyz', async () => {

@@ -93,7 +93,8 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
     const ready = database === 'ok' && started && bus && instance;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
-  app.get('/metrics', metricsHandler(options.registry));
+  // OpenMetrics to a scraper that asks: the time-in-state histogram carries exemplars (trace ids).
+  app.get('/metrics', metricsHandler(options.registry, { openMetrics: true }));
 
   const v1 = express.Router();
   v1.use(requireScope(options.tokens, 'read'));
