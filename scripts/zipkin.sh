@@ -10,8 +10,10 @@
 #   ORDERSCOPE_CACHE        cache root for the jar (default $HOME/.cache/orderscope)
 #   ORDERSCOPE_ZIPKIN_DIR   pid file and log (default /tmp/orderscope-zipkin)
 #   ORDERSCOPE_ZIPKIN_PORT  the HTTP port of the API, the UI and the span intake (default 9411)
-#   ORDERSCOPE_ZIPKIN_HEAP  JVM heap options (default "-Xms64m -Xmx384m": the in-memory store keeps at
-#                           most MEM_MAX_SPANS spans, a few hundred thousand; the machine is shared)
+#   ORDERSCOPE_ZIPKIN_MAX_SPANS  spans the in-memory store keeps, the oldest traces dropped first (default
+#                           200000: about four 500-order e2e runs, ~50 000 spans each)
+#   ORDERSCOPE_ZIPKIN_HEAP  JVM heap options (default "-Xms128m -Xmx768m": room for MAX_SPANS spans; Zipkin's
+#                           own default of 500 000 spans ran a 384 MB heap out of memory in the second run)
 #   JAVA_HOME               JDK to use (default: `java` on PATH)
 #
 # Exit codes: 0 ok / running, 1 failure, 2 usage, 3 `status` found it stopped (LSB convention).
@@ -28,7 +30,8 @@ JAR_DIR="$CACHE_ROOT/zipkin-$ZIPKIN_VERSION"
 JAR="$JAR_DIR/zipkin-server-$ZIPKIN_VERSION-exec.jar"
 DATA_DIR="${ORDERSCOPE_ZIPKIN_DIR:-/tmp/orderscope-zipkin}"
 PORT="${ORDERSCOPE_ZIPKIN_PORT:-9411}"
-HEAP_OPTS="${ORDERSCOPE_ZIPKIN_HEAP:--Xms64m -Xmx384m}"
+MAX_SPANS="${ORDERSCOPE_ZIPKIN_MAX_SPANS:-200000}"
+HEAP_OPTS="${ORDERSCOPE_ZIPKIN_HEAP:--Xms128m -Xmx768m}"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 ADDR="127.0.0.1:$PORT"
 
@@ -72,9 +75,9 @@ cmd_start() {
   local started=$SECONDS
   # Armeria's port list is replaced as a whole by these properties: port, address (127.0.0.1 only, not
   # every interface as Zipkin's default) and protocol all have to be given. STORAGE_TYPE=mem: spans live
-  # in memory, gone at stop, which is what tests want.
+  # in memory, gone at stop, which is what tests want; MEM_MAX_SPANS bounds them.
   # shellcheck disable=SC2086 # HEAP_OPTS is a list of JVM flags
-  STORAGE_TYPE=mem QUERY_PORT="$PORT" launch "$JAVA" $HEAP_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+  STORAGE_TYPE=mem MEM_MAX_SPANS="$MAX_SPANS" QUERY_PORT="$PORT" launch "$JAVA" $HEAP_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -jar "$JAR" --armeria.ports[0].port="$PORT" --armeria.ports[0].ip=127.0.0.1 --armeria.ports[0].protocols=http
   pid=$LAUNCHED_PID
   log "starting Zipkin $ZIPKIN_VERSION (pid $pid), waiting for its health check"
