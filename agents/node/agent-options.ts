@@ -104,6 +104,9 @@ export const AGENT_ENV_NAMES: Readonly<Record<string, string>> = {
   'tracing.zipkinEndpoint': 'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
 };
 
+/** The environment variables the agent's tracing reads whoever starts it (OpenTelemetry's own names). */
+export const AGENT_TRACING_ENV = ['OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT'] as const;
+
 /**
  * The options of a preloaded agent (agents/node/register), from the environment: see
  * {@link AGENT_ENV_NAMES}; in addition `OTEL_TRACES_EXPORTER=none` turns span export off (`zipkin`
