@@ -295,7 +295,9 @@ export function lineChart(options: {
       { width: 2, dots: options.xs.length <= 2 },
     ),
   );
-  const labels = [0, 0.25, 0.5, 0.75, 1].map((f) => html`<text x="${n(PLOT_LEFT + f * plot)}" y="${top + height + 18}" text-anchor="middle" class="tick">${options.formatX(first + f * span)}</text>`);
+  // The first and last labels stand inside the plot's edges, not across them.
+  const anchor = (f: number) => (f === 0 ? 'start' : f === 1 ? 'end' : 'middle');
+  const labels = [0, 0.25, 0.5, 0.75, 1].map((f) => html`<text x="${n(PLOT_LEFT + f * plot)}" y="${top + height + 18}" text-anchor="${anchor(f)}" class="tick">${options.formatX(first + f * span)}</text>`);
   const legendRows = options.series.length > 0 ? legend(options.series.slice(0, 8).map((s, i) => ({ label: s.label, color: colorOf(i) })), PLOT_LEFT, 16) : '';
   const body = html`${legendRows}${yGrid(options.yTicks, y, options.formatY)}${lines}
     <line x1="${PLOT_LEFT}" y1="${top + height}" x2="${CHART_WIDTH - PLOT_RIGHT}" y2="${top + height}" stroke="${COLORS.axis}"/>${labels}`;
