@@ -115,8 +115,7 @@ beforeAll(async () => {
   stack.prometheus = await startPrometheus(dir, {
     rules: [file(ALERT_FILES.rules)],
     alertmanager: stack.alertmanager,
-    job: JOB,
-    targets: [stack.trackerServer.url, stack.collectorUrl].map((u) => new URL(u).host),
+    jobs: [{ job: JOB, targets: [stack.trackerServer.url, stack.collectorUrl].map((u) => new URL(u).host) }],
     interval: DEMO_ALERT_OPTIONS.evaluationInterval!,
   });
 });
