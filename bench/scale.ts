@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -7,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from 'amqplib';
 import { Client } from 'pg';
-import { loadConfig, PROBE_PATHS, sleep } from '../common';
+import { loadConfig, sleep } from '../common';
 import { freePort } from '../common/free-port';
 import { PRICING_THREADS } from '../deploy/kubernetes';
 import { assertWorkQueue, EXCHANGE, QUEUES } from '../pipeline';
@@ -16,6 +15,7 @@ import { flag } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
 import { createVhost } from './support/rabbitmq-vhost';
 import { checkStore, deleteTopic, measureTrackers, produce } from './support/tracker-run';
+import { startCliProcesses, stopAll, type CliProcess, type CliProcessSpec } from './support/cli-processes';
 
 /**
  * `npm run bench -- scale [--events N] [--orders M] [--requests R]`: how throughput grows with
@@ -39,14 +39,13 @@ export async function run(args: string[]): Promise<void> {
   const events = flag(args, '--events', 300_000);
   const orders = flag(args, '--orders', 30_000);
   const requests = flag(args, '--requests', 400);
-  const cli = path.join(__dirname, '..', 'cli', 'main.js');
   const config = loadConfig();
   const runId = randomBytes(4).toString('hex');
   const adminUrl = withDatabase(config.postgres.url, 'postgres');
   console.log(`scale bench ${runId}: trackers on ${events.toLocaleString('en-US')} events (${orders.toLocaleString('en-US')} orders, ${config.kafka.partitions} partitions); pricing workers on ${requests} cost analyses each`);
 
   const trackers = await measureTrackerScaling({ events, orders, runId, adminUrl, pgUrl: config.postgres.url, kafka: config.kafka });
-  const workers = await measurePricingScaling({ requests, runId, adminUrl, pgUrl: config.postgres.url, cli });
+  const workers = await measurePricingScaling({ requests, runId, adminUrl, pgUrl: config.postgres.url });
 
   const print = (title: string, unit: string, figures: Map<number, number>, what: (n: number) => string) => {
     const single = figures.get(1)!;
@@ -112,7 +111,6 @@ interface PricingScaling {
   readonly runId: string;
   readonly adminUrl: string;
   readonly pgUrl: string;
-  readonly cli: string;
 }
 
 /**
@@ -132,7 +130,7 @@ async function measurePricingScaling(o: PricingScaling): Promise<Map<number, num
     await db.connect();
     for (const workers of [1, 2, 4]) {
       const prefix = `bench-${o.runId}-w${workers}-`;
-      const started = await startWorkers(o.cli, workers, { amqpUrl: vhost.url, databaseUrl: withDatabase(o.pgUrl, database), collectorUrl: sink.url, dir });
+      const started = await startWorkers(workers, { amqpUrl: vhost.url, databaseUrl: withDatabase(o.pgUrl, database), collectorUrl: sink.url, dir });
       try {
         const began = process.hrtime.bigint();
         await publishPricingRequests(vhost.url, prefix, o.requests);
@@ -163,22 +161,16 @@ async function measurePricingScaling(o: PricingScaling): Promise<Map<number, num
   return figures;
 }
 
-interface Started {
-  readonly child: ReturnType<typeof spawn>;
-  readonly exit: Promise<number | null>;
-}
-
-async function startWorkers(cli: string, count: number, where: { amqpUrl: string; databaseUrl: string; collectorUrl: string; dir: string }): Promise<Started[]> {
-  const started: Started[] = [];
-  const ports: number[] = [];
+async function startWorkers(count: number, where: { amqpUrl: string; databaseUrl: string; collectorUrl: string; dir: string }): Promise<CliProcess[]> {
+  const specs: CliProcessSpec[] = [];
   for (let i = 1; i <= count; i++) {
     const port = await freePort();
-    ports.push(port);
     const instance = `bench-w${i}`;
-    const child = spawn(
-      process.execPath,
-      [
-        cli,
+    specs.push({
+      name: `pricing worker ${i}`,
+      port,
+      env: { ORDERSCOPE_TOKEN: 'bench' },
+      args: [
         'pipeline',
         'mes-worker',
         '--instance',
@@ -200,29 +192,9 @@ async function startWorkers(cli: string, count: number, where: { amqpUrl: string
         '--log-level',
         'warn',
       ],
-      // No span export: nothing listens for it here, and the figure is pricing's.
-      { env: { ...process.env, NODE_OPTIONS: '', ORDERSCOPE_TOKEN: 'bench', OTEL_TRACES_EXPORTER: 'none' }, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    started.push({ child, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) });
+    });
   }
-  // Ready means connected to RabbitMQ and the database, consuming.
-  for (const [i, port] of ports.entries()) {
-    for (let ready = false; !ready; ) {
-      if (started[i]!.child.exitCode !== null) {
-        await stopAll(started);
-        throw new Error(`pricing worker ${i + 1} exited with code ${started[i]!.child.exitCode} while starting`);
-      }
-      ready = await fetch(`http://127.0.0.1:${port}${PROBE_PATHS.ready}`).then((r) => r.ok, () => false);
-      if (!ready) await sleep(100);
-    }
-  }
-  return started;
-}
-
-async function stopAll(started: readonly Started[]): Promise<void> {
-  for (const s of started) s.child.kill('SIGTERM');
-  const codes = await Promise.race([Promise.all(started.map((s) => s.exit)), sleep(40_000).then(() => 'timeout' as const)]);
-  if (codes === 'timeout') for (const s of started) s.child.kill('SIGKILL');
+  return startCliProcesses(specs);
 }
 
 /** Publishes `count` cost-analysis requests for distinct parts, as the shop does (persistent, confirmed). */

@@ -5,6 +5,7 @@ export type { InProcessBusOptions } from './in-process-bus';
 export { SpooledBus } from './spooled-bus';
 export type { SpooledBusOptions } from './spooled-bus';
 export { KafkaPublisher } from './kafka/kafka-publisher';
+export { createKafkaClient, deleteTopicAndGroup } from './kafka/kafka-client';
 export type { KafkaPublisherOptions } from './kafka/kafka-publisher';
 export { KafkaSource } from './kafka/kafka-source';
 export type { KafkaSourceOptions } from './kafka/kafka-source';

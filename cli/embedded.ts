@@ -31,6 +31,9 @@ export function embeddedToken(dataDir: string): EmbeddedToken {
   return { value, file, created: true };
 }
 
+/** Embedded mode is `orderscope up`: its flags choose the ports, so a busy port names them. */
+const UP_FLAGS = { tracker: { port: '--tracker-port' }, collector: { port: '--collector-port' } } as const;
+
 export interface Embedded {
   readonly collectorUrl: string;
   readonly trackerUrl: string;
@@ -111,8 +114,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       ...(options.sweepAfter && { sweepAfter: options.sweepAfter.then(() => spooled.idle()) }),
     });
     await tracker.start();
-    trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker' });
-    collector = createCollector({ config: withToken, bus, logger: logger.child({ component: 'collector' }), registry });
+    trackerServer = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker', flags: UP_FLAGS.tracker });
+    collector = createCollector({ config: withToken, bus, logger: logger.child({ component: 'collector' }), registry, listenFlags: UP_FLAGS.collector });
     const collectorServer = await collector.start();
     let closing: Promise<void> | undefined;
     return { collectorUrl: collectorServer.url, trackerUrl: trackerServer.url, token, close: () => (closing ??= close()) };

@@ -6,6 +6,7 @@ import { registerAgent } from './commands/agent';
 import { registerCollector } from './commands/collector';
 import { registerDashboards } from './commands/dashboards';
 import { registerDeadLetters } from './commands/dead-letters';
+import { registerDeploy } from './commands/deploy';
 import { registerGenerate } from './commands/generate';
 import { registerModel } from './commands/model';
 import { registerPipeline } from './commands/pipeline';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerCollector(program);
   registerDashboards(program);
   registerDeadLetters(program);
+  registerDeploy(program);
   registerGenerate(program);
   registerModel(program);
   registerPipeline(program);

@@ -31,9 +31,9 @@ export function upBanner(f: UpBannerFacts): string {
       ? `  home page    ${trackerUrl}/?token=${encodeURIComponent(token.value)}   (open it in a browser; this link, with the token, is printed only this once)`
       : `  home page    ${trackerUrl}/   (sign in with the API token)`,
     `  report       ${trackerUrl}/v1/reports/latency?format=html   (the last 7 days)`,
-    `  orders       ${trackerUrl}/v1/orders`,
-    `  stuck        ${trackerUrl}/v1/orders?status=stuck`,
-    `  lost         ${trackerUrl}/v1/lost`,
+    `  stuck        ${trackerUrl}/stuck   (the orders past their expected time, by state)`,
+    `  lost         ${trackerUrl}/lost   (the orders declared lost, by state)`,
+    `  orders API   ${trackerUrl}/v1/orders   (JSON)`,
     `  metrics      ${trackerUrl}/metrics`,
     `  ingest       POST ${f.collectorUrl}/v1/events`,
     '',

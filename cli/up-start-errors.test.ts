@@ -76,12 +76,12 @@ describe('orderscope up, when it cannot start', () => {
       const dataDir = fresh('busy-tracker-port');
       const tracker = await upFails('--data-dir', dataDir, '--tracker-port', String(taken.port));
       expect((tracker as Error).message).toBe(
-        `cannot listen on 127.0.0.1:${taken.port}: another process listens there already (another orderscope?); stop it, or choose another port: tracker.port (ORDERSCOPE_TRACKER_PORT)`,
+        `cannot listen on 127.0.0.1:${taken.port}: another process listens there already (another orderscope?); stop it, or choose another port: --tracker-port, or tracker.port (ORDERSCOPE_TRACKER_PORT)`,
       );
       expect(existsSync(path.join(dataDir, 'orderscope.lock'))).toBe(false);
       const collector = await upFails('--data-dir', dataDir, '--collector-port', String(taken.port));
       expect((collector as Error).message).toBe(
-        `cannot listen on 127.0.0.1:${taken.port}: another process listens there already (another orderscope?); stop it, or choose another port: collector.port (ORDERSCOPE_COLLECTOR_PORT)`,
+        `cannot listen on 127.0.0.1:${taken.port}: another process listens there already (another orderscope?); stop it, or choose another port: --collector-port, or collector.port (ORDERSCOPE_COLLECTOR_PORT)`,
       );
     } finally {
       await new Promise((resolve) => taken.server.close(resolve));

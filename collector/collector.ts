@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import type { EventPublisher } from '../bus';
 import { silentLogger, type Config, type Logger } from '../common';
-import { listen, type RunningServer } from '../common/http';
+import { listen, type ListenOptions, type RunningServer } from '../common/http';
 import { heartbeatOrderId } from '../events/heartbeat';
 import { createHeartbeater } from './heartbeat/heartbeater';
 import { createApp } from './http/app';
@@ -22,6 +22,8 @@ export interface CollectorOptions {
   registry?: Registry;
   /** Clock in epoch milliseconds, for the "not in the future" rule and the rate limiter. */
   now?: () => number;
+  /** The flags of the command that started it which set its host and port, named if it cannot listen. */
+  listenFlags?: ListenOptions['flags'];
   /**
    * The order ids of the heartbeats, one per partition of the topic: `heartbeatOrderIds(partitions)`
    * of bus/ for Kafka. One id when absent (the in-process bus has one "partition").
@@ -88,7 +90,7 @@ export function createCollector(options: CollectorOptions): Collector {
     registry,
     metrics,
     start: () =>
-      (starting ??= listen(app, config.collector.host, config.collector.port, { timeouts: config.http, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, configSection: 'collector' }).then((running) => {
+      (starting ??= listen(app, config.collector.host, config.collector.port, { timeouts: config.http, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, configSection: 'collector', ...(options.listenFlags && { flags: options.listenFlags }) }).then((running) => {
         logger.info({ url: running.url }, 'collector listening');
         heartbeater.start();
         return running;

@@ -44,6 +44,10 @@ describe('a server that cannot listen', () => {
         `cannot listen on 127.0.0.1:${port}: another process listens there already (another orderscope?); stop it, or choose another port: tracker.port (ORDERSCOPE_TRACKER_PORT)`,
       );
       expect(((await refusal()) as Error).message).toBe(`cannot listen on 127.0.0.1:${port}: another process listens there already (another orderscope?); stop it, or choose another port`);
+      const flagged = await listen(express(), '127.0.0.1', port, { configSection: 'collector', flags: { port: '--collector-port' } }).then(() => undefined, (err: unknown) => err);
+      expect((flagged as Error).message).toBe(
+        `cannot listen on 127.0.0.1:${port}: another process listens there already (another orderscope?); stop it, or choose another port: --collector-port, or collector.port (ORDERSCOPE_COLLECTOR_PORT)`,
+      );
     } finally {
       await taken.close();
     }

@@ -83,6 +83,8 @@ export interface ListenOptions {
   readonly keepAliveTimeoutMs?: number;
   /** The config section whose `host` and `port` chose the address (e.g. "tracker"), named when it cannot be used. */
   readonly configSection?: string;
+  /** The command's flags that set `host` and `port` (e.g. `--tracker-port`), named first: a person reads the command they typed. */
+  readonly flags?: { readonly host?: string; readonly port?: string };
 }
 
 /**
@@ -106,7 +108,7 @@ export function listen(app: Express, host: string, port: number, options: Listen
       app,
     );
     if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
-    server.once('error', (err) => reject(listenError(err, host, port, options.configSection)));
+    server.once('error', (err) => reject(listenError(err, host, port, options)));
     server.once('listening', () => {
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -127,8 +129,11 @@ export function listen(app: Express, host: string, port: number, options: Listen
 }
 
 /** Why a server cannot listen on host:port, in words that say what to change; other errors unchanged. */
-function listenError(err: NodeJS.ErrnoException, host: string, port: number, section: string | undefined): unknown {
-  const where = (key: string) => (section === undefined ? '' : `: ${settingName([section, key])}`);
+function listenError(err: NodeJS.ErrnoException, host: string, port: number, options: ListenOptions): unknown {
+  const where = (key: 'host' | 'port') => {
+    const ways = [options.flags?.[key], options.configSection === undefined ? undefined : settingName([options.configSection, key])].filter((w) => w !== undefined);
+    return ways.length === 0 ? '' : `: ${ways.join(', or ')}`;
+  };
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const reasons: Record<string, string> = {
     EADDRINUSE: `another process listens there already (another orderscope?); stop it, or choose another port${where('port')}`,

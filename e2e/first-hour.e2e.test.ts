@@ -90,10 +90,13 @@ describe('the first hour of a new user', () => {
       const page = await fetch(home);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('Sign in to orderscope');
-      for (const label of ['report', 'orders', 'stuck', 'lost', 'metrics']) {
-        const url = linkOf(banner, label)!;
-        const res = await fetch(url, { headers: bearer() });
-        expect([label, res.status]).toEqual([label, 200]);
+      // Each link answers what the banner says it is: a page for a person, or JSON or metrics for a program.
+      const kinds = { report: 'text/html', stuck: 'text/html', lost: 'text/html', 'orders API': 'application/json', metrics: 'text/plain' };
+      for (const [label, kind] of Object.entries(kinds)) {
+        const res = await fetch(linkOf(banner, label)!, { headers: bearer() });
+        const body = await res.text();
+        expect([label, res.status, res.headers.get('content-type')?.split(';')[0]]).toEqual([label, 200, kind]);
+        expect([label, body.includes('Sign in to orderscope')]).toEqual([label, false]);
       }
       const ingest = linkOf(banner, 'ingest')!;
       expect((await fetch(ingest, { method: 'POST' })).status).toBe(401);
@@ -144,7 +147,7 @@ describe('the first hour of a new user', () => {
         expect(again.stderr).toMatch(new RegExp(`^orderscope: the directory ${dataDir} is in use by process \\d+; is it another orderscope up\\? Stop it, or pass --data-dir to use another directory$`));
         const busy = cli(['up', '--demo', '--data-dir', path.join(root, 'other'), ...ports]);
         expect(busy.status).toBe(1);
-        expect(busy.stderr).toMatch(/^orderscope: cannot listen on 127\.0\.0\.1:\d+: another process listens there already \(another orderscope\?\); stop it, or choose another port: tracker\.port \(ORDERSCOPE_TRACKER_PORT\)$/);
+        expect(busy.stderr).toMatch(/^orderscope: cannot listen on 127\.0\.0\.1:\d+: another process listens there already \(another orderscope\?\); stop it, or choose another port: --tracker-port, or tracker\.port \(ORDERSCOPE_TRACKER_PORT\)$/);
       } finally {
         expect(await running.stop()).toBe(0);
       }

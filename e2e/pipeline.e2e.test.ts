@@ -297,13 +297,16 @@ describe('500 orders through the instrumented pipeline, a few lost to the old ME
     for (const worker of stack.workers) await worker.ready();
     const logged = stack.workers.map((w) => {
       const lines = readFileSync(w.logFile, 'utf8').split('\n').filter((l) => l.startsWith('{'));
-      const runs = lines.map((l) => JSON.parse(l) as { msg: string; cache?: string }).reduce<{ msg: string; cache?: string }[][]>((acc, line) => {
-        // A process's first line: the agent starts before the service, whose consumer may price (and
-        // log) a queued order before the service's own "mes-worker started" line.
-        if (line.msg === 'orderscope agent started') acc.push([]);
-        acc[acc.length - 1]?.push(line);
-        return acc;
-      }, []);
+      // A run ends with its last line, 'stopped' (or the shutdown deadline's); it does not begin with
+      // 'mes-worker started': its consumers take redelivered requests before it says so.
+      const runs = lines.map((l) => JSON.parse(l) as { msg: string; cache?: string }).reduce<{ msg: string; cache?: string }[][]>(
+        (acc, line) => {
+          acc[acc.length - 1]!.push(line);
+          if (line.msg === 'stopped' || line.msg.startsWith('stopping took longer')) acc.push([]);
+          return acc;
+        },
+        [[]],
+      );
       const hitsIn = (run: { msg: string; cache?: string }[]) => run.filter((l) => l.msg === 'order priced' && l.cache === 'hit').length;
       return { all: runs.reduce((n, run) => n + hitsIn(run), 0), lastRun: hitsIn(runs[runs.length - 1] ?? []) };
     });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/services.sh up|status|tools — the servers that integration and e2e tests run against.
 #
-#   up      make sure PostgreSQL, RabbitMQ, Redis, Kafka and Zipkin are running and Prometheus' tools are installed;
+#   up      make sure PostgreSQL, RabbitMQ (with its management API on loopback), Redis, Kafka and Zipkin are running and Prometheus' tools are installed;
 #           starts or installs only what is missing, so it is safe (and quick) to run before every test run.
 #   status  print the state of each; exit 0 when everything is up, 3 otherwise.
 #   tools [prometheus|chromium|faketime]...
@@ -24,6 +24,7 @@ PG_URL="${ORDERSCOPE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_HOST=127.0.0.1
 PG_PORT=5432
 AMQP_PORT=5672
+AMQP_MANAGEMENT_PORT=15672
 REDIS_PORT=6379
 WAIT_S=90
 
@@ -82,6 +83,27 @@ ensure_rabbitmq() {
     sleep 2
   done
   say "rabbitmq started on 127.0.0.1:$AMQP_PORT"
+}
+
+# The management API (what `orderscope deploy provision` creates preview vhosts with), on loopback only:
+# its listener is set before the plugin starts, for this run, and in rabbitmq.conf for the next boot.
+ensure_rabbitmq_management() {
+  if port_open 127.0.0.1 "$AMQP_MANAGEMENT_PORT"; then
+    say "rabbitmq management API already on 127.0.0.1:$AMQP_MANAGEMENT_PORT"
+    return
+  fi
+  local conf=/etc/rabbitmq/rabbitmq.conf
+  if [[ -w "$(dirname "$conf")" ]] && ! grep -q '^management.tcp.ip' "$conf" 2>/dev/null; then
+    printf 'management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %s\n' "$AMQP_MANAGEMENT_PORT" >>"$conf"
+  fi
+  rabbitmqctl -q eval "application:set_env(rabbitmq_management, tcp_config, [{ip, \"127.0.0.1\"}, {port, $AMQP_MANAGEMENT_PORT}])." >/dev/null
+  rabbitmq-plugins -q enable rabbitmq_management >/dev/null
+  local deadline=$((SECONDS + WAIT_S))
+  until port_open 127.0.0.1 "$AMQP_MANAGEMENT_PORT"; do
+    ((SECONDS < deadline)) || die "RabbitMQ's management API did not open 127.0.0.1:$AMQP_MANAGEMENT_PORT within ${WAIT_S}s; see /var/log/rabbitmq/"
+    sleep 1
+  done
+  say "rabbitmq management API started on 127.0.0.1:$AMQP_MANAGEMENT_PORT"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -238,6 +260,7 @@ cmd_tools() {
 cmd_up() {
   ensure_postgres
   ensure_rabbitmq
+  ensure_rabbitmq_management
   ensure_redis
   ensure_kafka
   ensure_zipkin

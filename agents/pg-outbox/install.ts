@@ -4,6 +4,7 @@ import { retry } from '../../common/retry';
 import type { Logger } from '../../common/logger';
 import { installStatements, uninstallStatements, type CaptureSpec } from './sql/capture-sql';
 import type { TableName } from './sql/identifiers';
+import { withTransaction } from '../../common/pg';
 
 /** One advisory lock for every install: replicas starting together would otherwise fail with "tuple concurrently updated". */
 const INSTALL_LOCK_KEY = 0x6f726473; // "ords"
@@ -74,16 +75,6 @@ async function checkColumns(pool: Pool, spec: CaptureSpec): Promise<void> {
 
 type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
 
-async function inTransaction(pool: Pool, work: (query: Query) => Promise<void>): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await work((sql, params) => client.query(sql, params));
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+function inTransaction(pool: Pool, work: (query: Query) => Promise<void>): Promise<void> {
+  return withTransaction(pool, (client) => work((sql, params) => client.query(sql, params)));
 }

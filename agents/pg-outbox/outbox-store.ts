@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { DeadLetter, OutboxRow } from './drain-plan';
 import { deadLetterTable } from './sql/capture-sql';
 import type { TableName } from './sql/identifiers';
+import { withTransaction } from '../../common/pg';
 
 /** What the drain does with claimed rows: delete them, or move them to the dead-letter table. */
 export interface RowDecision {
@@ -47,21 +48,11 @@ export class OutboxStore {
    * @returns how many rows were claimed.
    */
   async drain(limit: number, decide: (rows: OutboxRow[]) => Promise<RowDecision>): Promise<number> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<OutboxRow>(this.claimSql, [this.sourceTable, limit]);
       if (rows.length > 0) await this.apply(client, await decide(rows));
-      await client.query('COMMIT');
       return rows.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw err;
-    } finally {
-      // A connection whose ROLLBACK failed is in an unknown state: discard it rather than reuse it.
-      client.release(broken);
-    }
+    });
   }
 
   /** Rows waiting and the age of the oldest, for the backlog gauges. */

@@ -15,6 +15,7 @@ import { NOTIFY_CHANNEL, type CaptureSpec } from './sql/capture-sql';
 import { parseTableName } from './sql/identifiers';
 import { ValueMap } from './value-map';
 import { Wakeup } from './wakeup';
+import { isTransientPgError } from '../../common/pg';
 
 export interface PgOutboxOptions {
   databaseUrl: string;
@@ -186,11 +187,7 @@ export class PgOutboxSidecar {
  * unavailable. Anything else (a missing table, a bug) stops the sidecar with its error.
  */
 function isWorthRetrying(err: unknown): boolean {
-  if (isDeliveryRetriable(err) || isRetriable(err)) return true;
-  const code = (err as { code?: unknown }).code;
-  // SQLSTATE classes: 08 connection, 53 insufficient resources, 57 operator intervention (restart), 40 rollback (deadlock).
-  if (typeof code === 'string' && /^(08|53|57|40)/.test(code)) return true;
-  return /^Connection terminated/.test((err as Error).message ?? '');
+  return isDeliveryRetriable(err) || isRetriable(err) || isTransientPgError(err);
 }
 
 function parseAttributes(specs: readonly string[]): CaptureSpec['attributes'] {

@@ -51,3 +51,30 @@ function logKafka(logger: Logger, { namespace, level, log }: LogEntry): void {
   const method = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
   logger[method]({ kafkajs: namespace, ...fields }, message);
 }
+
+/**
+ * Deletes a topic and a consumer group (a preview environment's, when it goes). Either may already be
+ * gone: that is the result asked for. A group with live members cannot be deleted: stop its
+ * consumers first; the error says so.
+ */
+export async function deleteTopicAndGroup(kafka: Kafka, topic: string, groupId: string): Promise<{ topic: 'deleted' | 'absent'; group: 'deleted' | 'absent' }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topicExists = (await admin.listTopics()).includes(topic);
+    if (topicExists) await admin.deleteTopics({ topics: [topic] });
+    const groupExists = (await admin.listGroups()).groups.some((g) => g.groupId === groupId);
+    if (groupExists) {
+      try {
+        await admin.deleteGroups([groupId]);
+      } catch (err) {
+        const nonEmpty = JSON.stringify((err as { groups?: unknown }).groups ?? '').includes('NON_EMPTY_GROUP');
+        if (nonEmpty) throw new UnavailableError(`the consumer group ${groupId} still has members: stop its trackers first (scale them to 0), then try again`, err);
+        throw err;
+      }
+    }
+    return { topic: topicExists ? 'deleted' : 'absent', group: groupExists ? 'deleted' : 'absent' };
+  } finally {
+    await admin.disconnect();
+  }
+}

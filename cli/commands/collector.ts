@@ -42,7 +42,7 @@ SIGTERM or SIGINT stops accepting requests, finishes those in flight, flushes to
       const registry = new Registry();
       const bus = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: config.collector.publishTimeoutMs, logger, registry });
       await bus.start();
-      const collector = createCollector({ config, bus, logger, registry, heartbeatOrderIds: heartbeatOrderIds(await bus.partitionCount()) });
+      const collector = createCollector({ config, bus, logger, registry, listenFlags: { host: '--host', port: '--port' }, heartbeatOrderIds: heartbeatOrderIds(await bus.partitionCount()) });
       await collector.start();
       closeOnSignals(logger, async () => {
         await collector.close();

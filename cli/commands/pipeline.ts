@@ -61,7 +61,13 @@ Toggles (--toggle name=value, repeatable, or ORDERSCOPE_PIPELINE_TOGGLES=name=va
   b2bFirst=true|false            assign B2B orders before B2C ones when capacity is short (crm)
   faultAckThenDieOnPart=PREFIX   drills only: a worker acks a request for a part number starting with
                                  PREFIX before processing it, then dies (the old MES bug: the order is
-                                 lost after quote_requested, and orderscope pages OrderLost)`;
+                                 lost after quote_requested, and orderscope pages OrderLost)
+  faultUntrackedPart=PREFIX      drills only: the shop drops the order events of orders for a part number
+                                 starting with PREFIX before its agent sends them (only orderscope
+                                 reconcile finds such an order: it reports it missing)
+  legacy=true|false              benchmarks only: the architecture this pipeline replaced (mes-worker prices
+                                 one order at a time on its event loop, without the cache, and serves the
+                                 MES API's routes itself; see npm run bench -- pipeline)`;
 
 /** `orderscope pipeline <service>`: the re-architected reference services, instrumented with orderscope. */
 export function registerPipeline(program: Command): void {

@@ -111,7 +111,7 @@ the database and exits 0.`,
       });
       await source.start();
       await lagMonitor.start();
-      const server = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker' });
+      const server = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker', flags: { host: '--host', port: '--port' } });
       logger.info({ url: server.url }, 'tracker listening');
       closeOnSignals(logger, async () => {
         // The source first: it stops fetching and waits for the batch being applied, whose offsets it commits.

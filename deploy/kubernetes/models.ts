@@ -14,10 +14,12 @@ export async function loadModels() {
   const { StatefulSet } = await import('kubernetes-models/apps/v1/StatefulSet');
   const { PodDisruptionBudget } = await import('kubernetes-models/policy/v1/PodDisruptionBudget');
   const { NetworkPolicy } = await import('kubernetes-models/networking.k8s.io/v1/NetworkPolicy');
+  const { Ingress } = await import('kubernetes-models/networking.k8s.io/v1/Ingress');
+  const { Job } = await import('kubernetes-models/batch/v1/Job');
   const { ScaledObject } = await import('@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject');
   const { ServiceMonitor } = await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor');
   const { PrometheusRule } = await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule');
-  return { Namespace, ConfigMap, Service, Deployment, StatefulSet, PodDisruptionBudget, NetworkPolicy, ScaledObject, ServiceMonitor, PrometheusRule };
+  return { Namespace, ConfigMap, Service, Deployment, StatefulSet, PodDisruptionBudget, NetworkPolicy, Ingress, Job, ScaledObject, ServiceMonitor, PrometheusRule };
 }
 
 export type Models = Awaited<ReturnType<typeof loadModels>>;

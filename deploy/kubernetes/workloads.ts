@@ -47,9 +47,10 @@ export interface Workload {
 }
 
 const defaults = configSchema.parse({});
-const fromSecret = (name: string, optional = false): IEnvVar => ({ name, valueFrom: { secretKeyRef: { name: SECRET, key: name, ...(optional && { optional }) } } });
-const fromEnvironment = (name: string, optional = false): IEnvVar => ({ name, valueFrom: { configMapKeyRef: { name: ENVIRONMENT_CONFIG_MAP, key: name, ...(optional && { optional }) } } });
-const option = (service: ServiceName, key: string) => SERVICE_OPTIONS[service].find((o) => o.key === key)!.env;
+export const fromSecret = (name: string, optional = false): IEnvVar => ({ name, valueFrom: { secretKeyRef: { name: SECRET, key: name, ...(optional && { optional }) } } });
+export const fromEnvironment = (name: string, optional = false): IEnvVar => ({ name, valueFrom: { configMapKeyRef: { name: ENVIRONMENT_CONFIG_MAP, key: name, ...(optional && { optional }) } } });
+/** The environment variable of a pipeline service's option. */
+export const optionEnv = (service: ServiceName, key: string) => SERVICE_OPTIONS[service].find((o) => o.key === key)!.env;
 const kafka = (key: 'topic' | 'partitions' | 'groupId'): IEnvVar => ({ name: envName(['kafka', key]), value: String(defaults.kafka[key]) });
 const TOKEN = 'ORDERSCOPE_TOKEN';
 const OTEL_TRACES = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
@@ -63,9 +64,9 @@ const TRACE_BACKEND_URL = envName(['tracker', 'traceBackendUrl']);
 export function environmentData(): Record<string, string> {
   return {
     [envName(['kafka', 'brokers'])]: 'kafka:9092',
-    [option('shop', 'collectorUrl')]: `http://collector:${listenerOf('collector').port}`,
-    [option('mes-worker', 'redisUrl')]: 'redis://redis:6379',
-    [option('crm', 'operators')]: 'anna:2:40,ben:1:20,carla:1:20',
+    [optionEnv('shop', 'collectorUrl')]: `http://collector:${listenerOf('collector').port}`,
+    [optionEnv('mes-worker', 'redisUrl')]: 'redis://redis:6379',
+    [optionEnv('crm', 'operators')]: 'anna:2:40,ben:1:20,carla:1:20',
     // Spans go to Tempo over OTLP; OTEL_TRACES_EXPORTER=zipkin sends them to Zipkin's endpoint instead.
     [OTEL_EXPORTER]: 'otlp',
     [OTEL_TRACES]: 'http://tempo:4318/v1/traces',
@@ -86,7 +87,7 @@ const resources = (cpu: [string, string], memory: [number, number]): IResourceRe
 /** Every workload, in the order the manifests list them. */
 export function workloads(): Workload[] {
   const agentEnv = (service: ServiceName): IEnvVar[] => [
-    fromEnvironment(option(service, 'collectorUrl')),
+    fromEnvironment(optionEnv(service, 'collectorUrl')),
     fromSecret(TOKEN),
     fromEnvironment(OTEL_EXPORTER, true),
     fromEnvironment(OTEL_TRACES, true),
@@ -132,16 +133,16 @@ export function workloads(): Workload[] {
       ],
       resources: resources(['1', '2'], [512, 1024]),
     },
-    pipeline('shop', [fromSecret(option('shop', 'amqpUrl')), fromSecret(option('shop', 'databaseUrl'))], resources(['250m', '1'], [256, 512])),
-    pipeline('crm', [fromSecret(option('crm', 'amqpUrl')), fromSecret(option('crm', 'databaseUrl')), fromEnvironment(option('crm', 'operators'))], resources(['250m', '1'], [256, 512])),
-    pipeline('mes-api', [fromSecret(option('mes-api', 'amqpUrl')), fromSecret(option('mes-api', 'databaseUrl')), fromSecret(option('mes-api', 'readDatabaseUrl'), true)], resources(['250m', '1'], [256, 512])),
+    pipeline('shop', [fromSecret(optionEnv('shop', 'amqpUrl')), fromSecret(optionEnv('shop', 'databaseUrl'))], resources(['250m', '1'], [256, 512])),
+    pipeline('crm', [fromSecret(optionEnv('crm', 'amqpUrl')), fromSecret(optionEnv('crm', 'databaseUrl')), fromEnvironment(optionEnv('crm', 'operators'))], resources(['250m', '1'], [256, 512])),
+    pipeline('mes-api', [fromSecret(optionEnv('mes-api', 'amqpUrl')), fromSecret(optionEnv('mes-api', 'databaseUrl')), fromSecret(optionEnv('mes-api', 'readDatabaseUrl'), true)], resources(['250m', '1'], [256, 512])),
     pipeline(
       'mes-worker',
       [
-        fromSecret(option('mes-worker', 'amqpUrl')),
-        fromSecret(option('mes-worker', 'databaseUrl')),
-        fromEnvironment(option('mes-worker', 'redisUrl')),
-        { name: option('mes-worker', 'concurrency'), value: String(PRICING_THREADS) },
+        fromSecret(optionEnv('mes-worker', 'amqpUrl')),
+        fromSecret(optionEnv('mes-worker', 'databaseUrl')),
+        fromEnvironment(optionEnv('mes-worker', 'redisUrl')),
+        { name: optionEnv('mes-worker', 'concurrency'), value: String(PRICING_THREADS) },
       ],
       // One pricing thread is one core: request what it uses, so that CPU is what KEDA adds replicas for.
       resources([String(PRICING_THREADS), String(PRICING_THREADS)], [384, 768]),
@@ -175,6 +176,17 @@ export const TERMINATION_GRACE_SECONDS = PRE_STOP_SECONDS + SHUTDOWN_DEADLINE_MS
 const STARTUP_SECONDS = defaults.tracker.instanceLeaseWaitMs / 1000 + 30;
 const STARTUP_PERIOD_SECONDS = 5;
 
+/** Every container's: the "restricted" Pod Security Standard, and a root filesystem no process can change. */
+export const CONTAINER_SECURITY_CONTEXT: NonNullable<IContainer['securityContext']> = {
+  runAsNonRoot: true,
+  runAsUser: IMAGE_UID,
+  runAsGroup: IMAGE_UID,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
 function container(w: Workload): IContainer {
   const listener = listenerOf(w.server);
   return {
@@ -190,15 +202,7 @@ function container(w: Workload): IContainer {
     // The pod leaves the Services' endpoints first; SIGTERM comes after the pause, and the server then stops within its deadline.
     lifecycle: { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } },
     resources: w.resources,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: IMAGE_UID,
-      runAsGroup: IMAGE_UID,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: CONTAINER_SECURITY_CONTEXT,
     volumeMounts: [
       // The agents' spools (/app/.orderscope/spool/...): kept across container restarts, not pod deletion.
       { name: 'state', mountPath: '/app/.orderscope' },

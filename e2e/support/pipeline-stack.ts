@@ -1,12 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { stringify } from 'yaml';
 import { ALERT_FILES, alertFiles, DEMO_ALERT_OPTIONS, type AlertOptions } from '../../alerts';
 import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
 import { PROJECT_ROOT } from '../../common';
-import { DEMO_MODEL_PATH, loadModelFile } from '../../events';
+import { DEMO_MODEL_PATH, loadModelFile, type ProcessModel } from '../../events';
+import type { PipelineUrls } from '../../pipeline/driver/client';
 import { createTestDatabase } from '../../tracker/test/postgres';
 import type { ChildServer } from './child-server';
 import { freePort } from './child-server';
@@ -34,7 +36,20 @@ export interface PipelineStackOptions {
   readonly pricingIterations: number;
   /** Feature toggles of every pipeline service, e.g. `faultAckThenDieOnPart=FAULT-`. */
   readonly toggles: readonly string[];
+  /**
+   * The process model the tracker runs and the alert rules are generated from, as YAML, given where
+   * the pipeline's services listen (for the redrive actions it names); default: the demo model.
+   */
+  readonly model?: (services: PipelineUrls) => string;
+  /**
+   * Settings of the tracker's config file besides its database (e.g. tokens, reconcile.sources), given
+   * the URLs of the services' databases; the file is `configFile`, for the CLI's commands too.
+   */
+  readonly trackerConfig?: (databases: Record<ServiceDatabase, string>) => Record<string, unknown>;
 }
+
+/** The pipeline services' own databases. */
+export type ServiceDatabase = 'shop' | 'crm' | 'mes';
 
 /** The whole system on this machine's real servers, every service a child process of the test. */
 export interface PipelineStack {
@@ -45,7 +60,12 @@ export interface PipelineStack {
   readonly shop: SupervisedProcess;
   readonly crm: SupervisedProcess;
   readonly mesApi: SupervisedProcess;
+  /** The MES workers now running (replaced by {@link PipelineStack.redeployWorkers}). */
   readonly workers: readonly SupervisedProcess[];
+  /** The process model the tracker runs. */
+  readonly model: ProcessModel;
+  /** The tracker's config file (its database, and the `trackerConfig` settings): `orderscope <command> -c` it. */
+  readonly configFile: string;
   readonly prometheus: ChildServer;
   readonly alertmanager: ChildServer;
   /** Where Alertmanager pages (`/page`) and opens tickets (`/ticket`). */
@@ -57,7 +77,12 @@ export interface PipelineStack {
   /** The alert options the rules were generated with. */
   readonly alertOptions: Partial<AlertOptions>;
   /** Runs a query on a service's own database. */
-  query<T extends Record<string, unknown>>(database: 'shop' | 'crm' | 'mes', sql: string, params?: unknown[]): Promise<T[]>;
+  query<T extends Record<string, unknown>>(database: ServiceDatabase, sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Deploys the MES workers again with other toggles, as a rollout would (e.g. the fix of a fault):
+   * each worker is stopped gracefully and its successor started with the same name and ready.
+   */
+  redeployWorkers(toggles: readonly string[]): Promise<void>;
   /** GET on the tracker's API with the token. */
   trackerApi<T>(pathOrUrl: string): Promise<T>;
   /** The last lines of every process's log, for failure messages. */
@@ -137,7 +162,42 @@ export async function startPipelineStack(options: PipelineStackOptions): Promise
     const kafkaEnv = { ORDERSCOPE_KAFKA_BROKERS: BROKERS.join(','), ORDERSCOPE_KAFKA_TOPIC: topic, ORDERSCOPE_KAFKA_PARTITIONS: '3' };
     const collector = await supervise('collector', ['collector'], { ...kafkaEnv, ORDERSCOPE_COLLECTOR_RATE_LIMIT_EVENTS_PER_SECOND: '0' });
     await collector.ready();
-    const tracker = await supervise('tracker', ['tracker', '--model', DEMO_MODEL_PATH, '--instance', 'e2e'], {
+
+    // The pipeline starts before the tracker, which needs its addresses (the model's redrive
+    // actions); it places no order before the whole stack is ready.
+    const pipelineArgs = (instance: string, toggles: readonly string[]) => ['--instance', instance, '--collector-url', collector.url, '--spool-dir', path.join(dir, 'spool', instance), ...toggles.flatMap((t) => ['--toggle', t])];
+    const amqp = ['--amqp-url', vhost.url];
+    const shop = await supervise('shop', ['pipeline', 'shop', ...pipelineArgs('shop', options.toggles), ...amqp, '--database-url', databases.shop, '--republish-after', '2s']);
+    const crm = await supervise('crm', ['pipeline', 'crm', ...pipelineArgs('crm', options.toggles), ...amqp, '--database-url', databases.crm, '--operator', 'ana:2:200,ben:1:200,cem:1:200']);
+    // RabbitMQ for its requeue redrive (it looks in mes.production.dead).
+    const mesApi = await supervise('mes-api', ['pipeline', 'mes-api', ...pipelineArgs('mes-api', options.toggles), ...amqp, '--database-url', databases.mes]);
+    const startWorker = (i: number, toggles: readonly string[]) =>
+      supervise(`mes-worker-${i}`, [
+        'pipeline',
+        'mes-worker',
+        ...pipelineArgs(`w${i}`, toggles),
+        ...amqp,
+        '--database-url',
+        databases.mes,
+        '--concurrency',
+        String(options.concurrency),
+        '--pricing-iterations',
+        String(options.pricingIterations),
+        '--retry-delay',
+        '1s',
+      ]);
+    const workers: SupervisedProcess[] = [];
+    for (let i = 1; i <= options.workers; i++) workers.push(await startWorker(i, options.toggles));
+
+    let modelPath = DEMO_MODEL_PATH;
+    if (options.model) {
+      modelPath = path.join(dir, 'model.yaml');
+      writeFileSync(modelPath, options.model({ shop: shop.url, crm: crm.url, mesApi: mesApi.url }));
+    }
+    const model = loadModelFile(modelPath);
+    const configFile = path.join(dir, 'orderscope.yaml');
+    writeFileSync(configFile, stringify({ postgres: { url: databases.tracker }, ...options.trackerConfig?.({ shop: databases.shop, crm: databases.crm, mes: databases.mes }) }));
+    const tracker = await supervise('tracker', ['tracker', '--model', modelPath, '--instance', 'e2e', '--config', configFile], {
       ...kafkaEnv,
       ORDERSCOPE_KAFKA_GROUP_ID: `orderscope-e2e-${randomUUID()}`,
       ORDERSCOPE_POSTGRES_URL: databases.tracker,
@@ -158,36 +218,12 @@ export async function startPipelineStack(options: PipelineStackOptions): Promise
       groupWait: '1s',
       groupInterval: '1s',
     };
-    const files = alertFiles(demoModel, alertOptions);
+    const files = alertFiles(model, alertOptions);
     const file = (name: string) => files.find((f) => f.name === name)!;
     mkdirSync(path.join(dir, 'monitoring'));
     const alertmanager = await startAlertmanager(path.join(dir, 'monitoring'), file(ALERT_FILES.alertmanager).content);
     processes.push({ name: 'alertmanager', stop: alertmanager.stop, logTail: () => alertmanager.logTail() });
 
-    const pipelineArgs = (instance: string) => ['--instance', instance, '--collector-url', collector.url, '--spool-dir', path.join(dir, 'spool', instance), ...options.toggles.flatMap((t) => ['--toggle', t])];
-    const amqp = ['--amqp-url', vhost.url];
-    const shop = await supervise('shop', ['pipeline', 'shop', ...pipelineArgs('shop'), ...amqp, '--database-url', databases.shop, '--republish-after', '2s']);
-    const crm = await supervise('crm', ['pipeline', 'crm', ...pipelineArgs('crm'), ...amqp, '--database-url', databases.crm, '--operator', 'ana:2:200,ben:1:200,cem:1:200']);
-    const mesApi = await supervise('mes-api', ['pipeline', 'mes-api', ...pipelineArgs('mes-api'), '--database-url', databases.mes]);
-    const workers: SupervisedProcess[] = [];
-    for (let i = 1; i <= options.workers; i++) {
-      workers.push(
-        await supervise(`mes-worker-${i}`, [
-          'pipeline',
-          'mes-worker',
-          ...pipelineArgs(`w${i}`),
-          ...amqp,
-          '--database-url',
-          databases.mes,
-          '--concurrency',
-          String(options.concurrency),
-          '--pricing-iterations',
-          String(options.pricingIterations),
-          '--retry-delay',
-          '1s',
-        ]),
-      );
-    }
     await Promise.all([shop, crm, mesApi, ...workers].map((s) => s.ready()));
     const hostOf = (u: string) => new URL(u).host;
     const prometheus = await startPrometheus(path.join(dir, 'monitoring'), {
@@ -211,13 +247,22 @@ export async function startPipelineStack(options: PipelineStackOptions): Promise
       crm,
       mesApi,
       workers,
+      model,
+      configFile,
       prometheus,
       alertmanager,
       webhook,
       zipkinUrl: ZIPKIN_URL,
       startedAt,
       alertOptions,
-      query: async <T extends Record<string, unknown>>(database: 'shop' | 'crm' | 'mes', sql: string, params?: unknown[]) => {
+      redeployWorkers: async (toggles) => {
+        for (const [k, worker] of workers.entries()) {
+          await worker.stop();
+          workers[k] = await startWorker(k + 1, toggles);
+          await workers[k]!.ready();
+        }
+      },
+      query: async <T extends Record<string, unknown>>(database: ServiceDatabase, sql: string, params?: unknown[]) => {
         let client = clients.get(database);
         if (!client) {
           client = new Client({ connectionString: databases[database] });

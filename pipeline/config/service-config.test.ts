@@ -28,7 +28,7 @@ describe('the services\' configuration', () => {
       collectorUrl: 'http://127.0.0.1:7400',
       token: 't0k3n',
       logLevel: 'info',
-      toggles: { pricingCache: false, b2bFirst: true, faultAckThenDieOnPart: '' },
+      toggles: { pricingCache: false, b2bFirst: true, faultAckThenDieOnPart: '', faultUntrackedPart: '', legacy: false },
       amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/orderscope_mes',
       redisUrl: 'redis://127.0.0.1:6379',
@@ -58,7 +58,7 @@ describe('the services\' configuration', () => {
       ].join('\n'),
     );
     expect(() => parseServiceConfig('shop', defaults('shop', { toggles: ['cache=off'] }))).toThrow(
-      '--toggle (ORDERSCOPE_PIPELINE_TOGGLES): toggle "cache" is unknown; the toggles are pricingCache, b2bFirst, faultAckThenDieOnPart',
+      '--toggle (ORDERSCOPE_PIPELINE_TOGGLES): toggle "cache" is unknown; the toggles are pricingCache, b2bFirst, faultAckThenDieOnPart, faultUntrackedPart, legacy',
     );
   });
 });

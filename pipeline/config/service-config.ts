@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../../common/errors';
 import { parseDuration } from '../../common/duration';
-import { parseToggles } from './toggles';
+import { parseToggles, TOGGLE_NAMES } from './toggles';
 import { parseOperators } from './operators';
 
 /** The services of the re-architected pipeline, each run by `orderscope pipeline <service>`. */
@@ -123,7 +123,7 @@ const common = (service: ServiceName, defaultPort: number): ServiceOption[] => [
   { key: 'token', flags: '--token <token>', env: 'ORDERSCOPE_TOKEN', description: `an ingest token allowed to emit for source "${SERVICE_SOURCE[service]}" (prefer the environment variable: flags show in ps)` },
   { key: 'spoolDir', flags: '--spool-dir <dir>', env: 'ORDERSCOPE_AGENT_SPOOL_DIR', description: 'where the agent keeps events while the collector is unreachable (default: .orderscope/spool/<service>-<instance>)' },
   { key: 'logLevel', flags: '--log-level <level>', env: 'ORDERSCOPE_LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
-  { key: 'toggles', flags: '--toggle <name=value>', env: 'ORDERSCOPE_PIPELINE_TOGGLES', description: 'a feature toggle (repeatable): pricingCache, b2bFirst, faultAckThenDieOnPart', repeatable: true },
+  { key: 'toggles', flags: '--toggle <name=value>', env: 'ORDERSCOPE_PIPELINE_TOGGLES', description: `a feature toggle (repeatable): ${TOGGLE_NAMES.join(', ')}`, repeatable: true },
 ];
 
 const AMQP_OPTION: ServiceOption = { key: 'amqpUrl', flags: '--amqp-url <url>', env: 'ORDERSCOPE_AMQP_URL', description: 'RabbitMQ', default: 'amqp://guest:guest@127.0.0.1:5672' };

@@ -21,6 +21,22 @@ export const togglesSchema = z.strictObject({
    * old MES bug, in which the order silently stops after quote_requested. For drills and tests only.
    */
   faultAckThenDieOnPart: z.string().max(64).default(''),
+  /**
+   * Fault injection, off when empty. The shop drops the order events of an order for a part whose
+   * part number starts with this prefix before its agent sends them (it journals the change without
+   * an event, and counts the drop): an agent that loses events. No alert can page for such an order;
+   * only reconciliation (`orderscope reconcile`) finds it. For drills and tests only.
+   */
+  faultUntrackedPart: z.string().max(64).default(''),
+  /**
+   * The architecture this pipeline replaced, for measuring against it (`npm run bench -- pipeline`):
+   * mes-worker prices one order at a time on its own event loop (prefetch 1, no pricing threads, no
+   * cache) and serves the MES API's production routes from that same process, so the shop floor's
+   * dashboard waits behind every cost analysis. The old shared database of the shop and the CRM is a
+   * matter of deployment: give both the same --database-url (each in its own schema, e.g.
+   * `?options=-c%20search_path%3Dshop`). Never for production.
+   */
+  legacy: z.boolean().default(false),
 });
 
 /** The toggles with every default filled in. */
@@ -65,5 +81,14 @@ function parseBoolean(name: string, value: string): boolean {
 
 /** Whether the ack-then-die fault applies to a part: the toggle is on and the part number starts with its prefix. */
 export function ackThenDieApplies(toggles: Pick<Toggles, 'faultAckThenDieOnPart'>, partNumber: string): boolean {
-  return toggles.faultAckThenDieOnPart !== '' && partNumber.startsWith(toggles.faultAckThenDieOnPart);
+  return prefixFaultApplies(toggles.faultAckThenDieOnPart, partNumber);
+}
+
+/** Whether the untracked-order fault applies to a part: the toggle is on and the part number starts with its prefix. */
+export function untrackedApplies(toggles: Pick<Toggles, 'faultUntrackedPart'>, partNumber: string): boolean {
+  return prefixFaultApplies(toggles.faultUntrackedPart, partNumber);
+}
+
+function prefixFaultApplies(prefix: string, partNumber: string): boolean {
+  return prefix !== '' && partNumber.startsWith(prefix);
 }

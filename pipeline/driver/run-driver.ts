@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../common/logger';
 import { orderFromCatalogue, partCatalogue } from './catalogue';
 import { PipelineClient, type PipelineUrls } from './client';
@@ -26,6 +27,8 @@ export function runDriver(options: DriverOptions): { done: Promise<void>; stop: 
   const catalogue = partCatalogue(options.parts, 'P');
   const floor = startFloor(client);
   const abort = new AbortController();
+  // Every order placed waits on it (its retries' sleeps): hundreds at once at a high rate, no leak.
+  setMaxListeners(0, abort.signal);
   const report = setInterval(() => options.logger.info({ ...floor.counts }, 'driver progress'), 10_000);
   report.unref();
   const placing = placeOrders(client, {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
+import { withTransaction } from '../../common/pg';
 import { ConfigError } from '../../common/errors';
 import { retry } from '../../common/retry';
 import type { Logger } from '../../common/logger';
@@ -18,21 +19,8 @@ export function openPool(url: string, options: { name: string; logger: Logger; m
   return pool;
 }
 
-/** Runs `fn` in a transaction: COMMIT when it resolves, ROLLBACK when it throws (and rethrows). */
-export async function withTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
-  const tx = await pool.connect();
-  try {
-    await tx.query('BEGIN');
-    const result = await fn(tx);
-    await tx.query('COMMIT');
-    return result;
-  } catch (err) {
-    await tx.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    tx.release();
-  }
-}
+/** The tree's one transaction helper (common/pg), where the services' database code looks for it. */
+export { withTransaction };
 
 /**
  * Creates a service's schema at start: idempotent DDL (`CREATE ... IF NOT EXISTS`) in one transaction,

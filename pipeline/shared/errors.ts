@@ -1,4 +1,5 @@
 import { isRetriable, OrderscopeError } from '../../common/errors';
+import { isTransientPgError } from '../../common/pg';
 
 /**
  * An error after which the process must not go on: it stops gracefully (finishing the work in
@@ -25,15 +26,7 @@ export class ConflictError extends OrderscopeError {
   }
 }
 
-/**
- * PostgreSQL error classes worth another attempt: connection exceptions (08), serialization
- * failures and deadlocks (40001, 40P01), and a server shutting down or starting (57P01-57P03).
- */
-const TRANSIENT_PG_CODE = /^(08...|40001|40P01|57P0[123])$/;
-
 /** True for failures another attempt may not meet: network errors, our retriable errors, transient PostgreSQL errors. */
 export function isTransient(err: unknown): boolean {
-  if (isRetriable(err)) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && TRANSIENT_PG_CODE.test(code);
+  return isRetriable(err) || isTransientPgError(err);
 }

@@ -36,6 +36,11 @@ export const PIPELINE_METRICS = {
     name: 'orderscope_pipeline_outbox_pending_messages',
     help: 'Messages written to the outbox and not yet confirmed by RabbitMQ (read at scrape).',
   },
+  eventsDropped: {
+    name: 'orderscope_pipeline_order_events_dropped_total',
+    help: 'Order events the service dropped on purpose before its agent sent them, by reason: fault_untracked (the faultUntrackedPart toggle, drills only).',
+    labelNames: ['reason'],
+  },
   toggle: {
     name: 'orderscope_pipeline_toggle_enabled',
     help: 'Feature toggles this process started with: 1 on, 0 off (a fault toggle on is worth an alert outside drills).',
@@ -49,6 +54,7 @@ export class PipelineMetrics {
   readonly handling: Histogram<'queue'>;
   readonly published: Counter<'queue'>;
   readonly publishFailures: Counter<'queue'>;
+  readonly eventsDropped: Counter<'reason'>;
 
   constructor(readonly registry: Registry) {
     const m = PIPELINE_METRICS;
@@ -57,6 +63,7 @@ export class PipelineMetrics {
     this.handling = new Histogram({ ...m.handling, labelNames: [...m.handling.labelNames], buckets: [...m.handling.buckets], registers });
     this.published = new Counter({ ...m.published, labelNames: [...m.published.labelNames], registers });
     this.publishFailures = new Counter({ ...m.publishFailures, labelNames: [...m.publishFailures.labelNames], registers });
+    this.eventsDropped = new Counter({ ...m.eventsDropped, labelNames: [...m.eventsDropped.labelNames], registers });
   }
 
   /** Starts every outcome of a queue at 0, so that `increase()` sees the first message too. */

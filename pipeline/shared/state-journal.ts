@@ -49,3 +49,18 @@ export function stateRecorder(agent: Pick<Agent, 'trackOrder' | 'logger'>): Reco
     agent.logger.info({ order_id: orderId, state, event_id: eventId, ...attributes }, `order ${state}`);
   };
 }
+
+/**
+ * An agent that drops every order event before it leaves, counting each drop: what the shop records
+ * with for an order the faultUntrackedPart toggle applies to. The journal still records the change
+ * (with no event_id), so the service's own record shows what orderscope never heard of.
+ */
+export function droppingAgent(agent: Pick<Agent, 'logger'>, onDrop: () => void): Pick<Agent, 'trackOrder' | 'logger'> {
+  return {
+    logger: agent.logger,
+    trackOrder: () => {
+      onDrop();
+      return undefined;
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { QUEUES } from '../shared/amqp/topology';
 import { withTransaction } from '../shared/db';
-import type { NewOrder, PricingRequest } from '../shared/messages';
+import type { NewOrder, PartSpec, PricingRequest } from '../shared/messages';
 import { enqueueMessage, type OutboxMessage, type OutboxRelay } from '../shared/outbox';
 import type { RecordStateChange } from '../shared/state-journal';
 import { findOrder, findOrderByIdempotencyKey, insertOrder, moveOrder, type ShopOrder } from './orders-store';
@@ -16,6 +16,13 @@ export interface PlaceOrderDeps {
   readonly pool: Pool;
   readonly relay: OutboxRelay;
   readonly recordStateChange: RecordStateChange;
+  /** The faultUntrackedPart toggle: the parts it applies to, and how their orders' changes are recorded (with no event). */
+  readonly untracked?: { readonly applies: (partNumber: string) => boolean; readonly recordStateChange: RecordStateChange };
+}
+
+/** How an order for `part` records its state changes: without its events where the faultUntrackedPart toggle applies. */
+function recorderFor(deps: PlaceOrderDeps, part: PartSpec): RecordStateChange {
+  return deps.untracked?.applies(part.part_number) ? deps.untracked.recordStateChange : deps.recordStateChange;
 }
 
 /**
@@ -31,11 +38,11 @@ export interface PlaceOrderDeps {
  * one, and completes step 2 if a failure had stopped it there.
  */
 export async function placeOrder(deps: PlaceOrderDeps, input: NewOrder, idempotencyKey?: string): Promise<{ order: ShopOrder; created: boolean }> {
-  const { pool, recordStateChange } = deps;
+  const { pool } = deps;
   const newId = newOrderId();
   const created = await withTransaction(pool, async (tx) => {
     if (!(await insertOrder(tx, newId, input, idempotencyKey))) return false;
-    await recordStateChange(tx, newId, 'placed', { segment: input.segment });
+    await recorderFor(deps, input.part)(tx, newId, 'placed', { segment: input.segment });
     return true;
   });
   const existing = created ? undefined : await findOrderByIdempotencyKey(pool, idempotencyKey!);
@@ -64,7 +71,7 @@ export async function requestCostAnalysis(deps: PlaceOrderDeps, request: Pricing
   const moved = await withTransaction(deps.pool, async (tx) => {
     if (!(await moveOrder(tx, request.order_id, 'placed', 'quote_requested'))) return false;
     await enqueueMessage(tx, message);
-    await deps.recordStateChange(tx, request.order_id, 'quote_requested', { segment: request.segment });
+    await recorderFor(deps, request.part)(tx, request.order_id, 'quote_requested', { segment: request.segment });
     return true;
   });
   if (moved) await deps.relay.publishNow([message.messageId]);

@@ -7,7 +7,8 @@ import { PipelineMetrics } from '../shared/metrics';
 import { OutboxRelay } from '../shared/outbox';
 import { mountShopRoutes } from './http';
 import { SHOP_SCHEMA } from './orders-store';
-import { stateRecorder } from '../shared/state-journal';
+import { droppingAgent, stateRecorder } from '../shared/state-journal';
+import { untrackedApplies } from '../config/toggles';
 
 /**
  * The shop: takes orders over HTTP and sends each one's cost-analysis request straight to the MES
@@ -24,12 +25,17 @@ export async function startShop({ config, agent, onFatal }: ServiceContext<'shop
   const relay = new OutboxRelay({ pool, publisher, queues: [QUEUES.pricing], sweepAfterMs: config.republishAfterMs, logger });
   metrics.outboxGauge(() => relay.pending());
   relay.start();
+  metrics.eventsDropped.inc({ reason: 'fault_untracked' }, 0);
+  const untracked = {
+    applies: (partNumber: string) => untrackedApplies(config.toggles, partNumber),
+    recordStateChange: stateRecorder(droppingAgent(agent, () => metrics.eventsDropped.inc({ reason: 'fault_untracked' }))),
+  };
 
   return serveService(agent, {
     host: config.host,
     port: config.port,
     checks: { database: () => pingDatabase(pool), rabbitmq: amqp.check },
-    mount: (app) => mountShopRoutes(app, { pool, relay, recordStateChange: stateRecorder(agent) }),
+    mount: (app) => mountShopRoutes(app, { pool, relay, recordStateChange: stateRecorder(agent), untracked }),
     closeServer: 'first',
     closers: [
       ['the outbox relay', () => relay.close()],

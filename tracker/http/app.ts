@@ -136,7 +136,7 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   );
 
   app.use((req, res) => {
-    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/orders/{order_id}/traces, /v1/lost, /v1/reports/latency, /v1/dead-letters, POST /v1/orders/{order_id}/redrive, POST /v1/lost/redrive, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id}, /orders?id={order_id})`);
+    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/orders/{order_id}/traces, /v1/lost, /v1/reports/latency, /v1/dead-letters, POST /v1/orders/{order_id}/redrive, POST /v1/lost/redrive, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id}, /orders?id={order_id}, /lost, /stuck)`);
   });
   app.use(errorHandler(logger));
   return app;

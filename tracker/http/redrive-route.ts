@@ -75,7 +75,7 @@ export function redriveRoutes(options: RedriveRouteOptions): Router {
     const orders = [];
     for (const order of page) {
       if (!admitted) {
-        const plan = await redriver.plan(order.orderId);
+        const plan = redriver.planOf(order, order.handoffTo);
         orders.push({ order_id: order.orderId, state: order.state, ...('refused' in plan ? { would: 'nothing', refused: plan.refused, message: plan.message } : { would: 'redrive', action: plan.action, source: plan.source }) });
         continue;
       }

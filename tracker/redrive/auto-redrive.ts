@@ -37,13 +37,15 @@ export function createAutoRedrive(options: AutoRedriveOptions) {
       const lost = await listLostOrders(db, { state: state.name }, undefined, PER_ROUND);
       const counts = await autoRedriveCounts(db, lost.map((o) => o.orderId));
       for (const order of lost) {
-        const plan = await redriver.plan(order.orderId);
+        // Planned from the listed row (one read of each order per round): an order that moves on
+        // meanwhile is redriven once more at worst, which `auto` allows only where that is safe.
+        const plan = redriver.planOf(order, order.handoffTo);
         if ('refused' in plan || !plan.redrive.auto) continue;
         const done = counts.get(order.orderId);
         const attempts = done?.attempts ?? 0;
         if (attempts >= plan.redrive.auto.attempts) continue;
         if (done && now() * 1000 - done.lastAt < plan.redrive.auto.backoffSeconds * 1_000_000) continue;
-        const outcome = await redriver.redrive(order.orderId, `auto:${order.stateSince}:${attempts + 1}`, 'auto');
+        const outcome = await redriver.carryOut(plan, `auto:${order.stateSince}:${attempts + 1}`, 'auto');
         if ('row' in outcome && !outcome.replayed) redriven++;
       }
     }

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import amqp from 'amqplib';
 import { describeError, networkFailureReason } from '../../common/errors';
 import { redriveUrl, type RedriveAction } from '../../events';
@@ -26,19 +28,34 @@ async function callHttp(action: RedriveAction & { kind: 'http' }, orderId: strin
   const url = redriveUrl(action, orderId, state);
   const token = action.tokenEnv === undefined ? undefined : env[action.tokenEnv];
   if (action.tokenEnv !== undefined && !token) return { ok: false, answer: `not sent: the environment variable ${action.tokenEnv} (the token for ${new URL(url).origin}) is not set` };
-  let response: Response;
+  let response: { status: number; body: string };
   try {
-    response = await fetch(url, {
-      method: action.method,
-      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify({ order_id: orderId, state }),
-      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
-    });
+    response = await send(url, action.method, { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) }, JSON.stringify({ order_id: orderId, state }));
   } catch (err) {
     return { ok: false, answer: `cannot reach ${new URL(url).origin}: ${networkFailureReason(err)}` };
   }
-  const body = (await response.text().catch(() => '')).trim();
-  return { ok: response.ok, answer: cut(`${response.status}${body ? ` ${body}` : ''}`) };
+  const body = response.body.trim();
+  return { ok: response.status >= 200 && response.status < 300, answer: cut(`${response.status}${body ? ` ${body}` : ''}`) };
+}
+
+/**
+ * One HTTP request on a connection of its own. Not fetch's keep-alive pool: a pooled connection that
+ * the owner closed while it sat idle fails the next call ("connection reset") though the owner is up,
+ * and a redrive must not be recorded failed for that; redrives are few, a connection each costs nothing.
+ */
+function send(url: string, method: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method, agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    request.setTimeout(CALL_TIMEOUT_MS, () => request.destroy(Object.assign(new Error(`no answer within ${CALL_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })));
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 async function publishAmqp(action: RedriveAction & { kind: 'amqp' }, orderId: string, state: string, env: NodeJS.ProcessEnv): Promise<OwnerAnswer> {

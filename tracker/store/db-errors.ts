@@ -1,10 +1,5 @@
 import { ConfigError, OrderscopeError, UnavailableError, describeError, isRetriable, networkFailureReason } from '../../common/errors';
-
-/**
- * SQLSTATE classes worth another attempt: 08 connection exception, 40 transaction rollback
- * (serialization failure, deadlock), 53 insufficient resources, 57P0x the server shutting down.
- */
-const TRANSIENT_SQLSTATE = /^(08|40|53|57P0)/;
+import { isPgConnectionLoss, isTransientPgError } from '../../common/pg';
 
 /**
  * Turns a driver error into an orderscope error whose message says what to do: a missing database
@@ -22,7 +17,7 @@ export function translateDbError(err: unknown, where: string): unknown {
   if (code === '28P01' || code === '28000') {
     return new ConfigError(`PostgreSQL at ${where} refused the login: ${describeError(err)}; check the user and password in postgres.url`, err);
   }
-  if ((typeof code === 'string' && TRANSIENT_SQLSTATE.test(code)) || isRetriable(err) || isConnectionLoss(err)) {
+  if (isTransientPgError(err) || isRetriable(err)) {
     return new UnavailableError(`PostgreSQL at ${where} is unavailable: ${networkFailureReason(err)}`, err);
   }
   return err;
@@ -37,11 +32,6 @@ export function databaseAtStartError(err: unknown, setting: string): unknown {
   return new UnavailableError(`${err.message}; start it, or point ${setting} at a PostgreSQL that runs`, err);
 }
 
-function isConnectionLoss(err: unknown): boolean {
-  const message = describeError(err);
-  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
-}
-
 /**
  * Why applying an event failed, when the failure is the event's own and no retry can fix it: the
  * database refused one of its values (SQLSTATE class 22, data exception) or a constraint (class 23),
@@ -51,7 +41,7 @@ function isConnectionLoss(err: unknown): boolean {
  * being set aside event by event.
  */
 export function poisonReason(err: unknown): 'data_exception' | 'constraint_violation' | 'apply_failed' | undefined {
-  if (isRetriable(err) || isConnectionLoss(err)) return undefined;
+  if (isRetriable(err) || isPgConnectionLoss(err)) return undefined;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
     if (code.startsWith('22')) return 'data_exception';

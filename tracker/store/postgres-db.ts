@@ -1,4 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
+import { withTransaction } from '../../common/pg';
 import type { Db, Row, Sql } from './db';
 import { translateDbError } from './db-errors';
 
@@ -35,28 +36,11 @@ export function openPostgres(options: PostgresOptions): Db {
     query: (text, params) => run(pool, text, params),
     exec: (script) => exec(pool, script),
     async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      let client: PoolClient;
       try {
-        client = await pool.connect();
+        return await withTransaction(pool, (client) => fn({ query: (text, params) => run(client, text, params), exec: (script) => exec(client, script) }));
       } catch (err) {
+        // Statements' errors are translated already (run); this covers connecting, BEGIN and COMMIT.
         throw translateDbError(err, where);
-      }
-      let broken: Error | undefined;
-      try {
-        await run(client, 'BEGIN');
-        const result = await fn({ query: (text, params) => run(client, text, params), exec: (script) => exec(client, script) });
-        await run(client, 'COMMIT');
-        return result;
-      } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackError) {
-          // The connection is unusable: release it as broken so the pool does not hand it out again.
-          broken = rollbackError as Error;
-        }
-        throw err;
-      } finally {
-        client.release(broken ?? false);
       }
     },
     close: () => (closing ??= pool.end()),

@@ -46,6 +46,10 @@ async function letters(db: Db) {
   );
 }
 
+// Each test starts two embedded trackers (two PGlite databases): on two busy cores that alone can
+// take longer than the default 30 s, and the test never asserts on time.
+jest.setTimeout(120_000);
+
 describe('dead letters: an event that can never be applied costs only itself', () => {
   let t: EmbeddedTracker;
   let reference: EmbeddedTracker;

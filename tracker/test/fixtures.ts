@@ -2,13 +2,35 @@ import { InProcessBus } from '../../bus';
 import { seededRandom } from '../../common/test/seeded-random';
 import { UnavailableError } from '../../common/errors';
 import { hashToken, loadConfig, type Config } from '../../common';
-import { loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent, type ProcessModel } from '../../events';
+import { loadModel, loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent, type ProcessModel } from '../../events';
 import type { Logger } from '../../common';
 import { Registry } from 'prom-client';
 import { createTracker, type Tracker } from '../tracker';
 import { openPglite, type Db, type Sql } from '../store';
 
 export const model = loadModelFile(DEFAULT_MODEL_PATH);
+
+/**
+ * A two-step model whose placed -> pricing handoff (2m; placed is lost after 10m) is redriven by a
+ * POST to `ownerUrl` with the token in OWNER_TOKEN; `auto` is added to its redrive as it is, e.g.
+ * `, auto: { attempts: 2, backoff: 5m }`.
+ */
+export function redriveTestModel(ownerUrl: string, auto = ''): ProcessModel {
+  return loadModel(
+    `name: redrive-test
+states:
+  - { name: placed, system: shop, expect_within: 1m, lost_after: 10m }
+  - { name: pricing, system: mes, expect_within: 5m, lost_after: 30m }
+  - { name: done, system: mes, terminal: true }
+transitions:
+  - { from: placed, to: pricing }
+  - { from: pricing, to: done }
+handoffs:
+  - { from: placed, to: pricing, within: 2m, via: RabbitMQ queue mes.pricing, redrive: { http: { url: "${ownerUrl}/orders/{order_id}/requote", token_env: OWNER_TOKEN }${auto} } }
+`,
+    'redrive-test.yaml',
+  );
+}
 export const PIPELINE = ['placed', 'quote_requested', 'pricing', 'quoted', 'assigned', 'confirmed', 'in_production', 'produced', 'shipped'];
 
 let next = 0;

@@ -1,7 +1,6 @@
 import express from 'express';
 import { listen, type RunningServer } from '../../common/http';
-import { loadModel } from '../../events';
-import { ADMIN_TOKEN, apiTestConfig, metricValue, orderEvent, READ_TOKEN, startEmbedded, type EmbeddedTracker } from './fixtures';
+import { ADMIN_TOKEN, apiTestConfig, metricValue, orderEvent, READ_TOKEN, redriveTestModel as modelWith, startEmbedded, type EmbeddedTracker } from './fixtures';
 
 /*
  * Redrives through the tracker's API, against an owning system that is a real HTTP server in this
@@ -9,23 +8,6 @@ import { ADMIN_TOKEN, apiTestConfig, metricValue, orderEvent, READ_TOKEN, startE
  */
 
 const T0 = Date.UTC(2031, 2, 3, 8, 0, 0);
-
-function modelWith(ownerUrl: string, auto = '') {
-  return loadModel(
-    `name: redrive-test
-states:
-  - { name: placed, system: shop, expect_within: 1m, lost_after: 10m }
-  - { name: pricing, system: mes, expect_within: 5m, lost_after: 30m }
-  - { name: done, system: mes, terminal: true }
-transitions:
-  - { from: placed, to: pricing }
-  - { from: pricing, to: done }
-handoffs:
-  - { from: placed, to: pricing, within: 2m, via: RabbitMQ queue mes.pricing, redrive: { http: { url: "${ownerUrl}/orders/{order_id}/requote", token_env: OWNER_TOKEN }${auto} } }
-`,
-    'redrive-test.yaml',
-  );
-}
 
 // Each test starts a tracker on PGlite and an owning system; on two busy cores that outlasts Jest's default.
 jest.setTimeout(120_000);
@@ -96,6 +78,13 @@ describe('redrives', () => {
     const timeline = (await (await fetch(`${api.url}/v1/orders/R-1`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).json()) as { redrives: unknown[] };
     expect(timeline.redrives).toEqual([attempt]);
     expect(await metricValue(t.registry, 'orderscope_redrives_total', { state: 'placed', result: 'done' })).toBe(1);
+
+    // The redrive worked and the order finished before the client retried: it still gets its attempt back.
+    await t.tracker.apply([orderEvent('R-1', 'pricing', now), orderEvent('R-1', 'done', now + 1000)]);
+    const late = await post('/v1/orders/R-1/redrive', { 'idempotency-key': 'page-42' });
+    expect([late.status, await late.json()]).toEqual([200, { ...attempt, replayed: true }]);
+    expect((await post('/v1/orders/R-1/redrive', { 'idempotency-key': 'page-43' })).status).toBe(409);
+    expect(received).toHaveLength(1);
   });
 
   it('answers 502 with the owner\'s answer when it refuses, and counts the failure', async () => {

@@ -37,7 +37,7 @@ export async function receiveProductionOrder(db: Pool | ClientBase, order: Produ
 /** Takes a step (a guarded update): the order's segment when it moved, its current state (or undefined: unknown) when it could not. */
 export async function takeStep(tx: ClientBase, orderId: string, step: ProductionStep): Promise<{ moved: true; segment: string } | { moved: false; state: ProductionState | undefined }> {
   const { from, to } = PRODUCTION_STEPS[step];
-  const { rows } = await tx.query<{ segment: string }>('UPDATE production_orders SET state = $3 WHERE order_id = $1 AND state = $2 RETURNING segment', [orderId, from, to]);
+  const { rows } = await tx.query<{ segment: string }>('UPDATE production_orders SET state = $3, state_since = clock_timestamp() WHERE order_id = $1 AND state = $2 RETURNING segment', [orderId, from, to]);
   if (rows[0]) return { moved: true, segment: rows[0].segment };
   const current = await tx.query<{ state: ProductionState }>('SELECT state FROM production_orders WHERE order_id = $1', [orderId]);
   return { moved: false, state: current.rows[0]?.state };
@@ -49,7 +49,9 @@ const SELECT_VIEW = `SELECT p.order_id, p.state, p.segment, p.operator_id, p.par
 
 /** Production orders in a state, oldest first (the shop floor's queue when the state is queued). */
 export async function listProduction(db: Pool, state: ProductionState, limit: number): Promise<ProductionView[]> {
-  const { rows } = await db.query<ProductionView>(`${SELECT_VIEW} WHERE p.state = $1 ORDER BY coalesce(s.changed_at, p.received_at), p.order_id LIMIT $2`, [state, limit]);
+  // Ordered by the row's own state_since (the index's order), not the journal's equal time: a join's
+  // column would sort every order in the state, a year of them for shipped.
+  const { rows } = await db.query<ProductionView>(`${SELECT_VIEW} WHERE p.state = $1 ORDER BY p.state_since, p.order_id LIMIT $2`, [state, limit]);
   return rows;
 }
 

@@ -11,7 +11,9 @@ import { serveService } from '../../shared/http-app';
 import { pricingRequestSchema, productionOrderSchema } from '../../shared/messages';
 import { PipelineMetrics } from '../../shared/metrics';
 import { NO_CACHE, RedisPriceCache } from '../pricing/price-cache';
+import { pricePart } from '../pricing/price-part';
 import { PricingPool } from '../pricing/pricing-pool';
+import { mountProductionRoutes } from '../api/http';
 import { receiveProductionOrder } from '../store/production-orders';
 import { MES_SCHEMA } from '../store/schema';
 import { PricingMetrics } from './metrics';
@@ -29,7 +31,8 @@ const REDIS_START_WAIT_MS = 5000;
  * The MES worker, the consumers the MES API no longer has inside: cost analyses (queue mes.pricing)
  * on `concurrency` pricing threads, with the Redis pricing cache, and production orders from the CRM
  * (queue mes.production), stored for the shop floor. Run as many replicas as needed: RabbitMQ shares
- * the messages among them. It serves /metrics, /healthz and /readyz only.
+ * the messages among them. It serves /metrics, /healthz and /readyz only (with the legacy toggle, the
+ * MES API's production routes too: see toggles.ts).
  */
 export async function startMesWorker({ config, agent, onFatal }: ServiceContext<'mes-worker'>): Promise<RunningService> {
   const logger = agent.logger;
@@ -39,9 +42,11 @@ export async function startMesWorker({ config, agent, onFatal }: ServiceContext<
   const pool = openPool(config.databaseUrl, { name, logger });
   await ensureSchema(pool, 'mes', MES_SCHEMA, logger);
 
-  const redis = config.toggles.pricingCache ? await connectRedis(config.redisUrl, name, logger) : undefined;
+  const { legacy } = config.toggles;
+  const redis = config.toggles.pricingCache && !legacy ? await connectRedis(config.redisUrl, name, logger) : undefined;
   const cache = redis ? new RedisPriceCache(redis, { ttlMs: config.cacheTtlMs, lockMs: PRICING_LOCK_MS, logger }) : NO_CACHE;
-  const threads = new PricingPool(config.concurrency, config.pricingIterations);
+  const threads = legacy ? undefined : new PricingPool(config.concurrency, config.pricingIterations);
+  const recordStateChange = stateRecorder(agent);
 
   const amqp = await connectAmqp(config.amqpUrl, { name, logger, onLost: onFatal });
   const publisher = await amqp.openPublisher([QUEUES.quotes], metrics);
@@ -51,13 +56,14 @@ export async function startMesWorker({ config, agent, onFatal }: ServiceContext<
     queue: QUEUES.pricing,
     schema: pricingRequestSchema,
     // Twice the threads, so that a thread does not idle while the previous result is being stored.
-    prefetch: config.concurrency * 2,
+    prefetch: threads ? config.concurrency * 2 : 1,
     handler: createPricingHandler({
       pool,
       publisher,
       cache,
-      analyse: (part) => threads.price(part),
-      recordStateChange: stateRecorder(agent),
+      // The legacy shape prices on the event loop: nothing else of this process runs meanwhile.
+      analyse: async (part) => (threads ? threads.price(part) : pricePart(part, config.pricingIterations)),
+      recordStateChange,
       toggles: config.toggles,
       instance: config.instance,
       metrics: pricingMetrics,
@@ -79,12 +85,13 @@ export async function startMesWorker({ config, agent, onFatal }: ServiceContext<
     host: config.host,
     port: config.port,
     checks: { database: () => pingDatabase(pool), rabbitmq: amqp.check },
+    ...(legacy && { mount: (app) => mountProductionRoutes(app, { pool, readPool: pool, recordStateChange, amqpUrl: config.amqpUrl }) }),
     closeServer: 'last',
     closers: [
       ['the pricing consumer', () => pricing.close()],
       ['the production consumer', () => production.close()],
       ['RabbitMQ', amqp.close],
-      ['the pricing threads', () => threads.close()],
+      ['the pricing threads', async () => threads?.close()],
       ['Redis', async () => redis?.quit()],
       ['the database pool', () => pool.end()],
     ],

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { PROBE_PATHS, sleep } from '../../common';
+
+/** The orderscope CLI as built (benchmarks run from dist/bench). */
+export const CLI = path.join(__dirname, '..', '..', 'cli', 'main.js');
+
+export interface CliProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exit: Promise<number | null>;
+  /** Where it serves HTTP (its /readyz says when it is ready). */
+  readonly url: string;
+}
+
+export interface CliProcessSpec {
+  readonly name: string;
+  readonly args: readonly string[];
+  /** The port it was told to listen on. */
+  readonly port: number;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Starts `orderscope <args>` processes and resolves once each answers its readiness probe (for a
+ * pipeline service: connected to its database and RabbitMQ, consuming). Their logs go nowhere but
+ * errors to this process's stderr: a benchmark prints its figures. One that exits while starting
+ * stops the others and fails with its name.
+ */
+export async function startCliProcesses(specs: readonly CliProcessSpec[]): Promise<CliProcess[]> {
+  const started = specs.map((spec): CliProcess => {
+    const child = spawn(process.execPath, [CLI, ...spec.args], {
+      // No span export: nothing listens for it, and the figures are the services' own.
+      env: { ...process.env, NODE_OPTIONS: '', OTEL_TRACES_EXPORTER: 'none', ...spec.env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    return { name: spec.name, child, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))), url: `http://127.0.0.1:${spec.port}` };
+  });
+  for (const p of started) {
+    for (let ready = false; !ready; ) {
+      if (p.child.exitCode !== null) {
+        await stopAll(started);
+        throw new Error(`${p.name} exited with code ${p.child.exitCode} while starting`);
+      }
+      ready = await fetch(`${p.url}${PROBE_PATHS.ready}`).then((r) => r.ok, () => false);
+      if (!ready) await sleep(100);
+    }
+  }
+  return started;
+}
+
+/** SIGTERM to each, then SIGKILL to any still running after 40 s. */
+export async function stopAll(processes: readonly CliProcess[]): Promise<void> {
+  for (const p of processes) p.child.kill('SIGTERM');
+  const codes = await Promise.race([Promise.all(processes.map((p) => p.exit)), sleep(40_000).then(() => 'timeout' as const)]);
+  if (codes === 'timeout') for (const p of processes) p.child.kill('SIGKILL');
+}

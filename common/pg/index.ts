@@ -1,0 +1,3 @@
+/** What every PostgreSQL user of the tree shares: one transaction helper, one view of which errors are worth a retry. */
+export { withTransaction } from './transaction';
+export { isTransientPgError, isPgConnectionLoss } from './transient';
