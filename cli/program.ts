@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { PROJECT_ROOT } from '../common/paths';
 import { registerAgent } from './commands/agent';
 import { registerCollector } from './commands/collector';
+import { registerDashboards } from './commands/dashboards';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerDeploy } from './commands/deploy';
 import { registerGenerate } from './commands/generate';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true });
   registerAgent(program);
   registerCollector(program);
+  registerDashboards(program);
   registerDeadLetters(program);
   registerDeploy(program);
   registerGenerate(program);

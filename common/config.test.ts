@@ -69,6 +69,13 @@ describe('configuration', () => {
     );
   });
 
+  it('links no traces by default, and needs the URL of a trace backend it is given', () => {
+    expect(loadConfig({ env: {} }).tracker).toMatchObject({ traceBackend: 'none', traceBackendUrl: '' });
+    expect(loadConfig({ env: { ORDERSCOPE_TRACKER_TRACE_BACKEND: 'zipkin', ORDERSCOPE_TRACKER_TRACE_BACKEND_URL: 'http://127.0.0.1:9411' } }).tracker).toMatchObject({ traceBackend: 'zipkin', traceBackendUrl: 'http://127.0.0.1:9411' });
+    expect(() => loadConfig({ env: { ORDERSCOPE_TRACKER_TRACE_BACKEND: 'tempo' } })).toThrow('must be set when tracker.traceBackend is not none');
+    expect(() => loadConfig({ env: { ORDERSCOPE_TRACKER_TRACE_BACKEND: 'honeycomb', ORDERSCOPE_TRACKER_TRACE_BACKEND_URL: 'http://x' } })).toThrow('ORDERSCOPE_TRACKER_TRACE_BACKEND');
+  });
+
   it('fails fast naming the variable and what is wrong', () => {
     expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: 'abc' } })).toThrow(new ConfigError('ORDERSCOPE_COLLECTOR_PORT: "abc" is not a number'));
     expect(() => loadConfig({ env: { ORDERSCOPE_COLLECTOR_PORT: '70000' } })).toThrow(

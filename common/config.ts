@@ -127,8 +127,14 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: port.default(7401),
-      /** Link from an event to its trace; {trace_id} and {span_id} are replaced. */
-      traceUrlTemplate: z.string().default('http://127.0.0.1:16686/trace/{trace_id}'),
+      /**
+       * Where the trace links of orders and events lead: zipkin, jaeger or tempo (through Grafana's
+       * Explore), at traceBackendUrl; none (the default): no trace links at all, as a link to a backend
+       * that is not there leads nowhere.
+       */
+      traceBackend: z.enum(['none', 'zipkin', 'jaeger', 'tempo']).default('none'),
+      /** The trace backend's UI as the reader's browser reaches it: Zipkin or Jaeger, or Grafana for tempo. */
+      traceBackendUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:9411' })]).default(''),
       /** How often the stuck/lost sweeper looks for due orders. */
       sweepIntervalMs: z.number().int().positive().default(1000),
       /** Redrives per second per action of the model (one owning system's endpoint), sustained; 0: no limit. */
@@ -159,6 +165,10 @@ export const configSchema = z.strictObject({
        * orders, over the last reconcile.windowMs; 0 (the default) runs no reconciliation.
        */
       reconcileIntervalMs: z.number().int().min(0).default(0),
+    })
+    .refine((t) => t.traceBackend === 'none' || t.traceBackendUrl !== '', {
+      path: ['traceBackendUrl'],
+      error: 'must be set when tracker.traceBackend is not none: the URL of the trace backend, e.g. http://127.0.0.1:9411 for zipkin',
     })
     .refine((t) => t.instanceLeaseRenewMs * 2 <= t.instanceLeaseTtlMs, {
       path: ['instanceLeaseRenewMs'],

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from './logger';
 import { ConfigError, OrderscopeError } from './errors';
 import { settingName } from './setting-names';
+import { acceptsOpenMetrics, openMetricsText, OPENMETRICS_CONTENT_TYPE } from './open-metrics';
 
 /** A JSON error answer: `{ error: { code, message } }`, the shape of every error orderscope serves. */
 export function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
@@ -35,9 +36,18 @@ export function errorHandler(logger: Logger) {
   };
 }
 
-/** Serves a registry's metrics in the Prometheus text format. */
-export function metricsHandler(registry: Registry) {
-  return async (_req: Request, res: Response): Promise<void> => {
+/**
+ * Serves a registry's metrics in the Prometheus text format; with `openMetrics`, in the OpenMetrics
+ * format to a scraper whose Accept header asks for it (exemplars travel only there), else as before.
+ */
+export function metricsHandler(registry: Registry, options: { openMetrics?: boolean } = {}) {
+  return async (req: Request, res: Response): Promise<void> => {
+    res.setHeader('Vary', 'Accept');
+    if (options.openMetrics && acceptsOpenMetrics(req.get('accept'))) {
+      res.setHeader('Content-Type', OPENMETRICS_CONTENT_TYPE);
+      res.end(await openMetricsText(registry));
+      return;
+    }
     res.setHeader('Content-Type', registry.contentType);
     res.end(await registry.metrics());
   };

@@ -196,6 +196,7 @@ describe('the pipeline health dashboard', () => {
       'Heartbeat age, by partition',
       'Lost-order detection',
       'Conformance violations and dropped observations per second',
+      'Dead letters per hour, by reason',
     ]);
     expect(exprs(titled('pipeline-health.json', 'Apply lag'))).toEqual([
       'histogram_quantile(0.5, sum by (le) (rate(orderscope_tracker_apply_lag_seconds_bucket{job=~"$tracker_job"}[$__rate_interval])))',

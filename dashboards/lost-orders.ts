@@ -98,6 +98,21 @@ export function lostOrdersDashboard(model: ProcessModel, options: DashboardOptio
         query(`max by (state) (${tracker(METRICS.ordersStuck)})`, '{{state}}'),
       ),
     )
+    // What the OrderRedrivesFailing and OrdersUnreconciled pages are about, beside the orders they concern.
+    .withPanel(
+      withQueries(
+        timeSeries('Redrives per hour, by state and result', 'Attempts to get stuck and lost orders moving again with the action of the process model, by the state they were in and what the owning system answered (OrderRedrivesFailing pages on failures).', 'short', 12).dataLinks([
+          externalLink('List the orders lost in ${__field.labels.state}', lostUrl('${__field.labels.state}')),
+        ]),
+        query(`sum by (state, result) (rate(${tracker(METRICS.redrives)}[$__rate_interval])) * 3600`, '{{state}} ({{result}})'),
+      ),
+    )
+    .withPanel(
+      withQueries(
+        timeSeries('Unreconciled orders, by kind', "Orders the last reconciliation of the source systems' tables found missing in the tracker, orphan, diverged or duplicated (OrdersUnreconciled pages on missing and diverged).", 'short', 12),
+        query(`max by (kind) (${tracker(METRICS.reconcileOrders)})`, '{{kind}}'),
+      ),
+    )
     .withRow(new RowBuilder('Handoffs'))
     .withPanel(new text.PanelBuilder().title('Handoffs of the process model').mode(text.TextMode.Markdown).content(handoffTable(model)).span(24).height(6));
 }

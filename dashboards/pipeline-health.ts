@@ -169,5 +169,11 @@ export function pipelineHealthDashboard(model: ProcessModel, options: DashboardO
         query(`sum by (kind) (${rate(tracker(METRICS.conformanceViolations))})`, '{{kind}}'),
         query(`sum by (reason) (${rate(tracker(METRICS.trackerDropped))})`, 'dropped: {{reason}}'),
       ),
+    )
+    .withPanel(
+      withQueries(
+        timeSeries('Dead letters per hour, by reason', 'Events set aside because they cannot be applied (OrderEventsDeadLettered pages on them); an operator retries or drops them (GET /v1/dead-letters).', 'short'),
+        query(`sum by (reason) (${rate(tracker(METRICS.deadLetters))}) * 3600`, '{{reason}}'),
+      ),
     );
 }

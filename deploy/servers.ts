@@ -1,5 +1,6 @@
 import { configEnvNames, configSchema, envName } from '../common';
 import { SERVICE_OPTIONS, SERVICES, type ServiceName } from '../pipeline';
+import { AGENT_TRACING_ENV } from '../agents/node';
 
 /**
  * What the deployments (docker-compose.yml, the Kubernetes manifests) need to know about each server
@@ -58,5 +59,5 @@ function pipelineListener(service: ServiceName): Omit<Listener, 'port'> {
  */
 export function environmentOf(server: ServerName): ReadonlySet<string> {
   if (server === 'collector' || server === 'tracker') return new Set(configEnvNames());
-  return new Set([...SERVICE_OPTIONS[server].map((o) => o.env), 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+  return new Set([...SERVICE_OPTIONS[server].map((o) => o.env), ...AGENT_TRACING_ENV]);
 }

@@ -73,7 +73,7 @@ beforeAll(async () => {
       postgres: { url: database.url },
       collector: { port: 0 },
       // The sweeper looks for due orders four times a second: the demo model counts in seconds.
-      tracker: { port: 0, sweepIntervalMs: 250, traceUrlTemplate: 'http://127.0.0.1:16686/trace/{trace_id}' },
+      tracker: { port: 0, sweepIntervalMs: 250, traceBackend: 'zipkin', traceBackendUrl: 'http://127.0.0.1:9411' },
       tokens: [{ name: 'e2e', sha256: hashToken(TOKEN), sources: ['*'], scopes: ['ingest', 'read'] }],
     },
   });
@@ -115,8 +115,7 @@ beforeAll(async () => {
   stack.prometheus = await startPrometheus(dir, {
     rules: [file(ALERT_FILES.rules)],
     alertmanager: stack.alertmanager,
-    job: JOB,
-    targets: [stack.trackerServer.url, stack.collectorUrl].map((u) => new URL(u).host),
+    jobs: [{ job: JOB, targets: [stack.trackerServer.url, stack.collectorUrl].map((u) => new URL(u).host) }],
     interval: DEMO_ALERT_OPTIONS.evaluationInterval!,
   });
 });
@@ -218,7 +217,8 @@ describe('a lost order pages on-call through Prometheus and Alertmanager (demo m
         reason: 'handoff_missed',
         handoff: expect.objectContaining({ to: 'pricing', to_system: 'mes', within_seconds: 10 }),
         segment: 'b2b',
-        trace_url: `http://127.0.0.1:16686/trace/${TRACE}`,
+        trace_url: `http://127.0.0.1:9411/zipkin/traces/${TRACE}`,
+        traces_search_url: `http://127.0.0.1:9411/zipkin/?annotationQuery=order.id%3D${orderId}`,
         timeline_url: `/v1/orders/${orderId}`,
       }),
     ]);

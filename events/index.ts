@@ -8,3 +8,4 @@ export type { StateDef, Handoff, Slo } from './model';
 export { HEARTBEAT, heartbeatOrderId, heartbeatEvent, isHeartbeat, splitHeartbeats } from './heartbeat';
 export { describeRedrive, redriveUrl } from './redrive';
 export type { Redrive, RedriveAction } from './redrive';
+export { ORDER_ID_ATTRIBUTE } from './span-attributes';

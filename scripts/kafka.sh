@@ -24,6 +24,8 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/lib/jvm-service.sh
+source "$SCRIPT_DIR/lib/jvm-service.sh"
 POM="$SCRIPT_DIR/kafka/pom.xml"
 LOG4J_CONFIG="$SCRIPT_DIR/kafka/log4j2.properties"
 READY_PROBE="$SCRIPT_DIR/kafka/KafkaReady.java"
@@ -45,9 +47,10 @@ LOG_DIRS="$DATA_DIR/kraft"        # Kafka's "log.dirs": KRaft metadata log and t
 CONFIG="$DATA_DIR/server.properties"
 START_TIMEOUT_S=90
 STOP_TIMEOUT_S=30
-
-log() { echo "kafka: $*"; }
-die() { echo "kafka: error: $*" >&2; exit 1; }
+# What scripts/lib/jvm-service.sh needs to know of this server.
+SERVICE=kafka
+LOG_FILE="$LOG_DIR/console.log"
+PID_MATCH="kafka.Kafka $CONFIG"
 
 # ---------------------------------------------------------------------------------------------------
 # Jars
@@ -62,48 +65,19 @@ ensure_jars() {
   if [[ -f "$marker" && "$(cat "$marker")" == "$(pom_hash)" ]]; then
     return
   fi
-  command -v mvn >/dev/null || die "mvn not found; it resolves the Kafka jars from Maven Central"
   log "resolving Kafka $KAFKA_VERSION jars from Maven Central into $LIBS_DIR"
   rm -rf "$LIBS_DIR"
   mkdir -p "$LIBS_DIR"
-  # mvn's output goes to a file and is shown only on failure: even with -q, Maven 3.8 prints stray
-  # terminal escape codes. runtime scope = everything the broker needs to run, nothing for building.
-  local mvn_log="$CACHE_ROOT/kafka-$KAFKA_VERSION/mvn.log"
-  if ! mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
-    -DoutputDirectory="$LIBS_DIR" -DincludeScope=runtime >"$mvn_log" 2>&1; then
-    cat "$mvn_log" >&2
-    die "mvn could not resolve the Kafka jars (output above, also in $mvn_log)"
-  fi
+  # runtime scope = everything the broker needs to run, nothing for building.
+  quiet_mvn "$CACHE_ROOT/kafka-$KAFKA_VERSION/mvn.log" "the Kafka jars" -f "$POM" dependency:copy-dependencies \
+    -DoutputDirectory="$LIBS_DIR" -DincludeScope=runtime
   [[ -f "$LIBS_DIR/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after mvn"
   pom_hash >"$marker"
 }
 
-check_java() {
-  command -v "$JAVA" >/dev/null || die "java not found (set JAVA_HOME); Kafka $KAFKA_VERSION needs Java 17+"
-  local major
-  # `java -version` prints e.g. 'openjdk version "17.0.15"' (or "1.8.0_x" for Java 8) on stderr.
-  major="$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\)\..*/\1/p;s/.*version "\([0-9]*\)".*/\1/p' | head -n1)"
-  [[ -n "$major" && "$major" -ge 17 ]] \
-    || die "$JAVA is Java ${major:-?}; Kafka $KAFKA_VERSION needs Java 17+ (set JAVA_HOME)"
-}
-
 # ---------------------------------------------------------------------------------------------------
-# Process state
+# Configuration
 # ---------------------------------------------------------------------------------------------------
-
-# Prints the broker's pid if the pid file names a live kafka.Kafka process for this data dir. Checking
-# the command line guards against a stale pid file whose pid was reused by an unrelated process.
-running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(cat "$PID_FILE")"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [[ -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $CONFIG" || return 1
-  echo "$pid"
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
 
 # The broker's config is rewritten from here on every start, so this script is the one source of truth.
 write_config() {
@@ -154,29 +128,17 @@ java_tool() {
   "$JAVA" -Xmx256m -cp "$LIBS_DIR/*" -Dlog4j2.level=ERROR "$@"
 }
 
-# ready: the broker answers a Metadata request (see scripts/kafka/KafkaReady.java).
+# ready: the broker answers a Metadata request (see scripts/kafka/KafkaReady.java). The probe is a JVM
+# start (~1-2 s), so the port first: it opens once the broker caught up.
 probe_ready() {
-  java_tool "$READY_PROBE" "$CLIENT_ADDR" >/dev/null 2>&1
+  port_in_use "$CLIENT_ADDR" && java_tool "$READY_PROBE" "$CLIENT_ADDR" >/dev/null 2>&1
 }
 
-wait_ready() {
-  local pid="$1" deadline=$((SECONDS + START_TIMEOUT_S))
-  while ((SECONDS < deadline)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$PID_FILE"
-      # Fatal startup errors (bad config, data dir of another cluster) are at the end of server.log;
-      # console.log catches what happens before logging is up (JVM flags, classpath).
-      tail -n 20 "$LOG_DIR/server.log" >&2 2>/dev/null || true
-      [[ -s "$LOG_DIR/console.log" ]] && tail -n 20 "$LOG_DIR/console.log" >&2
-      die "broker exited during startup; logs: $LOG_DIR/server.log and $LOG_DIR/console.log"
-    fi
-    # The probe is a JVM start (~1-2 s), so wait for the port first; it opens once the broker caught up.
-    if port_in_use "$CLIENT_ADDR" && probe_ready; then
-      return 0
-    fi
-    sleep 1
-  done
-  die "broker (pid $pid) did not serve metadata on $CLIENT_ADDR within ${START_TIMEOUT_S}s; see $LOG_DIR/server.log"
+# Fatal startup errors (bad config, data dir of another cluster) are at the end of server.log;
+# console.log catches what happens before logging is up (JVM flags, classpath).
+show_startup_logs() {
+  tail -n 20 "$LOG_DIR/server.log" >&2 2>/dev/null || true
+  [[ -s "$LOG_FILE" ]] && tail -n 20 "$LOG_FILE" >&2
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -185,14 +147,11 @@ wait_ready() {
 
 cmd_start() {
   mkdir -p "$DATA_DIR" "$LOG_DIR"
-  # Serialise concurrent starts (two test runs calling services.sh up at once) so only one broker is
-  # launched. The lock fd is closed for the broker itself (9>&- below), or the broker would hold it.
-  exec 9>"$DATA_DIR/.lock"
-  flock -w $((START_TIMEOUT_S + 30)) 9 || die "another kafka.sh holds $DATA_DIR/.lock"
+  take_start_lock "$DATA_DIR/.lock"
 
   local pid
   if pid="$(running_pid)"; then
-    wait_ready "$pid"
+    wait_ready "$pid" "serve metadata on $CLIENT_ADDR"
     log "already running (pid $pid) on $CLIENT_ADDR"
     return
   fi
@@ -200,48 +159,25 @@ cmd_start() {
     die "$CLIENT_ADDR or $CONTROLLER_ADDR is in use by a process this script did not start (pid file $PID_FILE); stop it first"
   fi
 
-  check_java
+  check_java 17
   ensure_jars
   write_config
   format_storage_once
 
   local started=$SECONDS
-  # setsid + nohup: the broker outlives this shell, its terminal and CI step (others' tests use it), and
-  # a Ctrl-C in the calling shell does not reach it. stdin from /dev/null: CI runs with no stdin.
   # shellcheck disable=SC2086 # HEAP_OPTS is a list of JVM flags
-  setsid nohup "$JAVA" $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+  launch "$JAVA" $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true \
     -Dkafka.logs.dir="$LOG_DIR" -Dlog4j2.configurationFile="$LOG4J_CONFIG" \
-    -cp "$LIBS_DIR/*" kafka.Kafka "$CONFIG" \
-    </dev/null >"$LOG_DIR/console.log" 2>&1 9>&- &
-  pid=$!
-  echo "$pid" >"$PID_FILE"
+    -cp "$LIBS_DIR/*" kafka.Kafka "$CONFIG"
+  pid=$LAUNCHED_PID
   log "starting Kafka $KAFKA_VERSION (pid $pid), waiting for it to serve metadata"
-  wait_ready "$pid"
+  wait_ready "$pid" "serve metadata on $CLIENT_ADDR"
   log "running (pid $pid) on $CLIENT_ADDR, ready after $((SECONDS - started))s; log $LOG_DIR/server.log"
 }
 
-cmd_stop() {
-  local pid
-  if ! pid="$(running_pid)"; then
-    rm -f "$PID_FILE"
-    log "not running"
-    return
-  fi
-  # SIGTERM runs Kafka's shutdown hook: it flushes and closes the logs, so the next start skips log recovery.
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + STOP_TIMEOUT_S))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
-    sleep 0.5
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still running after ${STOP_TIMEOUT_S}s, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-  fi
-  rm -f "$PID_FILE"
-  log "stopped (pid $pid)"
-}
+# stop: SIGTERM runs Kafka's shutdown hook, which flushes and closes the logs, so the next start skips
+# log recovery (stop_server in scripts/lib/jvm-service.sh).
 
 cmd_status() {
   local pid
@@ -253,12 +189,4 @@ cmd_status() {
   return 3
 }
 
-case "${1:-}" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  status) cmd_status ;;
-  *)
-    echo "usage: $0 start|stop|status" >&2
-    exit 2
-    ;;
-esac
+run_command "$@"

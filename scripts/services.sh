@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/services.sh up|status|tools — the servers that integration and e2e tests run against.
 #
-#   up      make sure PostgreSQL, RabbitMQ (with its management API on loopback), Redis and Kafka are running and Prometheus' tools are installed;
+#   up      make sure PostgreSQL, RabbitMQ (with its management API on loopback), Redis, Kafka and Zipkin are running and Prometheus' tools are installed;
 #           starts or installs only what is missing, so it is safe (and quick) to run before every test run.
 #   status  print the state of each; exit 0 when everything is up, 3 otherwise.
 #   tools [prometheus|chromium|faketime]...
@@ -15,7 +15,8 @@
 # Run as root (it may start system services and apt-get install). Each step prints one line.
 #
 # Environment: ORDERSCOPE_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) is the login
-# that tests use and that `up` checks; Kafka's variables are described in scripts/kafka.sh.
+# that tests use and that `up` checks; Kafka's and Zipkin's variables are described in scripts/kafka.sh
+# and scripts/zipkin.sh.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -134,6 +135,12 @@ ensure_redis() {
 # ---------------------------------------------------------------------------------------------------
 
 ensure_kafka() { bash "$SCRIPT_DIR/kafka.sh" start; }
+
+# ---------------------------------------------------------------------------------------------------
+# Zipkin (its own script: the trace backend of the e2e tests, one jar from Maven Central)
+# ---------------------------------------------------------------------------------------------------
+
+ensure_zipkin() { bash "$SCRIPT_DIR/zipkin.sh" start; }
 
 # ---------------------------------------------------------------------------------------------------
 # Prometheus tools (Debian packages)
@@ -256,6 +263,7 @@ cmd_up() {
   ensure_rabbitmq_management
   ensure_redis
   ensure_kafka
+  ensure_zipkin
   cmd_tools
 }
 
@@ -265,6 +273,7 @@ cmd_status() {
   if port_open 127.0.0.1 "$AMQP_PORT"; then say "rabbitmq running on 127.0.0.1:$AMQP_PORT"; else say "rabbitmq stopped"; ok=3; fi
   if redis_up; then say "redis running on 127.0.0.1:$REDIS_PORT"; else say "redis stopped"; ok=3; fi
   bash "$SCRIPT_DIR/kafka.sh" status || ok=3
+  bash "$SCRIPT_DIR/zipkin.sh" status || ok=3
   missing="$(missing_tools | xargs)"
   if [[ -z "$missing" ]]; then say "prometheus tools installed"; else say "prometheus tools missing: $missing"; ok=3; fi
   if chromium_installed; then say "chromium installed"; else say "chromium missing"; ok=3; fi

@@ -27,3 +27,7 @@ export type { LatencyReport, GroupBy, ReportFormat, ReportRequest } from './repo
 export { parsePeriod } from './report';
 export { runReconcile, reconciliationCard, sourceTables, renderReconcileJson, renderReconcileCsv, ReconcileMetrics, RECONCILE_METRICS, DISCREPANCY_KINDS } from './reconcile';
 export type { Reconciliation, Discrepancy, DiscrepancyKind } from './reconcile';
+/** The HTML kit of the reports (page layout, inline SVG charts, formats), for other pages in the same style (the dashboard preview). */
+export { card, dataTable, html, kpis, lineChart, renderPage, roughDuration, formatCount, formatShare, SafeHtml } from './html';
+export type { HtmlValue, Kpi, LineSeries } from './html';
+export { countTicks } from './report';

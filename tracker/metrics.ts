@@ -1,8 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ProcessModel } from '../events';
+import type { OrderEvent, ProcessModel } from '../events';
 import type { ApplyOutcome, DurationHistogram } from './apply';
 import { FLAGGED_STATUSES, LOST_REASONS, type SweepResult } from './detection';
 import { DEAD_LETTER_REASONS, type BucketTotal, type DeadLetterReason, type StateOccupancy, type StatusChange } from './store';
+import { LatestExemplars } from './exemplars';
 import { StoredHistogram } from './stored-histogram';
 import { VIOLATION_KINDS } from './timeline';
 
@@ -231,6 +232,7 @@ export class TrackerMetrics {
   private readonly sweepDuration: Histogram;
   private readonly detectionDelay: Histogram;
   private readonly buckets: number[];
+  private readonly exemplars: LatestExemplars;
   private readonly now: () => number;
   private occupancy: { at: number; read: Promise<StateOccupancy[]> } | undefined;
   private totalsRead: Promise<readonly BucketTotal[]> | undefined;
@@ -246,6 +248,7 @@ export class TrackerMetrics {
     });
     this.now = options.now ?? Date.now;
     this.buckets = model.durationBuckets();
+    this.exemplars = new LatestExemplars(this.buckets);
     // Series exist from the start, at zero, so that rates and alerts do not see them appear late.
     const allStates = model.states.map((s) => s.name);
     const terminalStates = model.states.filter((s) => s.terminal).map((s) => s.name);
@@ -257,7 +260,9 @@ export class TrackerMetrics {
     ] as const) {
       const { name, help } = TRACKER_METRICS[key];
       const totals = async () => (options.exportsDurations() ? (await this.readTotals()).filter((t) => t.metric === name) : undefined);
-      new StoredHistogram({ name, help, bounds: this.buckets, states, totals }, registry);
+      // Exemplars on the time-in-state histogram only: a slow bucket leads to a trace of a slow stay.
+      const exemplar = key === 'stateDuration' ? (state: string, bucket: number) => this.exemplars.of(state, bucket) : undefined;
+      new StoredHistogram({ name, help, bounds: this.buckets, states, totals, ...(exemplar && { exemplar }) }, registry);
     }
     this.eventsApplied = new Counter(spec('eventsApplied'));
     this.duplicateEvents = new Counter(spec('duplicateEvents'));
@@ -341,7 +346,8 @@ export class TrackerMetrics {
    * Counts a committed batch. Its histogram changes are not observed here: they are in the store's
    * totals, which the duration histograms export.
    */
-  recordBatch(outcome: ApplyOutcome, seconds: number): void {
+  recordBatch(outcome: ApplyOutcome, seconds: number, events: readonly OrderEvent[] = []): void {
+    this.exemplars.record(outcome.histogramChanges, events, this.now());
     this.batchApplyDuration.observe(seconds);
     this.eventsApplied.inc(outcome.applied);
     this.duplicateEvents.inc(outcome.duplicates);

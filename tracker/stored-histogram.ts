@@ -1,4 +1,5 @@
 import type { Metric, Registry } from 'prom-client';
+import type { Exemplar } from './exemplars';
 import type { BucketTotal } from './store';
 
 /** One series of a histogram: cumulative count per bound (`buckets[i]` for `bounds[i]`), total count and sum. */
@@ -46,6 +47,8 @@ export interface StoredHistogramOptions {
   readonly states: readonly string[];
   /** This histogram's rows of the stored totals, read at scrape; undefined when this process exports none. */
   readonly totals: () => Promise<readonly BucketTotal[] | undefined>;
+  /** The exemplar of a bucket (index into bounds; bounds.length for +Inf), shown in the OpenMetrics exposition. */
+  readonly exemplar?: (state: string, bucket: number) => Exemplar | undefined;
 }
 
 /** One exposed sample, in the shape prom-client's registry prints (and `get()` of its metrics returns). */
@@ -53,6 +56,7 @@ interface Sample {
   readonly value: number;
   readonly labels: Record<string, string | number>;
   readonly metricName: string;
+  readonly exemplar?: Exemplar;
 }
 
 /**
@@ -86,8 +90,12 @@ export class StoredHistogram {
     if (totals !== undefined) {
       const { name, bounds } = this.options;
       for (const s of histogramSeries(totals, bounds, this.options.states)) {
-        bounds.forEach((le, i) => values.push({ value: s.buckets[i]!, labels: { le, state: s.state }, metricName: `${name}_bucket` }));
-        values.push({ value: s.count, labels: { le: '+Inf', state: s.state }, metricName: `${name}_bucket` });
+        const exemplar = (i: number) => {
+          const e = this.options.exemplar?.(s.state, i);
+          return e && { exemplar: e };
+        };
+        bounds.forEach((le, i) => values.push({ value: s.buckets[i]!, labels: { le, state: s.state }, metricName: `${name}_bucket`, ...exemplar(i) }));
+        values.push({ value: s.count, labels: { le: '+Inf', state: s.state }, metricName: `${name}_bucket`, ...exemplar(bounds.length) });
         values.push({ value: s.sum, labels: { state: s.state }, metricName: `${name}_sum` });
         values.push({ value: s.count, labels: { state: s.state }, metricName: `${name}_count` });
       }

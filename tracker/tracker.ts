@@ -27,6 +27,7 @@ import {
   type DeadLetterRow,
   type NewDeadLetter,
 } from './store';
+import { traceBackend } from './traces';
 
 export interface TrackerOptions {
   readonly config: Config;
@@ -221,7 +222,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
       retries: APPLY_RETRIES,
       onRetry: (err, attempt) => logger.warn({ err, attempt, events: events.length }, 'applying a batch failed for a transient reason; retrying'),
     });
-    metrics.recordBatch(outcome, Number(process.hrtime.bigint() - begin) / 1e9);
+    metrics.recordBatch(outcome, Number(process.hrtime.bigint() - begin) / 1e9, events);
     for (const change of outcome.statusChanges) logStatusChange(logger, change, model);
     logger.debug({ events: outcome.received, applied: outcome.applied, duplicates: outcome.duplicates, extended: outcome.ordersExtended, rebuilt: outcome.ordersRebuilt }, 'applied a batch');
     return outcome;
@@ -334,7 +335,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     ...(options.reportStore && { reportDb: options.reportStore }),
     model,
     tokens: config.tokens,
-    traceUrlTemplate: config.tracker.traceUrlTemplate,
+    traces: traceBackend(config.tracker.traceBackend, config.tracker.traceBackendUrl),
     registry,
     logger,
     readiness: () => ({ started: running && !closing, bus: source.isReady(), instance: lease.held }),

@@ -39,8 +39,15 @@ export const agentOptionsSchema = z.strictObject({
   shutdownTimeoutMs: z.number().int().min(0).default(5000),
   tracing: z
     .strictObject({
+      /**
+       * Where spans go: otlp (OTLP/HTTP, for Tempo or Jaeger) or zipkin (Zipkin's v2 JSON API). Default
+       * $OTEL_TRACES_EXPORTER when it names one of them (OpenTelemetry's own variable), else otlp.
+       */
+      exporter: z.enum(['otlp', 'zipkin']).default(() => (process.env.OTEL_TRACES_EXPORTER?.trim() === 'zipkin' ? 'zipkin' : 'otlp')),
       /** OTLP/HTTP traces endpoint. Default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or http://127.0.0.1:4318/v1/traces. */
       endpoint: url.default(() => process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? 'http://127.0.0.1:4318/v1/traces'),
+      /** Zipkin's span endpoint. Default $OTEL_EXPORTER_ZIPKIN_ENDPOINT or http://127.0.0.1:9411/api/v2/spans. */
+      zipkinEndpoint: url.default(() => process.env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? 'http://127.0.0.1:9411/api/v2/spans'),
       /** false: spans are created (ids in logs and events) but not exported. */
       export: z.boolean().default(true),
       /** Incoming request paths that get no span. */
@@ -93,11 +100,17 @@ export const AGENT_ENV_NAMES: Readonly<Record<string, string>> = {
   spoolDir: 'ORDERSCOPE_AGENT_SPOOL_DIR',
   spoolMaxBytes: 'ORDERSCOPE_AGENT_SPOOL_MAX_BYTES',
   'tracing.endpoint': 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'tracing.exporter': 'OTEL_TRACES_EXPORTER',
+  'tracing.zipkinEndpoint': 'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
 };
+
+/** The environment variables the agent's tracing reads whoever starts it (OpenTelemetry's own names). */
+export const AGENT_TRACING_ENV = ['OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT'] as const;
 
 /**
  * The options of a preloaded agent (agents/node/register), from the environment: see
- * {@link AGENT_ENV_NAMES}; in addition `OTEL_TRACES_EXPORTER=none` turns span export off and
+ * {@link AGENT_ENV_NAMES}; in addition `OTEL_TRACES_EXPORTER=none` turns span export off (`zipkin`
+ * sends spans to Zipkin, anything else over OTLP) and
  * `ORDERSCOPE_LOG_LEVEL` sets the log level.
  */
 export function agentOptionsFromEnv(env: NodeJS.ProcessEnv): AgentOptions {

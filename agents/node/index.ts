@@ -5,7 +5,7 @@
  */
 export { startAgent, getAgent } from './start-agent';
 export type { Agent } from './start-agent';
-export { agentOptionsSchema } from './agent-options';
+export { agentOptionsSchema, AGENT_TRACING_ENV } from './agent-options';
 export type { AgentOptions } from './agent-options';
 export type { TrackOrder, OrderAttributes } from './track-order';
 export { AGENT_METRICS, DROP_REASONS, createAgentMetrics } from './metrics';

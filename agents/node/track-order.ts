@@ -5,6 +5,7 @@ import { describeError } from '../../common/errors';
 import type { AgentMetrics } from './metrics';
 import type { EventSender } from './sender/event-sender';
 import { sampledTraceIds } from './trace-context';
+import { ORDER_ID_ATTRIBUTE } from '../../events';
 import type { ThrottledWarning } from './throttled-warning';
 
 /** Extra facts about an order (segment, operator, amount): at most 32, names up to 64 characters, values up to 1 KiB. */
@@ -55,7 +56,7 @@ export function createTrackOrder(deps: TrackOrderDeps): TrackOrder {
       };
       const verdict = checkCallerFields(input, at);
       if (!verdict.ok) return invalid(deps, orderId, state, verdict.error);
-      span?.setAttributes({ 'order.id': orderId, 'order.state': state });
+      span?.setAttributes({ [ORDER_ID_ATTRIBUTE]: orderId, 'order.state': state });
       return deps.sender.enqueue(verdict.event) ? verdict.event.event_id : undefined;
     } catch (err) {
       return invalid(deps, orderId, state, describeError(err));

@@ -43,7 +43,8 @@ Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   kafka.lagIntervalMs, lagWindowMs
                               the lag monitor reads the group's offsets from the broker every 10000 ms; a partition with
                               lag whose committed offset stays put for 120000 ms is stalled (TrackingStalled pages)
-  tracker.host, port, traceUrlTemplate ({trace_id}, {span_id})
+  tracker.host, port, traceBackend (none|zipkin|jaeger|tempo), traceBackendUrl
+                              where the trace links and the order trace search lead; none: no links
   http.headersTimeoutMs, requestTimeoutMs
                               a client slower to send its request's headers (default 10000 ms) or all of it
                               (default 30000 ms) is answered 408 and disconnected

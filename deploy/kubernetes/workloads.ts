@@ -54,6 +54,11 @@ export const optionEnv = (service: ServiceName, key: string) => SERVICE_OPTIONS[
 const kafka = (key: 'topic' | 'partitions' | 'groupId'): IEnvVar => ({ name: envName(['kafka', key]), value: String(defaults.kafka[key]) });
 const TOKEN = 'ORDERSCOPE_TOKEN';
 const OTEL_TRACES = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+/** The agents' span exporter (otlp or zipkin) and Zipkin's endpoint: OpenTelemetry's own variables. */
+const OTEL_EXPORTER = 'OTEL_TRACES_EXPORTER';
+const OTEL_ZIPKIN = 'OTEL_EXPORTER_ZIPKIN_ENDPOINT';
+const TRACE_BACKEND = envName(['tracker', 'traceBackend']);
+const TRACE_BACKEND_URL = envName(['tracker', 'traceBackendUrl']);
 
 /** What the ConfigMap of endpoints holds: examples to be replaced by the cluster's own, in an overlay. */
 export function environmentData(): Record<string, string> {
@@ -62,9 +67,14 @@ export function environmentData(): Record<string, string> {
     [optionEnv('shop', 'collectorUrl')]: `http://collector:${listenerOf('collector').port}`,
     [optionEnv('mes-worker', 'redisUrl')]: 'redis://redis:6379',
     [optionEnv('crm', 'operators')]: 'anna:2:40,ben:1:20,carla:1:20',
+    // Spans go to Tempo over OTLP; OTEL_TRACES_EXPORTER=zipkin sends them to Zipkin's endpoint instead.
+    [OTEL_EXPORTER]: 'otlp',
     [OTEL_TRACES]: 'http://tempo:4318/v1/traces',
-    // Where the tracker's trace links lead the reader's browser: Grafana's Explore on Tempo.
-    [envName(['tracker', 'traceUrlTemplate'])]: 'https://grafana.example.com/explore?left=%7B%22datasource%22:%22tempo%22,%22queries%22:%5B%7B%22query%22:%22{trace_id}%22%7D%5D%7D',
+    [OTEL_ZIPKIN]: 'http://zipkin:9411/api/v2/spans',
+    // Where the tracker's trace links and order trace searches lead the reader's browser: Grafana's
+    // Explore on Tempo (zipkin or jaeger: their own UI's URL).
+    [TRACE_BACKEND]: 'tempo',
+    [TRACE_BACKEND_URL]: 'https://grafana.example.com',
   };
 }
 
@@ -76,7 +86,13 @@ const resources = (cpu: [string, string], memory: [number, number]): IResourceRe
 
 /** Every workload, in the order the manifests list them. */
 export function workloads(): Workload[] {
-  const agentEnv = (service: ServiceName): IEnvVar[] => [fromEnvironment(optionEnv(service, 'collectorUrl')), fromSecret(TOKEN), fromEnvironment(OTEL_TRACES, true)];
+  const agentEnv = (service: ServiceName): IEnvVar[] => [
+    fromEnvironment(optionEnv(service, 'collectorUrl')),
+    fromSecret(TOKEN),
+    fromEnvironment(OTEL_EXPORTER, true),
+    fromEnvironment(OTEL_TRACES, true),
+    fromEnvironment(OTEL_ZIPKIN, true),
+  ];
   const pipeline = (service: ServiceName, env: IEnvVar[], res: IResourceRequirements): Workload => ({
     name: service,
     server: service,
@@ -112,7 +128,8 @@ export function workloads(): Workload[] {
         fromSecret(envName(['postgres', 'url'])),
         fromSecret(envName(['postgres', 'readUrl']), true),
         fromSecret(TOKEN),
-        fromEnvironment(envName(['tracker', 'traceUrlTemplate'])),
+        fromEnvironment(TRACE_BACKEND, true),
+        fromEnvironment(TRACE_BACKEND_URL, true),
       ],
       resources: resources(['1', '2'], [512, 1024]),
     },

@@ -35,14 +35,16 @@ export interface PrometheusOptions {
   readonly rules: readonly { name: string; content: string }[];
   /** Where alerts go. */
   readonly alertmanager: ChildServer;
-  /** The job and the host:port targets it scrapes. */
-  readonly job: string;
-  readonly targets: readonly string[];
+  /** The jobs and the host:port targets each scrapes. */
+  readonly jobs: readonly { readonly job: string; readonly targets: readonly string[] }[];
   /** Scrape and evaluation interval, e.g. "1s". */
   readonly interval: string;
 }
 
-/** Starts Prometheus scraping `targets` as `job` and evaluating `rules`, sending alerts to Alertmanager. */
+/**
+ * Starts Prometheus scraping each job's targets and evaluating `rules`, sending alerts to Alertmanager.
+ * Exemplar storage is on: the tracker's time-in-state histogram carries trace ids as exemplars.
+ */
 export async function startPrometheus(dir: string, o: PrometheusOptions): Promise<ChildServer> {
   const home = path.join(dir, 'prometheus');
   mkdirSync(home, { recursive: true });
@@ -51,14 +53,19 @@ export async function startPrometheus(dir: string, o: PrometheusOptions): Promis
     global: { scrape_interval: o.interval, scrape_timeout: o.interval, evaluation_interval: o.interval },
     rule_files: o.rules.map((r) => path.join(home, r.name)),
     alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(o.alertmanager.url).host] }] }] },
-    scrape_configs: [{ job_name: o.job, static_configs: [{ targets: [...o.targets] }] }],
+    scrape_configs: o.jobs.map((j) => ({ job_name: j.job, static_configs: [{ targets: [...j.targets] }] })),
   };
   writeFileSync(path.join(home, 'prometheus.yml'), stringify(config));
   const port = await freePort();
   return startChildServer({
     name: 'prometheus',
     command: 'prometheus',
-    args: [`--config.file=${path.join(home, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(home, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    args: [
+      `--config.file=${path.join(home, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(home, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--enable-feature=exemplar-storage',
+    ],
     port,
     readyPath: '/-/ready',
     logFile: path.join(home, 'prometheus.log'),

@@ -13,7 +13,6 @@ import { createTestDatabase } from '../../tracker/test/postgres';
 import type { ChildServer } from './child-server';
 import { freePort } from './child-server';
 import { startAlertmanager, startPrometheus } from './monitoring';
-import { startOtlpReceiver, type RecordedSpan } from './otlp-receiver';
 import { createVhost } from '../../bench/support/rabbitmq-vhost';
 import { startSupervised, type SupervisedProcess } from './supervised-process';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook';
@@ -23,6 +22,10 @@ export const CLI = path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
 export const demoModel = loadModelFile(DEMO_MODEL_PATH);
 /** The Prometheus job of the collector and the tracker, as the demo alert rules expect it. */
 const JOB = 'orderscope';
+/** The Prometheus job of the pipeline services. */
+export const PIPELINE_JOB = 'orderscope-pipeline';
+/** The Zipkin that `bash scripts/services.sh up` starts (scripts/zipkin.sh). */
+export const ZIPKIN_URL = process.env.ORDERSCOPE_TEST_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
 
 export interface PipelineStackOptions {
   /** Replicas of `orderscope pipeline mes-worker`. */
@@ -67,8 +70,10 @@ export interface PipelineStack {
   readonly alertmanager: ChildServer;
   /** Where Alertmanager pages (`/page`) and opens tickets (`/ticket`). */
   readonly webhook: WebhookReceiver;
-  /** Every span the services exported (OTLP/HTTP JSON). */
-  readonly spans: readonly RecordedSpan[];
+  /** The real Zipkin the services export their spans to, and the tracker's trace links lead to. */
+  readonly zipkinUrl: string;
+  /** When the stack started (ms since the epoch): Zipkin searches look back to it, not at earlier runs' spans. */
+  readonly startedAt: number;
   /** The alert options the rules were generated with. */
   readonly alertOptions: Partial<AlertOptions>;
   /** Runs a query on a service's own database. */
@@ -92,7 +97,9 @@ export interface PipelineStack {
  * tracker`), Prometheus with the alert rules generated for the demo model and Alertmanager paging
  * this test's webhook, and the pipeline (`orderscope pipeline shop|crm|mes-api|mes-worker`), each
  * service with its own fresh database, all in a RabbitMQ vhost of their own, exporting their spans to
- * this test's OTLP receiver. Pipeline services are supervised: one that exits with an error starts again.
+ * the real Zipkin of scripts/zipkin.sh (the tracker's trace links lead there too). Prometheus scrapes the
+ * collector and the tracker (job orderscope) and the pipeline services (job orderscope-pipeline).
+ * Pipeline services are supervised: one that exits with an error starts again.
  */
 export async function startPipelineStack(options: PipelineStackOptions): Promise<PipelineStack> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run test:e2e does)`);
@@ -121,12 +128,22 @@ export async function startPipelineStack(options: PipelineStackOptions): Promise
     cleanups.push(['vhost', vhost.drop]);
     const topic = freshTopic('e2e-pipeline');
     cleanups.push(['topic', () => deleteTopic(topic)]);
-    const otlp = await startOtlpReceiver();
-    cleanups.push(['OTLP receiver', otlp.close]);
+    const startedAt = Date.now();
+    const zipkinHealth = await fetch(`${ZIPKIN_URL}/health`).catch((err: unknown) => err as Error);
+    if (!(zipkinHealth instanceof Response) || !zipkinHealth.ok) {
+      throw new Error(`no Zipkin at ${ZIPKIN_URL} (${zipkinHealth instanceof Response ? zipkinHealth.status : zipkinHealth.message}): run bash scripts/services.sh up (or scripts/zipkin.sh start)`);
+    }
     const webhook = await startWebhookReceiver();
     cleanups.push(['webhook', webhook.close]);
 
-    const env = { ...process.env, NODE_OPTIONS: '', ORDERSCOPE_TOKEN: token, ORDERSCOPE_LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp.url };
+    const env = {
+      ...process.env,
+      NODE_OPTIONS: '',
+      ORDERSCOPE_TOKEN: token,
+      ORDERSCOPE_LOG_LEVEL: 'info',
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${ZIPKIN_URL}/api/v2/spans`,
+    };
     const supervise = async (name: string, args: string[], extraEnv: Record<string, string> = {}) => {
       const port = await freePort();
       const child = startSupervised({
@@ -186,6 +203,8 @@ export async function startPipelineStack(options: PipelineStackOptions): Promise
       ORDERSCOPE_POSTGRES_URL: databases.tracker,
       // The demo model counts in seconds: look for due orders four times a second.
       ORDERSCOPE_TRACKER_SWEEP_INTERVAL_MS: '250',
+      ORDERSCOPE_TRACKER_TRACE_BACKEND: 'zipkin',
+      ORDERSCOPE_TRACKER_TRACE_BACKEND_URL: ZIPKIN_URL,
     });
     await tracker.ready();
 
@@ -204,15 +223,19 @@ export async function startPipelineStack(options: PipelineStackOptions): Promise
     mkdirSync(path.join(dir, 'monitoring'));
     const alertmanager = await startAlertmanager(path.join(dir, 'monitoring'), file(ALERT_FILES.alertmanager).content);
     processes.push({ name: 'alertmanager', stop: alertmanager.stop, logTail: () => alertmanager.logTail() });
+
+    await Promise.all([shop, crm, mesApi, ...workers].map((s) => s.ready()));
+    const hostOf = (u: string) => new URL(u).host;
     const prometheus = await startPrometheus(path.join(dir, 'monitoring'), {
       rules: [file(ALERT_FILES.rules)],
       alertmanager,
-      job: JOB,
-      targets: [tracker.url, collector.url].map((u) => new URL(u).host),
+      jobs: [
+        { job: JOB, targets: [tracker.url, collector.url].map(hostOf) },
+        { job: PIPELINE_JOB, targets: [shop, crm, mesApi, ...workers].map((s) => hostOf(s.url)) },
+      ],
       interval: DEMO_ALERT_OPTIONS.evaluationInterval!,
     });
     processes.push({ name: 'prometheus', stop: prometheus.stop, logTail: () => prometheus.logTail() });
-    await Promise.all([shop, crm, mesApi, ...workers].map((s) => s.ready()));
 
     const clients = new Map<string, Client>();
     cleanups.push(['database clients', async () => Promise.all([...clients.values()].map((c) => c.end()))]);
@@ -229,7 +252,8 @@ export async function startPipelineStack(options: PipelineStackOptions): Promise
       prometheus,
       alertmanager,
       webhook,
-      spans: otlp.spans,
+      zipkinUrl: ZIPKIN_URL,
+      startedAt,
       alertOptions,
       redeployWorkers: async (toggles) => {
         for (const [k, worker] of workers.entries()) {

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '../../common/logger';
 import { withTransaction } from '../shared/db';
 import type { RecordStateChange } from '../shared/state-journal';
+import { ORDER_ID_ATTRIBUTE } from '../../events';
 import { inSpan } from '../shared/trace-context';
 import { assignOrders } from './assignment';
 import type { CrmMetrics } from './metrics';
@@ -79,7 +80,7 @@ export class Assigner {
         const order = byId.get(orderId)!;
         await inSpan(
           'crm assign order',
-          { 'order.id': orderId, 'crm.operator_id': operatorId },
+          { [ORDER_ID_ATTRIBUTE]: orderId, 'crm.operator_id': operatorId },
           async () => {
             const quote = await assignOrder(tx, orderId, operatorId);
             if (!quote) return;

@@ -1,7 +1,8 @@
 /**
  * Proves that the servers started by scripts/services.sh are real and usable by our clients: a Kafka broker
  * that kafkajs can create topics on, produce to and consume from as a consumer group (with committed
- * offsets), a RabbitMQ broker that confirms and delivers, and a PostgreSQL that runs SQL.
+ * offsets), a RabbitMQ broker that confirms and delivers, a PostgreSQL that runs SQL, and a Zipkin that
+ * takes spans and finds them by their order.id tag.
  *
  * If this suite fails, fix the environment (bash scripts/services.sh up) before reading other failures.
  */
@@ -13,6 +14,7 @@ import { Client } from 'pg';
 const KAFKA_BROKERS = (process.env.ORDERSCOPE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const AMQP_URL = process.env.ORDERSCOPE_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const PG_URL = process.env.ORDERSCOPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ZIPKIN_URL = process.env.ORDERSCOPE_TEST_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
 
 /** Rejects after `ms` with `describe()` in the message, so a stuck wait fails with what it saw. */
 function within<T>(ms: number, what: string, promise: Promise<T>, describe: () => string): Promise<T> {
@@ -166,4 +168,22 @@ describe('PostgreSQL (pg)', () => {
       { id: 3, note: 'three' },
     ]);
   }, 30_000);
+});
+
+describe('Zipkin (the server from scripts/zipkin.sh)', () => {
+  it('takes a span in its v2 JSON and finds it by its order.id tag, as the trace-search links ask', async () => {
+    const traceId = randomUUID().replaceAll('-', '');
+    const orderId = `SO-servers-${traceId.slice(0, 8)}`;
+    const span = { traceId, id: traceId.slice(0, 16), name: 'post /orders', timestamp: Date.now() * 1000, duration: 1000, localEndpoint: { serviceName: 'servers-test' }, tags: { 'order.id': orderId } };
+    const posted = await fetch(`${ZIPKIN_URL}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([span]) });
+    expect(posted.status).toBe(202);
+    // The span is stored after the 202: ask until it is found, for at most 10 s.
+    const search = `${ZIPKIN_URL}/api/v2/traces?annotationQuery=${encodeURIComponent(`order.id=${orderId}`)}&lookback=3600000&limit=10`;
+    let traces: { traceId: string }[][] = [];
+    for (const deadline = Date.now() + 10_000; traces.length === 0 && Date.now() < deadline; ) {
+      traces = (await (await fetch(search)).json()) as { traceId: string }[][];
+      if (traces.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(traces.map((t) => t.map((s) => s.traceId))).toEqual([[traceId]]);
+  });
 });

@@ -13,14 +13,15 @@ const stay = (state: string, enteredAt: number, leftAt: number | null, seqNo = 0
   durationSeconds: leftAt === null ? null : leftAt - enteredAt,
   enteredEventId: `e-${state}-${enteredAt}`,
 });
-const observed = (state: string, seconds: number) => ({ histogram: 'state_duration', state, seconds, retracted: false });
+/** A new observation; `closedBy` is the event of the next stay, which ended this one (the exemplar's trace). */
+const observed = (state: string, seconds: number, closedBy?: string) => ({ histogram: 'state_duration', state, seconds, retracted: false, ...(closedBy !== undefined && { closedByEventId: closedBy }) });
 const retracted = (state: string, seconds: number) => ({ histogram: 'state_duration', state, seconds, retracted: true });
 const lead = (state: string, startedAt: number, finishedAt: number): LeadTime => ({ state, startedAt: s(startedAt), finishedAt: s(finishedAt), seconds: finishedAt - startedAt });
 
 describe('histogram changes of a timeline change', () => {
   it('observes each stay that closes, once, and nothing for the open one', () => {
     expect(histogramChanges([stay('placed', 0, null)], [stay('placed', 0, 60), stay('quote_requested', 60, null, 1)], undefined, undefined, model)).toEqual({
-      changes: [observed('placed', 60)],
+      changes: [observed('placed', 60, 'e-quote_requested-60')],
       unobservableStays: 0,
     });
   });
@@ -35,7 +36,7 @@ describe('histogram changes of a timeline change', () => {
     const before = [stay('placed', 0, 600), stay('pricing', 600, null, 1)];
     const after = [stay('placed', 0, 180), stay('quote_requested', 180, 600, 1), stay('pricing', 600, null, 2)];
     expect(histogramChanges(before, after, undefined, undefined, model)).toEqual({
-      changes: [observed('placed', 180), observed('quote_requested', 420), retracted('placed', 600)],
+      changes: [observed('placed', 180, 'e-quote_requested-180'), observed('quote_requested', 420, 'e-pricing-600'), retracted('placed', 600)],
       unobservableStays: 0,
     });
   });

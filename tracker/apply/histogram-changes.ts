@@ -12,6 +12,8 @@ export interface HistogramChange {
   readonly seconds: number;
   /** True when a late event rewrote what was observed: it goes into the histogram's *_retracted twin. */
   readonly retracted: boolean;
+  /** For a new time-in-state observation: the event that ended the stay, whose trace becomes the bucket's exemplar. */
+  readonly closedByEventId?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export function histogramChanges(
   const changes: HistogramChange[] = [];
   const previous = countByIdentity(before.filter((s) => s.leftAt !== null));
   let unobservableStays = 0;
-  for (const stay of after) {
+  for (const [i, stay] of after.entries()) {
     if (stay.leftAt === null) continue;
     const key = identity(stay);
     const left = previous.get(key);
@@ -47,7 +49,9 @@ export function histogramChanges(
       else left.count -= 1;
       continue;
     }
-    if (model.hasState(stay.state)) changes.push({ histogram: 'state_duration', state: stay.state, seconds: stay.durationSeconds!, retracted: false });
+    // A stay ends when the next one starts: the next stay's event ended it.
+    const closedBy = after[i + 1]?.enteredEventId;
+    if (model.hasState(stay.state)) changes.push({ histogram: 'state_duration', state: stay.state, seconds: stay.durationSeconds!, retracted: false, ...(closedBy !== undefined && { closedByEventId: closedBy }) });
     else unobservableStays += 1;
   }
   for (const { stay, count } of previous.values()) {

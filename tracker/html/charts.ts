@@ -217,16 +217,10 @@ export function trendChart(options: {
   const h2 = 130;
   const maxValue = options.valueTicks[options.valueTicks.length - 1]!;
   const y2 = (v: number) => top2 + h2 - (v / maxValue) * h2;
-  const runs: { i: number; v: number }[][] = [];
-  options.points.forEach((p, i) => {
-    if (p.value === null) return;
-    const last = runs[runs.length - 1];
-    if (last && last[last.length - 1]!.i === i - 1) last.push({ i, v: p.value });
-    else runs.push([{ i, v: p.value }]);
-  });
-  const line = runs.map(
-    (run) => html`<polyline points="${run.map((pt) => `${n(cx(pt.i))},${n(y2(pt.v))}`).join(' ')}" fill="none" stroke="${COLORS.line}" stroke-width="2.5"/>
-      ${run.map((pt) => html`<circle cx="${n(cx(pt.i))}" cy="${n(y2(pt.v))}" r="3.5" fill="${COLORS.line}"/>`)}`,
+  const line = polyline(
+    options.points.map((p, i) => ({ x: cx(i), y: p.value === null ? null : y2(p.value) })),
+    COLORS.line,
+    { width: 2.5, dots: true },
   );
   const days = options.points.map((p, i) =>
     i % labelEvery === 0 ? html`<text x="${n(cx(i))}" y="${top2 + h2 + 18}" text-anchor="middle" class="tick">${p.label}</text>` : '',
@@ -238,6 +232,76 @@ export function trendChart(options: {
     ${yGrid(options.valueTicks, y2, options.formatValue)}${line}
     <line x1="${PLOT_LEFT}" y1="${top2 + h2}" x2="${CHART_WIDTH - PLOT_RIGHT}" y2="${top2 + h2}" stroke="${COLORS.axis}"/>${days}`;
   return frame(options.title, top2 + h2 + 28, body);
+}
+
+/**
+ * A line through points given in chart coordinates, broken where a point is missing (y null): a gap in
+ * the data shows as a gap, never as a line across it.
+ */
+function polyline(points: readonly { x: number; y: number | null }[], color: string, style: { width: number; dots: boolean }): SafeHtml {
+  const runs: { x: number; y: number }[][] = [];
+  let open = false;
+  for (const p of points) {
+    if (p.y === null) {
+      open = false;
+      continue;
+    }
+    if (open) runs[runs.length - 1]!.push({ x: p.x, y: p.y });
+    else runs.push([{ x: p.x, y: p.y }]);
+    open = true;
+  }
+  return html`${runs.map(
+    (run) => html`<polyline points="${run.map((pt) => `${n(pt.x)},${n(pt.y)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="${style.width}"/>
+      ${style.dots ? run.map((pt) => html`<circle cx="${n(pt.x)}" cy="${n(pt.y)}" r="3.5" fill="${color}"/>`) : ''}`,
+  )}`;
+}
+
+/** Colours of the lines of a {@link lineChart}, in order; the palette's blues and warm tones first. */
+export const SERIES_COLORS = ['#1e40af', '#c2410c', '#15803d', '#7c3aed', '#0891b2', '#b45309', '#db2777', '#4b5563'] as const;
+
+/** One line of a {@link lineChart}: a value per x of the chart's grid, null where there is none. */
+export interface LineSeries {
+  readonly label: string;
+  readonly values: readonly (number | null)[];
+}
+
+/**
+ * Lines over time, one per series, on a shared grid of x values (e.g. the timestamps of a Prometheus
+ * range query), with a legend above: what a Grafana time series panel shows, drawn without Grafana.
+ */
+export function lineChart(options: {
+  readonly title: string;
+  /** The grid: ascending x values (seconds since the epoch) that every series has a value (or null) for. */
+  readonly xs: readonly number[];
+  readonly series: readonly LineSeries[];
+  readonly yTicks: readonly number[];
+  readonly formatY: (v: number) => string;
+  readonly formatX: (x: number) => string;
+}): SafeHtml {
+  const top = 40;
+  const height = 180;
+  const first = options.xs[0] ?? 0;
+  const span = Math.max(1, (options.xs[options.xs.length - 1] ?? 0) - first);
+  const plot = CHART_WIDTH - PLOT_LEFT - PLOT_RIGHT;
+  const x = (v: number) => PLOT_LEFT + ((v - first) / span) * plot;
+  const maxY = options.yTicks[options.yTicks.length - 1]!;
+  const minY = options.yTicks[0]!;
+  const y = (v: number) => top + height - ((Math.min(maxY, Math.max(minY, v)) - minY) / (maxY - minY || 1)) * height;
+  const colorOf = (i: number) => SERIES_COLORS[i % SERIES_COLORS.length]!;
+  const lines = options.series.map((s, i) =>
+    polyline(
+      options.xs.map((xv, j) => ({ x: x(xv), y: s.values[j] === null || s.values[j] === undefined ? null : y(s.values[j]) })),
+      colorOf(i),
+      { width: 2, dots: options.xs.length <= 2 },
+    ),
+  );
+  // The first and last labels stand inside the plot's edges, not across them.
+  const anchor = (f: number) => (f === 0 ? 'start' : f === 1 ? 'end' : 'middle');
+  const labels = [0, 0.25, 0.5, 0.75, 1].map((f) => html`<text x="${n(PLOT_LEFT + f * plot)}" y="${top + height + 18}" text-anchor="${anchor(f)}" class="tick">${options.formatX(first + f * span)}</text>`);
+  const legendRows = options.series.length > 0 ? legend(options.series.slice(0, 8).map((s, i) => ({ label: s.label, color: colorOf(i) })), PLOT_LEFT, 16) : '';
+  const body = html`${legendRows}${yGrid(options.yTicks, y, options.formatY)}${lines}
+    <line x1="${PLOT_LEFT}" y1="${top + height}" x2="${CHART_WIDTH - PLOT_RIGHT}" y2="${top + height}" stroke="${COLORS.axis}"/>${labels}`;
+  return frame(options.title, top + height + 28, body);
 }
 
 function yGrid(ticks: readonly number[], y: (v: number) => number, format: (v: number) => string): SafeHtml {

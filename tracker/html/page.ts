@@ -55,6 +55,9 @@ td.id { font-family:ui-monospace, "Liberation Mono", Menlo, monospace; font-size
 .links a { margin-right:16px; white-space:nowrap; }
 footer { color:var(--muted); font-size:12.5px; padding:0 20px 30px; }
 form.login { display:flex; gap:10px; margin-top:12px; } form.login input { flex:1; font:inherit; padding:8px 10px; border:1px solid #cbd5e1; border-radius:8px; }
+form.order-search { margin-left:auto; display:flex; gap:6px; } form.order-search input { font:inherit; font-size:14px; padding:4px 8px; border:1px solid #475569; border-radius:6px; background:#1e293b; color:#f8fafc; width:200px; }
+form.order-search button { font:inherit; font-size:14px; padding:4px 10px; border:0; border-radius:6px; background:#334155; color:#f8fafc; cursor:pointer; }
+code.trace { font-family:ui-monospace, "Liberation Mono", Menlo, monospace; font-size:12.5px; user-select:all; word-break:break-all; }
 form.login button { font:inherit; padding:8px 16px; border:0; border-radius:8px; background:var(--accent); color:#fff; cursor:pointer; }
 .error { color:var(--bad); }
 @media print { body { background:#fff; } .top nav { display:none; } .card, .kpi { border-color:#d1d5db; } }
@@ -73,6 +76,8 @@ export interface PageOptions {
   /** Reload the page every so many seconds (a wall display of the home page). */
   readonly refreshSeconds?: number;
   readonly footer?: HtmlValue;
+  /** A box in the top bar that opens an order by its id: a GET form to this path (the tracker's pages). */
+  readonly orderSearch?: string;
 }
 
 /** A whole HTML document in orderscope's style: inline CSS, no script, the CSP as a meta tag. */
@@ -89,7 +94,7 @@ ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.re
 <style>${STYLESHEET}</style>
 </head>
 <body>
-<header class="top"><div class="wrap">${brand}<nav>${(options.nav ?? []).map((l) => html`<a href="${safeHref(l.href)}">${l.label}</a>`)}</nav></div></header>
+<header class="top"><div class="wrap">${brand}<nav>${(options.nav ?? []).map((l) => html`<a href="${safeHref(l.href)}">${l.label}</a>`)}</nav>${options.orderSearch === undefined ? '' : orderSearchForm(options.orderSearch)}</div></header>
 <main class="wrap">
 ${options.body}
 </main>
@@ -97,6 +102,11 @@ ${options.body}
 </body>
 </html>
 `.markup;
+}
+
+/** The order-id box of the top bar: GET `action?id=...`, which opens that order's page. */
+function orderSearchForm(action: string): SafeHtml {
+  return html`<form class="order-search" role="search" method="get" action="${safeHref(action)}"><input name="id" type="search" placeholder="Order id" aria-label="Order id" required maxlength="128"><button type="submit">Open</button></form>`;
 }
 
 /** A headline figure. `tone` colours the value: good (green), warn (amber), bad (red). */

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { listen, type RunningServer } from '../../common/http';
 import { TRACKER_METRICS } from '../metrics';
-import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, READ_TOKEN } from '../test/fixtures';
+import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, model, READ_TOKEN } from '../test/fixtures';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -9,7 +9,7 @@ const SPAN = '00f067aa0ba902b7';
 
 // No periodic sweep: at NOW the orders are past their limits, and whether a sweep ran between two
 // requests would depend on how fast the machine is. The assertions are about what was applied.
-const config = apiTestConfig({ traceUrlTemplate: 'https://jaeger.example/trace/{trace_id}?uiFind={span_id}', sweepIntervalMs: 24 * 3_600_000 });
+const config = apiTestConfig({ traceBackend: 'jaeger', traceBackendUrl: 'https://jaeger.example/', sweepIntervalMs: 24 * 3_600_000 });
 
 let t: EmbeddedTracker;
 let server: RunningServer;
@@ -80,9 +80,32 @@ describe('the tracker API', () => {
       expect(body.events.map((e: { state: string; trace_url: string | null }) => [e.state, e.trace_url])).toEqual([
         ['placed', `https://jaeger.example/trace/${TRACE}?uiFind=${SPAN}`],
         ['quote_requested', null],
-        ['pricing', `https://jaeger.example/trace/${TRACE}?uiFind=`],
+        ['pricing', `https://jaeger.example/trace/${TRACE}`],
       ]);
       expect(body.events[0]).toMatchObject({ source: 'shop', seq: 0, trace_id: TRACE, span_id: SPAN, attributes: { segment: 'b2b' }, violation: null });
+    });
+
+    it("lists the trace ids of the order's events with their links, and the search for all its traces", async () => {
+      const { status, body } = await get('/v1/orders/o-1/traces');
+      expect(status).toBe(200);
+      expect(body).toEqual({
+        order_id: 'o-1',
+        backend: 'jaeger',
+        search_url: 'https://jaeger.example/search?tags=%7B%22order.id%22%3A%22o-1%22%7D',
+        traces: [
+          {
+            trace_id: TRACE,
+            trace_url: `https://jaeger.example/trace/${TRACE}?uiFind=${SPAN}`,
+            events: [
+              { event_id: expect.any(String), state: 'placed', source: 'shop', occurred_at: '2026-11-26T10:00:00.000Z', span_id: SPAN },
+              { event_id: expect.any(String), state: 'pricing', source: 'mes', occurred_at: '2026-11-26T10:10:00.000Z', span_id: null },
+            ],
+          },
+        ],
+        events_without_trace: [{ event_id: expect.any(String), state: 'quote_requested', source: 'shop', occurred_at: '2026-11-26T10:01:30.000Z', span_id: null }],
+      });
+      expect((await get('/v1/orders/o-1')).body.traces_search_url).toBe(body.search_url);
+      expect((await get('/v1/orders/o-nobody/traces')).status).toBe(404);
     });
 
     it('leaves sla_met null while the current stay is within its SLA, and for terminal states', async () => {
@@ -169,6 +192,24 @@ describe('the tracker API', () => {
       expect(promtool.error).toBeUndefined();
       expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe('');
       expect(promtool.status).toBe(0);
+    });
+
+    it('serves OpenMetrics with exemplars to a scraper that asks for it: the trace of the event that ended a stay, in its time-in-state bucket', async () => {
+      const res = await fetch(`${server.url}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } });
+      expect(res.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+      const text = await res.text();
+      expect(text.endsWith('# EOF\n')).toBe(true);
+      // o-1 left quote_requested after 510 s with its pricing event, in trace TRACE; its placed stay
+      // ended with an event without a trace, so that bucket has no exemplar.
+      const [le] = model.durationBuckets().filter((b) => b >= 510);
+      expect(text).toMatch(new RegExp(`^orderscope_order_state_duration_seconds_bucket\\{le="${le}",state="quote_requested"\\} 1 # \\{trace_id="${TRACE}"\\} 510 [0-9.]+$`, 'm'));
+      expect(text).toMatch(/^orderscope_order_state_duration_seconds_bucket\{le="120",state="placed"\} 1$/m);
+      expect(text).toMatch(/^orderscope_tracker_events_applied_total 15$/m);
+      // The Prometheus text format is what it was: counters keep their names.
+      const plain = await get('/metrics', null);
+      expect(plain.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(plain.text).toContain('orderscope_tracker_events_applied_total 15');
+      expect(plain.text).not.toContain('# {trace_id=');
     });
 
     it('answers /healthz and /readyz', async () => {

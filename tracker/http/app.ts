@@ -18,6 +18,7 @@ import { reportRoutes } from './report-route';
 import { redriveRoutes } from './redrive-route';
 import type { Redriver } from '../redrive/redriver';
 import { requireScope } from './require-scope';
+import { orderTracesView, type TraceBackend } from '../traces';
 
 export interface TrackerAppOptions {
   readonly db: Db;
@@ -26,8 +27,8 @@ export interface TrackerAppOptions {
   readonly model: ProcessModel;
   /** Tokens allowed to read need the `read` scope. */
   readonly tokens: readonly TokenConfig[];
-  /** Link from an event to its trace; {trace_id} and {span_id} are replaced. */
-  readonly traceUrlTemplate: string;
+  /** Where trace links lead (tracker.traceBackend): a trace's page and an order's trace search. */
+  readonly traces: TraceBackend;
   readonly registry: Registry;
   readonly logger: Logger;
   /**
@@ -53,7 +54,8 @@ const READY_CHECK_TIMEOUT_MS = 2000;
  * The tracker's HTTP API:
  *
  * - `GET /v1/orders/:id` an order's timeline (stays, SLA verdicts, events with trace links, violations,
- *   status history);
+ *   status history, the search for all its traces);
+ * - `GET /v1/orders/:id/traces` the trace ids of the order's events with their links, and the search;
  * - `GET /v1/orders?state=&status=&segment=&limit=&cursor=` orders longest in their state first,
  *   keyset-paginated (`next_cursor`);
  * - `GET /v1/lost?state=&segment=&limit=&cursor=` lost orders, with why, since when and their traces
@@ -91,7 +93,8 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
     const ready = database === 'ok' && started && bus && instance;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
-  app.get('/metrics', metricsHandler(options.registry));
+  // OpenMetrics to a scraper that asks: the time-in-state histogram carries exemplars (trace ids).
+  app.get('/metrics', metricsHandler(options.registry, { openMetrics: true }));
 
   const v1 = express.Router();
   v1.use(requireScope(options.tokens, 'read'));
@@ -106,9 +109,16 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
     if (badId !== undefined) throw new ValidationError(badId);
     const found = await loadOrderTimeline(db, req.params.id);
     if (!found) return sendError(res, 404, 'order_not_found', orderNotFoundMessage(req.params.id));
-    res.json(orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, nowMicros(), found.redrives));
+    res.json(orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traces, nowMicros(), found.redrives));
   });
-  v1.use(lostRoutes({ db, model, traceUrlTemplate: options.traceUrlTemplate, nowMicros }));
+  v1.get('/orders/:id/traces', async (req: Request<{ id: string }>, res: Response) => {
+    const badId = badOrderIdMessage(req.params.id);
+    if (badId !== undefined) throw new ValidationError(badId);
+    const found = await loadOrderTimeline(db, req.params.id);
+    if (!found) return sendError(res, 404, 'order_not_found', orderNotFoundMessage(req.params.id));
+    res.json(orderTracesView(found.order.orderId, found.events, options.traces));
+  });
+  v1.use(lostRoutes({ db, model, traces: options.traces, nowMicros }));
   v1.use(reportRoutes({ db: options.reportDb ?? db, model, nowMicros }));
   v1.use(deadLettersRoutes({ db, tokens: options.tokens, actions: options.deadLetters }));
   v1.use(redriveRoutes({ db, tokens: options.tokens, redriver: options.redriver }));
@@ -118,7 +128,7 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
       db,
       model,
       tokens: options.tokens,
-      traceUrlTemplate: options.traceUrlTemplate,
+      traces: options.traces,
       nowMicros,
       ...(options.partitions && { partitions: options.partitions }),
       ...(options.heartbeats && { heartbeats: options.heartbeats }),
@@ -126,7 +136,7 @@ export function createTrackerApp(options: TrackerAppOptions): Express {
   );
 
   app.use((req, res) => {
-    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/lost, /v1/reports/latency, /v1/dead-letters, POST /v1/orders/{order_id}/redrive, POST /v1/lost/redrive, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id}, /lost, /stuck)`);
+    sendError(res, 404, 'not_found', `no such endpoint: ${req.method} ${req.path} (the tracker serves GET /v1/orders, /v1/orders/{order_id}, /v1/orders/{order_id}/traces, /v1/lost, /v1/reports/latency, /v1/dead-letters, POST /v1/orders/{order_id}/redrive, POST /v1/lost/redrive, /metrics, /healthz, /readyz, and the pages /, /orders/{order_id}, /orders?id={order_id}, /lost, /stuck)`);
   });
   app.use(errorHandler(logger));
   return app;

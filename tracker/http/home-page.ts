@@ -50,13 +50,21 @@ export function heartbeatKpi(h: NonNullable<HomeData['heartbeats']>, now: Micros
 }
 
 /** The tracker's pages share this top bar: home, this week's report, metrics, sign out. */
-export function trackerNav(now: Micros) {
+function trackerNav(now: Micros) {
   return [
     { href: '/', label: 'Orders in flight' },
     { href: weekReportHref(now), label: 'This week’s report' },
     { href: '/metrics', label: 'Metrics' },
     { href: '/logout', label: 'Sign out' },
   ];
+}
+
+/** Where the top bar's order-id box of every tracker page sends its `id` (home-route.ts opens the order). */
+export const ORDER_SEARCH_PATH = '/orders';
+
+/** The top bar of the tracker's pages: the links, and the order-id box. */
+export function trackerChrome(now: Micros) {
+  return { nav: trackerNav(now), orderSearch: ORDER_SEARCH_PATH };
 }
 
 /** This week's HTML report: from Monday (UTC) until now. */
@@ -139,7 +147,7 @@ export function renderHomePage(d: HomeData): string {
   return renderPage({
     title: 'orderscope · orders in flight',
     homeHref: '/',
-    nav: trackerNav(d.now),
+    ...trackerChrome(d.now),
     refreshSeconds: HOME_REFRESH_SECONDS,
     body: html`<h1>Orders in flight</h1>
       <p class="sub">Process model “${d.model.name}” · as of ${formatTime(formatEventTime(d.now))} · this page reloads every ${HOME_REFRESH_SECONDS} seconds</p>
@@ -238,5 +246,5 @@ export function renderBadRequestPage(message: string, now: Micros): string {
 }
 
 function noticePage(heading: string, message: string, now: Micros): string {
-  return renderPage({ title: `orderscope · ${heading.toLowerCase()}`, homeHref: '/', nav: trackerNav(now), body: html`<h1>${heading}</h1><div class="notice">${message}</div>` });
+  return renderPage({ title: `orderscope · ${heading.toLowerCase()}`, homeHref: '/', ...trackerChrome(now), body: html`<h1>${heading}</h1><div class="notice">${message}</div>` });
 }

@@ -4,6 +4,7 @@ import { loadWeek, NOW_MS } from '../report/test/week';
 import { apiGet, orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig } from '../test/fixtures';
 
 const config = apiTestConfig();
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const EVIL_OPERATOR = '<img src=x onerror=alert(1)>';
 
 let t: EmbeddedTracker;
@@ -204,6 +205,29 @@ describe('an order\'s page', () => {
     expect(res.text).toContain('<a href="/v1/orders/c4">JSON</a>');
     expect(res.text).toContain('Status history');
     expect(res.text).toMatch(/<td class="">assigned<\/td><td class="">crm<\/td>.*?<span class="bad">over SLA<\/span>/);
+  });
+
+  it('shows times to the second with the milliseconds on hover, whole trace ids, and no trace link without a backend', async () => {
+    await t.bus.publish([orderEvent('tr1', 'placed', '2026-11-30T01:51:07.250Z', { trace_id: TRACE, span_id: '00f067aa0ba902b7' }), orderEvent('tr1', 'quote_requested', '2026-11-30T01:51:09.500Z')]);
+    const res = await browse('/orders/tr1', { cookie: SIGNED_IN });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<time datetime="2026-11-30T01:51:07.250Z" title="Mon 30 Nov 2026, 01:51:07.250 UTC">Mon 30 Nov 2026, 01:51:07 UTC</time>');
+    expect(res.text).toContain(`<code class="trace">${TRACE}</code>`);
+    // apiTestConfig sets no trace backend: no trace link and no search link leading nowhere.
+    expect(res.text).not.toContain('>open</a>');
+    expect(res.text).not.toContain('search all traces');
+    expect(res.text).toContain('<a href="/v1/orders/tr1/traces">trace ids (JSON)</a>');
+  });
+
+  it('has an order-id box on every page that opens the order', async () => {
+    for (const path of ['/', '/orders/c4', '/lost', '/orders/nobody']) {
+      expect([path, (await browse(path, { cookie: SIGNED_IN })).text]).toEqual([path, expect.stringContaining('<form class="order-search" role="search" method="get" action="/orders">')]);
+    }
+    const found = await browse('/orders?id=%20c4%20', { cookie: SIGNED_IN });
+    expect([found.status, found.headers.get('location')]).toEqual([303, '/orders/c4']);
+    expect((await browse('/orders?id=SO%2F1', { cookie: SIGNED_IN })).headers.get('location')).toBe('/orders/SO%2F1');
+    expect((await browse('/orders?id=', { cookie: SIGNED_IN })).status).toBe(400);
+    expect((await browse('/orders?id=c4')).status).toBe(401);
   });
 
   it('says when an order is unknown, and asks to sign in first', async () => {

@@ -6,19 +6,21 @@ import type { ProcessModel } from '../../events';
 import type { PartitionHeartbeat } from '../heartbeat/latest-heartbeats';
 import { listLostOrders, listOrders, lostByState, parkedDeadLetters, stateOccupancy, type Db } from '../store';
 import { authorizationOf, clearSessionCookie, localPath, setSessionCookie } from './browser-session';
-import { renderBadRequestPage, renderHomePage, renderLoginPage, renderNotFoundPage, renderSignInConfirmPage } from './home-page';
+import { ORDER_SEARCH_PATH, renderBadRequestPage, renderHomePage, renderLoginPage, renderNotFoundPage, renderSignInConfirmPage } from './home-page';
 import { badOrderIdMessage, loadOrderTimeline, orderNotFoundMessage } from './load-order';
 import { orderListRoutes } from './order-list-route';
 import { renderOrderPage } from './order-page';
 import { crossSiteRefusal } from './same-origin';
 import { sendPage } from './send-page';
 import { orderTimelineView } from './order-view';
+import type { TraceBackend } from '../traces';
 
 export interface HomeRouteOptions {
   readonly db: Db;
   readonly model: ProcessModel;
   readonly tokens: readonly TokenConfig[];
-  readonly traceUrlTemplate: string;
+  /** Where trace links lead. */
+  readonly traces: TraceBackend;
   /** The clock, in microseconds. */
   readonly nowMicros: () => number;
   /** The partitions of the topic as the lag monitor last read them; absent in embedded mode. */
@@ -41,7 +43,7 @@ const LISTED = 25;
  * The tracker's pages for people, same tokens as the API (the `read` scope):
  *
  * - `GET /` the home page: orders in flight per state, stuck and lost orders, links to the reports;
- * - `GET /orders/:id` one order's timeline;
+ * - `GET /orders/:id` one order's timeline; `GET /orders?id=` (the order-id box of every page) opens it;
  * - `GET /lost`, `GET /stuck` the lost and stuck orders, by state and segment (order-list-route.ts);
  * - `POST /login` (form: token, next) signs a browser in: the token is checked, kept in an HttpOnly,
  *   SameSite=Strict cookie, and the browser is sent on to `next`, a page of this server (see
@@ -127,6 +129,14 @@ export function homeRoutes(options: HomeRouteOptions): Router {
 
   router.use(orderListRoutes({ db, model, nowMicros: options.nowMicros, signedIn }));
 
+  // The top bar's order-id box: an id as typed (spaces around it trimmed) opens that order's page.
+  router.get(ORDER_SEARCH_PATH, (req: Request, res: Response) => {
+    if (!signedIn(req, res)) return;
+    const id = typeof req.query.id === 'string' ? req.query.id.trim() : '';
+    if (id === '') return sendPage(res, 400, renderBadRequestPage('id: type an order id into the box, e.g. SO-2026-000042', options.nowMicros()));
+    res.redirect(303, `${ORDER_SEARCH_PATH}/${encodeURIComponent(id)}`);
+  });
+
   router.get('/orders/:id', async (req: Request<{ id: string }>, res: Response) => {
     if (!signedIn(req, res)) return;
     const now = options.nowMicros();
@@ -134,7 +144,7 @@ export function homeRoutes(options: HomeRouteOptions): Router {
     if (badId !== undefined) return sendPage(res, 400, renderBadRequestPage(badId, now));
     const found = await loadOrderTimeline(db, req.params.id);
     if (!found) return sendPage(res, 404, renderNotFoundPage(orderNotFoundMessage(req.params.id), now));
-    const view = orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traceUrlTemplate, now, found.redrives);
+    const view = orderTimelineView(found.order, found.stays, found.events, found.history, model, options.traces, now, found.redrives);
     sendPage(res, 200, renderOrderPage(view, model, now));
   });
 

@@ -4,12 +4,13 @@ import { listLostOrders, type Db } from '../store';
 import type { Micros } from '../timeline';
 import { pageOf, parseListQuery } from './list-query';
 import { lostOrderView } from './order-view';
+import type { TraceBackend } from '../traces';
 
 export interface LostRouteOptions {
   readonly db: Db;
   readonly model: ProcessModel;
-  /** Link from an event to its trace; {trace_id} and {span_id} are replaced. */
-  readonly traceUrlTemplate: string;
+  /** Where trace links lead. */
+  readonly traces: TraceBackend;
   /** The wall clock, in microseconds (time in state). */
   readonly nowMicros: () => Micros;
 }
@@ -28,7 +29,7 @@ export function lostRoutes(options: LostRouteOptions): Router {
     const query = parseListQuery(req.query as Record<string, unknown>, ['state', 'segment', 'limit', 'cursor']);
     const { page, nextCursor } = pageOf(await listLostOrders(db, query.filter, query.after, query.limit + 1), query.limit);
     const now = options.nowMicros();
-    res.json({ orders: page.map((o) => lostOrderView(o, model, options.traceUrlTemplate, now)), next_cursor: nextCursor });
+    res.json({ orders: page.map((o) => lostOrderView(o, model, options.traces, now)), next_cursor: nextCursor });
   });
   return router;
 }

@@ -2,7 +2,7 @@ import type { ProcessModel } from '../../events';
 import { card, formatTime, html, renderPage, roughDuration, type HtmlValue } from '../html';
 import type { LostOrderRow, OrderRow } from '../store';
 import { formatEventTime, type Micros } from '../timeline';
-import { trackerNav } from './home-page';
+import { trackerChrome } from './home-page';
 import { DEFAULT_PAGE_SIZE } from './list-query';
 import { lostOrdersTable, orderListHref, stuckOrdersTable, withQuery, type OrderListKind } from './order-tables';
 
@@ -58,7 +58,7 @@ export function renderOrderListPage(d: OrderListPageData): string {
   return renderPage({
     title: `orderscope · ${heading.toLowerCase()}`,
     homeHref: '/',
-    nav: trackerNav(d.now),
+    ...trackerChrome(d.now),
     body: html`<h1>${heading}</h1>
       <p class="sub">Process model “${d.model.name}” · as of ${formatTime(formatEventTime(d.now))}</p>
       <p>${what.intro}${filter.state !== undefined ? html` ${describeState(d.model, filter.state)}` : ''}</p>

@@ -1,7 +1,7 @@
 import type { ProcessModel } from '../../events';
-import { card, dataTable, formatCount, formatTime, html, kpis, renderPage, roughDuration, safeHref, slaChart, statusBadge, COLORS, type HtmlValue, type Kpi } from '../html';
+import { card, dataTable, exactTime, formatCount, formatTime, html, kpis, renderPage, roughDuration, safeHref, slaChart, statusBadge, COLORS, type HtmlValue, type Kpi } from '../html';
 import type { Micros } from '../timeline';
-import { trackerNav } from './home-page';
+import { trackerChrome } from './home-page';
 import type { orderTimelineView } from './order-view';
 
 /** An order's timeline as the API gives it (GET /v1/orders/:id): the page shows exactly that. */
@@ -57,8 +57,8 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
     t.stays.map((s) => [
       s.state,
       s.system,
-      formatTime(s.entered_at),
-      s.left_at === null ? (finished ? 'final state' : html`<span class="muted">still there</span>`) : formatTime(s.left_at),
+      exactTime(s.entered_at),
+      s.left_at === null ? (finished ? 'final state' : html`<span class="muted">still there</span>`) : exactTime(s.left_at),
       s.left_at === null && finished ? '—' : roughDuration(s.duration_seconds),
       roughDuration(s.sla_seconds),
       s.sla_met === true ? html`<span class="good">within SLA</span>` : s.sla_met === false ? html`<span class="bad">over SLA</span>` : '—',
@@ -73,7 +73,7 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
         dataTable(
           [{ title: 'When' }, { title: 'Change' }, { title: 'In' }, { title: 'Why' }, { title: 'Trace' }],
           t.status_history.map((c) => [
-            formatTime(c.at),
+            exactTime(c.at),
             html`${statusBadge(c.from_status)} → ${statusBadge(c.to_status)}`,
             c.state,
             html`${REASONS[c.reason] ?? c.reason}${c.handoff ? html`<br><span class="muted">${c.handoff.from} → ${c.handoff.to} within ${roughDuration(c.handoff.within_seconds)}${c.handoff.via ? ` via ${c.handoff.via}` : ''}</span>` : ''}`,
@@ -92,7 +92,7 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
         dataTable(
           [{ title: 'When' }, { title: 'By' }, { title: 'In' }, { title: 'Action' }, { title: 'Result' }, { title: 'Answer' }],
           t.redrives.map((r) => [
-            formatTime(r.requested_at),
+            exactTime(r.requested_at),
             r.requested_by,
             r.state,
             html`${r.action}<br><span class="muted">${r.source}</span>`,
@@ -108,7 +108,7 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
   const events = dataTable(
     [{ title: 'Occurred' }, { title: 'State' }, { title: 'Source' }, { title: 'Seq', kind: 'num' }, { title: 'Trace' }, { title: 'Conformance' }],
     t.events.map((e) => [
-      formatTime(e.occurred_at),
+      exactTime(e.occurred_at),
       e.state,
       e.source,
       String(e.seq),
@@ -119,12 +119,13 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
   );
 
   const apiHref = `/v1/orders/${encodeURIComponent(t.order_id)}`;
+  const traceSearch = t.traces_search_url ? html` · <a href="${safeHref(t.traces_search_url)}">search all traces of this order</a>` : '';
   return renderPage({
     title: `orderscope · order ${t.order_id}`,
     homeHref: '/',
-    nav: trackerNav(now),
+    ...trackerChrome(now),
     body: html`<h1>Order <span class="id">${t.order_id}</span></h1>
-      <p class="sub">${statusBadge(t.status)} ${finished ? `finished as ${t.state}` : `in ${t.state} (${t.system}) since ${formatTime(t.state_since)}`}${t.segment ? ` · ${t.segment.toUpperCase()}` : ''}${t.operator_id ? ` · operator ${t.operator_id}` : ''} · <a href="${apiHref}">JSON</a></p>
+      <p class="sub">${statusBadge(t.status)} ${finished ? `finished as ${t.state}` : `in ${t.state} (${t.system}) since ${exactTime(t.state_since)}`}${t.segment ? ` · ${t.segment.toUpperCase()}` : ''}${t.operator_id ? ` · operator ${t.operator_id}` : ''} · <a href="${apiHref}">JSON</a> · <a href="${apiHref}/traces">trace ids (JSON)</a>${traceSearch}</p>
       ${kpis(figures)}
       ${card('Time in each state', 'Each stay against its state’s SLA (the dashed line); the stay it is in now counts until now.', html`${chart}${stays}`, 'stays')}
       ${history}
@@ -133,6 +134,8 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
   });
 }
 
+/** The whole trace id, selectable in one click for copying, and a link to the trace where a backend is configured. */
 function traceLink(url: string | null, traceId: string | null): HtmlValue {
-  return url && traceId ? html`<a href="${safeHref(url)}">${traceId.slice(0, 8)}…</a>` : html`<span class="muted">—</span>`;
+  if (!traceId) return html`<span class="muted">—</span>`;
+  return html`<code class="trace">${traceId}</code>${url ? html` <a href="${safeHref(url)}">open</a>` : ''}`;
 }

@@ -1,6 +1,7 @@
 import type { Handoff, ProcessModel } from '../../events';
 import { handoffOf } from '../detection';
 import type { EventDetail, LostOrderRow, OrderRow, RedriveRow, StatusChange, StoredStay } from '../store';
+import type { TraceBackend } from '../traces';
 import { formatEventTime, secondsBetween, type Micros, type Stay } from '../timeline';
 
 /** The JSON of one order in lists: where it is and since when. */
@@ -36,7 +37,7 @@ export function orderTimelineView(
   events: readonly EventDetail[],
   history: readonly StatusChange[],
   model: ProcessModel,
-  traceUrlTemplate: string,
+  traces: TraceBackend,
   now: Micros,
   redrives: readonly RedriveRow[] = [],
 ) {
@@ -44,6 +45,8 @@ export function orderTimelineView(
   const stays: Stay[] = [...[...closedStays].sort((a, b) => a.seqNo - b.seqNo), current];
   return {
     ...orderSummaryView(order, now),
+    /** The trace backend's search for every trace of the order (spans tagged order.id); null without a backend. */
+    traces_search_url: traces.searchUrl(order.orderId),
     lead_time_seconds: order.status === 'done' ? secondsBetween(order.firstEventAt, order.stateSince) : null,
     stays: stays.map((stay) => {
       const sla = model.state(stay.state)?.expectWithinSeconds ?? null;
@@ -67,7 +70,7 @@ export function orderTimelineView(
       received_at: formatEventTime(e.receivedAt),
       trace_id: e.traceId,
       span_id: e.spanId,
-      trace_url: traceUrl(traceUrlTemplate, e.traceId, e.spanId),
+      trace_url: traces.traceUrl(e.traceId, e.spanId),
       attributes: e.attributes,
       violation: e.violation,
     })),
@@ -83,7 +86,7 @@ export function orderTimelineView(
       handoff: handoffView(handoffOf(c, model)),
       deadline_at: c.deadlineAt === null ? null : formatEventTime(c.deadlineAt),
       trace_id: c.traceId,
-      trace_url: traceUrl(traceUrlTemplate, c.traceId, null),
+      trace_url: traces.traceUrl(c.traceId),
     })),
     redrives: redrives.map((r) => redriveView(r)),
   };
@@ -110,7 +113,7 @@ export function redriveView(row: RedriveRow, replayed?: boolean) {
  * detector declared it; state_since, when it entered the state), and where to look next: the trace of
  * its last event and its timeline.
  */
-export function lostOrderView(order: LostOrderRow, model: ProcessModel, traceUrlTemplate: string, now: Micros) {
+export function lostOrderView(order: LostOrderRow, model: ProcessModel, traces: TraceBackend, now: Micros) {
   return {
     order_id: order.orderId,
     state: order.state,
@@ -125,7 +128,8 @@ export function lostOrderView(order: LostOrderRow, model: ProcessModel, traceUrl
     operator_id: order.operatorId,
     last_event_at: formatEventTime(order.lastEventAt),
     trace_id: order.traceId,
-    trace_url: traceUrl(traceUrlTemplate, order.traceId, order.spanId),
+    trace_url: traces.traceUrl(order.traceId, order.spanId),
+    traces_search_url: traces.searchUrl(order.orderId),
     timeline_url: `/v1/orders/${encodeURIComponent(order.orderId)}`,
   };
 }
@@ -133,10 +137,4 @@ export function lostOrderView(order: LostOrderRow, model: ProcessModel, traceUrl
 /** A handoff of the model as the API shows it; null for none. */
 function handoffView(h: Handoff | undefined) {
   return h ? { from: h.from, to: h.to, from_system: h.fromSystem, to_system: h.toSystem, within_seconds: h.withinSeconds, via: h.via || null } : null;
-}
-
-/** The trace link of an event: the template with {trace_id} and {span_id} filled in; null without a trace id. */
-export function traceUrl(template: string, traceId: string | null, spanId: string | null): string | null {
-  if (!traceId) return null;
-  return template.replaceAll('{trace_id}', encodeURIComponent(traceId)).replaceAll('{span_id}', encodeURIComponent(spanId ?? ''));
 }

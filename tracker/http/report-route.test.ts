@@ -1,3 +1,4 @@
+import { traceBackend } from '../traces';
 import { silentLogger } from '../../common';
 import { listen, type RunningServer } from '../../common/http';
 import { Registry } from 'prom-client';
@@ -127,7 +128,7 @@ describe('GET /v1/reports/latency', () => {
         reportDb: replica,
         model,
         tokens: config.tokens,
-        traceUrlTemplate: '',
+        traces: traceBackend('none', ''),
         registry: new Registry(),
         logger: silentLogger(),
         readiness: () => ({ started: true, bus: true }),

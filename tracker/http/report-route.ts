@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { ProcessModel } from '../../events';
 import { buildLatencyReport, parseReportQuery, renderCsv, renderHtml, renderJson, reportFileName } from '../report';
 import type { Db } from '../store';
-import { trackerNav } from './home-page';
+import { trackerChrome } from './home-page';
 import { sendPage, setPrivateHeaders } from './send-page';
 
 export interface ReportRouteOptions {
@@ -36,7 +36,7 @@ export function reportRoutes(options: ReportRouteOptions): Router {
         res.type('text/csv; charset=utf-8; header=present').send(renderCsv(report, request.groupBy ?? 'state'));
         return;
       case 'html':
-        sendPage(res, 200, renderHtml(report, { linkBase: '', nav: trackerNav(now) }));
+        sendPage(res, 200, renderHtml(report, { linkBase: '', ...trackerChrome(now) }));
         return;
     }
   });

@@ -33,6 +33,8 @@ export interface HtmlReportOptions {
   readonly linkBase?: string;
   /** Links in the top bar (the tracker's pages); none in a report saved to a file. */
   readonly nav?: readonly { readonly href: string; readonly label: string }[];
+  /** The top bar's order-id box (the tracker's pages); none in a report saved to a file. */
+  readonly orderSearch?: string;
   /** A "Reconciliation" section after the report's own, when given (tracker/reconcile renders it). */
   readonly reconciliation?: SafeHtml;
 }
@@ -56,6 +58,7 @@ export function renderHtml(report: LatencyReport, options: HtmlReportOptions = {
     body,
     ...(options.linkBase !== undefined && { homeHref: `${options.linkBase}/` }),
     ...(options.nav && { nav: options.nav }),
+    ...(options.orderSearch !== undefined && { orderSearch: options.orderSearch }),
     footer: html`<p>How to read this report: a stay counts in the period when it ended in it, or, for the stay an order is still in, when it started in it (then its time so far, until ${formatTime(report.measuredUntil)}, is its time). An order counts as completed when it reached ${report.leadTime.completedState ?? 'its final state'} in the period; its lead time runs from its first event to then. Stuck and lost counts are orders the detector flagged in the period. Percentiles are exact: p50 is the median, p90 the time 9 in 10 stayed within. Days are UTC days.</p>
       <p>Generated ${formatTime(report.generatedAt)} by orderscope from the process model "${report.model}".</p>`,
   });

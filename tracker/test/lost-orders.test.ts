@@ -21,7 +21,7 @@ const M = TRACKER_METRICS;
 const config = loadConfig({
   env: {},
   overrides: {
-    tracker: { sweepIntervalMs: 3_600_000, traceUrlTemplate: 'https://tempo.example/trace/{trace_id}?span={span_id}' },
+    tracker: { sweepIntervalMs: 3_600_000, traceBackend: 'zipkin', traceBackendUrl: 'https://zipkin.example' },
     tokens: [{ name: 'on-call', sha256: hashToken('read-token'), scopes: ['read'] }],
   },
 });
@@ -135,7 +135,8 @@ describe('an order that stops at quote_requested (embedded mode, demo model)', (
           operator_id: null,
           last_event_at: iso(T0 + 2000),
           trace_id: TRACE,
-          trace_url: `https://tempo.example/trace/${TRACE}?span=${SPAN}`,
+          trace_url: `https://zipkin.example/zipkin/traces/${TRACE}`,
+          traces_search_url: 'https://zipkin.example/zipkin/?annotationQuery=order.id%3DQ-1',
           timeline_url: '/v1/orders/Q-1',
         },
       ],
@@ -164,7 +165,7 @@ describe('an order that stops at quote_requested (embedded mode, demo model)', (
     const { body } = await get('/v1/orders/Q-1');
     expect(body.status).toBe('recovered');
     expect(body.status_history).toEqual([
-      { at: iso(T0 + 7000), from_status: 'open', to_status: 'stuck', state: 'quote_requested', reason: 'expect_within', handoff: null, deadline_at: iso(T0 + 7000), trace_id: TRACE, trace_url: `https://tempo.example/trace/${TRACE}?span=` },
+      { at: iso(T0 + 7000), from_status: 'open', to_status: 'stuck', state: 'quote_requested', reason: 'expect_within', handoff: null, deadline_at: iso(T0 + 7000), trace_id: TRACE, trace_url: `https://zipkin.example/zipkin/traces/${TRACE}` },
       {
         at: iso(T0 + 12_000),
         from_status: 'stuck',
@@ -174,7 +175,7 @@ describe('an order that stops at quote_requested (embedded mode, demo model)', (
         handoff: { from: 'quote_requested', to: 'pricing', from_system: 'shop', to_system: 'mes', within_seconds: 10, via: 'RabbitMQ queue mes.pricing (shop -> MES)' },
         deadline_at: iso(T0 + 12_000),
         trace_id: TRACE,
-        trace_url: `https://tempo.example/trace/${TRACE}?span=`,
+        trace_url: `https://zipkin.example/zipkin/traces/${TRACE}`,
       },
       expect.objectContaining({ from_status: 'lost', to_status: 'recovered', reason: 'moved_on', deadline_at: null }),
     ]);

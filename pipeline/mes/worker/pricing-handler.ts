@@ -8,6 +8,7 @@ import { withTransaction } from '../../shared/db';
 import { ServiceCrash } from '../../shared/errors';
 import type { PricingRequest } from '../../shared/messages';
 import type { RecordStateChange } from '../../shared/state-journal';
+import { ORDER_ID_ATTRIBUTE } from '../../../events';
 import { inSpan } from '../../shared/trace-context';
 import { partKey } from '../pricing/part-key';
 import type { PriceCache } from '../pricing/price-cache';
@@ -58,7 +59,7 @@ export function createPricingHandler(deps: PricingHandlerDeps): (request: Pricin
     });
 
     if (job !== 'quoted') {
-      const { priced, result } = await inSpan('mes price part', { 'orderscope.part_key': key, 'order.id': orderId }, async (span) => {
+      const { priced, result } = await inSpan('mes price part', { 'orderscope.part_key': key, [ORDER_ID_ATTRIBUTE]: orderId }, async (span) => {
         const outcome = await deps.cache.getOrCompute(key, () => analyse(deps, request));
         span.setAttribute('orderscope.pricing.cache', outcome.result);
         return outcome;
