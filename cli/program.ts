@@ -6,6 +6,7 @@ import { registerAgent } from './commands/agent';
 import { registerCollector } from './commands/collector';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerGenerate } from './commands/generate';
+import { registerImport } from './commands/import';
 import { registerModel } from './commands/model';
 import { registerPipeline } from './commands/pipeline';
 import { registerReconcile } from './commands/reconcile';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCollector(program);
   registerDeadLetters(program);
   registerGenerate(program);
+  registerImport(program);
   registerModel(program);
   registerPipeline(program);
   registerReconcile(program);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
+import { loadModelFile, DEFAULT_MODEL_PATH, type StateDef } from '../../events';
 import { formatDuration } from '../../common/duration';
 
 /** `orderscope model check [file]`: validates a process model and prints what it describes. */
@@ -13,8 +13,7 @@ export function registerModel(program: Command): void {
       const m = loadModelFile(file);
       const out: string[] = [`model "${m.name}" is valid: ${m.states.length} states, ${m.handoffs.length} handoffs, ${m.slos.length} SLOs`, ''];
       for (const s of m.states) {
-        const limits = s.terminal ? 'terminal' : `stuck after ${formatDuration(s.expectWithinSeconds!)}, lost after ${formatDuration(s.lostAfterSeconds!)}`;
-        out.push(`  ${s.name.padEnd(18)} ${s.system.padEnd(6)} ${limits}${s.terminal ? '' : ` -> ${m.successors(s.name).join(', ')}`}`);
+        out.push(`  ${s.name.padEnd(18)} ${s.system.padEnd(6)} ${limitsOf(s)}${s.terminal ? '' : ` -> ${m.successors(s.name).join(', ')}`}${s.label === s.name ? '' : `  "${s.label}"`}`);
       }
       if (m.handoffs.length) out.push('', 'handoffs:');
       for (const h of m.handoffs) out.push(`  ${h.from} (${h.fromSystem}) -> ${h.to} (${h.toSystem}) within ${formatDuration(h.withinSeconds)}${h.via ? `  via ${h.via}` : ''}`);
@@ -22,4 +21,14 @@ export function registerModel(program: Command): void {
       for (const s of m.slos) out.push(`  ${(s.objective * 100).toFixed(1)}% of orders leave ${s.state} within ${formatDuration(s.withinSeconds)}`);
       console.log(out.join('\n'));
     });
+}
+
+/** A state's limits as a sentence; a state without them is "observed only": measured, never flagged. */
+function limitsOf(s: StateDef): string {
+  if (s.terminal) return 'terminal';
+  const limits = [
+    s.expectWithinSeconds !== undefined && `stuck after ${formatDuration(s.expectWithinSeconds)}`,
+    s.lostAfterSeconds !== undefined && `lost after ${formatDuration(s.lostAfterSeconds)}`,
+  ].filter(Boolean);
+  return limits.length ? limits.join(', ') : 'observed only';
 }
