@@ -145,6 +145,16 @@ export class ProcessModel {
     return this.states.filter((s) => !s.terminal);
   }
 
+  /** Open states with an SLA: those an order can be stuck in (the others are observed only). */
+  stuckableStates(): StateDef[] {
+    return this.openStates().filter((s) => s.expectWithinSeconds !== undefined);
+  }
+
+  /** Open states with a lost_after or a handoff: those an order can be declared lost in. */
+  losableStates(): StateDef[] {
+    return this.openStates().filter((s) => s.lostAfterSeconds !== undefined || this.handoffsFrom(s.name).length > 0);
+  }
+
   /** Every time limit the model names (SLAs, lost-after, handoff windows, SLO windows), sorted, unique. */
   thresholds(): number[] {
     const all = [
@@ -174,6 +184,11 @@ export class ProcessModel {
     }
     return [...new Set([...ladder, ...thresholds])].sort((a, b) => a - b);
   }
+}
+
+/** A state as a title: "Check receipt (check_receipt)" when it has a label, else its name. */
+export function stateTitle(state: StateDef): string {
+  return state.label === state.name ? state.name : `${state.label} (${state.name})`;
 }
 
 /** Labels and aliases as compared: case and runs of white space do not matter. */

@@ -27,6 +27,7 @@ interface ReportOptions {
   from?: string;
   to?: string;
   groupBy?: string;
+  stays?: string;
   format?: string;
   out?: string;
   databaseUrl?: string;
@@ -45,6 +46,7 @@ export function registerReport(program: Command): void {
     .option('--from <date|time>', 'start of the period: a date (2026-11-23, UTC) or an RFC 3339 time (default: 7 days before --to)')
     .option('--to <date|time>', 'end of the period: a date includes that whole day (default: now)')
     .option('--group-by <view>', 'csv and json: one view, state | segment | operator | day (csv default: state; json default: the whole report)')
+    .option('--stays <which>', 'time in state counts closed_and_open stays (default: also those orders are still in) or only closed ones (for history, where a log leaves cases open)')
     .option('--format <format>', `${REPORT_FORMATS.join(' | ')} (default: from the --out extension, else html)`)
     .option('-o, --out <file>', 'where to write it (default: standard output)')
     .option('--database-url <url>', 'read PostgreSQL directly (default: postgres.readUrl, else postgres.url of the config)')
@@ -62,7 +64,7 @@ stuck and lost orders when the detector flagged them in it. Percentiles are exac
 percentile_cont over every duration). The database is read in one read-only transaction.
 
 CSV views (--group-by), one row per group, durations in seconds, shares from 0 to 1:
-  state      state, system, sla_seconds, stays, open_stays, p50/p90/p99_seconds, within_sla, missed_sla, within_sla_share, stuck, lost
+  state      state, system, sla_seconds, stays, open_stays, p50/p90/p99_seconds, within_sla, missed_sla, within_sla_share, stuck, lost, label, mean_seconds
   segment    segment, orders_completed, orders_ended_otherwise, lead_time_p50/p90/p99_seconds, stuck, lost
   operator   operator_id, orders, share_of_orders, time_to_confirm_p50/p90_seconds, within_sla_share
   day        day (UTC), orders_completed, orders_ended_otherwise, lead_time_p50/p90_seconds
@@ -76,7 +78,7 @@ Examples:
       if (opts.databaseUrl !== undefined && opts.tracker !== undefined) throw new ConfigError('give --database-url or --tracker, not both');
       const format = opts.format ?? formatOfFile(opts.out);
       const request = parseReportQuery(
-        { format, ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }), ...(opts.groupBy !== undefined && { group_by: opts.groupBy }) },
+        { format, ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }), ...(opts.groupBy !== undefined && { group_by: opts.groupBy }), ...(opts.stays !== undefined && { stays: opts.stays }) },
         Date.now() * 1000,
       );
       const bar = new SingleBar({ format: 'report [{bar}] {value}/{total} | {section}', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
@@ -127,7 +129,7 @@ async function fromDatabase(opts: ReportOptions, request: ReportRequest, progres
   const db = openPostgres({ url: opts.databaseUrl ?? (config.postgres.readUrl || config.postgres.url), poolSize: 1 });
   try {
     const now = Date.now() * 1000;
-    const report = await buildLatencyReport(db, model, request.period, { now, onSection: progress });
+    const report = await buildLatencyReport(db, model, request.period, { now, onSection: progress, staysCounted: request.staysCounted });
     // With reconcile.sources configured, the HTML report has a Reconciliation section of the same period.
     const sources = request.format === 'html' ? sourceTables(config.reconcile.sources) : [];
     const reconciliation = sources.length > 0 ? reconciliationCard(await runReconcile({ tracker: db, sources, window: request.period, now, graceMs: config.reconcile.graceMs })) : undefined;
@@ -163,6 +165,7 @@ async function fromTracker(trackerUrl: string, opts: ReportOptions, request: Rep
   url.searchParams.set('to', new Date(request.period.to / 1000).toISOString());
   url.searchParams.set('format', request.format === 'html' ? 'json' : request.format);
   if (request.groupBy !== undefined) url.searchParams.set('group_by', request.groupBy);
+  url.searchParams.set('stays', request.staysCounted);
   progress(0, 1, `asking ${url.origin}`);
   const text = await askTracker(api, url);
   progress(1, 1, 'done');

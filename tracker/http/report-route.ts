@@ -24,7 +24,7 @@ export function reportRoutes(options: ReportRouteOptions): Router {
   router.get('/reports/latency', async (req: Request, res: Response) => {
     const now = options.nowMicros();
     const request = parseReportQuery(req.query as Record<string, unknown>, now);
-    const report = await buildLatencyReport(options.db, options.model, request.period, { now });
+    const report = await buildLatencyReport(options.db, options.model, request.period, { now, staysCounted: request.staysCounted });
     switch (request.format) {
       case 'json':
         setPrivateHeaders(res);

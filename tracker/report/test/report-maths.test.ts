@@ -122,6 +122,9 @@ describe('the report period', () => {
     expect(daysOf({ from: parseEventTime('2026-11-23T12:00:00Z'), to: parseEventTime('2026-11-25T00:00:00Z') })).toEqual(['2026-11-23', '2026-11-24']);
     expect(describePeriod({ period: { from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z' } })).toBe('Mon 23 Nov – Sun 29 Nov 2026');
     expect(describePeriod({ period: { from: '2026-11-23T00:00:00.000Z', to: '2026-11-24T00:00:00.000Z' } })).toBe('Mon 23 Nov 2026');
+    // Across a new year the start has its own year (it printed "Sat 1 Jan – Tue 1 Jan 2030" for 2000 to 2030).
+    expect(describePeriod({ period: { from: '2026-12-28T00:00:00.000Z', to: '2027-01-04T00:00:00.000Z' } })).toBe('Mon 28 Dec 2026 – Sun 3 Jan 2027');
+    expect(describePeriod({ period: { from: '2000-01-01T00:00:00.000Z', to: '2030-01-02T00:00:00.000Z' } })).toBe('Sat 1 Jan 2000 – Tue 1 Jan 2030');
     expect(describePeriod({ period: { from: '2026-11-23T08:00:00.000Z', to: '2026-11-23T18:30:00.000Z' } })).toBe('Mon 23 Nov 2026, 08:00 UTC – Mon 23 Nov 2026, 18:30 UTC');
     expect(reportFileName({ period: { from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z' } }, 'csv', 'day')).toBe('orderscope-latency-2026-11-23_2026-11-29-by-day.csv');
   });
