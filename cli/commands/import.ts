@@ -4,26 +4,15 @@ import { CollectorClient } from '../../collector/client';
 import { loadConfig } from '../../common';
 import { ConfigError } from '../../common/errors';
 import { DEFAULT_MODEL_PATH, loadModelFile, type ProcessModel } from '../../events';
-import { migrate, openPglite, openPostgres, type Db } from '../../tracker';
 import { byteProgress } from '../byte-progress';
-import { checkDataDirModel, databaseOpenError, dataDirError, takeDataDir } from '../data-dir';
-import { importLog, LOG_FORMATS, type LogFormat } from '../import/import-log';
-import { isTimeZone } from '../import/log-time';
+import { openStore } from '../open-store';
+import { importLog } from '../import/import-log';
 import { storeSink } from '../import/store-sink';
 import { formatSummary, type EventSink } from '../send-batches';
+import { logReadingOf, withLogReadingOptions, type LogReadingFlags } from './log-reading-options';
 import { checkReadableFile, collectorHint, parsePositive } from './replay';
 
-interface ImportFlags {
-  format?: string;
-  caseColumn?: string;
-  activityColumn?: string;
-  timestampColumn?: string;
-  resourceColumn?: string;
-  sourceColumn?: string;
-  attribute: Record<string, string>;
-  delimiter?: string;
-  timeZone?: string;
-  source?: string;
+interface ImportFlags extends LogReadingFlags {
   model?: string;
   collector?: string;
   token?: string;
@@ -36,20 +25,12 @@ interface ImportFlags {
 
 /** `orderscope import FILE`: a CSV or XES event log into a collector or straight into the store. */
 export function registerImport(program: Command): void {
-  program
-    .command('import')
-    .description('Import an event log (CSV or XES, plain or .gz) as order events: into the embedded data directory, a PostgreSQL database, or a collector.')
-    .argument('<file>', 'the log: .csv, .xes, .csv.gz or .xes.gz')
-    .option('--format <format>', `${LOG_FORMATS.join(' | ')} (default: from the file name)`)
-    .option('--case-column <name>', 'the column (XES: the trace attribute) holding the case id, which becomes the order id (default: case:concept:name, case_id, case)')
-    .option('--activity-column <name>', 'the column (XES: event attribute) holding the activity, which becomes the state (default: concept:name, activity)')
-    .option('--timestamp-column <name>', 'the column (XES: event attribute) holding the time (default: time:timestamp, timestamp)')
-    .option('--resource-column <name>', 'the column holding who did it, kept as attribute operator_id (default: org:resource, resource, if present)')
-    .option('--source-column <name>', 'the column naming the system that emitted each event (default: every event has --source)')
-    .option('--attribute <column[=name]>', 'also keep this column as an attribute (repeat for more); "=name" renames it', collectAttribute, {})
-    .option('--delimiter <char>', 'CSV field delimiter', ',')
-    .option('--time-zone <zone>', 'the zone of timestamps written without an offset, e.g. Europe/Amsterdam or UTC')
-    .option('--source <name>', 'the source of events whose row names none', 'import')
+  withLogReadingOptions(
+    program
+      .command('import')
+      .description('Import an event log (CSV or XES, plain or .gz) as order events: into the embedded data directory, a PostgreSQL database, or a collector.')
+      .argument('<file>', 'the log: .csv, .xes, .csv.gz or .xes.gz'),
+  )
     .option('-m, --model <file>', 'map activities to this model\'s states by name, label or alias (required into the store; default there: model.file of the config, else the default model)')
     .option('--collector <url>', 'post to this collector instead of writing the store, e.g. http://127.0.0.1:7400 (with --token)')
     .option('--token <token>', 'with --collector: an ingest token (default: $ORDERSCOPE_TOKEN)')
@@ -75,8 +56,7 @@ Examples:
     )
     .action(async (file: string, opts: ImportFlags) => {
       checkReadableFile(file, 'import', 'an event log (.csv or .xes)');
-      if (opts.format !== undefined && !(LOG_FORMATS as readonly string[]).includes(opts.format)) throw new ConfigError(`--format ${opts.format}: write csv or xes`);
-      if (opts.timeZone !== undefined && !isTimeZone(opts.timeZone)) throw new ConfigError(`--time-zone ${opts.timeZone}: not a time zone; write an IANA name such as Europe/Amsterdam, or UTC`);
+      const reading = logReadingOf(opts);
       const targets = [opts.collector !== undefined && '--collector', opts.dataDir !== undefined && '--data-dir', opts.databaseUrl !== undefined && '--database-url'].filter(Boolean);
       if (targets.length > 1) throw new ConfigError(`give one of ${targets.join(', ')}: where the events go`);
       const config = loadConfig({ file: opts.config });
@@ -89,16 +69,7 @@ Examples:
           file,
           sink: target.sink,
           model,
-          ...(opts.format !== undefined && { format: opts.format as LogFormat }),
-          caseId: opts.caseColumn,
-          activity: opts.activityColumn,
-          timestamp: opts.timestampColumn,
-          resource: opts.resourceColumn,
-          sourceColumn: opts.sourceColumn,
-          attributes: opts.attribute,
-          delimiter: opts.delimiter,
-          timeZone: opts.timeZone,
-          source: opts.source,
+          ...reading,
           batchSize: opts.batchSize,
           concurrency: opts.concurrency ?? (opts.collector === undefined ? 1 : 4),
           onProgress: bar.update,
@@ -128,40 +99,7 @@ async function openTarget(opts: ImportFlags, model: ProcessModel | undefined, de
     if (!token) throw new ConfigError('no token: pass --token or set ORDERSCOPE_TOKEN (with orderscope up: --token "$(cat .orderscope/token)")');
     return { sink: new CollectorClient({ url: opts.collector, token }), where: `posted to ${opts.collector}`, close: async () => undefined };
   }
-  if (opts.databaseUrl !== undefined) return storeTarget(openPostgres({ url: opts.databaseUrl, poolSize: 2 }), model!, 'written to PostgreSQL', async () => undefined);
-  const dataDir = path.resolve(opts.dataDir ?? defaultDataDir);
-  // PGlite files are one process's: `up` on the same directory would corrupt them, hence its lock.
-  const release = takeDataDir(dataDir);
-  try {
-    checkDataDirModel(dataDir, model!.name);
-  } catch (err) {
-    release();
-    throw dataDirError(dataDir, err);
-  }
-  const pgdata = path.join(dataDir, 'pgdata');
-  const db = await openPglite(pgdata).catch((err: unknown) => {
-    release();
-    throw databaseOpenError(dataDir, pgdata, err);
-  });
-  return storeTarget(db, model!, `written to ${dataDir}; start it with: orderscope up --data-dir ${path.relative(process.cwd(), dataDir) || '.'} --model <the same model>`, async () => release());
-}
-
-async function storeTarget(db: Db, model: ProcessModel, where: string, after: () => Promise<void>): Promise<Target> {
-  const close = async () => {
-    await db.close();
-    await after();
-  };
-  try {
-    await migrate(db);
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  return { sink: storeSink(db, model), where, close };
-}
-
-function collectAttribute(value: string, all: Record<string, string>): Record<string, string> {
-  const [column, name] = value.includes('=') ? [value.slice(0, value.lastIndexOf('=')), value.slice(value.lastIndexOf('=') + 1)] : [value, value.replace(/:/g, '.')];
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(name)) throw new ConfigError(`--attribute ${value}: "${name}" cannot be an attribute name; rename it with ${column}=a_name (letters, digits, "_", "." or "-")`);
-  return { ...all, [column]: name };
+  const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir ?? defaultDataDir }, model!.name);
+  const hint = opts.databaseUrl === undefined ? `; start it with: orderscope up --data-dir ${path.relative(process.cwd(), store.where) || '.'} --model <the same model>` : '';
+  return { sink: storeSink(store.db, model!), where: `written to ${store.where}${hint}`, close: store.close };
 }

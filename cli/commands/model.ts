@@ -1,6 +1,26 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { loadModelFile, DEFAULT_MODEL_PATH, type StateDef } from '../../events';
+import { loadConfig } from '../../common';
+import { ConfigError } from '../../common/errors';
+import { loadModel, loadModelFile, DEFAULT_MODEL_PATH, type StateDef } from '../../events';
 import { formatDuration } from '../../common/duration';
+import { observeLog } from '../discover/from-log';
+import { observeStore } from '../discover/from-store';
+import { proposeModel } from '../discover/propose-model';
+import { nameOf } from '../import/log-record';
+import { openStore } from '../open-store';
+import { formatSummary } from '../send-batches';
+import { logReadingOf, withLogReadingOptions, type LogReadingFlags } from './log-reading-options';
+import { checkReadableFile } from './replay';
+
+interface DiscoverFlags extends LogReadingFlags {
+  out?: string;
+  name?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  config?: string;
+}
 
 /** `orderscope model check [file]`: validates a process model and prints what it describes. */
 export function registerModel(program: Command): void {
@@ -20,6 +40,56 @@ export function registerModel(program: Command): void {
       if (m.slos.length) out.push('', 'SLOs:');
       for (const s of m.slos) out.push(`  ${(s.objective * 100).toFixed(1)}% of orders leave ${s.state} within ${formatDuration(s.withinSeconds)}`);
       console.log(out.join('\n'));
+    });
+  withLogReadingOptions(
+    model
+      .command('discover')
+      .description('Propose a process model from an event log, or from the events already stored: states, owners, labels, transitions, terminal states, handoffs and limits from the observed p90/p99.')
+      .argument('[file]', 'an event log (.csv, .xes, or either .gz), read as orderscope import reads it; without one, the stored events'),
+  )
+    .option('-o, --out <file>', 'where to write the model YAML (default: standard output)')
+    .option('--name <name>', 'the model\'s name (default: from the file name, or "discovered")')
+    .option('-d, --data-dir <dir>', 'without a file: read the embedded data directory, which must not be running (default: .orderscope)')
+    .option('--database-url <url>', 'without a file: read this PostgreSQL database')
+    .option('-c, --config <file>', 'YAML config file (default: $ORDERSCOPE_CONFIG; ORDERSCOPE_* variables override it)')
+    .addHelpText(
+      'after',
+      `
+The proposal is checked before it is written: it passes model check, and the orders it was made from
+break none of its rules (every move seen is a transition; only states no order ever left are terminal).
+Review owners, labels and limits, then import and deploy:
+  orderscope model discover orders.csv -o model.yaml
+  orderscope import orders.csv --model model.yaml`,
+    )
+    .action(async (file: string | undefined, opts: DiscoverFlags) => {
+      const name = opts.name ?? (file === undefined ? 'discovered' : nameOf(path.basename(file).replace(/(\.(csv|xes))?(\.gz)?$/i, '')));
+      let yaml: string;
+      if (file !== undefined) {
+        if (opts.dataDir !== undefined || opts.databaseUrl !== undefined) throw new ConfigError('give a file or --data-dir / --database-url, not both: discover reads one of them');
+        checkReadableFile(file, 'discover a model from', 'an event log (.csv or .xes)');
+        const { observations, skipped } = await observeLog(file, logReadingOf(opts));
+        if (skipped.rejected > 0) console.error(formatSummary({ sent: observations.events + skipped.rejected, accepted: observations.events, rejected: skipped.rejected, rejectedByReason: {}, examples: skipped.examples }));
+        if (observations.orders === 0) throw new ConfigError(`${file} has no event that could be read: nothing to discover a model from`);
+        yaml = proposeModel(observations, name);
+      } else {
+        const config = loadConfig({ file: opts.config });
+        const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir ?? config.embedded.dataDir });
+        try {
+          const observations = await observeStore(store.db);
+          if (observations.orders === 0) throw new ConfigError(`${store.where} holds no orders: import a log first (orderscope import), or give discover the log`);
+          yaml = proposeModel(observations, name);
+        } finally {
+          await store.close();
+        }
+      }
+      // A proposal that the loader refused would be a bug here, not the user's to fix: fail loudly.
+      const proposed = loadModel(yaml, opts.out ?? 'the proposed model');
+      if (opts.out === undefined) {
+        process.stdout.write(yaml);
+        return;
+      }
+      writeFileSync(opts.out, yaml);
+      console.error(`wrote ${opts.out}: model "${proposed.name}", ${proposed.states.length} states (${proposed.states.filter((s) => s.terminal).length} terminal), ${proposed.handoffs.length} handoffs; check it with orderscope model check ${opts.out}`);
     });
 }
 
