@@ -1,7 +1,8 @@
 import type { OrderEvent, ProcessModel } from '../../events';
-import { settleAfterEvents } from '../detection';
+import { HISTORY_LAG_SECONDS, settleAfterEvents, statusesThrough } from '../detection';
 import {
   addHistogramTotals,
+  advanceSourceClocks,
   deleteStaysFrom,
   insertEvents,
   insertStatusChanges,
@@ -99,7 +100,14 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
       const stays = groupBy(await loadStays(tx, late));
       for (const id of late) plans.push(planRebuild(id, positions.get(id)?.position, stored.get(id) ?? [], stays.get(id) ?? [], model));
     }
-    const settled = settleStatuses(plans, positions, model, now() * 1000, (eventId) => byId.get(eventId)?.trace_id ?? null);
+    const at = now() * 1000;
+    const historyBefore = at - HISTORY_LAG_SECONDS * 1e6;
+    const settled = settleStatuses(plans, positions, model, at, historyBefore, (eventId) => byId.get(eventId)?.trace_id ?? null);
+    // The history clock of each source reaches the newest of its events that arrived as history.
+    await advanceSourceClocks(
+      tx,
+      inserted.filter((e) => e.occurredAt < historyBefore).map((e) => ({ source: byId.get(e.eventId)!.source, watermark: e.occurredAt })),
+    );
 
     await upsertStays(tx, plans.flatMap((p) => p.stayWrites));
     await deleteStaysFrom(tx, plans.flatMap((p) => (p.staysCutFrom === null ? [] : [{ orderId: p.orderId, fromSeqNo: p.staysCutFrom }])));
@@ -128,21 +136,37 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
  * Each planned order's status and next deadline after its new events ({@link settleAfterEvents}),
  * and a recovery record for every stuck or lost order they moved on, with the trace of the event that
  * moved it (from this batch).
+ *
+ * An order whose newest event is older than `historyBefore` is history (see HISTORY_LAG_SECONDS): the
+ * stays its events made it leave are judged in event time ({@link statusesThrough}), each flag and
+ * recovery recorded at its event time and marked backfill (never paged), and its next limit is
+ * judged against its source's history clock, not the wall clock.
  */
 function settleStatuses(
   plans: readonly OrderPlan[],
   stored: ReadonlyMap<string, StoredPosition>,
   model: ProcessModel,
   at: Micros,
+  historyBefore: Micros,
   traceOf: (eventId: string) => string | null,
 ): { writes: PositionWrite[]; changes: StatusChange[] } {
   const writes: PositionWrite[] = [];
   const changes: StatusChange[] = [];
-  for (const { orderId, position } of plans) {
+  for (const plan of plans) {
+    const { orderId, position } = plan;
     const was = stored.get(orderId);
-    const before = was && { status: was.status, state: was.position.current.state, stateSince: was.position.current.enteredAt };
+    const history = position.lastEvent.occurredAt < historyBefore;
+    let before = was && { status: was.status, state: was.position.current.state, stateSince: was.position.current.enteredAt };
+    let recoveredAt = at;
+    if (history && plan.left.length > 0) {
+      const walked = statusesThrough(before, plan.left.map((s) => ({ state: s.state, enteredAt: s.enteredAt, leftAt: s.leftAt! })), model);
+      const trace = traceOf(position.lastEvent.eventId);
+      changes.push(...walked.changes.map((c) => ({ orderId, ...c, traceId: trace, backfill: true })));
+      before = walked.standing;
+      recoveredAt = position.current.enteredAt;
+    }
     const settled = settleAfterEvents(before, { state: position.current.state, stateSince: position.current.enteredAt }, model);
-    writes.push({ orderId, position, status: settled.status, nextDeadlineAt: settled.nextDeadlineAt });
+    writes.push({ orderId, position, status: settled.status, nextDeadlineAt: settled.nextDeadlineAt, clockSource: history ? plan.newestSource : null });
     if (before && settled.recoveredFrom) {
       changes.push({
         orderId,
@@ -152,8 +176,9 @@ function settleStatuses(
         reason: 'moved_on',
         handoffTo: null,
         deadlineAt: null,
-        at,
+        at: recoveredAt,
         traceId: traceOf(position.current.enteredEventId) ?? traceOf(position.lastEvent.eventId),
+        ...(history && { backfill: true }),
       });
     }
   }

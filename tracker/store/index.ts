@@ -15,8 +15,10 @@ export { lockOrders, loadPositions, savePositions, getOrder, listOrders, stateOc
 export type { OrderRow, OrderFilter, OrderListPosition, StateOccupancy, StoredPosition, PositionWrite } from './orders-table';
 export { listLostOrders } from './lost-orders';
 export type { LostOrderRow } from './lost-orders';
-export { takeDueOrders, writeStatuses, DUE_ORDERS_SQL } from './due-orders';
-export type { DueOrder, StatusWrite } from './due-orders';
+export { takeDueOrders, writeStatuses, DUE_ORDERS_SQL, WALL_CLOCK } from './due-orders';
+export type { DueOrder, StatusWrite, OrderClock } from './due-orders';
+export { advanceSourceClocks, sourceClocks } from './source-clocks';
+export type { SourceClock } from './source-clocks';
 export { insertStatusChanges, orderStatusHistory } from './status-changes-table';
 export type { StatusChange } from './status-changes-table';
 export { addHistogramTotals, histogramTotals } from './histogram-totals-table';
