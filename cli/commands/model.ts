@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_ALERT_OPTIONS } from '../../alerts';
 import { loadConfig } from '../../common';
+import { parseDuration } from '../../common/duration';
+import { backtest, parsePeriod, staysOverlapping, type BacktestResult } from '../../tracker';
 import { ConfigError } from '../../common/errors';
 import { loadModel, loadModelFile, DEFAULT_MODEL_PATH, type StateDef } from '../../events';
 import { formatDuration } from '../../common/duration';
@@ -91,6 +94,42 @@ Review owners, labels and limits, then import and deploy:
       writeFileSync(opts.out, yaml);
       console.error(`wrote ${opts.out}: model "${proposed.name}", ${proposed.states.length} states (${proposed.states.filter((s) => s.terminal).length} terminal), ${proposed.handoffs.length} handoffs; check it with orderscope model check ${opts.out}`);
     });
+  model
+    .command('backtest')
+    .description('Replay a proposed model\'s limits over stored history: orders it would have flagged stuck and lost per state, pages and tickets its alerts would have sent, SLO compliance, beside the current model\'s.')
+    .argument('<file>', 'the proposed model')
+    .requiredOption('--from <date|time>', 'start of the history to replay (a date, 2026-11-23, or an RFC 3339 time)')
+    .requiredOption('--to <date|time>', 'end of it (a date includes that whole day)')
+    .option('-m, --model <file>', `the current model (default: model.file of the config, else ${DEFAULT_MODEL_PATH})`)
+    .option('-d, --data-dir <dir>', 'read the embedded data directory, which must not be running (default: .orderscope)')
+    .option('--database-url <url>', 'read this PostgreSQL database instead')
+    .option('-c, --config <file>', 'YAML config file (default: $ORDERSCOPE_CONFIG; ORDERSCOPE_* variables override it)')
+    .addHelpText(
+      'after',
+      `
+Each stay of the window is judged in event time as the detector judges history: every limit passed
+before the order left the state flags it then. Pages are OrderLost's (a loss pages unless one of its
+state and reason paged within ${DEFAULT_ALERT_OPTIONS.lostWindow} before), tickets OrdersStuck's (orders stuck for
+${DEFAULT_ALERT_OPTIONS.stuckFor} or longer); Alertmanager's grouping would send fewer.`,
+    )
+    .action(async (file: string, opts: { from: string; to: string; model?: string; dataDir?: string; databaseUrl?: string; config?: string }) => {
+      const proposed = loadModelFile(file);
+      const config = loadConfig({ file: opts.config });
+      const current = loadModelFile(opts.model ?? (config.model.file || DEFAULT_MODEL_PATH));
+      const period = parsePeriod({ from: opts.from, to: opts.to }, Date.now() * 1000);
+      const seconds = (text: string) => {
+        const d = parseDuration(text);
+        return 'error' in d ? 0 : d.seconds;
+      };
+      const window = { ...period, lostWindow: seconds(DEFAULT_ALERT_OPTIONS.lostWindow) * 1e6, stuckFor: seconds(DEFAULT_ALERT_OPTIONS.stuckFor) * 1e6 };
+      const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir ?? config.embedded.dataDir });
+      try {
+        const stays = await staysOverlapping(store.db, period.from, period.to);
+        process.stdout.write(`${formatBacktest(backtest(current, stays, window), backtest(proposed, stays, window))}\n`);
+      } finally {
+        await store.close();
+      }
+    });
 }
 
 /** A state's limits as a sentence; a state without them is "observed only": measured, never flagged. */
@@ -102,3 +141,27 @@ function limitsOf(s: StateDef): string {
   ].filter(Boolean);
   return limits.length ? limits.join(', ') : 'observed only';
 }
+
+/** The two backtests side by side, one line per state of either model: current -> proposed. */
+export function formatBacktest(current: BacktestResult, proposed: BacktestResult): string {
+  const names = [...new Set([...current.states, ...proposed.states].map((s) => s.state))];
+  const cell = (r: BacktestResult, state: string, pick: (s: BacktestResult['states'][number]) => string) => {
+    const s = r.states.find((x) => x.state === state);
+    return s ? pick(s) : '—';
+  };
+  const slo = (s: BacktestResult['states'][number]) => (s.slo ? (s.slo.met === null ? `no stays (${pct(s.slo.objective)})` : `${pct(s.slo.met)} of ${pct(s.slo.objective)}`) : '—');
+  const columns: [string, (s: BacktestResult['states'][number]) => string][] = [
+    ['stuck', (s) => String(s.stuck)],
+    ['lost', (s) => String(s.lost)],
+    ['pages', (s) => String(s.pages)],
+    ['tickets', (s) => String(s.tickets)],
+    ['SLO met', slo],
+  ];
+  const rows = names.map((n) => [n, ...columns.map(([, pick]) => `${cell(current, n, pick)} -> ${cell(proposed, n, pick)}`)]);
+  const header = ['state', ...columns.map(([c]) => c)];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [`backtest: current model "${current.model}" -> proposed "${proposed.model}"`, line(header), ...rows.map(line)].join('\n');
+}
+
+const pct = (share: number) => `${Number((share * 100).toFixed(1))}%`;

@@ -4,6 +4,8 @@
  */
 export { decideAt, deadlinesOf, nextDeadline, settleAfterEvents, statusesThrough, LOST_REASONS, FLAGGED_STATUSES, HISTORY_LAG_SECONDS } from './status-rules';
 export type { Deadline, OrderStanding, SweepDecision, Settlement, StatusReason, LostReason, FlaggedStatus, HistoricChange, LeftStay } from './status-rules';
+export { backtest } from './backtest';
+export type { BacktestResult, BacktestWindow, HistoricStay } from './backtest';
 export { createSweeper } from './sweeper';
 export type { Sweeper, SweeperOptions, SweepResult } from './sweeper';
 export { logStatusChange, describeStatusChange, handoffOf } from './status-log';

@@ -9,7 +9,7 @@ export { migrate, readMigrations, MIGRATIONS_DIR } from './migrate';
 export type { Migration, MigrationResult } from './migrate';
 export { insertEvents, loadTimelineEvents, setViolations, orderEvents } from './events-table';
 export type { StoredEvent, EventDetail } from './events-table';
-export { loadStays, upsertStays, deleteStaysFrom } from './stays-table';
+export { loadStays, upsertStays, deleteStaysFrom, staysOverlapping } from './stays-table';
 export type { StoredStay } from './stays-table';
 export { lockOrders, loadPositions, savePositions, getOrder, listOrders, stateOccupancy } from './orders-table';
 export type { OrderRow, OrderFilter, OrderListPosition, StateOccupancy, StoredPosition, PositionWrite } from './orders-table';
