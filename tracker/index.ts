@@ -25,6 +25,6 @@ export type { Timeline, Stay, Violation, ViolationKind, TimelineEvent, Micros } 
 export { createTrackerApp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './http';
 export { buildLatencyReport, parseReportQuery, parseReportJson, renderCsv, renderHtml, renderJson, reportFileName, describePeriod, REPORT_FORMATS } from './report';
 export type { LatencyReport, GroupBy, ReportFormat, ReportRequest } from './report';
-export { parsePeriod } from './report';
+export { parsePeriod, defaultPeriod, newestStateSince } from './report';
 export { runReconcile, reconciliationCard, sourceTables, renderReconcileJson, renderReconcileCsv, ReconcileMetrics, RECONCILE_METRICS, DISCREPANCY_KINDS } from './reconcile';
 export type { Reconciliation, Discrepancy, DiscrepancyKind } from './reconcile';

@@ -329,3 +329,12 @@ export async function lostOrders(sql: Sql, w: Period, limit: number): Promise<Lo
     total: r.total,
   }));
 }
+
+/**
+ * When the newest stay began (the latest time an order entered a state), or null for an empty store:
+ * where the data ends, for the default period. One step down the orders_since index.
+ */
+export async function newestStateSince(sql: Sql): Promise<Micros | null> {
+  const [row] = await sql.query<{ at: number | null }>(`SELECT ${micros('max(state_since)')} AS at FROM orders`);
+  return row?.at ?? null;
+}

@@ -221,8 +221,15 @@ export function binPosition(bins: readonly LeadTimeBin[], seconds: number): numb
   return i + Math.max(0, Math.min(1, (seconds - bin.fromSeconds) / (bin.toSeconds - bin.fromSeconds)));
 }
 
+/**
+ * The most days the trend chart draws: a year of bars is too thin to read, so a long period shows its
+ * last 92 days (the CSV and JSON day view keep every day).
+ */
+export const TREND_MAX_DAYS = 92;
+
 function trendCard(report: LatencyReport): SafeHtml {
-  const days = report.days;
+  const days = report.days.slice(-TREND_MAX_DAYS);
+  const capped = report.days.length > days.length;
   const p90s = days.map((d) => d.leadTimeP90Seconds).filter((v): v is number => v !== null);
   const chart = trendChart({
     title: 'Orders completed per day and their p90 lead time',
@@ -237,7 +244,8 @@ function trendCard(report: LatencyReport): SafeHtml {
     valueTicks: durationTicks(largest(p90s, 0)),
     formatValue: (v) => roughDuration(v),
   });
-  return card('Daily trend', 'Orders finished per UTC day, and how long 9 in 10 of the completed ones took (p90 lead time). A gap in the line is a day without completed orders.', chart, 'trend');
+  const scope = capped ? ` The last ${TREND_MAX_DAYS} of the period's ${report.days.length} days (the day view, CSV or JSON, has them all).` : '';
+  return card('Daily trend', `Orders finished per UTC day, and how long 9 in 10 of the completed ones took (p90 lead time). A gap in the line is a day without completed orders.${scope}`, chart, 'trend');
 }
 
 type OrderLink = (orderId: string) => HtmlValue;

@@ -14,6 +14,8 @@ export interface ReportRequest {
   readonly format: ReportFormat;
   /** The view of a CSV (default state) or a JSON (default: the whole report). */
   readonly groupBy: GroupBy | undefined;
+  /** Whether from or to was given: without either, the caller may pick {@link defaultPeriod} from the data. */
+  readonly periodGiven: boolean;
   /** Which stays time in state counts (`stays`: closed_and_open by default, or closed). */
   readonly staysCounted: StaysCounted;
 }
@@ -44,6 +46,7 @@ export function parseReportQuery(query: Record<string, unknown>, now: Micros): R
   }
   return {
     staysCounted: stays as StaysCounted,
+    periodGiven: text('from') !== undefined || text('to') !== undefined,
     period: parsePeriod({ from: text('from'), to: text('to') }, now),
     format: format as ReportFormat,
     groupBy: (groupBy as GroupBy | undefined) ?? (format === 'csv' ? 'state' : undefined),
