@@ -1,3 +1,4 @@
+import { createReadStream, statSync } from 'node:fs';
 import type { OrderEventInput } from '../events';
 import type { IngestResult } from '../collector/client';
 
@@ -93,6 +94,33 @@ export async function sendInBatches(items: AsyncIterable<ReadItem>, options: Sen
     await Promise.all(inFlight);
   }
   if (failed.any) throw failed.error;
+  return summary;
+}
+
+/** How to send a file's events: where, in what batches, and who follows the bytes read. */
+export interface SendFileOptions {
+  readonly file: string;
+  readonly sink: EventSink;
+  readonly batchSize?: number | undefined;
+  readonly concurrency?: number | undefined;
+  /** Called with bytes of the file read so far and its size, for a progress bar. */
+  readonly onProgress?: ((bytesRead: number, totalBytes: number) => void) | undefined;
+}
+
+/**
+ * {@link sendInBatches} over the items `read` makes of a file's stream (replay's JSON lines, import's
+ * logs), reporting progress in bytes of the file read after each batch.
+ */
+export async function sendFileInBatches(options: SendFileOptions, read: (stream: NodeJS.ReadableStream) => AsyncIterable<ReadItem>): Promise<SendSummary> {
+  const total = statSync(options.file).size;
+  const stream = createReadStream(options.file);
+  const summary = await sendInBatches(read(stream), {
+    sink: options.sink,
+    ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    onBatch: () => options.onProgress?.(stream.bytesRead, total),
+  });
+  options.onProgress?.(total, total);
   return summary;
 }
 

@@ -1,16 +1,9 @@
 import { parse } from 'csv-parse';
 import { ValidationError } from '../../common/errors';
-import type { LogRecord } from './log-record';
+import type { LogFields, LogRecord } from './log-record';
 
-/** Which CSV column holds what; unset ones are found by their usual process-mining names. */
-export interface CsvColumns {
-  readonly caseId?: string | undefined;
-  readonly activity?: string | undefined;
-  readonly timestamp?: string | undefined;
-  readonly resource?: string | undefined;
-  readonly source?: string | undefined;
-  /** Further columns to carry as attributes: column name -> attribute name. */
-  readonly attributes?: Readonly<Record<string, string>>;
+/** Which CSV column holds what, and how fields are delimited. */
+export interface CsvColumns extends LogFields {
   readonly delimiter?: string | undefined;
 }
 

@@ -1,8 +1,7 @@
-import { createReadStream, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { ConfigError } from '../../common/errors';
 import type { ProcessModel } from '../../events';
-import { sendInBatches, type EventSink, type ReadItem, type SendSummary } from '../send-batches';
+import { sendFileInBatches, type EventSink, type ReadItem, type SendSummary } from '../send-batches';
 import { readCsvLog, type CsvColumns } from './csv-log';
 import { nameOf, RecordConverter, type LogRecord, type RecordMapping } from './log-record';
 import { readXesLog } from './xes-log';
@@ -39,16 +38,7 @@ export interface ImportOptions extends LogReading {
  * why a second import of the same file changes nothing.
  */
 export async function importLog(options: ImportOptions): Promise<SendSummary> {
-  const total = statSync(options.file).size;
-  const raw = createReadStream(options.file);
-  const summary = await sendInBatches(logEvents(raw, options), {
-    sink: options.sink,
-    ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
-    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
-    onBatch: () => options.onProgress?.(raw.bytesRead, total),
-  });
-  options.onProgress?.(total, total);
-  return summary;
+  return sendFileInBatches(options, (raw) => logEvents(raw, options));
 }
 
 /** The order events of a log file's stream, numbered by line. */

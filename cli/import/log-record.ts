@@ -1,7 +1,21 @@
 import { createHash } from 'node:crypto';
-import { LIMITS, ORDER_EVENT_SCHEMA_VERSION, type OrderEventInput } from '../../events';
+import { BACKFILL_ATTRIBUTE, LIMITS, ORDER_EVENT_SCHEMA_VERSION, type OrderEventInput } from '../../events';
 import type { ReadItem } from '../send-batches';
 import { logTimestamp } from './log-time';
+
+/**
+ * Where a log keeps each field of an event: a CSV column or an XES attribute key; unset ones are found
+ * by their usual process-mining names.
+ */
+export interface LogFields {
+  readonly caseId?: string | undefined;
+  readonly activity?: string | undefined;
+  readonly timestamp?: string | undefined;
+  readonly resource?: string | undefined;
+  readonly source?: string | undefined;
+  /** Further columns or attributes to carry: their name in the log -> attribute name. */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
 
 /** One event of a log (a CSV row, an XES event), as read, before it is an order event. */
 export interface LogRecord {
@@ -41,7 +55,7 @@ export const IMPORT_ATTRIBUTES = {
  * Turns log records into order events. Event ids are derived from the case, the event's position among
  * the case's events in the file, its activity and its timestamp: importing the same file again gives
  * the same ids, and the tracker ignores events it already has, so a second import changes nothing.
- * The same position is the event's `seq`, which orders events of a case with the same timestamp
+ * Every event carries the backfill mark (events/backfill.ts). The same position is the event's `seq`, which orders events of a case with the same timestamp
  * (ties are common in logs written to the second) as the file lists them.
  *
  * Holds one counter per case: memory grows with the number of cases, never with the file.
@@ -62,9 +76,11 @@ export class RecordConverter {
     const orderId = orderIdOf(record.caseId);
     const position = this.positions.get(record.caseId) ?? 0;
     this.positions.set(record.caseId, position + 1);
-    const attributes: Record<string, string> = { ...record.attributes, [IMPORT_ATTRIBUTES.activity]: record.activity };
+    const attributes: Record<string, string | boolean> = { ...record.attributes, [IMPORT_ATTRIBUTES.activity]: record.activity };
     if (record.resource !== undefined && record.resource !== '') attributes[IMPORT_ATTRIBUTES.resource] = record.resource;
     if (orderId !== record.caseId) attributes[IMPORT_ATTRIBUTES.caseId] = record.caseId;
+    // An import is history: the tracker judges its orders in event time, never against today's clock.
+    attributes[BACKFILL_ATTRIBUTE] = true;
     const event: OrderEventInput = {
       schema_version: ORDER_EVENT_SCHEMA_VERSION,
       event_id: uuidFrom(['orderscope-import', record.caseId, String(position), record.activity, record.timestamp]),

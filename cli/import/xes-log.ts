@@ -1,17 +1,9 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { ValidationError } from '../../common/errors';
-import type { LogRecord } from './log-record';
+import type { LogFields, LogRecord } from './log-record';
 
-/** Which XES attribute keys hold what (the standard extensions' keys by default). */
-export interface XesKeys {
-  readonly caseId?: string | undefined;
-  readonly activity?: string | undefined;
-  readonly timestamp?: string | undefined;
-  readonly resource?: string | undefined;
-  readonly source?: string | undefined;
-  /** Further event (or trace) attributes to carry: key -> attribute name. */
-  readonly attributes?: Readonly<Record<string, string>>;
-}
+/** Which XES attribute keys hold what (the standard extensions' keys by default); further attributes are an event's or its trace's. */
+export type XesKeys = LogFields;
 
 /** XES attribute elements (IEEE 1849-2016, section 5.5): each has a key and a value. */
 const ATTRIBUTE_TAGS = new Set(['string', 'date', 'int', 'float', 'boolean', 'id']);

@@ -1,5 +1,5 @@
-import type { OrderEvent, ProcessModel } from '../../events';
-import { HISTORY_LAG_SECONDS, settleAfterEvents, statusesThrough } from '../detection';
+import { isBackfill, type OrderEvent, type ProcessModel } from '../../events';
+import { settleAfterEvents, statusesThrough } from '../detection';
 import {
   addHistogramTotals,
   advanceSourceClocks,
@@ -18,7 +18,7 @@ import {
   type StatusChange,
   type StoredPosition,
 } from '../store';
-import { inEventTimeOrder, isAfter, type Micros, type TimelineEvent, type ViolationKind } from '../timeline';
+import { compareEvents, inEventTimeOrder, isAfter, type Micros, type TimelineEvent, type ViolationKind } from '../timeline';
 import { sumByBucket } from './bucket-totals';
 import type { HistogramChange } from './histogram-changes';
 import { planAppend, planRebuild, type OrderPlan } from './plan-order';
@@ -100,13 +100,13 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
       const stays = groupBy(await loadStays(tx, late));
       for (const id of late) plans.push(planRebuild(id, positions.get(id)?.position, stored.get(id) ?? [], stays.get(id) ?? [], model));
     }
-    const at = now() * 1000;
-    const historyBefore = at - HISTORY_LAG_SECONDS * 1e6;
-    const settled = settleStatuses(plans, positions, model, at, historyBefore, (eventId) => byId.get(eventId)?.trace_id ?? null);
-    // The history clock of each source reaches the newest of its events that arrived as history.
+    // An order is history when the newest of its new events carries the backfill mark (import, replay).
+    const history = new Set(orderIds.filter((id) => isBackfill(byId.get(newEvents.get(id)!.reduce((a, b) => (compareEvents(a, b) >= 0 ? a : b)).eventId)!)));
+    const settled = settleStatuses(plans, positions, model, now() * 1000, history, (eventId) => byId.get(eventId)?.trace_id ?? null);
+    // The history clock of each source reaches the newest of its backfill events.
     await advanceSourceClocks(
       tx,
-      inserted.filter((e) => e.occurredAt < historyBefore).map((e) => ({ source: byId.get(e.eventId)!.source, watermark: e.occurredAt })),
+      inserted.filter((e) => isBackfill(byId.get(e.eventId)!)).map((e) => ({ source: byId.get(e.eventId)!.source, watermark: e.occurredAt })),
     );
 
     await upsertStays(tx, plans.flatMap((p) => p.stayWrites));
@@ -137,7 +137,7 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
  * and a recovery record for every stuck or lost order they moved on, with the trace of the event that
  * moved it (from this batch).
  *
- * An order whose newest event is older than `historyBefore` is history (see HISTORY_LAG_SECONDS): the
+ * An order in `historyOrders` (its newest new event carries the backfill mark, events/backfill.ts) is history: the
  * stays its events made it leave are judged in event time ({@link statusesThrough}), each flag and
  * recovery recorded at its event time and marked backfill (never paged), and its next limit is
  * judged against its source's history clock, not the wall clock.
@@ -147,7 +147,7 @@ function settleStatuses(
   stored: ReadonlyMap<string, StoredPosition>,
   model: ProcessModel,
   at: Micros,
-  historyBefore: Micros,
+  historyOrders: ReadonlySet<string>,
   traceOf: (eventId: string) => string | null,
 ): { writes: PositionWrite[]; changes: StatusChange[] } {
   const writes: PositionWrite[] = [];
@@ -155,7 +155,7 @@ function settleStatuses(
   for (const plan of plans) {
     const { orderId, position } = plan;
     const was = stored.get(orderId);
-    const history = position.lastEvent.occurredAt < historyBefore;
+    const history = historyOrders.has(orderId);
     let before = was && { status: was.status, state: was.position.current.state, stateSince: was.position.current.enteredAt };
     let recoveredAt = at;
     if (history && plan.left.length > 0) {

@@ -11,18 +11,10 @@ import type { Micros, OrderStatus } from '../timeline';
  *
  * Limits count from the moment the order entered its state (event time, `state_since`) and are
  * compared with the wall clock: a deadline is `state_since + limit`. History (an order whose newest
- * event arrived long after it occurred: an import, a replay) is compared with event time instead:
+ * events carry the backfill mark of events/backfill.ts: an import, a replay of old events) is compared with event time instead:
  * its source's history clock in the sweeper, and the stays it left in apply ({@link statusesThrough}). A terminal state (done) and a
  * state the model does not know have no limits.
  */
-
-/**
- * An event that arrives more than this long after it occurred is history (an import, a replay, a
- * backlog): the order it moves is judged in event time, against its source's history clock, instead
- * of the wall clock. An hour: longer than a collector or tracker restart and an agent's usual spool,
- * so live orders stay on the wall clock through the outages they are meant to page for.
- */
-export const HISTORY_LAG_SECONDS = 3600;
 
 /** Why an order was flagged or came back. */
 export type StatusReason = 'expect_within' | 'lost_after' | 'handoff_missed' | 'moved_on';

@@ -1,4 +1,5 @@
 import { applyBatch, createSweeper } from '..';
+import { markBackfill } from '../../events';
 import { migrate, openPglite, sourceClocks, type Db } from '../store';
 import { statusesThrough } from '../detection';
 import { parseEventTime } from '../timeline';
@@ -47,9 +48,12 @@ describe('backfill: history is judged in event time', () => {
       const now = () => WALL;
       // h-1 waited 20 minutes in placed (stuck, then lost, then moved on); h-2 is still in quote_requested
       // at the end of the history, whose source (shop) has reached 11:00; h-3 is a live order.
-      await applyBatch(db, model, [orderEvent('h-1', 'placed', t('10:00')), orderEvent('h-1', 'quote_requested', t('10:20')), orderEvent('h-1', 'pricing', t('10:24'))], 'test', now);
-      await applyBatch(db, model, [orderEvent('h-2', 'placed', t('10:40')), orderEvent('h-2', 'quote_requested', t('10:41')), orderEvent('h-9', 'placed', t('11:00'))], 'test', now);
-      await applyBatch(db, model, [orderEvent('live-1', 'placed', WALL - 20 * 60_000)], 'test', now);
+      // History comes marked (as import and replay send it); live-1 comes as an agent sends it.
+      const history = (...events: ReturnType<typeof orderEvent>[]) => events.map((e) => markBackfill(e));
+      await applyBatch(db, model, history(orderEvent('h-1', 'placed', t('10:00')), orderEvent('h-1', 'quote_requested', t('10:20')), orderEvent('h-1', 'pricing', t('10:24'))), 'test', now);
+      await applyBatch(db, model, history(orderEvent('h-2', 'placed', t('10:40')), orderEvent('h-2', 'quote_requested', t('10:41')), orderEvent('h-9', 'placed', t('11:00'))), 'test', now);
+      // Even a day late, an unmarked event is live: judged on the wall clock.
+      await applyBatch(db, model, [orderEvent('live-1', 'placed', WALL - 86_400_000)], 'test', now);
       expect(await sourceClocks(db)).toEqual([
         { source: 'mes', watermark: us('10:24') },
         { source: 'shop', watermark: us('11:00') },

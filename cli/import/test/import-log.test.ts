@@ -138,11 +138,11 @@ describe('reading event logs', () => {
     const items = async () => all(logEvents((await import('node:fs')).createReadStream(file), { file, source: 'ERP system' }));
     const first = await items();
     expect(first).toEqual([
-      expect.objectContaining({ line: 2, event: expect.objectContaining({ order_id: 'A-1', state: 'order_received', source: 'erp_system', seq: 0, occurred_at: '2026-03-29T01:30:00+01:00', attributes: { activity: 'Order received', operator_id: 'Ann', } }) }),
+      expect.objectContaining({ line: 2, event: expect.objectContaining({ order_id: 'A-1', state: 'order_received', source: 'erp_system', seq: 0, occurred_at: '2026-03-29T01:30:00+01:00', attributes: { activity: 'Order received', operator_id: 'Ann', 'orderscope.backfill': true } }) }),
       expect.objectContaining({ line: 3, event: expect.objectContaining({ state: 't02_check_confirmation_of_receipt_again', seq: 1 }) }),
-      expect.objectContaining({ line: 4, event: expect.objectContaining({ state: 'shipped', seq: 2, attributes: { activity: 'Shipped!' } }) }),
+      expect.objectContaining({ line: 4, event: expect.objectContaining({ state: 'shipped', seq: 2, attributes: { activity: 'Shipped!', 'orderscope.backfill': true } }) }),
       expect.objectContaining({ line: 5, event: expect.objectContaining({ order_id: 'A-2', seq: 0, occurred_at: '2026-03-29T00:59:59.5Z' }) }),
-      expect.objectContaining({ line: 6, event: expect.objectContaining({ order_id: 'A_3_x', attributes: { activity: 'Order received', operator_id: 'Cy', case_id: 'A/3 x' } }) }),
+      expect.objectContaining({ line: 6, event: expect.objectContaining({ order_id: 'A_3_x', attributes: { activity: 'Order received', operator_id: 'Cy', case_id: 'A/3 x', 'orderscope.backfill': true } }) }),
     ]);
     expect(await items()).toEqual(first);
     expect(new Set(first.map((i) => ('event' in i ? i.event.event_id : ''))).size).toBe(5);
