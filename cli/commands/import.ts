@@ -75,7 +75,7 @@ Examples:
           onProgress: bar.update,
         });
         bar.stop();
-        console.log(`${formatSummary(summary)}\n${target.where}`);
+        process.stdout.write(`${formatSummary(summary)}\n${target.where}\n`);
         if (summary.rejected > 0) process.exitCode = 2;
       } catch (err) {
         bar.stop();
