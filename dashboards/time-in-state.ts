@@ -84,10 +84,12 @@ export function timeInStateDashboard(model: ProcessModel, options: DashboardOpti
           ]),
           ...quantileQueries(STATE_DURATION, stays),
           query(`max(${tracker(METRICS.oldestInState, { state: state.name })})`, 'oldest open'),
-          query(`vector(${sla})`, slaLegend),
+          // An observed-only state has no SLA to draw.
+          ...(state.expectWithinSeconds === undefined ? [] : [query(`vector(${sla})`, slaLegend)]),
         ),
-      )
-      .withPanel(withinPanel(model, state));
+      );
+    // Nor a share within a limit, unless an SLO names one.
+    if (state.expectWithinSeconds !== undefined || model.sloFor(state.name)) builder.withPanel(withinPanel(model, state));
   }
   return builder;
 }
