@@ -8,6 +8,7 @@ import { registerDashboards } from './commands/dashboards';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerDeploy } from './commands/deploy';
 import { registerGenerate } from './commands/generate';
+import { registerImport } from './commands/import';
 import { registerModel } from './commands/model';
 import { registerPipeline } from './commands/pipeline';
 import { registerReconcile } from './commands/reconcile';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDeadLetters(program);
   registerDeploy(program);
   registerGenerate(program);
+  registerImport(program);
   registerModel(program);
   registerPipeline(program);
   registerReconcile(program);

@@ -42,6 +42,19 @@ describe('replay', () => {
     expect(progress[progress.length - 1]).toBeGreaterThan(0);
   });
 
+  it('sends events more than an hour old as history (the backfill mark), and recent ones as they are', async () => {
+    const now = Date.UTC(2026, 5, 1, 12, 0);
+    const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+    const lines = [JSON.stringify({ order_id: 'old', occurred_at: at(61), attributes: { segment: 'b2b' } }), JSON.stringify({ order_id: 'new', occurred_at: at(59) })];
+    const sent: OrderEventInput[] = [];
+    const client = { post: async (events: readonly OrderEventInput[]): Promise<IngestResult> => (sent.push(...events), { accepted: events.length, rejected: [] }) };
+    await replayFile({ file: fileWith(lines), client, now: () => now });
+    expect(sent.map((e) => [e.order_id, e.attributes])).toEqual([
+      ['old', { segment: 'b2b', 'orderscope.backfill': true }],
+      ['new', undefined],
+    ]);
+  });
+
   it.each([
     ['order_id: must not be empty', 'order_id'],
     ['attributes.note: must be at most 1024 bytes', 'attributes'],

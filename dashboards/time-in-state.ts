@@ -4,7 +4,7 @@ import * as heatmap from '@grafana/grafana-foundation-sdk/heatmap';
 import { PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { METRICS, leMatcher } from '../alerts';
 import { formatDuration } from '../common';
-import type { ProcessModel, StateDef } from '../events';
+import { stateTitle, type ProcessModel, type StateDef } from '../events';
 import type { DashboardOptions } from './options';
 import { quantileQueries } from './overview';
 import { DATASOURCE, STATE_DURATION, instantQuery, netOfRetracted, orderscopeDashboard, query, statPanel, thresholds, timeSeries, tracker, withQueries } from './panels';
@@ -48,8 +48,12 @@ export function timeInStateDashboard(model: ProcessModel, options: DashboardOpti
     const sla = state.expectWithinSeconds ?? 0;
     const slaLegend = `SLA ${formatDuration(sla)}`;
     const stays = { state: state.name };
+    const limits = [
+      state.expectWithinSeconds !== undefined && `SLA ${formatDuration(state.expectWithinSeconds)}`,
+      state.lostAfterSeconds !== undefined && `lost after ${formatDuration(state.lostAfterSeconds)}`,
+    ].filter(Boolean);
     builder
-      .withRow(new RowBuilder(`${state.name} (${state.system}): SLA ${formatDuration(sla)}, lost after ${formatDuration(state.lostAfterSeconds ?? 0)}`))
+      .withRow(new RowBuilder(`${stateTitle(state)} (${state.system}): ${limits.length ? limits.join(', ') : 'observed only'}`))
       .withPanel(
         withQueries(
           new heatmap.PanelBuilder()
@@ -80,10 +84,12 @@ export function timeInStateDashboard(model: ProcessModel, options: DashboardOpti
           ]),
           ...quantileQueries(STATE_DURATION, stays),
           query(`max(${tracker(METRICS.oldestInState, { state: state.name })})`, 'oldest open'),
-          query(`vector(${sla})`, slaLegend),
+          // An observed-only state has no SLA to draw.
+          ...(state.expectWithinSeconds === undefined ? [] : [query(`vector(${sla})`, slaLegend)]),
         ),
-      )
-      .withPanel(withinPanel(model, state));
+      );
+    // Nor a share within a limit, unless an SLO names one.
+    if (state.expectWithinSeconds !== undefined || model.sloFor(state.name)) builder.withPanel(withinPanel(model, state));
   }
   return builder;
 }

@@ -2,9 +2,10 @@ export { validateOrderEvent, orderEventShape, orderIdProblem, LIMITS, OCCURRED_A
 export type { OrderEvent, OrderEventInput, AttributeValue, ValidationResult, ValidationProblem } from './order-event';
 export { orderEventJsonSchema } from './json-schema';
 export { occurredAtMicros } from './occurred-at';
-export { loadModel, loadModelFile, mainPath, DEFAULT_MODEL_PATH, DEMO_MODEL_PATH } from './model';
+export { loadModel, loadModelFile, mainPath, stateTitle, DEFAULT_MODEL_PATH, DEMO_MODEL_PATH } from './model';
 export { ProcessModel } from './model';
 export type { StateDef, Handoff, Slo } from './model';
+export { BACKFILL_ATTRIBUTE, BACKFILL_AGE_SECONDS, isBackfill, markBackfill } from './backfill';
 export { HEARTBEAT, heartbeatOrderId, heartbeatEvent, isHeartbeat, splitHeartbeats } from './heartbeat';
 export { describeRedrive, redriveUrl } from './redrive';
 export type { Redrive, RedriveAction } from './redrive';

@@ -38,7 +38,7 @@ describe('the process model loader', () => {
     const m = loadModel(BASE);
     expect(m.name).toBe('test');
     expect(m.states.map((s) => s.name)).toEqual(['placed', 'pricing', 'done', 'cancelled']);
-    expect(m.state('pricing')).toEqual({ name: 'pricing', system: 'mes', description: '', terminal: false, expectWithinSeconds: 600, lostAfterSeconds: 3600 });
+    expect(m.state('pricing')).toEqual({ name: 'pricing', label: 'pricing', aliases: [], system: 'mes', description: '', terminal: false, expectWithinSeconds: 600, lostAfterSeconds: 3600 });
     expect(m.state('nope')).toBeUndefined();
     expect(m.allowed('placed', 'pricing')).toBe(true);
     expect(m.allowed('pricing', 'placed')).toBe(false);
@@ -59,6 +59,17 @@ describe('the process model loader', () => {
     expect(m.durationBuckets()).toEqual([
       25, 50, 100, 120, 250, 300, 500, 600, 1000, 1800, 2500, 3600, 5000, 10000, 25000,
     ]);
+  });
+
+  it('maps a state\'s name, label and aliases to it, whatever their case and spacing, and shows the label', () => {
+    const m = loadModel(
+      replace('{ name: pricing, system: mes, expect_within: 10m, lost_after: 1h }', '{ name: pricing, label: "T02 Check price (MES)", aliases: [price check, "T02-check"], system: mes }'),
+    );
+    expect(['pricing', 'T02 Check price (MES)', 't02  check PRICE (mes) ', 'Price Check', 'T02-check'].map((t) => m.stateFor(t)?.name)).toEqual(['pricing', 'pricing', 'pricing', 'pricing', 'pricing']);
+    expect(m.stateFor('T02 Check')).toBeUndefined();
+    expect([m.labelOf('pricing'), m.labelOf('placed'), m.labelOf('unknown')]).toEqual(['T02 Check price (MES)', 'placed', 'unknown']);
+    // No limits: "observed only", measured and reported, never flagged.
+    expect(m.state('pricing')).toMatchObject({ expectWithinSeconds: undefined, lostAfterSeconds: undefined });
   });
 
   it('takes an SLO window from the state SLA when the SLO gives none', () => {
@@ -113,9 +124,14 @@ describe('the process model loader', () => {
       'm.yaml:7: states[4].name: duplicate state "pricing" (first defined at states[1])',
     ],
     [
-      'a non-terminal state without an SLA',
-      replace('{ name: placed, system: shop, expect_within: 5m, lost_after: 30m }', '{ name: placed, system: shop, lost_after: 30m }'),
-      'm.yaml:3: states[0].expect_within: is required for a state that is not terminal (its SLA)',
+      'a label that means two states',
+      replace('{ name: placed, system: shop,', '{ name: placed, label: Order placed, system: shop,').replace('{ name: pricing, system: mes,', '{ name: pricing, aliases: [order  PLACED], system: mes,'),
+      'm.yaml:4: states[1]: its label or alias "order placed" also means state "placed"; give each text to one state',
+    ],
+    [
+      'an SLO on an observed-only state without its own window',
+      replace('{ name: pricing, system: mes, expect_within: 10m, lost_after: 1h }', '{ name: pricing, system: mes }').replace('{ state: pricing, objective: 0.99, within: 10m }', '{ state: pricing, objective: 0.99 }'),
+      'm.yaml:14: slos[0].within: is required: "pricing" has no expect_within to take it from',
     ],
     [
       'a terminal state with an SLA',
@@ -150,8 +166,7 @@ describe('the process model loader', () => {
     [
       'an unknown key (a typo)',
       replace('{ name: placed, system: shop, expect_within: 5m, lost_after: 30m }', '{ name: placed, system: shop, expect_within: 5m, lost_afer: 30m }'),
-      'm.yaml:3: states[0].lost_afer: unknown key (expected one of: name, system, description, expect_within, lost_after, terminal, redrive)\n' +
-        '  m.yaml:3: states[0].lost_after: is required for a state that is not terminal',
+      'm.yaml:3: states[0].lost_afer: unknown key (expected one of: name, label, aliases, system, description, expect_within, lost_after, terminal, redrive)',
     ],
     [
       'a state name with upper case',

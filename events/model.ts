@@ -8,14 +8,22 @@ import { readRedrive, type Redrive } from './redrive';
 
 /** One state of the pipeline and its time limits (seconds; absent for terminal states). */
 export interface StateDef {
+  /** The state's id in events, metrics and URLs: lower case, digits, "_" or "-". */
   readonly name: string;
+  /**
+   * What people call it, any text ("T02 Check confirmation of receipt"): reports, pages and
+   * dashboards show it. The name when the model gives none.
+   */
+  readonly label: string;
+  /** Other texts that mean this state in imported logs (activity names as other logs write them). */
+  readonly aliases: readonly string[];
   /** The system that owns the order while it is in this state (shop, crm, mes, ...). */
   readonly system: string;
   readonly description: string;
   readonly terminal: boolean;
-  /** SLA: an order in this state longer than this is stuck. */
+  /** SLA: an order in this state longer than this is stuck. Undefined: no SLA yet ("observed only"). */
   readonly expectWithinSeconds: number | undefined;
-  /** An order in this state longer than this is lost. */
+  /** An order in this state longer than this is lost. Undefined: never judged lost by time in state. */
   readonly lostAfterSeconds: number | undefined;
   /** How to get an order moving again from this state (redrive.ts); a handoff's own comes first. */
   readonly redrive?: Redrive;
@@ -55,6 +63,7 @@ export class ProcessModel {
   /** Owning systems in order of first appearance. */
   readonly systems: readonly string[];
   private readonly byName: ReadonlyMap<string, StateDef>;
+  private readonly byText: ReadonlyMap<string, StateDef>;
   private readonly edges: ReadonlyMap<string, ReadonlySet<string>>;
 
   constructor(
@@ -66,6 +75,8 @@ export class ProcessModel {
   ) {
     this.states = states;
     this.byName = new Map(states.map((s) => [s.name, s]));
+    // loadModel refuses a label or alias that means two states, so no entry here hides another.
+    this.byText = new Map(states.flatMap((s) => [s.label, ...s.aliases].map((t) => [textKey(t), s] as const)));
     this.edges = edges;
     this.handoffs = handoffs;
     this.slos = slos;
@@ -75,6 +86,19 @@ export class ProcessModel {
   /** The state called `name`, or undefined when the model has no such state. */
   state(name: string): StateDef | undefined {
     return this.byName.get(name);
+  }
+
+  /**
+   * The state an event's text means: its name, its label or one of its aliases (labels and aliases
+   * compared without regard to case or runs of spaces, as exports of one log differ in those).
+   */
+  stateFor(text: string): StateDef | undefined {
+    return this.byName.get(text) ?? this.byText.get(textKey(text));
+  }
+
+  /** What people read for a state: its label, or its name when the state has no label or is unknown. */
+  labelOf(name: string): string {
+    return this.byName.get(name)?.label ?? name;
   }
 
   hasState(name: string): boolean {
@@ -121,6 +145,16 @@ export class ProcessModel {
     return this.states.filter((s) => !s.terminal);
   }
 
+  /** Open states with an SLA: those an order can be stuck in (the others are observed only). */
+  stuckableStates(): StateDef[] {
+    return this.openStates().filter((s) => s.expectWithinSeconds !== undefined);
+  }
+
+  /** Open states with a lost_after or a handoff: those an order can be declared lost in. */
+  losableStates(): StateDef[] {
+    return this.openStates().filter((s) => s.lostAfterSeconds !== undefined || this.handoffsFrom(s.name).length > 0);
+  }
+
   /** Every time limit the model names (SLAs, lost-after, handoff windows, SLO windows), sorted, unique. */
   thresholds(): number[] {
     const all = [
@@ -150,6 +184,16 @@ export class ProcessModel {
     }
     return [...new Set([...ladder, ...thresholds])].sort((a, b) => a - b);
   }
+}
+
+/** A state as a title: "Check receipt (check_receipt)" when it has a label, else its name. */
+export function stateTitle(state: StateDef): string {
+  return state.label === state.name ? state.name : `${state.label} (${state.name})`;
+}
+
+/** Labels and aliases as compared: case and runs of white space do not matter. */
+function textKey(text: string): string {
+  return text.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 /**
@@ -260,6 +304,42 @@ function readName(raw: Raw, key: string, at: Path, problems: Problems): string |
   return value;
 }
 
+const LABEL_MAX_LENGTH = 200;
+
+function readLabel(value: unknown, at: Path, problems: Problems): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > LABEL_MAX_LENGTH) {
+    problems.add(at, `must be text of 1 to ${LABEL_MAX_LENGTH} characters (what people call the state, e.g. "Check confirmation of receipt")`);
+    return undefined;
+  }
+  return value;
+}
+
+function readAliases(value: unknown, at: Path, problems: Problems): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.add(at, 'must be a list of texts (other names of the state in imported logs)');
+    return [];
+  }
+  return value.flatMap((v, i) => {
+    const label = readLabel(v, [...at, i], problems);
+    return label === undefined ? [] : [label];
+  });
+}
+
+/** A label or alias that means two states would make imports depend on which was read first. */
+function checkTexts(states: readonly StateDef[], problems: Problems): void {
+  const owner = new Map<string, string>(states.map((s) => [s.name, s.name]));
+  states.forEach((s, i) => {
+    const texts = [...new Set([s.label, ...s.aliases].map(textKey))];
+    texts.forEach((t) => {
+      const other = owner.get(t);
+      if (other !== undefined && other !== s.name) problems.add(['states', i], `its label or alias "${t}" also means state "${other}"; give each text to one state`);
+      else owner.set(t, s.name);
+    });
+  });
+}
+
 function readDuration(raw: Raw, key: string, at: Path, problems: Problems): number | undefined {
   const value = raw[key];
   if (value === undefined) return undefined;
@@ -301,8 +381,10 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
   readList(raw, 'states', problems, true).forEach((item, i) => {
     const at: Path = ['states', i];
     if (!isObject(item)) return problems.add(at, 'must be a mapping with name, system, expect_within, lost_after');
-    checkKeys(item, ['name', 'system', 'description', 'expect_within', 'lost_after', 'terminal', 'redrive'], at, problems);
+    checkKeys(item, ['name', 'label', 'aliases', 'system', 'description', 'expect_within', 'lost_after', 'terminal', 'redrive'], at, problems);
     const name = readName(item, 'name', at, problems);
+    const label = readLabel(item.label, [...at, 'label'], problems);
+    const aliases = readAliases(item.aliases, [...at, 'aliases'], problems);
     const system = readName(item, 'system', at, problems);
     const terminal = item.terminal === true;
     if (item.terminal !== undefined && typeof item.terminal !== 'boolean') problems.add([...at, 'terminal'], 'must be true or false');
@@ -320,8 +402,8 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
         if (item[key] !== undefined) problems.add([...at, key], `a terminal state has no ${key}: orders do not wait in it`);
       }
     } else {
-      if (item.expect_within === undefined) problems.add([...at, 'expect_within'], 'is required for a state that is not terminal (its SLA)');
-      if (item.lost_after === undefined) problems.add([...at, 'lost_after'], 'is required for a state that is not terminal');
+      // Both limits are optional: a state without expect_within is "observed only" (time in state is
+      // measured and reported, nobody is told), e.g. a process just imported whose SLAs are not agreed.
       if (expect !== undefined && lost !== undefined && lost < expect) {
         problems.add([...at, 'lost_after'], `(${String(item.lost_after)}) is shorter than expect_within (${String(item.expect_within)}); an order is stuck before it is lost`);
       }
@@ -329,6 +411,8 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
     if (name !== undefined && system !== undefined && seen.get(name) === i) {
       states.push({
         name,
+        label: label ?? name,
+        aliases,
         system,
         description: typeof item.description === 'string' ? item.description : '',
         terminal,
@@ -339,6 +423,7 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
     }
   });
   const byName = new Map(states.map((s) => [s.name, s]));
+  checkTexts(states, problems);
   const unknown = (name: string) => `unknown state "${name}" (states are: ${states.map((s) => s.name).join(', ')})`;
 
   const edges = new Map<string, Set<string>>(states.map((s) => [s.name, new Set<string>()]));
@@ -412,6 +497,9 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
       problems.add([...at, 'objective'], `${objective === undefined ? 'is required' : `"${String(objective)}" is not`} a fraction between 0 and 1, e.g. 0.99 for 99%`);
     }
     const within = readDuration(item, 'within', at, problems) ?? state?.expectWithinSeconds;
+    if (state && !state.terminal && item.within === undefined && state.expectWithinSeconds === undefined) {
+      problems.add([...at, 'within'], `is required: "${state.name}" has no expect_within to take it from`);
+    }
     if (state && !state.terminal && typeof objective === 'number' && objective > 0 && objective < 1 && within !== undefined) {
       slos.push({ state: state.name, objective, withinSeconds: within });
     }

@@ -15,8 +15,9 @@ export { openPostgres, openPglite, openPgliteThread, migrate, readMigrations, MI
 export type { Db, Sql, MigrationResult } from './store';
 export { applyBatch } from './apply';
 export type { ApplyOutcome } from './apply';
-export { createSweeper, decideAt, settleAfterEvents, LOST_REASONS } from './detection';
-export type { Sweeper, SweeperOptions, SweepResult } from './detection';
+export { createSweeper, decideAt, settleAfterEvents, backtest, LOST_REASONS } from './detection';
+export type { Sweeper, SweeperOptions, SweepResult, BacktestResult } from './detection';
+export { staysOverlapping } from './store';
 export { DUE_ORDERS_SQL } from './store';
 export type { StatusChange } from './store';
 export { buildTimeline, parseEventTime, formatEventTime } from './timeline';
@@ -24,7 +25,7 @@ export type { Timeline, Stay, Violation, ViolationKind, TimelineEvent, Micros } 
 export { createTrackerApp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './http';
 export { buildLatencyReport, parseReportQuery, parseReportJson, renderCsv, renderHtml, renderJson, reportFileName, describePeriod, REPORT_FORMATS } from './report';
 export type { LatencyReport, GroupBy, ReportFormat, ReportRequest } from './report';
-export { parsePeriod } from './report';
+export { parsePeriod, defaultPeriod, newestStateSince } from './report';
 export { runReconcile, reconciliationCard, sourceTables, renderReconcileJson, renderReconcileCsv, ReconcileMetrics, RECONCILE_METRICS, DISCREPANCY_KINDS } from './reconcile';
 export type { Reconciliation, Discrepancy, DiscrepancyKind } from './reconcile';
 /** The HTML kit of the reports (page layout, inline SVG charts, formats), for other pages in the same style (the dashboard preview). */

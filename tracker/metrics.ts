@@ -400,6 +400,9 @@ export class TrackerMetrics {
   /** Losses and recoveries (stuck orders are a gauge, read from the store), and how late each flag came. */
   private recordStatusChanges(changes: readonly StatusChange[]): void {
     for (const c of changes) {
+      // History judged in event time is recorded (status_changes, backfill) but not counted: these
+      // counters page, and last year's losses are not today's incidents.
+      if (c.backfill) continue;
       if (c.deadlineAt !== null) this.detectionDelay.observe(Math.max(0, (c.at - c.deadlineAt) / 1e6));
       if (c.toStatus === 'lost') this.lost.inc({ state: c.state, reason: c.reason });
       if (c.reason === 'moved_on') this.recovered.inc({ state: c.state, from_status: c.fromStatus });

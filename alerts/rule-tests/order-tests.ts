@@ -22,7 +22,7 @@ export function orderLostTests(ctx: RuleContext): TestGroup {
   const lossStep = 6;
   const resolvedStep = lossStep + stepsOf(ctx.options.lostWindow, I) + 2;
   const last = resolvedStep + 2;
-  const open = ctx.model.openStates();
+  const open = ctx.model.losableStates();
   const job = ctx.options.trackerJob;
   const firing: ExpectedAlert[] = open.map((s) => ({
     exp_labels: { ...orderAlertLabels(ctx, s, 'page'), reason: lossReason(ctx, s) },
@@ -52,7 +52,7 @@ export function ordersStuckTests(ctx: RuleContext): TestGroup[] {
   const start = 3;
   const forSteps = stepsOf(ctx.options.stuckFor, I);
   const last = start + forSteps + 3;
-  const open = ctx.model.openStates();
+  const open = ctx.model.stuckableStates();
   const job = ctx.options.trackerJob;
   const input = (value: (state: StateDef) => string) =>
     open.flatMap((s) => ['tracker-1', 'tracker-2'].map((instance) => series(METRICS.ordersStuck, { instance, job, state: s.name }, value(s))));

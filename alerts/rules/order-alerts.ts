@@ -117,9 +117,9 @@ export function ordersStuckAnnotations(ctx: RuleContext, state: StateDef, v: Stu
 
 /** OrderLost and OrdersStuck for every open state of the model. */
 export function orderAlertGroup(ctx: RuleContext): RuleGroup {
-  const open = ctx.model.openStates();
+  // A state without the limit (observed only) can never have an order stuck or lost for it.
   return {
     name: 'orderscope-orders',
-    rules: [...open.map((s) => orderLostRule(ctx, s)), ...open.map((s) => ordersStuckRule(ctx, s))],
+    rules: [...ctx.model.losableStates().map((s) => orderLostRule(ctx, s)), ...ctx.model.stuckableStates().map((s) => ordersStuckRule(ctx, s))],
   };
 }

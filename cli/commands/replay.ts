@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { CollectorClient } from '../../collector/client';
 import { ConfigError, UnavailableError } from '../../common/errors';
+import { byteProgress } from '../byte-progress';
 import { replayFile, formatSummary } from '../replay';
 
 /** `orderscope replay FILE.jsonl`: posts recorded events to a collector (backfills, re-drives, tests). */
@@ -19,45 +19,45 @@ export function registerReplay(program: Command): void {
       const token = opts.token ?? process.env.ORDERSCOPE_TOKEN;
       if (!token) throw new ConfigError('no token: pass --token or set ORDERSCOPE_TOKEN');
       checkReadableFile(file);
-      const bar = new SingleBar({ format: 'replay [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true, noTTYOutput: false }, Presets.shades_classic);
-      let started = false;
+      const bar = byteProgress('replay');
       const summary = await replayFile({
         file,
         client: new CollectorClient({ url: opts.collector, token }),
         batchSize: opts.batchSize,
         concurrency: opts.concurrency,
-        onProgress: (read, total) => {
-          if (!started) bar.start(total, 0);
-          started = true;
-          bar.update(Math.min(read, total));
-        },
+        onProgress: bar.update,
       }).catch((err: unknown) => {
-        if (started) bar.stop();
-        // A backfill that stops must say so: what was accepted before stays (event ids make a rerun safe).
-        if (err instanceof UnavailableError) {
-          throw new UnavailableError(`${err.message}; is it running? Start it (orderscope up), or pass --collector with its URL; events accepted before this stay, and running the replay again counts none twice`, err);
-        }
-        throw err;
+        bar.stop();
+        throw collectorHint(err, 'replay');
       });
-      if (started) bar.stop();
+      bar.stop();
       console.log(formatSummary(summary));
       if (summary.rejected > 0) process.exitCode = 2;
     });
 }
 
-/** Fails in plain words when `file` cannot be replayed: missing, a directory, unreadable. */
-function checkReadableFile(file: string): void {
+/**
+ * A backfill that stops must say so: what was accepted before stays (event ids make a rerun safe).
+ * `verb` is the command, for the sentence.
+ */
+export function collectorHint(err: unknown, verb: string): unknown {
+  if (!(err instanceof UnavailableError)) return err;
+  return new UnavailableError(`${err.message}; is it running? Start it (orderscope up), or pass --collector with its URL; events accepted before this stay, and running the ${verb} again counts none twice`, err);
+}
+
+/** Fails in plain words when `file` cannot be read by `verb` (replay, import): missing, a directory, unreadable. */
+export function checkReadableFile(file: string, verb = 'replay', what = 'a file of events (one JSON event per line)'): void {
   let isFile: boolean;
   try {
     isFile = statSync(file).isFile();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT' ? `cannot replay ${file}: there is no such file` : `cannot replay ${file}: ${(err as Error).message}`, err);
+    throw new ConfigError(code === 'ENOENT' ? `cannot ${verb} ${file}: there is no such file` : `cannot ${verb} ${file}: ${(err as Error).message}`, err);
   }
-  if (!isFile) throw new ConfigError(`cannot replay ${file}: it is a directory, not a file of events (one JSON event per line)`);
+  if (!isFile) throw new ConfigError(`cannot ${verb} ${file}: it is a directory, not ${what}`);
 }
 
-function parsePositive(value: string): number {
+export function parsePositive(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`"${value}" is not a positive whole number`);
   return n;

@@ -7,7 +7,9 @@ import { ConfigError, OrderscopeError } from '../../common/errors';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../../events';
 import {
   buildLatencyReport,
+  defaultPeriod,
   describePeriod,
+  newestStateSince,
   openPostgres,
   parseReportJson,
   parseReportQuery,
@@ -27,6 +29,7 @@ interface ReportOptions {
   from?: string;
   to?: string;
   groupBy?: string;
+  stays?: string;
   format?: string;
   out?: string;
   databaseUrl?: string;
@@ -42,9 +45,10 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('Write the order-latency report of a period (time per state against SLAs, lead time, lost and slowest orders, segments, operators) as HTML, CSV or JSON.')
-    .option('--from <date|time>', 'start of the period: a date (2026-11-23, UTC) or an RFC 3339 time (default: 7 days before --to)')
+    .option('--from <date|time>', 'start of the period: a date (2026-11-23, UTC) or an RFC 3339 time (default: 7 days before --to; without --from and --to: the last 7 days, or the last 7 days of the data when it is older, e.g. history imported from a log)')
     .option('--to <date|time>', 'end of the period: a date includes that whole day (default: now)')
     .option('--group-by <view>', 'csv and json: one view, state | segment | operator | day (csv default: state; json default: the whole report)')
+    .option('--stays <which>', 'time in state counts closed_and_open stays (default: also those orders are still in) or only closed ones (for history, where a log leaves cases open)')
     .option('--format <format>', `${REPORT_FORMATS.join(' | ')} (default: from the --out extension, else html)`)
     .option('-o, --out <file>', 'where to write it (default: standard output)')
     .option('--database-url <url>', 'read PostgreSQL directly (default: postgres.readUrl, else postgres.url of the config)')
@@ -62,7 +66,7 @@ stuck and lost orders when the detector flagged them in it. Percentiles are exac
 percentile_cont over every duration). The database is read in one read-only transaction.
 
 CSV views (--group-by), one row per group, durations in seconds, shares from 0 to 1:
-  state      state, system, sla_seconds, stays, open_stays, p50/p90/p99_seconds, within_sla, missed_sla, within_sla_share, stuck, lost
+  state      state, system, sla_seconds, stays, open_stays, p50/p90/p99_seconds, within_sla, missed_sla, within_sla_share, stuck, lost, label, mean_seconds
   segment    segment, orders_completed, orders_ended_otherwise, lead_time_p50/p90/p99_seconds, stuck, lost
   operator   operator_id, orders, share_of_orders, time_to_confirm_p50/p90_seconds, within_sla_share
   day        day (UTC), orders_completed, orders_ended_otherwise, lead_time_p50/p90_seconds
@@ -76,7 +80,7 @@ Examples:
       if (opts.databaseUrl !== undefined && opts.tracker !== undefined) throw new ConfigError('give --database-url or --tracker, not both');
       const format = opts.format ?? formatOfFile(opts.out);
       const request = parseReportQuery(
-        { format, ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }), ...(opts.groupBy !== undefined && { group_by: opts.groupBy }) },
+        { format, ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }), ...(opts.groupBy !== undefined && { group_by: opts.groupBy }), ...(opts.stays !== undefined && { stays: opts.stays }) },
         Date.now() * 1000,
       );
       const bar = new SingleBar({ format: 'report [{bar}] {value}/{total} | {section}', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
@@ -127,10 +131,12 @@ async function fromDatabase(opts: ReportOptions, request: ReportRequest, progres
   const db = openPostgres({ url: opts.databaseUrl ?? (config.postgres.readUrl || config.postgres.url), poolSize: 1 });
   try {
     const now = Date.now() * 1000;
-    const report = await buildLatencyReport(db, model, request.period, { now, onSection: progress });
+    // Without --from and --to: the last week, or the last week of the data when it is older (a backfill).
+    const period = request.periodGiven ? request.period : defaultPeriod(now, await newestStateSince(db));
+    const report = await buildLatencyReport(db, model, period, { now, onSection: progress, staysCounted: request.staysCounted });
     // With reconcile.sources configured, the HTML report has a Reconciliation section of the same period.
     const sources = request.format === 'html' ? sourceTables(config.reconcile.sources) : [];
-    const reconciliation = sources.length > 0 ? reconciliationCard(await runReconcile({ tracker: db, sources, window: request.period, now, graceMs: config.reconcile.graceMs })) : undefined;
+    const reconciliation = sources.length > 0 ? reconciliationCard(await runReconcile({ tracker: db, sources, window: period, now, graceMs: config.reconcile.graceMs })) : undefined;
     return { text: render(report, request, opts.linkBase, reconciliation), report };
   } catch (err) {
     throw opts.databaseUrl === undefined ? embeddedHint(err, config) : err;
@@ -159,10 +165,14 @@ function embeddedHint(err: unknown, config: Config): unknown {
 async function fromTracker(trackerUrl: string, opts: ReportOptions, request: ReportRequest, progress: Progress): Promise<{ text: string; report?: LatencyReport }> {
   const api = trackerApi({ tracker: trackerUrl, ...(opts.token !== undefined && { token: opts.token }) }, 'read');
   const url = new URL('/v1/reports/latency', trackerUrl);
-  url.searchParams.set('from', new Date(request.period.from / 1000).toISOString());
-  url.searchParams.set('to', new Date(request.period.to / 1000).toISOString());
+  // Without --from and --to the tracker picks the period (the last week of its data, when older).
+  if (request.periodGiven) {
+    url.searchParams.set('from', new Date(request.period.from / 1000).toISOString());
+    url.searchParams.set('to', new Date(request.period.to / 1000).toISOString());
+  }
   url.searchParams.set('format', request.format === 'html' ? 'json' : request.format);
   if (request.groupBy !== undefined) url.searchParams.set('group_by', request.groupBy);
+  url.searchParams.set('stays', request.staysCounted);
   progress(0, 1, `asking ${url.origin}`);
   const text = await askTracker(api, url);
   progress(1, 1, 'done');

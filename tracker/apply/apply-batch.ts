@@ -1,7 +1,8 @@
-import type { OrderEvent, ProcessModel } from '../../events';
-import { settleAfterEvents } from '../detection';
+import { isBackfill, type OrderEvent, type ProcessModel } from '../../events';
+import { settleAfterEvents, statusesThrough } from '../detection';
 import {
   addHistogramTotals,
+  advanceSourceClocks,
   deleteStaysFrom,
   insertEvents,
   insertStatusChanges,
@@ -17,7 +18,7 @@ import {
   type StatusChange,
   type StoredPosition,
 } from '../store';
-import { inEventTimeOrder, isAfter, type Micros, type TimelineEvent, type ViolationKind } from '../timeline';
+import { compareEvents, inEventTimeOrder, isAfter, type Micros, type TimelineEvent, type ViolationKind } from '../timeline';
 import { sumByBucket } from './bucket-totals';
 import type { HistogramChange } from './histogram-changes';
 import { planAppend, planRebuild, type OrderPlan } from './plan-order';
@@ -99,7 +100,14 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
       const stays = groupBy(await loadStays(tx, late));
       for (const id of late) plans.push(planRebuild(id, positions.get(id)?.position, stored.get(id) ?? [], stays.get(id) ?? [], model));
     }
-    const settled = settleStatuses(plans, positions, model, now() * 1000, (eventId) => byId.get(eventId)?.trace_id ?? null);
+    // An order is history when the newest of its new events carries the backfill mark (import, replay).
+    const history = new Set(orderIds.filter((id) => isBackfill(byId.get(newEvents.get(id)!.reduce((a, b) => (compareEvents(a, b) >= 0 ? a : b)).eventId)!)));
+    const settled = settleStatuses(plans, positions, model, now() * 1000, history, (eventId) => byId.get(eventId)?.trace_id ?? null);
+    // The history clock of each source reaches the newest of its backfill events.
+    await advanceSourceClocks(
+      tx,
+      inserted.filter((e) => isBackfill(byId.get(e.eventId)!)).map((e) => ({ source: byId.get(e.eventId)!.source, watermark: e.occurredAt })),
+    );
 
     await upsertStays(tx, plans.flatMap((p) => p.stayWrites));
     await deleteStaysFrom(tx, plans.flatMap((p) => (p.staysCutFrom === null ? [] : [{ orderId: p.orderId, fromSeqNo: p.staysCutFrom }])));
@@ -128,21 +136,37 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
  * Each planned order's status and next deadline after its new events ({@link settleAfterEvents}),
  * and a recovery record for every stuck or lost order they moved on, with the trace of the event that
  * moved it (from this batch).
+ *
+ * An order in `historyOrders` (its newest new event carries the backfill mark, events/backfill.ts) is history: the
+ * stays its events made it leave are judged in event time ({@link statusesThrough}), each flag and
+ * recovery recorded at its event time and marked backfill (never paged), and its next limit is
+ * judged against its source's history clock, not the wall clock.
  */
 function settleStatuses(
   plans: readonly OrderPlan[],
   stored: ReadonlyMap<string, StoredPosition>,
   model: ProcessModel,
   at: Micros,
+  historyOrders: ReadonlySet<string>,
   traceOf: (eventId: string) => string | null,
 ): { writes: PositionWrite[]; changes: StatusChange[] } {
   const writes: PositionWrite[] = [];
   const changes: StatusChange[] = [];
-  for (const { orderId, position } of plans) {
+  for (const plan of plans) {
+    const { orderId, position } = plan;
     const was = stored.get(orderId);
-    const before = was && { status: was.status, state: was.position.current.state, stateSince: was.position.current.enteredAt };
+    const history = historyOrders.has(orderId);
+    let before = was && { status: was.status, state: was.position.current.state, stateSince: was.position.current.enteredAt };
+    let recoveredAt = at;
+    if (history && plan.left.length > 0) {
+      const walked = statusesThrough(before, plan.left.map((s) => ({ state: s.state, enteredAt: s.enteredAt, leftAt: s.leftAt! })), model);
+      const trace = traceOf(position.lastEvent.eventId);
+      changes.push(...walked.changes.map((c) => ({ orderId, ...c, traceId: trace, backfill: true })));
+      before = walked.standing;
+      recoveredAt = position.current.enteredAt;
+    }
     const settled = settleAfterEvents(before, { state: position.current.state, stateSince: position.current.enteredAt }, model);
-    writes.push({ orderId, position, status: settled.status, nextDeadlineAt: settled.nextDeadlineAt });
+    writes.push({ orderId, position, status: settled.status, nextDeadlineAt: settled.nextDeadlineAt, clockSource: history ? plan.newestSource : null });
     if (before && settled.recoveredFrom) {
       changes.push({
         orderId,
@@ -152,8 +176,9 @@ function settleStatuses(
         reason: 'moved_on',
         handoffTo: null,
         deadlineAt: null,
-        at,
+        at: recoveredAt,
         traceId: traceOf(position.current.enteredEventId) ?? traceOf(position.lastEvent.eventId),
+        ...(history && { backfill: true }),
       });
     }
   }

@@ -6,6 +6,15 @@ import { histogramChanges, type HistogramChange } from './histogram-changes';
 /** What applying new events to one order changes in the store and in the histograms. */
 export interface OrderPlan {
   readonly orderId: string;
+  /** Rebuilt from all its events (a late event), rather than extended by events after its last one. */
+  readonly rebuilt: boolean;
+  /**
+   * The stays the order left because of these events, in order (extended orders only): the stays a
+   * backfill judges in event time. Empty for a rebuilt order, whose history is not walked again.
+   */
+  readonly left: readonly Stay[];
+  /** The source of the newest of these events. */
+  readonly newestSource: string;
   readonly position: OrderPosition;
   /** Closed stays that are new or differ from the stored ones at the same seq_no (the open one is in the position). */
   readonly stayWrites: readonly StoredStay[];
@@ -34,6 +43,9 @@ export function planAppend(orderId: string, from: OrderPosition | undefined, eve
   const histograms = histogramChanges(from ? [from.current] : [], stays, from && leadTimeAt(from, model), leadTimeAt(position, model), model);
   return {
     orderId,
+    rebuilt: false,
+    left: stays.filter((s) => s.leftAt !== null),
+    newestSource: events[events.length - 1]!.source,
     position,
     stayWrites: closedStays(orderId, stays),
     staysCutFrom: null,
@@ -76,6 +88,9 @@ export function planRebuild(
   const histograms = histogramChanges(storedStays, timeline.stays, from && leadTimeAt(from, model), leadTimeAt(timeline.position, model), model);
   return {
     orderId,
+    rebuilt: true,
+    left: [],
+    newestSource: timeline.events[timeline.events.length - 1]!.source,
     position: timeline.position,
     stayWrites,
     staysCutFrom: storedStays.length > closed.length ? closed.length : null,

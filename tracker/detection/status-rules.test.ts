@@ -163,13 +163,15 @@ describe('the status after new events', () => {
 });
 
 /*
- * A second model shape, built in code: a model file must give every open state both limits (and
- * lost_after at least expect_within), but the rules take any ProcessModel, so they are also held to
+ * A second model shape, built in code: a model file may leave out either limit (but keeps
+ * lost_after at least expect_within), and the rules take any ProcessModel, so they are also held to
  * states with one limit only, a handoff shorter than the SLA, and lost_after before a handoff. Here the
  * limits no longer arrive in the order deadlinesOf collects them.
  */
 const limits = (name: string, system: string, expectWithinSeconds?: number, lostAfterSeconds?: number): StateDef => ({
   name,
+  label: name,
+  aliases: [],
   system,
   description: '',
   terminal: false,

@@ -10,7 +10,9 @@ import type { Micros, OrderStatus } from '../timeline';
  *     └── recovered ◄────────────┴──────── a later event moves it on ─────────┘
  *
  * Limits count from the moment the order entered its state (event time, `state_since`) and are
- * compared with the wall clock: a deadline is `state_since + limit`. A terminal state (done) and a
+ * compared with the wall clock: a deadline is `state_since + limit`. History (an order whose newest
+ * events carry the backfill mark of events/backfill.ts: an import, a replay of old events) is compared with event time instead:
+ * its source's history clock in the sweeper, and the stays it left in apply ({@link statusesThrough}). A terminal state (done) and a
  * state the model does not know have no limits.
  */
 
@@ -133,4 +135,55 @@ export function settleAfterEvents(before: OrderStanding | undefined, after: Omit
   else if (!before || before.status === 'done') status = 'open';
   else status = before.status;
   return { status, recoveredFrom, nextDeadlineAt: nextDeadline({ ...after, status }, model)?.at ?? null };
+}
+
+/** A flag or recovery a detector sweeping without pause would have recorded, in event time. */
+export interface HistoricChange {
+  readonly fromStatus: OrderStatus;
+  readonly toStatus: OrderStatus;
+  readonly state: string;
+  readonly reason: StatusReason;
+  readonly handoffTo: string | null;
+  /** The limit passed (null for a recovery); also `at` for a flag. */
+  readonly deadlineAt: Micros | null;
+  readonly at: Micros;
+}
+
+/** A stay the order has left: its state from `enteredAt` until `leftAt` (event time). */
+export interface LeftStay {
+  readonly state: string;
+  readonly enteredAt: Micros;
+  readonly leftAt: Micros;
+}
+
+/**
+ * History judged in event time (backfill): the flags and recoveries a detector sweeping without pause
+ * would have recorded while the order went through `left` (the stays it left, in order), starting
+ * from `before`. In each stay every limit passed before the order left it raises the status one step
+ * at its own instant (stuck, then lost: history has the time for both), and leaving a stuck or lost
+ * stay recovers the order. An order that leaves a state at the very instant of a limit was not late.
+ *
+ * The last stay's recovery is left to {@link settleAfterEvents}: `standing` is that stay with the
+ * status its limits gave it, which is what settleAfterEvents takes as `before`.
+ */
+export function statusesThrough(before: OrderStanding | undefined, left: readonly LeftStay[], model: ProcessModel): { changes: HistoricChange[]; standing: OrderStanding | undefined } {
+  const changes: HistoricChange[] = [];
+  let standing = before;
+  left.forEach((stay, i) => {
+    const continues = standing !== undefined && standing.state === stay.state && standing.stateSince === stay.enteredAt;
+    let status: OrderStatus = continues ? standing!.status : standing?.status === 'stuck' || standing?.status === 'lost' ? 'recovered' : 'open';
+    if (status === 'done') status = 'open';
+    for (const d of deadlinesOf(stay.state, stay.enteredAt, model)) {
+      if (d.at >= stay.leftAt) break;
+      if (RANK[d.status] <= RANK[status]) continue;
+      changes.push({ fromStatus: status, toStatus: d.status, state: stay.state, reason: d.reason, handoffTo: d.handoff?.to ?? null, deadlineAt: d.at, at: d.at });
+      status = d.status;
+    }
+    const next = left[i + 1];
+    if (next && (status === 'stuck' || status === 'lost')) {
+      changes.push({ fromStatus: status, toStatus: model.isTerminal(next.state) ? 'done' : 'recovered', state: stay.state, reason: 'moved_on', handoffTo: null, deadlineAt: null, at: stay.leftAt });
+    }
+    standing = { status, state: stay.state, stateSince: stay.enteredAt };
+  });
+  return { changes, standing };
 }

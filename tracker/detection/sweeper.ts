@@ -1,8 +1,8 @@
 import { periodic } from '../../common/periodic';
 import type { ProcessModel } from '../../events';
-import { insertStatusChanges, takeDueOrders, writeStatuses, type Db, type DueOrder, type StatusChange } from '../store';
+import { insertStatusChanges, sourceClocks, takeDueOrders, writeStatuses, WALL_CLOCK, type Db, type DueOrder, type OrderClock, type StatusChange } from '../store';
 import type { Micros } from '../timeline';
-import { decideAt, type SweepDecision } from './status-rules';
+import { decideAt, nextDeadline, statusesThrough, type SweepDecision } from './status-rules';
 
 /** What one sweep did, once committed. */
 export interface SweepResult {
@@ -70,15 +70,21 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     const changes: StatusChange[] = [];
     let due = 0;
     let batches = 0;
-    for (;;) {
-      const batch = await sweepBatch(db, model, at, batchSize);
-      batches += 1;
-      due += batch.due;
-      changes.push(...batch.changes);
-      // A full batch may leave more due orders; a row the guard kept (it changed under us) would be
-      // taken again and again, so a batch that could not write all it took ends the sweep too.
-      if (batch.due < batchSize || batch.written < batch.due) break;
-    }
+    const sweepClock = async (clock: OrderClock, clockAt: Micros) => {
+      for (;;) {
+        const batch = await sweepBatch(db, model, clockAt, batchSize, clock);
+        batches += 1;
+        due += batch.due;
+        changes.push(...batch.changes);
+        // A full batch may leave more due orders; a row the guard kept (it changed under us) would be
+        // taken again and again, so a batch that could not write all it took ends the sweep too.
+        if (batch.due < batchSize || batch.written < batch.due) break;
+      }
+    };
+    // The wall clock's orders, then each source's history: backfilled orders, judged at the event
+    // time their source's history has reached (see migration 007).
+    await sweepClock(WALL_CLOCK, at);
+    for (const c of await sourceClocks(db)) await sweepClock({ kind: 'history', source: c.source }, c.watermark);
     const result = { at, due, changes, batches, seconds: Number(process.hrtime.bigint() - begin) / 1e9 };
     options.onSweep?.(result);
     return result;
@@ -89,22 +95,45 @@ export function createSweeper(options: SweeperOptions): Sweeper {
 }
 
 /** One batch in one transaction: take, decide, write (guarded), record. */
-async function sweepBatch(db: Db, model: ProcessModel, at: Micros, limit: number): Promise<{ due: number; written: number; changes: StatusChange[] }> {
+async function sweepBatch(db: Db, model: ProcessModel, at: Micros, limit: number, clock: OrderClock): Promise<{ due: number; written: number; changes: StatusChange[] }> {
   return db.transaction(async (tx) => {
     // As in apply: with statistics from when the table was small, the planner would rather scan it
     // than walk the deadline index, a cost that grows with every open order.
     await tx.query('SET LOCAL enable_seqscan = off');
-    const due = await takeDueOrders(tx, at, limit);
+    const due = await takeDueOrders(tx, at, limit, clock);
     if (due.length === 0) return { due: 0, written: 0, changes: [] };
-    const decided = due.map((order) => ({ order, decision: decideAt(order, model, at) }));
+    const decided = due.map((order) => (clock.kind === 'wall' ? { order, ...wallDecision(order, model, at) } : { order, ...historyDecision(order, model, at) }));
     const written = await writeStatuses(
       tx,
-      decided.map(({ order, decision }) => ({ orderId: order.orderId, seen: order, status: decision.status, nextDeadlineAt: decision.nextDeadlineAt })),
+      decided.map(({ order, status, nextDeadlineAt }) => ({ orderId: order.orderId, seen: order, status, nextDeadlineAt })),
+      clock,
     );
-    const changes = decided.flatMap(({ order, decision }) => (written.has(order.orderId) ? statusChangeOf(order, decision, at) : []));
+    const changes = decided.flatMap(({ order, changes }) => (written.has(order.orderId) ? changes : []));
     await insertStatusChanges(tx, changes);
     return { due: due.length, written: written.size, changes };
   });
+}
+
+type Decided = { status: SweepDecision['status']; nextDeadlineAt: Micros | null; changes: StatusChange[] };
+
+function wallDecision(order: DueOrder, model: ProcessModel, at: Micros): Decided {
+  const decision = decideAt(order, model, at);
+  return { status: decision.status, nextDeadlineAt: decision.nextDeadlineAt, changes: statusChangeOf(order, decision, at) };
+}
+
+/**
+ * A backfilled order judged at `at`, the event time its source's history has reached: each limit
+ * passed raises its status one step at its own instant, as a detector sweeping without pause would
+ * have (statusesThrough), recorded at that event time and marked backfill (never paged).
+ */
+function historyDecision(order: DueOrder, model: ProcessModel, at: Micros): Decided {
+  const { changes, standing } = statusesThrough(order, [{ state: order.state, enteredAt: order.stateSince, leftAt: at + 1 }], model);
+  const status = standing!.status;
+  return {
+    status,
+    nextDeadlineAt: nextDeadline({ ...order, status }, model)?.at ?? null,
+    changes: changes.map((c) => ({ orderId: order.orderId, ...c, traceId: order.traceId, backfill: true })),
+  };
 }
 
 /** The record of a due order's change, if a deadline moved it on (else only its deadline moved). */

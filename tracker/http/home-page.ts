@@ -105,7 +105,7 @@ export function renderHomePage(d: HomeData): string {
       const sla = d.model.state(o.state)?.expectWithinSeconds;
       const oldestText = o.oldestSince === null ? '' : ` · oldest ${roughDuration(age(o.oldestSince))}${sla ? ` (SLA ${roughDuration(sla)})` : ''}`;
       return {
-        label: o.state,
+        label: d.model.labelOf(o.state),
         parts: [Math.max(0, o.orders - o.stuck - lost), o.stuck, lost],
         caption: o.orders === 0 ? 'none' : `${formatCount(o.orders)} ${o.orders === 1 ? 'order' : 'orders'}${o.stuck ? ` · ${formatCount(o.stuck)} stuck` : ''}${lost ? ` · ${formatCount(lost)} lost` : ''}${oldestText}`,
       };

@@ -102,5 +102,6 @@ function describeState(model: ProcessModel, name: string): string {
     state.lostAfterSeconds !== undefined && `lost after ${roughDuration(state.lostAfterSeconds)}`,
   ].filter(Boolean);
   const handoffs = model.handoffsFrom(name).map((h) => `${h.to} (${h.toSystem}) must follow within ${roughDuration(h.withinSeconds)}${h.via ? ` via ${h.via}` : ''}`);
-  return `${name} is owned by ${state.system}${limits.length ? `; ${limits.join(', ')}` : ''}${handoffs.length ? `; ${handoffs.join(', or ')}` : ''}.`;
+  const called = state.label === name ? name : `${name} (“${state.label}”)`;
+  return `${called} is owned by ${state.system}${limits.length ? `; ${limits.join(', ')}` : ''}${handoffs.length ? `; ${handoffs.join(', or ')}` : ''}.`;
 }

@@ -24,8 +24,8 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
   const figures: Kpi[] = [
     { label: 'Status', value: t.status, ...(t.status === 'lost' ? { tone: 'bad' } : t.status === 'stuck' ? { tone: 'warn' } : {}) },
     finished
-      ? { label: 'Finished as', value: t.state, note: formatTime(t.state_since) }
-      : { label: `In ${t.state} for`, value: roughDuration(t.time_in_state_seconds), note: `owned by ${t.system}` },
+      ? { label: 'Finished as', value: model.labelOf(t.state), note: formatTime(t.state_since) }
+      : { label: `In ${model.labelOf(t.state)} for`, value: roughDuration(t.time_in_state_seconds), note: `owned by ${t.system}` },
     t.lead_time_seconds !== null
       ? { label: 'Lead time', value: roughDuration(t.lead_time_seconds), note: 'first event to the end' }
       : { label: 'Age', value: roughDuration(Math.max(0, (now / 1000 - Date.parse(t.first_event_at)) / 1000)), note: 'since its first event' },
@@ -39,7 +39,7 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
     ? slaChart(
         `Time of order ${t.order_id} in each state against its SLA`,
         charted.map((s) => ({
-          label: s.left_at === null ? `${s.state} (now)` : s.state,
+          label: s.left_at === null ? `${model.labelOf(s.state)} (now)` : model.labelOf(s.state),
           wide: null,
           narrow: s.duration_seconds,
           slaSeconds: s.sla_seconds,
@@ -55,7 +55,7 @@ export function renderOrderPage(t: OrderTimeline, model: ProcessModel, now: Micr
   const stays = dataTable(
     [{ title: 'State' }, { title: 'Owner' }, { title: 'Entered' }, { title: 'Left' }, { title: 'Time', kind: 'num' }, { title: 'SLA', kind: 'num' }, { title: 'Verdict' }],
     t.stays.map((s) => [
-      s.state,
+      model.labelOf(s.state),
       s.system,
       exactTime(s.entered_at),
       s.left_at === null ? (finished ? 'final state' : html`<span class="muted">still there</span>`) : exactTime(s.left_at),

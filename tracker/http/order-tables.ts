@@ -45,7 +45,7 @@ export function lostOrdersTable(rows: readonly LostOrderRow[], model: ProcessMod
     [{ title: 'Order', kind: 'id' }, { title: 'Lost in' }, { title: 'Why' }, { title: 'In the state for', kind: 'num' }, { title: 'Segment' }, { title: 'Operator' }],
     rows.map((o) => [
       orderLink(o.orderId),
-      html`${o.state} <span class="muted">(${o.system})</span>`,
+      html`${model.labelOf(o.state)} <span class="muted">(${o.system})</span>`,
       describeLoss({
         reason: o.reason,
         handoffTo: o.handoffTo,
@@ -66,7 +66,7 @@ export function stuckOrdersTable(rows: readonly OrderRow[], model: ProcessModel,
     [{ title: 'Order', kind: 'id' }, { title: 'Stuck in' }, { title: 'For', kind: 'num' }, { title: 'SLA', kind: 'num' }, { title: 'Segment' }, { title: 'Operator' }],
     rows.map((o) => [
       orderLink(o.orderId),
-      html`${o.state} <span class="muted">(${o.system})</span>`,
+      html`${model.labelOf(o.state)} <span class="muted">(${o.system})</span>`,
       roughDuration(age(o.stateSince, now)),
       roughDuration(model.state(o.state)?.expectWithinSeconds ?? null),
       o.segment ?? '—',

@@ -52,7 +52,7 @@ describe('GET /v1/reports/latency', () => {
     expect(status).toBe(200);
     expect(headers.get('content-type')).toContain('application/json');
     expect(body.period).toEqual({ from: '2026-11-23T12:00:00.000Z', to: '2026-11-30T12:00:00.000Z' });
-    expect(Object.keys(body)).toEqual(['model', 'period', 'measured_until', 'generated_at', 'empty', 'summary', 'states', 'lead_time', 'slowest', 'lost', 'segments', 'operators', 'days']);
+    expect(Object.keys(body)).toEqual(['model', 'period', 'measured_until', 'generated_at', 'stays_counted', 'empty', 'summary', 'states', 'lead_time', 'slowest', 'lost', 'segments', 'operators', 'days']);
   });
 
   it('gives one view as JSON rows with group_by', async () => {
@@ -71,9 +71,9 @@ describe('GET /v1/reports/latency', () => {
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8; header=present');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="orderscope-latency-2026-11-23_2026-11-29-by-state.csv"');
     const lines = res.text.split('\r\n');
-    expect(lines[0]).toBe('state,system,sla_seconds,stays,open_stays,p50_seconds,p90_seconds,p99_seconds,within_sla,missed_sla,within_sla_share,stuck,lost');
+    expect(lines[0]).toBe('state,system,sla_seconds,stays,open_stays,p50_seconds,p90_seconds,p99_seconds,within_sla,missed_sla,within_sla_share,stuck,lost,label,mean_seconds');
     // placed: 60 60 60 120 180 240 600 7200 (xss1 added one 60); p90 = 600 + 0.3 * 6600
-    expect(lines[1]).toBe('placed,shop,120,8,0,150,2580,6738,4,4,0.5,0,0');
+    expect(lines[1]).toBe('placed,shop,120,8,0,150,2580,6738,4,4,0.5,0,0,placed,1065');
     expect(lines).toHaveLength(10); // header, 8 states, and the empty string after the last CRLF
     const days = await get(`/v1/reports/latency?${WEEK_QUERY}&format=csv&group_by=day`);
     expect(days.text.split('\r\n').slice(0, 3)).toEqual([

@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { ProcessModel } from '../../events';
-import { buildLatencyReport, parseReportQuery, renderCsv, renderHtml, renderJson, reportFileName } from '../report';
+import { buildLatencyReport, defaultPeriod, newestStateSince, parseReportQuery, renderCsv, renderHtml, renderJson, reportFileName } from '../report';
 import type { Db } from '../store';
 import { trackerChrome } from './home-page';
 import { sendPage, setPrivateHeaders } from './send-page';
@@ -24,7 +24,9 @@ export function reportRoutes(options: ReportRouteOptions): Router {
   router.get('/reports/latency', async (req: Request, res: Response) => {
     const now = options.nowMicros();
     const request = parseReportQuery(req.query as Record<string, unknown>, now);
-    const report = await buildLatencyReport(options.db, options.model, request.period, { now });
+    // Without from and to: the last week, or the last week of the data when it is older (a backfill).
+    const period = request.periodGiven ? request.period : defaultPeriod(now, await newestStateSince(options.db));
+    const report = await buildLatencyReport(options.db, options.model, period, { now, staysCounted: request.staysCounted });
     switch (request.format) {
       case 'json':
         setPrivateHeaders(res);

@@ -3,7 +3,7 @@ import { formatEventTime, type Micros } from '../timeline';
 import { daysOf } from './period';
 import type { FinishedGroupRow, FlagCountRow, LeadTimeBinRow, LostOrderRow, OperatorLatencyRow, QueryWindow, SlowOrderRow, StateLatencyRow } from './queries';
 import { byModelOrder, type ReportStates } from './report-states';
-import type { DayRow, LatencyReport, LeadTimeBin, LeadTimeByEnd, OperatorSection, SegmentRow, StateLatency } from './types';
+import type { DayRow, LatencyReport, LeadTimeBin, LeadTimeByEnd, OperatorSection, SegmentRow, StateLatency, StaysCounted } from './types';
 
 /** What the report's statements returned (see queries.ts), one field per section. */
 export interface ReportRows {
@@ -21,6 +21,7 @@ export interface ReportContext {
   readonly roles: ReportStates;
   readonly window: QueryWindow;
   readonly generatedAt: Micros;
+  readonly staysCounted: StaysCounted;
   /** The lead-time bin bounds the histogram statement used. */
   readonly binBounds: readonly number[];
 }
@@ -44,6 +45,7 @@ export function assembleReport(rows: ReportRows, ctx: ReportContext): LatencyRep
     period: { from: formatEventTime(window.from), to: formatEventTime(window.to) },
     measuredUntil: formatEventTime(window.measuredUntil),
     generatedAt: formatEventTime(ctx.generatedAt),
+    staysCounted: ctx.staysCounted,
     empty: states.every((s) => s.stays === 0) && ends.length === 0 && flags.all.stuck === 0 && flags.all.lost === 0,
     summary: {
       ordersCompleted: completed?.orders ?? 0,
@@ -120,6 +122,7 @@ function stateRows(rows: readonly StateLatencyRow[], flags: ReadonlyMap<string, 
       const sla = def?.expectWithinSeconds ?? null;
       return {
         state: name,
+        label: model.labelOf(name),
         system: def?.system ?? null,
         slaSeconds: sla,
         stays: r?.stays ?? 0,
@@ -127,6 +130,7 @@ function stateRows(rows: readonly StateLatencyRow[], flags: ReadonlyMap<string, 
         p50Seconds: r?.percentiles[0] ?? null,
         p90Seconds: r?.percentiles[1] ?? null,
         p99Seconds: r?.percentiles[2] ?? null,
+        meanSeconds: r?.meanSeconds ?? null,
         withinSla: r?.withinSla ?? 0,
         missedSla: r?.missedSla ?? 0,
         withinSlaShare: sla === null || !r ? null : ratio(r.withinSla, r.withinSla + r.missedSla),

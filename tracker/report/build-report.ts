@@ -6,7 +6,7 @@ import { DURATION_LADDER } from './duration-ladder';
 import type { Period } from './period';
 import * as q from './queries';
 import { reportStates } from './report-states';
-import { LOST_LIST_LIMIT, SLOWEST_LIMIT, type LatencyReport } from './types';
+import { LOST_LIST_LIMIT, SLOWEST_LIMIT, type LatencyReport, type StaysCounted } from './types';
 
 /**
  * Settings of the report's own transaction (SET LOCAL: nothing else gets them):
@@ -27,6 +27,8 @@ export interface BuildReportOptions {
   readonly now: Micros;
   /** Called before each statement (index from 0) and once more with index = total when all are done. */
   readonly onSection?: (index: number, total: number, name: string) => void;
+  /** Count only the stays that ended in the period (default: also the ones orders are still in). */
+  readonly staysCounted?: StaysCounted;
 }
 
 /**
@@ -39,8 +41,9 @@ export async function buildLatencyReport(db: Db, model: ProcessModel, period: Pe
   const window: q.QueryWindow = { ...period, measuredUntil: Math.min(period.to, options.now) };
   const slas = new Map(model.states.flatMap((s) => (s.expectWithinSeconds === undefined ? [] : [[s.name, s.expectWithinSeconds] as const])));
   const confirmation = roles.confirmation;
+  const staysCounted = options.staysCounted ?? 'closed_and_open';
   const sections: Sections = {
-    states: { name: 'time in each state', run: (sql) => q.stateLatency(sql, window, roles.terminal, slas, model.states.map((s) => s.name)) },
+    states: { name: 'time in each state', run: (sql) => q.stateLatency(sql, window, roles.terminal, slas, model.states.map((s) => s.name), staysCounted === 'closed') },
     finished: { name: 'lead time by end, segment and day', run: (sql) => q.finishedOrders(sql, window, roles.terminal) },
     bins: { name: 'lead-time histogram', run: (sql) => q.leadTimeBins(sql, window, roles.terminal, DURATION_LADDER) },
     slowest: { name: 'slowest orders', run: (sql) => q.slowestOrders(sql, window, roles.terminal, SLOWEST_LIMIT) },
@@ -64,5 +67,5 @@ export async function buildLatencyReport(db: Db, model: ProcessModel, period: Pe
     return collected as unknown as ReportRows;
   });
   options.onSection?.(keys.length, keys.length, 'done');
-  return assembleReport(rows, { model, roles, window, generatedAt: options.now, binBounds: DURATION_LADDER });
+  return assembleReport(rows, { model, roles, window, generatedAt: options.now, staysCounted, binBounds: DURATION_LADDER });
 }

@@ -73,6 +73,20 @@ function readBound(name: 'from' | 'to', text: string): Micros {
   }
 }
 
+/**
+ * The period of a report asked for without from and to: the last 7 days, or, when the newest event
+ * is older than that (history imported from a log), the 7 days up to the end of the UTC day of the
+ * newest event: a backfill's report shows its last week instead of nothing.
+ *
+ * @param newestEventAt the newest event time in the store, null when it is empty
+ */
+export function defaultPeriod(now: Micros, newestEventAt: Micros | null): Period {
+  const lastWeek = { from: now - DEFAULT_PERIOD_DAYS * DAY_MICROS, to: now };
+  if (newestEventAt === null || newestEventAt >= lastWeek.from) return lastWeek;
+  const to = (Math.floor(newestEventAt / DAY_MICROS) + 1) * DAY_MICROS;
+  return { from: to - DEFAULT_PERIOD_DAYS * DAY_MICROS, to };
+}
+
 /** The UTC date (YYYY-MM-DD) of the Monday that starts the week of `at`: this week's report starts there. */
 export function mondayOf(at: Micros): string {
   const ms = Math.floor(at / 1000);

@@ -33,13 +33,16 @@ export interface StateLatencyRow {
   readonly stays: number;
   readonly openStays: number;
   readonly percentiles: Percentiles;
+  readonly meanSeconds: number;
   readonly withinSla: number;
   readonly missedSla: number;
 }
 
 /**
- * Time in each state that is not terminal: closed stays that ended in the period, plus the stays
- * orders are still in that started in the period, aged until `measuredUntil`. A stay meets its SLA
+ * Time in each state that is not terminal: closed stays that ended in the period, plus (unless
+ * `closedOnly`) the stays orders are still in that started in the period, aged until `measuredUntil`.
+ * Closed only is what a backfill's history wants: an order a log left open has no end, and its age at
+ * the end of the period says nothing about how long the state takes. A stay meets its SLA
  * when it closed within it; an open stay misses it once it is older, and has no verdict before.
  *
  * One aggregate per state over its own index range (stays_state_left_at of 003, orders_state of
@@ -49,8 +52,15 @@ export interface StateLatencyRow {
  * plus any other state the data holds (a violation of the model), found by skipping through the
  * indexes from one distinct state to the next: a few probes, whatever the number of rows.
  */
-export async function stateLatency(sql: Sql, w: QueryWindow, terminal: readonly string[], slas: ReadonlyMap<string, number>, modelStates: readonly string[]): Promise<StateLatencyRow[]> {
-  const rows = await sql.query<{ state: string; stays: number; open_stays: number; percentiles: Percentiles; within_sla: number; missed_sla: number }>(
+export async function stateLatency(
+  sql: Sql,
+  w: QueryWindow,
+  terminal: readonly string[],
+  slas: ReadonlyMap<string, number>,
+  modelStates: readonly string[],
+  closedOnly = false,
+): Promise<StateLatencyRow[]> {
+  const rows = await sql.query<{ state: string; stays: number; open_stays: number; percentiles: Percentiles; mean: number; within_sla: number; missed_sla: number }>(
     `WITH RECURSIVE stay_states(state) AS (
        (SELECT state FROM stays ORDER BY state LIMIT 1)
        UNION ALL
@@ -64,13 +74,14 @@ export async function stateLatency(sql: Sql, w: QueryWindow, terminal: readonly 
      states(state) AS (
        SELECT state FROM stay_states UNION SELECT state FROM order_states UNION SELECT unnest($7::text[])
      )
-     SELECT st.state, a.stays, a.open_stays, a.percentiles, a.within_sla, a.missed_sla
+     SELECT st.state, a.stays, a.open_stays, a.percentiles, a.mean, a.within_sla, a.missed_sla
      FROM states st
      LEFT JOIN unnest($5::text[], $6::float8[]) AS sla(state, seconds) ON sla.state = st.state
      CROSS JOIN LATERAL (
        SELECT count(*)::float8 AS stays,
               count(*) FILTER (WHERE p.open)::float8 AS open_stays,
               percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY p.seconds) AS percentiles,
+              avg(p.seconds)::float8 AS mean,
               count(*) FILTER (WHERE NOT p.open AND p.seconds <= sla.seconds)::float8 AS within_sla,
               count(*) FILTER (WHERE p.seconds > sla.seconds)::float8 AS missed_sla
        FROM (
@@ -78,13 +89,13 @@ export async function stateLatency(sql: Sql, w: QueryWindow, terminal: readonly 
          FROM stays t WHERE t.state = st.state AND t.left_at >= $1::timestamptz AND t.left_at < $2::timestamptz
          UNION ALL
          SELECT greatest(0, extract(epoch FROM $3::timestamptz - o.state_since))::float8, true
-         FROM orders o WHERE o.state = st.state AND o.state_since >= $1::timestamptz AND o.state_since < $2::timestamptz
+         FROM orders o WHERE NOT $8::boolean AND o.state = st.state AND o.state_since >= $1::timestamptz AND o.state_since < $2::timestamptz
        ) p
      ) a
      WHERE st.state IS NOT NULL AND st.state <> ALL($4::text[]) AND a.stays > 0`,
-    [...windowParams(w), terminal, [...slas.keys()], [...slas.values()], modelStates],
+    [...windowParams(w), terminal, [...slas.keys()], [...slas.values()], modelStates, closedOnly],
   );
-  return rows.map((r) => ({ state: r.state, stays: r.stays, openStays: r.open_stays, percentiles: r.percentiles, withinSla: r.within_sla, missedSla: r.missed_sla }));
+  return rows.map((r) => ({ state: r.state, stays: r.stays, openStays: r.open_stays, percentiles: r.percentiles, meanSeconds: r.mean, withinSla: r.within_sla, missedSla: r.missed_sla }));
 }
 
 /** Lead-time percentiles of one group of finished orders (see {@link finishedOrders}). */
@@ -317,4 +328,13 @@ export async function lostOrders(sql: Sql, w: Period, limit: number): Promise<Lo
     statusNow: r.status_now,
     total: r.total,
   }));
+}
+
+/**
+ * When the newest stay began (the latest time an order entered a state), or null for an empty store:
+ * where the data ends, for the default period. One step down the orders_since index.
+ */
+export async function newestStateSince(sql: Sql): Promise<Micros | null> {
+  const [row] = await sql.query<{ at: number | null }>(`SELECT ${micros('max(state_since)')} AS at FROM orders`);
+  return row?.at ?? null;
 }

@@ -23,7 +23,7 @@ import {
 } from '../html';
 import { countTicks, durationTicks } from './duration-ladder';
 import { highlights } from './highlights';
-import type { LatencyReport, LeadTimeBin, LostOrder, StateLatency } from './types';
+import type { LatencyReport, LeadTimeBin, LostOrder, StateLatency, StaysCounted } from './types';
 
 export interface HtmlReportOptions {
   /**
@@ -68,14 +68,19 @@ function heading(report: LatencyReport): SafeHtml {
   return html`<h1>Order latency report</h1><p class="sub">${describePeriod(report)} · process model “${report.model}”</p>`;
 }
 
-/** "Mon 23 Nov – Sun 29 Nov 2026" for whole UTC days, else the two times. */
+/**
+ * "Mon 23 Nov – Sun 29 Nov 2026" for whole UTC days ("Thu 31 Dec 2026 – Sun 3 Jan 2027" when the
+ * years differ: the end's year alone would put the start in the wrong year), else the two times.
+ */
 export function describePeriod(report: Pick<LatencyReport, 'period'>): string {
   const { from, to } = report.period;
   const midnight = (iso: string) => /T00:00:00(\.0+)?Z$/.test(iso);
   if (midnight(from) && midnight(to)) {
     const last = new Date(Date.parse(to) - 86_400_000).toISOString();
     const year = last.slice(0, 4);
-    return last.slice(0, 10) === from.slice(0, 10) ? `${formatDay(from)} ${year}` : `${formatDay(from)} – ${formatDay(last)} ${year}`;
+    if (last.slice(0, 10) === from.slice(0, 10)) return `${formatDay(from)} ${year}`;
+    const fromYear = from.slice(0, 4) === year ? '' : ` ${from.slice(0, 4)}`;
+    return `${formatDay(from)}${fromYear} – ${formatDay(last)} ${year}`;
   }
   return `${formatTime(from)} – ${formatTime(to)}`;
 }
@@ -105,7 +110,7 @@ function statesCard(report: LatencyReport): SafeHtml {
     ? slaChart(
         'Time in each state against its SLA',
         charted.map((s) => ({
-          label: s.state,
+          label: s.label,
           wide: s.p90Seconds,
           narrow: s.p50Seconds,
           slaSeconds: s.slaSeconds,
@@ -127,18 +132,20 @@ function statesCard(report: LatencyReport): SafeHtml {
       { title: 'p50', kind: 'num' },
       { title: 'p90', kind: 'num' },
       { title: 'p99', kind: 'num' },
+      { title: 'Mean', kind: 'num' },
       { title: 'SLA', kind: 'num' },
       { title: 'Within SLA', kind: 'num' },
       { title: 'Stuck', kind: 'num' },
       { title: 'Lost', kind: 'num' },
     ],
     report.states.map((s) => [
-      s.state,
+      s.label === s.state ? s.state : html`${s.label} <span class="muted">(${s.state})</span>`,
       s.system ?? '—',
       html`${formatCount(s.stays)}${s.openStays ? html` <span class="muted">(${formatCount(s.openStays)} still there)</span>` : ''}`,
       roughDuration(s.p50Seconds),
       roughDuration(s.p90Seconds),
       roughDuration(s.p99Seconds),
+      roughDuration(s.meanSeconds),
       roughDuration(s.slaSeconds),
       shareCell(s.withinSlaShare),
       countCell(s.stuck, 'warn'),
@@ -148,11 +155,17 @@ function statesCard(report: LatencyReport): SafeHtml {
   );
   return card(
     'Time in each state',
-    'Each bar is scaled to its state’s SLA: the dashed line is the SLA, the dark bar the median stay, the light bar the time 9 in 10 stays stayed within (p90). Orange means over the SLA.',
+    `${STAYS_NOTE[report.staysCounted]} Each bar is scaled to its state’s SLA: the dashed line is the SLA, the dark bar the median stay, the light bar the time 9 in 10 stays stayed within (p90). Orange means over the SLA. A state without an SLA is observed only.`,
     html`${chart}${table}`,
     'states',
   );
 }
+
+/** Which stays the time-in-state figures count, said where they are read. */
+const STAYS_NOTE: Readonly<Record<StaysCounted, string>> = {
+  closed_and_open: 'Stays that ended in the period, and the stays orders are still in (at their age so far).',
+  closed: 'Only stays that ended in the period (closed stays); orders still in a state are not counted.',
+};
 
 function shareCell(share: number | null): HtmlValue {
   if (share === null) return '—';
@@ -211,8 +224,15 @@ export function binPosition(bins: readonly LeadTimeBin[], seconds: number): numb
   return i + Math.max(0, Math.min(1, (seconds - bin.fromSeconds) / (bin.toSeconds - bin.fromSeconds)));
 }
 
+/**
+ * The most days the trend chart draws: a year of bars is too thin to read, so a long period shows its
+ * last 92 days (the CSV and JSON day view keep every day).
+ */
+export const TREND_MAX_DAYS = 92;
+
 function trendCard(report: LatencyReport): SafeHtml {
-  const days = report.days;
+  const days = report.days.slice(-TREND_MAX_DAYS);
+  const capped = report.days.length > days.length;
   const p90s = days.map((d) => d.leadTimeP90Seconds).filter((v): v is number => v !== null);
   const chart = trendChart({
     title: 'Orders completed per day and their p90 lead time',
@@ -227,7 +247,8 @@ function trendCard(report: LatencyReport): SafeHtml {
     valueTicks: durationTicks(largest(p90s, 0)),
     formatValue: (v) => roughDuration(v),
   });
-  return card('Daily trend', 'Orders finished per UTC day, and how long 9 in 10 of the completed ones took (p90 lead time). A gap in the line is a day without completed orders.', chart, 'trend');
+  const scope = capped ? ` The last ${TREND_MAX_DAYS} of the period's ${report.days.length} days (the day view, CSV or JSON, has them all).` : '';
+  return card('Daily trend', `Orders finished per UTC day, and how long 9 in 10 of the completed ones took (p90 lead time). A gap in the line is a day without completed orders.${scope}`, chart, 'trend');
 }
 
 type OrderLink = (orderId: string) => HtmlValue;

@@ -2,6 +2,7 @@ import { ValidationError } from '../../common/errors';
 import { queryReader } from '../../common/query-reader';
 import type { Micros } from '../timeline';
 import { parsePeriod, type Period } from './period';
+import { STAYS_COUNTED, type StaysCounted } from './types';
 import { GROUP_BYS, type GroupBy } from './views';
 
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
@@ -13,9 +14,13 @@ export interface ReportRequest {
   readonly format: ReportFormat;
   /** The view of a CSV (default state) or a JSON (default: the whole report). */
   readonly groupBy: GroupBy | undefined;
+  /** Whether from or to was given: without either, the caller may pick {@link defaultPeriod} from the data. */
+  readonly periodGiven: boolean;
+  /** Which stays time in state counts (`stays`: closed_and_open by default, or closed). */
+  readonly staysCounted: StaysCounted;
 }
 
-const PARAMETERS = ['from', 'to', 'group_by', 'format'];
+const PARAMETERS = ['from', 'to', 'group_by', 'format', 'stays'];
 
 /**
  * Reads what a report is asked for: `from`, `to` (see {@link parsePeriod}), `group_by` (a view: state,
@@ -35,7 +40,13 @@ export function parseReportQuery(query: Record<string, unknown>, now: Micros): R
   if (groupBy !== undefined && format === 'html') {
     throw new ValidationError('group_by: the HTML report shows every view; leave group_by out, or ask for format=csv or format=json');
   }
+  const stays = text('stays') ?? 'closed_and_open';
+  if (!(STAYS_COUNTED as readonly string[]).includes(stays)) {
+    throw new ValidationError(`stays: "${stays}" is not a choice of stays (closed: only stays that ended in the period; closed_and_open: also the ones orders are still in)`);
+  }
   return {
+    staysCounted: stays as StaysCounted,
+    periodGiven: text('from') !== undefined || text('to') !== undefined,
     period: parsePeriod({ from: text('from'), to: text('to') }, now),
     format: format as ReportFormat,
     groupBy: (groupBy as GroupBy | undefined) ?? (format === 'csv' ? 'state' : undefined),

@@ -12,12 +12,20 @@
  *   event to terminal state;
  * - a stuck or lost flag when the detector **raised it** in the period (status_changes.at, wall clock).
  */
+export const STAYS_COUNTED = ['closed_and_open', 'closed'] as const;
+export type StaysCounted = (typeof STAYS_COUNTED)[number];
+
 export interface LatencyReport {
   readonly model: string;
   readonly period: { readonly from: string; readonly to: string };
   /** Until when open stays were measured: min(to, generatedAt). */
   readonly measuredUntil: string;
   readonly generatedAt: string;
+  /**
+   * Which stays the time-in-state figures count: `closed` only (those that ended in the period), or
+   * `closed_and_open` (also the stays orders are still in, at their age so far; the default).
+   */
+  readonly staysCounted: StaysCounted;
   /** Nothing happened in the period: no stay ended or started, no order finished, nothing was flagged. */
   readonly empty: boolean;
   readonly summary: ReportSummary;
@@ -50,6 +58,8 @@ export interface ReportSummary {
 /** Time in one state: the stays of the period. Every state of the model that is not terminal has a row. */
 export interface StateLatency {
   readonly state: string;
+  /** What people call the state (the model's label; the name when it has none). */
+  readonly label: string;
   readonly system: string | null;
   /** The state's expect_within; null when the model gives none (or does not know the state). */
   readonly slaSeconds: number | null;
@@ -61,6 +71,8 @@ export interface StateLatency {
   readonly p50Seconds: number | null;
   readonly p90Seconds: number | null;
   readonly p99Seconds: number | null;
+  /** The mean of the same durations; null when the state had no stay in the period. */
+  readonly meanSeconds: number | null;
   /** Closed stays within the SLA; open stays are judged only once past it (then they missed). */
   readonly withinSla: number;
   readonly missedSla: number;

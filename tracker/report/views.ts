@@ -16,7 +16,8 @@ export interface ReportTable {
  * unknown values empty:
  *
  * - `state`: state, system, sla_seconds, stays, open_stays, p50_seconds, p90_seconds, p99_seconds,
- *   within_sla, missed_sla, within_sla_share, stuck, lost — every state that is not terminal, model order;
+ *   within_sla, missed_sla, within_sla_share, stuck, lost, label, mean_seconds — every state that is not
+ *   terminal, model order (label and mean last, so that readers of the older columns by position still work);
  * - `segment`: segment, orders_completed, orders_ended_otherwise, lead_time_p50_seconds, ..._p90_...,
  *   ..._p99_..., stuck, lost;
  * - `operator`: operator_id, orders, share_of_orders, time_to_confirm_p50_seconds, ..._p90_...,
@@ -41,6 +42,8 @@ export function reportTable(report: LatencyReport, groupBy: GroupBy): ReportTabl
         within_sla_share: (s) => s.withinSlaShare,
         stuck: (s) => s.stuck,
         lost: (s) => s.lost,
+        label: (s) => s.label,
+        mean_seconds: (s) => s.meanSeconds,
       });
     case 'segment':
       return table(report.segments, {

@@ -33,11 +33,28 @@ ORDER BY o.next_deadline_at
 LIMIT $2
 FOR UPDATE OF o SKIP LOCKED`;
 
-/** Takes (locks) at most `limit` orders whose deadline is at or before `now`. */
-export async function takeDueOrders(sql: Sql, now: Micros, limit: number): Promise<DueOrder[]> {
+/**
+ * The due orders of one source's history clock (migration 007): as {@link DUE_ORDERS_SQL}, through
+ * the partial index orders_history_deadline, for orders judged against the event time `$1` that the
+ * source's history has reached.
+ */
+const DUE_HISTORY_ORDERS_SQL = `SELECT o.order_id, o.status, o.state, ${micros('o.state_since')} AS state_since,
+       ${micros('o.history_deadline_at')} AS next_deadline_at, e.trace_id
+FROM orders o LEFT JOIN events e ON e.event_id = o.last_event_id
+WHERE o.clock_source = $3 AND o.history_deadline_at <= $1::timestamptz
+ORDER BY o.history_deadline_at
+LIMIT $2
+FOR UPDATE OF o SKIP LOCKED`;
+
+/** Whose clock judges an order's limits: the wall clock, or a source's history clock (see migration 007). */
+export type OrderClock = { readonly kind: 'wall' } | { readonly kind: 'history'; readonly source: string };
+export const WALL_CLOCK: OrderClock = { kind: 'wall' };
+
+/** Takes (locks) at most `limit` orders on `clock` whose deadline is at or before `now` (that clock's time). */
+export async function takeDueOrders(sql: Sql, now: Micros, limit: number, clock: OrderClock = WALL_CLOCK): Promise<DueOrder[]> {
   const rows = await sql.query<{ order_id: string; status: OrderStatus; state: string; state_since: number; next_deadline_at: number; trace_id: string | null }>(
-    DUE_ORDERS_SQL,
-    [timestampParam(now), limit],
+    clock.kind === 'wall' ? DUE_ORDERS_SQL : DUE_HISTORY_ORDERS_SQL,
+    clock.kind === 'wall' ? [timestampParam(now), limit] : [timestampParam(now), limit, clock.source],
   );
   return rows.map((r) => ({
     orderId: r.order_id,
@@ -63,11 +80,12 @@ export interface StatusWrite {
  * stay are still those the decision was made on, so an event applied in between wins. Resolves to
  * the ids of the orders written.
  */
-export async function writeStatuses(sql: Sql, writes: readonly StatusWrite[]): Promise<Set<string>> {
+export async function writeStatuses(sql: Sql, writes: readonly StatusWrite[], clock: OrderClock = WALL_CLOCK): Promise<Set<string>> {
   if (writes.length === 0) return new Set();
+  const deadline = clock.kind === 'wall' ? 'next_deadline_at' : 'history_deadline_at';
   const rows = await sql.query<{ order_id: string }>(
     // "= ANY" lets the planner reach the rows through the primary key instead of hashing the table.
-    `UPDATE orders o SET status = w.status, next_deadline_at = w.next_deadline_at, updated_at = now()
+    `UPDATE orders o SET status = w.status, ${deadline} = w.next_deadline_at, updated_at = now()
      FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::timestamptz[])
        AS w(order_id, seen_status, seen_state, seen_since, status, next_deadline_at)
      WHERE o.order_id = w.order_id AND o.order_id = ANY($1::text[])

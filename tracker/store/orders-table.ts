@@ -95,6 +95,11 @@ export interface PositionWrite {
   readonly status: OrderStatus;
   /** Null when there is nothing to wait for (done, lost, a state without limits). */
   readonly nextDeadlineAt: Micros | null;
+  /**
+   * The source whose event-time clock judges the order's limits, when the order is history (its
+   * newest event arrived long after it occurred); null: the wall clock (migration 007).
+   */
+  readonly clockSource: string | null;
 }
 
 /**
@@ -108,11 +113,13 @@ export async function savePositions(sql: Sql, rows: readonly PositionWrite[]): P
     `UPDATE orders o SET state = u.state, system = u.system, state_since = u.state_since, state_event_id = u.state_event_id, stay_count = u.stay_count,
        status = u.status, first_event_at = u.first_event_at, last_event_at = u.last_event_at, last_event_seq = u.last_event_seq,
        last_event_id = u.last_event_id, segment = u.segment, operator_id = u.operator_id, event_count = u.event_count,
-       violation_count = u.violation_count, next_deadline_at = u.next_deadline_at, updated_at = now()
+       violation_count = u.violation_count, updated_at = now(), clock_source = u.clock_source,
+       next_deadline_at = CASE WHEN u.clock_source IS NULL THEN u.next_deadline_at END,
+       history_deadline_at = CASE WHEN u.clock_source IS NOT NULL THEN u.next_deadline_at END
      FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[],
-                 $10::int8[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::int[], $16::timestamptz[])
+                 $10::int8[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::int[], $16::timestamptz[], $17::text[])
        AS u(order_id, state, system, state_since, state_event_id, stay_count, status, first_event_at, last_event_at, last_event_seq,
-            last_event_id, segment, operator_id, event_count, violation_count, next_deadline_at)
+            last_event_id, segment, operator_id, event_count, violation_count, next_deadline_at, clock_source)
      WHERE o.order_id = u.order_id AND o.order_id = ANY($1::text[])`,
     [
       rows.map((r) => r.orderId),
@@ -131,6 +138,7 @@ export async function savePositions(sql: Sql, rows: readonly PositionWrite[]): P
       p.map((x) => x.eventCount),
       p.map((x) => x.violationCount),
       rows.map((r) => timestampParam(r.nextDeadlineAt)),
+      rows.map((r) => r.clockSource),
     ],
   );
 }

@@ -15,17 +15,19 @@ export interface StatusChange {
   readonly handoffTo: string | null;
   /** The limit that was passed (state_since + limit); null for a recovery. */
   readonly deadlineAt: Micros | null;
-  /** Wall-clock time of the change. */
+  /** When the change happened: the wall clock, or for a backfill flag the event time its limit passed at. */
   readonly at: Micros;
   readonly traceId: string | null;
+  /** Raised in event time while history was applied (migration 007): recorded, never counted or paged. */
+  readonly backfill?: boolean;
 }
 
 /** Appends status changes, in one statement. */
 export async function insertStatusChanges(sql: Sql, changes: readonly StatusChange[]): Promise<void> {
   if (changes.length === 0) return;
   await sql.query(
-    `INSERT INTO status_changes (order_id, from_status, to_status, state, reason, handoff_to, deadline_at, at, trace_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[])`,
+    `INSERT INTO status_changes (order_id, from_status, to_status, state, reason, handoff_to, deadline_at, at, trace_id, backfill)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::boolean[])`,
     [
       changes.map((c) => c.orderId),
       changes.map((c) => c.fromStatus),
@@ -36,6 +38,7 @@ export async function insertStatusChanges(sql: Sql, changes: readonly StatusChan
       changes.map((c) => timestampParam(c.deadlineAt)),
       changes.map((c) => timestampParam(c.at)),
       changes.map((c) => c.traceId),
+      changes.map((c) => c.backfill ?? false),
     ],
   );
 }

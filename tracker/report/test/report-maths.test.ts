@@ -7,6 +7,7 @@ import {
   camelKeys,
   countTicks,
   daysOf,
+  defaultPeriod,
   describePeriod,
   durationTicks,
   highlights,
@@ -122,6 +123,10 @@ describe('the report period', () => {
     expect(daysOf({ from: parseEventTime('2026-11-23T12:00:00Z'), to: parseEventTime('2026-11-25T00:00:00Z') })).toEqual(['2026-11-23', '2026-11-24']);
     expect(describePeriod({ period: { from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z' } })).toBe('Mon 23 Nov – Sun 29 Nov 2026');
     expect(describePeriod({ period: { from: '2026-11-23T00:00:00.000Z', to: '2026-11-24T00:00:00.000Z' } })).toBe('Mon 23 Nov 2026');
+    // (defaultPeriod is tested below.)
+    // Across a new year the start has its own year (it printed "Sat 1 Jan – Tue 1 Jan 2030" for 2000 to 2030).
+    expect(describePeriod({ period: { from: '2026-12-28T00:00:00.000Z', to: '2027-01-04T00:00:00.000Z' } })).toBe('Mon 28 Dec 2026 – Sun 3 Jan 2027');
+    expect(describePeriod({ period: { from: '2000-01-01T00:00:00.000Z', to: '2030-01-02T00:00:00.000Z' } })).toBe('Sat 1 Jan 2000 – Tue 1 Jan 2030');
     expect(describePeriod({ period: { from: '2026-11-23T08:00:00.000Z', to: '2026-11-23T18:30:00.000Z' } })).toBe('Mon 23 Nov 2026, 08:00 UTC – Mon 23 Nov 2026, 18:30 UTC');
     expect(reportFileName({ period: { from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z' } }, 'csv', 'day')).toBe('orderscope-latency-2026-11-23_2026-11-29-by-day.csv');
   });
@@ -251,5 +256,18 @@ describe('edges of the report period and the CSV', () => {
 
   it('prefixes a formula character only at the start of a cell, and leaves an empty string empty', () => {
     expect(toCsv(['a', 'b'], [['a=1', ''], ['x@y', 'b-c']])).toBe('a,b\r\na=1,\r\nx@y,b-c\r\n');
+  });
+});
+
+describe('the default period', () => {
+  const DAY = 86_400_000_000;
+  const now = Date.UTC(2027, 2, 10, 15, 0) * 1000;
+  it('is the last 7 days while the data reaches into them', () => {
+    expect(defaultPeriod(now, now - 3 * DAY)).toEqual({ from: now - 7 * DAY, to: now });
+    expect(defaultPeriod(now, null)).toEqual({ from: now - 7 * DAY, to: now });
+  });
+  it('is the last 7 days of the data when it is older (a backfill), ending with the UTC day of its newest stay', () => {
+    const newest = Date.UTC(2026, 2, 29, 22, 30) * 1000;
+    expect(defaultPeriod(now, newest)).toEqual({ from: Date.UTC(2026, 2, 23) * 1000, to: Date.UTC(2026, 2, 30) * 1000 });
   });
 });

@@ -1,0 +1,88 @@
+import { applyBatch, createSweeper } from '..';
+import { markBackfill } from '../../events';
+import { migrate, openPglite, sourceClocks, type Db } from '../store';
+import { statusesThrough } from '../detection';
+import { parseEventTime } from '../timeline';
+import { model, orderEvent } from './fixtures';
+
+/*
+ * History judged in event time. The wall clock of these tests is a year after the events: every
+ * order would be lost on the wall clock (placed: stuck after 2m, lost after 15m; quote_requested: a
+ * 5m handoff to pricing).
+ */
+const WALL = Date.UTC(2027, 5, 1, 12, 0, 0);
+const t = (hhmm: string) => `2026-06-01T${hhmm}:00Z`;
+const us = (hhmm: string) => parseEventTime(t(hhmm));
+
+describe('backfill: history is judged in event time', () => {
+  it('walks the stays an order left, a limit at a time, each change at its event time', () => {
+    const left = [
+      { state: 'placed', enteredAt: us('10:00'), leftAt: us('10:20') },
+      { state: 'quote_requested', enteredAt: us('10:20'), leftAt: us('10:24') },
+    ];
+    expect(statusesThrough(undefined, left, model)).toEqual({
+      changes: [
+        { fromStatus: 'open', toStatus: 'stuck', state: 'placed', reason: 'expect_within', handoffTo: null, deadlineAt: us('10:02'), at: us('10:02') },
+        { fromStatus: 'stuck', toStatus: 'lost', state: 'placed', reason: 'lost_after', handoffTo: null, deadlineAt: us('10:15'), at: us('10:15') },
+        { fromStatus: 'lost', toStatus: 'recovered', state: 'placed', reason: 'moved_on', handoffTo: null, deadlineAt: null, at: us('10:20') },
+      ],
+      // Left within 5m, quote_requested was not late: the order is recovered there, as live.
+      standing: { status: 'recovered', state: 'quote_requested', stateSince: us('10:20') },
+    });
+    // Leaving at the very instant of a limit is not late; a stored status carries on in its own stay.
+    expect(statusesThrough({ status: 'stuck', state: 'placed', stateSince: us('10:00') }, [{ state: 'placed', enteredAt: us('10:00'), leftAt: us('10:15') }], model)).toEqual({
+      changes: [],
+      standing: { status: 'stuck', state: 'placed', stateSince: us('10:00') },
+    });
+  });
+
+  describe('in the store', () => {
+    let db: Db;
+    beforeAll(async () => {
+      db = await openPglite();
+      await migrate(db);
+    });
+    afterAll(() => db.close());
+
+    it('flags last year\'s delays at last year\'s times, never the wall clock\'s, and pages for none of them', async () => {
+      const now = () => WALL;
+      // h-1 waited 20 minutes in placed (stuck, then lost, then moved on); h-2 is still in quote_requested
+      // at the end of the history, whose source (shop) has reached 11:00; h-3 is a live order.
+      // History comes marked (as import and replay send it); live-1 comes as an agent sends it.
+      const history = (...events: ReturnType<typeof orderEvent>[]) => events.map((e) => markBackfill(e));
+      await applyBatch(db, model, history(orderEvent('h-1', 'placed', t('10:00')), orderEvent('h-1', 'quote_requested', t('10:20')), orderEvent('h-1', 'pricing', t('10:24'))), 'test', now);
+      await applyBatch(db, model, history(orderEvent('h-2', 'placed', t('10:40')), orderEvent('h-2', 'quote_requested', t('10:41')), orderEvent('h-9', 'placed', t('11:00'))), 'test', now);
+      // Even a day late, an unmarked event is live: judged on the wall clock.
+      await applyBatch(db, model, [orderEvent('live-1', 'placed', WALL - 86_400_000)], 'test', now);
+      expect(await sourceClocks(db)).toEqual([
+        { source: 'mes', watermark: us('10:24') },
+        { source: 'shop', watermark: us('11:00') },
+      ]);
+
+      const sweeper = createSweeper({ db, model, intervalMs: 60_000, now });
+      const sweep = await sweeper.sweep();
+      await sweeper.close();
+
+      const flags = await db.query<{ order_id: string; from_status: string; to_status: string; reason: string; handoff_to: string | null; at: string; backfill: boolean }>(
+        `SELECT order_id, from_status, to_status, reason, handoff_to, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS at, backfill FROM status_changes ORDER BY order_id, at, id`,
+      );
+      expect(flags).toEqual([
+        { order_id: 'h-1', from_status: 'open', to_status: 'stuck', reason: 'expect_within', handoff_to: null, at: '2026-06-01 10:02', backfill: true },
+        { order_id: 'h-1', from_status: 'stuck', to_status: 'lost', reason: 'lost_after', handoff_to: null, at: '2026-06-01 10:15', backfill: true },
+        { order_id: 'h-1', from_status: 'lost', to_status: 'recovered', reason: 'moved_on', handoff_to: null, at: '2026-06-01 10:20', backfill: true },
+        // At 11:00 of the shop's history, h-2 had been in quote_requested 19 minutes: stuck at 10:46, then lost at its handoff's limit.
+        { order_id: 'h-2', from_status: 'open', to_status: 'stuck', reason: 'expect_within', handoff_to: null, at: '2026-06-01 10:46', backfill: true },
+        { order_id: 'h-2', from_status: 'stuck', to_status: 'lost', reason: 'handoff_missed', handoff_to: 'pricing', at: '2026-06-01 10:46', backfill: true },
+        // The live order is judged on the wall clock: lost now, paged.
+        { order_id: 'live-1', from_status: 'open', to_status: 'lost', reason: 'lost_after', handoff_to: null, at: '2027-06-01 12:00', backfill: false },
+      ]);
+      // h-9, placed at 11:00 of the history, is where the history stops: it is not judged by today's clock.
+      expect(await db.query(`SELECT order_id, status FROM orders WHERE order_id IN ('h-1', 'h-9') ORDER BY order_id`)).toEqual([
+        { order_id: 'h-1', status: 'recovered' },
+        { order_id: 'h-9', status: 'open' },
+      ]);
+      // What the tracker counts into the paging counters: the live loss only.
+      expect(sweep.changes.filter((c) => !c.backfill).map((c) => c.orderId)).toEqual(['live-1']);
+    });
+  });
+});
