@@ -61,6 +61,16 @@ describe('the process model loader', () => {
     ]);
   });
 
+  it('spans the histogram over the model\'s range when it has one: observed-only states have no thresholds to derive it from', () => {
+    const observedOnly = loadModel(
+      BASE.replace(/, expect_within: \w+, lost_after: \w+ \}/g, ' }').replace(/handoffs:\n.*\n/, 'handoffs: []\n').replace(/slos:\n.*\n/, 'slos: []\n') + 'histogram: { from: 1h, to: 30d }\n',
+    );
+    expect(observedOnly.thresholds()).toEqual([]);
+    expect(observedOnly.durationBuckets()).toEqual([5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000]);
+    // With thresholds, they stay among the buckets, over the model's range instead of theirs.
+    expect(loadModel(`${BASE}histogram: { from: 1m, to: 2h }\n`).durationBuckets()).toEqual([100, 120, 250, 300, 500, 600, 1000, 1800, 2500, 3600, 5000]);
+  });
+
   it('maps a state\'s name, label and aliases to it, whatever their case and spacing, and shows the label', () => {
     const m = loadModel(
       replace('{ name: pricing, system: mes, expect_within: 10m, lost_after: 1h }', '{ name: pricing, label: "T02 Check price (MES)", aliases: [price check, "T02-check"], system: mes }'),
@@ -173,6 +183,16 @@ describe('the process model loader', () => {
       replace('{ name: cancelled,', '{ name: Cancelled,').replace('to: cancelled', 'to: Cancelled'),
       'm.yaml:6: states[3].name: "Cancelled" must be lower case letters, digits, "_" or "-", starting with a letter\n' +
         '  m.yaml:10: transitions[2].to: unknown state "Cancelled" (states are: placed, pricing, done)',
+    ],
+    [
+      'a histogram range that ends before it starts',
+      `${BASE}histogram: { from: 1d, to: 1h }\n`,
+      'm.yaml:15: histogram.to: must be longer than from (1d)',
+    ],
+    [
+      'a histogram range without its end',
+      `${BASE}histogram: { from: 1d }\n`,
+      'm.yaml:15: histogram.to: is required',
     ],
   ])('rejects %s with its path and line', (_what, yaml, message) => {
     const count = message.split('\n').length;

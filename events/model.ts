@@ -56,6 +56,12 @@ export const DEMO_MODEL_PATH = path.join(PROJECT_ROOT, 'config', 'demo-model.yam
  * The process model: the one description of the pipeline that tracker rules, metric buckets,
  * dashboards, alerts and reports are generated from. Immutable once loaded.
  */
+/** A span of durations, in seconds. */
+export interface DurationRange {
+  readonly fromSeconds: number;
+  readonly toSeconds: number;
+}
+
 export class ProcessModel {
   readonly states: readonly StateDef[];
   readonly handoffs: readonly Handoff[];
@@ -72,6 +78,8 @@ export class ProcessModel {
     edges: Map<string, Set<string>>,
     handoffs: Handoff[],
     slos: Slo[],
+    /** The durations the time-in-state histogram spans (`histogram: { from, to }`), when the model says. */
+    readonly histogram?: DurationRange,
   ) {
     this.states = states;
     this.byName = new Map(states.map((s) => [s.name, s]));
@@ -167,14 +175,16 @@ export class ProcessModel {
 
   /**
    * Histogram bucket bounds for time-in-state, in seconds: every threshold of the model (so that
-   * "share within SLA" is exact from the buckets) plus a 1-2.5-5 ladder from a tenth of the smallest
-   * threshold to ten times the largest, for shape.
+   * "share within SLA" is exact from the buckets) plus a 1-2.5-5 ladder for shape, over the model's
+   * `histogram` range when it has one (`model discover` writes the observed durations' range there:
+   * observed-only states have no thresholds, and a history's limits may be far from its durations),
+   * else from a tenth of the smallest threshold to ten times the largest.
    */
   durationBuckets(): number[] {
     const thresholds = this.thresholds();
-    if (thresholds.length === 0) return [1, 5, 10, 30, 60, 300, 600, 1800, 3600];
-    const low = thresholds[0]! / 10;
-    const high = thresholds[thresholds.length - 1]! * 10;
+    if (thresholds.length === 0 && !this.histogram) return [1, 5, 10, 30, 60, 300, 600, 1800, 3600];
+    const low = this.histogram?.fromSeconds ?? thresholds[0]! / 10;
+    const high = this.histogram?.toSeconds ?? thresholds[thresholds.length - 1]! * 10;
     const ladder: number[] = [];
     for (let decade = Math.pow(10, Math.floor(Math.log10(low))); decade <= high; decade *= 10) {
       for (const step of [1, 2.5, 5]) {
@@ -373,7 +383,7 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
     problems.add([], 'must be a mapping with name, states, transitions, handoffs and slos');
     return undefined;
   }
-  checkKeys(raw, ['name', 'description', 'states', 'transitions', 'handoffs', 'slos'], [], problems);
+  checkKeys(raw, ['name', 'description', 'states', 'transitions', 'handoffs', 'slos', 'histogram'], [], problems);
   const modelName = typeof raw.name === 'string' && raw.name ? raw.name : 'default';
 
   const states: StateDef[] = [];
@@ -505,7 +515,29 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
     }
   });
 
-  return new ProcessModel(modelName, states, edges, handoffs, slos);
+  return new ProcessModel(modelName, states, edges, handoffs, slos, readHistogram(raw, problems));
+}
+
+/** `histogram: { from: 1m, to: 30d }`: the durations the time-in-state buckets span. */
+function readHistogram(raw: Raw, problems: Problems): DurationRange | undefined {
+  if (raw.histogram === undefined) return undefined;
+  const at: Path = ['histogram'];
+  if (!isObject(raw.histogram)) {
+    problems.add(at, 'must be a mapping with from and to, e.g. { from: 1m, to: 30d }');
+    return undefined;
+  }
+  checkKeys(raw.histogram, ['from', 'to'], at, problems);
+  const from = readDuration(raw.histogram, 'from', at, problems);
+  const to = readDuration(raw.histogram, 'to', at, problems);
+  if (from === undefined || to === undefined) {
+    for (const key of ['from', 'to'] as const) if (raw.histogram[key] === undefined) problems.add([...at, key], 'is required');
+    return undefined;
+  }
+  if (!(to > from)) {
+    problems.add([...at, 'to'], `must be longer than from (${raw.histogram.from as string})`);
+    return undefined;
+  }
+  return { fromSeconds: from, toSeconds: to };
 }
 
 function indexOf(raw: Raw, name: string, fallback: number): number {

@@ -89,8 +89,27 @@ export function proposeModel(obs: Observations, name: string): string {
   });
   out.push(handoffs.length ? 'handoffs:  # the owning system changes and no other next state was seen; within = lost_after' : 'handoffs: []');
   for (const h of handoffs) out.push(`  - { from: ${h.from}, to: ${h.to}, within: ${duration(h.within)} }  # ${systemOf.get(h.from)} -> ${systemOf.get(h.to)}`);
-  out.push('slos: []', '');
+  out.push('slos: []');
+  const range = observedRange([...obs.states.values()]);
+  if (range) {
+    out.push(
+      '# The time-in-state histogram spans the durations seen, from a tenth of the shortest p50 to ten times',
+      '# the longest p99, whatever the limits above become (an observed-only state has none to go by).',
+      `histogram: { from: ${duration(range.from)}, to: ${duration(range.to)} }`,
+    );
+  }
+  out.push('');
   return out.join('\n');
+}
+
+/** The durations a histogram should span: a tenth of the shortest p50 (at least 1 s) to ten times the longest p99, rounded outwards. */
+function observedRange(states: readonly StateSummary[]): { from: number; to: number } | undefined {
+  const closed = states.filter((s) => s.p50 !== null && s.p99 !== null);
+  if (closed.length === 0) return undefined;
+  const shortest = Math.min(...closed.map((s) => s.p50!)) / 10;
+  const from = [...NICE].reverse().find((n) => n <= shortest) ?? 1;
+  const to = niceLimit(Math.max(...closed.map((s) => s.p99!)) * 10);
+  return { from, to: Math.max(to, niceLimit(from + 1)) };
 }
 
 /** expect_within and lost_after from a state's p90 and p99, or none without closed stays. */

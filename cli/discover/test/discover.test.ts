@@ -65,6 +65,10 @@ describe('model discover', () => {
     expect(yaml).toContain('  # 4 closed stays: p50 1h20m, p90 16h36m, p99 22h21m36s, mean 6h25m\n  - name: check_receipt');
     expect(yaml).toContain('  # 2 closed stays: p50 14h, p90 22h, p99 23h48m, mean 14h; 1 order still there at the end\n  - name: produce_mes');
     expect(yaml).toContain('  - { from: check_receipt, to: [produce_mes, order_received] }  # produce_mes 3, order_received 1');
+    // The histogram spans what was seen: a tenth of the shortest p50 down to 2m, ten times the longest
+    // p99 (22h21m36s) up to 14d.
+    expect(model.histogram).toEqual({ fromSeconds: 120, toSeconds: 1_209_600 });
+    expect(yaml).toContain('\nhistogram: { from: 2m, to: 14d }\n');
 
     const summary = await importLog({ file, ...reading, model, sink: storeSink(db, model, () => NOW.getTime()) });
     expect(summary.accepted).toBe(15);
