@@ -42,16 +42,21 @@ describe('replay', () => {
     expect(progress[progress.length - 1]).toBeGreaterThan(0);
   });
 
-  it('sends events more than an hour old as history (the backfill mark), and recent ones as they are', async () => {
-    const now = Date.UTC(2026, 5, 1, 12, 0);
-    const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
-    const lines = [JSON.stringify({ order_id: 'old', occurred_at: at(61), attributes: { segment: 'b2b' } }), JSON.stringify({ order_id: 'new', occurred_at: at(59) })];
-    const sent: OrderEventInput[] = [];
-    const client = { post: async (events: readonly OrderEventInput[]): Promise<IngestResult> => (sent.push(...events), { accepted: events.length, rejected: [] }) };
-    await replayFile({ file: fileWith(lines), client, now: () => now });
-    expect(sent.map((e) => [e.order_id, e.attributes])).toEqual([
-      ['old', { segment: 'b2b', 'orderscope.backfill': true }],
+  it('sends every event as history (the backfill mark) only when asked: a backlog of live orders goes as it is', async () => {
+    const lines = [JSON.stringify({ order_id: 'old', occurred_at: '2025-06-01T10:59:00Z', attributes: { segment: 'b2b' } }), JSON.stringify({ order_id: 'new', occurred_at: '2025-06-01T11:01:00Z' })];
+    const sentWith = async (asHistory: boolean) => {
+      const sent: OrderEventInput[] = [];
+      const client = { post: async (events: readonly OrderEventInput[]): Promise<IngestResult> => (sent.push(...events), { accepted: events.length, rejected: [] }) };
+      await replayFile({ file: fileWith(lines), client, asHistory });
+      return sent.map((e) => [e.order_id, e.attributes]);
+    };
+    expect(await sentWith(false)).toEqual([
+      ['old', { segment: 'b2b' }],
       ['new', undefined],
+    ]);
+    expect(await sentWith(true)).toEqual([
+      ['old', { segment: 'b2b', 'orderscope.backfill': true }],
+      ['new', { 'orderscope.backfill': true }],
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { BACKFILL_AGE_SECONDS, markBackfill, type OrderEventInput } from '../events';
+import { markBackfill, type OrderEventInput } from '../events';
 import { sendFileInBatches, type EventSink, type ReadItem, type SendSummary } from './send-batches';
 
 export { reasonOf, formatSummary } from './send-batches';
@@ -13,28 +13,27 @@ export interface ReplayOptions {
   concurrency?: number;
   /** Called with bytes read so far and the file size, for a progress bar. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
-  /** The clock, in ms: events older than BACKFILL_AGE_SECONDS by it are sent as history. */
-  now?: () => number;
+  /**
+   * Send every event as history (the backfill mark): a backfill of orders that are over, judged in
+   * event time and never paged. Never for a spool or an outage's backlog: those orders are live, and
+   * an order judged in event time would not be flagged when it stalls now.
+   */
+  asHistory?: boolean;
 }
 
 /**
  * Posts every event of a JSON-lines file to a collector, in batches, a few at a time, and counts
- * what was accepted and why the rest was rejected. Events more than an hour old are sent as history. Events keep their own event_ids, so a replay that
+ * what was accepted and why the rest was rejected. With asHistory, every event is sent as history. Events keep their own event_ids, so a replay that
  * is interrupted and run again counts nothing twice.
  */
 export async function replayFile(options: ReplayOptions): Promise<ReplaySummary> {
-  const now = options.now ?? Date.now;
-  return sendFileInBatches({ ...options, sink: options.client }, (stream) => asHistory(jsonLines(stream), now() - BACKFILL_AGE_SECONDS * 1000));
+  return sendFileInBatches({ ...options, sink: options.client }, (stream) => (options.asHistory ? asHistory(jsonLines(stream)) : jsonLines(stream)));
 }
 
-/**
- * Events that occurred before `before` marked as history (events/backfill.ts), so that replaying last
- * year's events gives last year's flags rather than a storm of pages today; recent ones go as they are.
- */
-async function* asHistory(items: AsyncIterable<ReadItem>, before: number): AsyncGenerator<ReadItem> {
+/** Every event marked as history (events/backfill.ts): replaying last year gives last year's flags, not a storm of pages today. */
+async function* asHistory(items: AsyncIterable<ReadItem>): AsyncGenerator<ReadItem> {
   for await (const item of items) {
-    const at = 'event' in item && typeof item.event.occurred_at === 'string' ? Date.parse(item.event.occurred_at) : NaN;
-    yield 'event' in item && at < before && typeof item.event.attributes !== 'string' ? { line: item.line, event: markBackfill(item.event) } : item;
+    yield 'event' in item && typeof item.event.attributes !== 'string' ? { line: item.line, event: markBackfill(item.event) } : item;
   }
 }
 

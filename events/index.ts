@@ -5,7 +5,7 @@ export { occurredAtMicros } from './occurred-at';
 export { loadModel, loadModelFile, mainPath, stateTitle, DEFAULT_MODEL_PATH, DEMO_MODEL_PATH } from './model';
 export { ProcessModel } from './model';
 export type { StateDef, Handoff, Slo } from './model';
-export { BACKFILL_ATTRIBUTE, BACKFILL_AGE_SECONDS, isBackfill, markBackfill } from './backfill';
+export { BACKFILL_ATTRIBUTE, isBackfill, markBackfill } from './backfill';
 export { HEARTBEAT, heartbeatOrderId, heartbeatEvent, isHeartbeat, splitHeartbeats } from './heartbeat';
 export { describeRedrive, redriveUrl } from './redrive';
 export type { Redrive, RedriveAction } from './redrive';

@@ -15,7 +15,8 @@ export function registerReplay(program: Command): void {
     .option('--token <token>', 'an ingest token (default: $ORDERSCOPE_TOKEN)')
     .option('--batch-size <n>', 'events per request (the collector takes at most 1000)', parsePositive, 500)
     .option('--concurrency <n>', 'requests in flight at once', parsePositive, 4)
-    .action(async (file: string, opts: { collector: string; token?: string; batchSize: number; concurrency: number }) => {
+    .option('--as-history', 'send the events as history (orders that are over: judged in event time, never paged); needs a token with the admin scope. Never for a backlog of live orders')
+    .action(async (file: string, opts: { collector: string; token?: string; batchSize: number; concurrency: number; asHistory?: boolean }) => {
       const token = opts.token ?? process.env.ORDERSCOPE_TOKEN;
       if (!token) throw new ConfigError('no token: pass --token or set ORDERSCOPE_TOKEN');
       checkReadableFile(file);
@@ -25,6 +26,7 @@ export function registerReplay(program: Command): void {
         client: new CollectorClient({ url: opts.collector, token }),
         batchSize: opts.batchSize,
         concurrency: opts.concurrency,
+        asHistory: opts.asHistory === true,
         onProgress: bar.update,
       }).catch((err: unknown) => {
         bar.stop();

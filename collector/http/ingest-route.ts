@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { BusFullError, type EventPublisher } from '../../bus';
 import type { Config, Logger, TokenConfig } from '../../common';
-import { allowsSource } from '../../common/auth';
+import { allowsSource, hasScope } from '../../common/auth';
 import { describeError, UnavailableError } from '../../common/errors';
 import { sendError } from '../../common/http';
 import type { OrderEvent } from '../../events';
@@ -65,7 +65,7 @@ export function ingestRoute(deps: IngestDeps) {
         );
       }
 
-      const verdict = checkBatch(items, (source) => allowsSource(token, source), new Date(deps.now()));
+      const verdict = checkBatch(items, (source) => allowsSource(token, source), new Date(deps.now()), hasScope(token, 'admin'));
       countRejections(deps.metrics, verdict.rejected);
       if (verdict.forbidden.length > 0) {
         deps.metrics.eventsRejected.inc({ reason: 'forbidden_source' }, verdict.valid.length + verdict.forbidden.length);

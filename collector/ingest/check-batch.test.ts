@@ -19,6 +19,23 @@ describe('checking a posted batch', () => {
     ]);
     expect(verdict.forbidden).toEqual([]);
   });
+
+  it('takes the backfill mark only from a token that may send history, and keeps the events beside it', () => {
+    const order = { ...heartbeatEvent('A-1', NOW), source: 'shop', state: 'placed' };
+    const marked = { ...order, event_id: '5b1f0e2a-6c44-4d3b-9a21-7e8f9a0b1c2d', order_id: 'A-2', attributes: { 'orderscope.backfill': true } };
+    const producer = checkBatch([order, marked], () => true, new Date(NOW));
+    expect(producer.valid).toEqual([order]);
+    expect(producer.rejected).toEqual([
+      {
+        index: 1,
+        event_id: marked.event_id,
+        error:
+          'attributes.orderscope.backfill: marks history (judged in event time, never paged), which only a token with the admin scope may send (orderscope import, replay --as-history); live events must not carry it',
+        reason: 'invalid_attributes',
+      },
+    ]);
+    expect(checkBatch([order, marked], () => true, new Date(NOW), true).valid).toEqual([order, marked]);
+  });
 });
 
 /** A valid shop event; each case below breaks one thing of it. */

@@ -1,4 +1,4 @@
-import { HEARTBEAT, isHeartbeat, validateOrderEvent, type OrderEvent } from '../../events';
+import { BACKFILL_ATTRIBUTE, HEARTBEAT, isBackfill, isHeartbeat, validateOrderEvent, type OrderEvent } from '../../events';
 import { rejectionReason, type RejectionReason } from './rejection-reason';
 
 /** One event of a batch that was not accepted, as the 202 answer lists it. */
@@ -33,10 +33,12 @@ const MAX_ERROR_LENGTH = 500;
 
 /**
  * Checks every item of a batch against the contract, independently: one bad event never hides the
- * others. Heartbeats (events/heartbeat.ts) are refused: only the collector publishes them. Valid events whose source `allowsSource` refuses are set apart, because emitting for a
+ * others. Heartbeats (events/heartbeat.ts) are refused: only the collector publishes them, and so are
+ * events with the backfill mark (events/backfill.ts) unless `mayBackfill` (a token with the admin
+ * scope). Valid events whose source `allowsSource` refuses are set apart, because emitting for a
  * foreign source is a misconfigured or stolen token, not a data error.
  */
-export function checkBatch(items: readonly unknown[], allowsSource: (source: string) => boolean, now: Date): BatchVerdict {
+export function checkBatch(items: readonly unknown[], allowsSource: (source: string) => boolean, now: Date, mayBackfill = false): BatchVerdict {
   const verdict: BatchVerdict = { valid: [], rejected: [], forbidden: [] };
   items.forEach((item, index) => {
     const result = validateOrderEvent(item, now);
@@ -56,6 +58,15 @@ export function checkBatch(items: readonly unknown[], allowsSource: (source: str
         event_id: result.event.event_id,
         error: `order_id: "${HEARTBEAT.orderIdPrefix}…" with source "${HEARTBEAT.source}" and state "${HEARTBEAT.state}" is reserved for the collector's own heartbeats; use another order id or source`,
         reason: 'invalid_order_id',
+      });
+    } else if (isBackfill(result.event) && !mayBackfill) {
+      // The mark puts a new order on a history clock that never pages: a backfill's (import, replay
+      // --as-history), never a producer's.
+      verdict.rejected.push({
+        index,
+        event_id: result.event.event_id,
+        error: `attributes.${BACKFILL_ATTRIBUTE}: marks history (judged in event time, never paged), which only a token with the admin scope may send (orderscope import, replay --as-history); live events must not carry it`,
+        reason: 'invalid_attributes',
       });
     } else if (!allowsSource(result.event.source)) {
       verdict.forbidden.push({ index, source: result.event.source });

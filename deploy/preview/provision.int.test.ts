@@ -137,5 +137,10 @@ describe('provisioning a preview environment on the shared servers', () => {
       "RabbitMQ's management URL must start with http:// or https://, not amqp://",
     );
     await expect(provision({}, { databases: ['x'] })).rejects.toThrow('the PostgreSQL server is not set: pass --postgres-server or PREVIEW_POSTGRES_SERVER');
+    for (const url of [`${server}/`, `${server}?sslmode=require`]) {
+      await expect(provision({ ...servers, postgresServer: url }, { databases: ['x'] })).rejects.toThrow(
+        'the PostgreSQL server URL must end with its port, as postgres://user:password@host:5432, without a trailing "/" or a query: the manifests append "/<database>" to it',
+      );
+    }
   });
 });

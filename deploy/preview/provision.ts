@@ -86,6 +86,10 @@ function postgresServerOf(servers: SharedServers): string {
   if (parsed.pathname !== '' && parsed.pathname !== '/') {
     throw new ConfigError(`the PostgreSQL server URL names a database (${parsed.pathname.slice(1)}); give the server only, as postgres://user:password@host:5432: each preview adds its own databases`);
   }
+  // The manifests append "/<database>" to it: a trailing "/" or a query would make another URL.
+  if (url.endsWith('/') || parsed.search !== '') {
+    throw new ConfigError('the PostgreSQL server URL must end with its port, as postgres://user:password@host:5432, without a trailing "/" or a query: the manifests append "/<database>" to it');
+  }
   return url;
 }
 
@@ -135,6 +139,7 @@ function managementApi(servers: SharedServers): ManagementCall {
 function amqpUserOf(servers: SharedServers): string {
   const url = parseUrl(required(servers.amqpServer, 'the RabbitMQ server', '--amqp-server or PREVIEW_AMQP_SERVER'), 'the RabbitMQ server URL', ['amqp', 'amqps']);
   if (!url.username) throw new ConfigError('the RabbitMQ server URL has no user: give it as amqp://user:password@host:5672, the user the services connect as');
+  if (url.pathname !== '' || url.search !== '') throw new ConfigError('the RabbitMQ server URL must end with its port, as amqp://user:password@host:5672: the manifests append "/<vhost>" to it');
   return decodeURIComponent(url.username);
 }
 

@@ -100,8 +100,7 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
       const stays = groupBy(await loadStays(tx, late));
       for (const id of late) plans.push(planRebuild(id, positions.get(id)?.position, stored.get(id) ?? [], stays.get(id) ?? [], model));
     }
-    // An order is history when the newest of its new events carries the backfill mark (import, replay).
-    const history = new Set(orderIds.filter((id) => isBackfill(byId.get(newEvents.get(id)!.reduce((a, b) => (compareEvents(a, b) >= 0 ? a : b)).eventId)!)));
+    const history = new Set(orderIds.filter((id) => isHistory(positions.get(id), newEvents.get(id)!, (eventId) => isBackfill(byId.get(eventId)!))));
     const settled = settleStatuses(plans, positions, model, now() * 1000, history, (eventId) => byId.get(eventId)?.trace_id ?? null);
     // The history clock of each source reaches the newest of its backfill events.
     await advanceSourceClocks(
@@ -114,7 +113,9 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
     await setViolations(tx, plans.flatMap((p) => p.flagWrites));
     await savePositions(tx, settled.writes);
     await insertStatusChanges(tx, settled.changes);
-    const histogramChanges = plans.flatMap((p) => p.histogramChanges);
+    // History is in the reports (the stays), not in what Prometheus rates: a year of imported stays
+    // in the live histogram would burn the SLO budgets today and page.
+    const histogramChanges = plans.filter((p) => !history.has(p.orderId)).flatMap((p) => p.histogramChanges);
     await addHistogramTotals(tx, observer, sumByBucket(histogramChanges, model.durationBuckets()));
 
     return {
@@ -123,7 +124,8 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
       duplicates: batch.length - inserted.length,
       ordersExtended: plans.length - late.length,
       ordersRebuilt: late.length,
-      appliedOccurredAtMs: inserted.map((e) => e.occurredAt / 1000),
+      // The apply lag of live events only: a backfill's are months old by design.
+      appliedOccurredAtMs: inserted.filter((e) => !isBackfill(byId.get(e.eventId)!)).map((e) => e.occurredAt / 1000),
       raisedViolations: plans.flatMap((p) => p.raisedViolations),
       histogramChanges,
       unobservableStays: plans.reduce((n, p) => n + p.unobservableStays, 0),
@@ -183,6 +185,20 @@ function settleStatuses(
     }
   }
   return { writes, changes };
+}
+
+/**
+ * Whether an order is judged in event time after these new events (events/backfill.ts). A new order
+ * is history when its newest event carries the backfill mark (import, replay --as-history). An order
+ * already live stays live whatever arrives: a marked event must never silence an order that is
+ * running (a backlog replayed after an outage, a producer that sets the mark). A history order turns
+ * live when an unmarked event becomes its newest, and stays history when the new events are older.
+ */
+function isHistory(stored: StoredPosition | undefined, events: readonly TimelineEvent[], marked: (eventId: string) => boolean): boolean {
+  const newest = events.reduce((a, b) => (compareEvents(a, b) >= 0 ? a : b));
+  if (stored === undefined) return marked(newest.eventId);
+  if (stored.clockSource === null) return false;
+  return isAfter(newest, stored.position.lastEvent) ? marked(newest.eventId) : true;
 }
 
 function nothingNew(received: number): ApplyOutcome {

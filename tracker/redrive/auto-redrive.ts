@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/logger';
 import type { ProcessModel } from '../../events';
-import { autoRedriveCounts, listLostOrders, type Db } from '../store';
+import { autoRedriveCounts, historyOrders, listLostOrders, type Db } from '../store';
 import type { Redriver } from './redriver';
 
 export interface AutoRedriveOptions {
@@ -34,7 +34,10 @@ export function createAutoRedrive(options: AutoRedriveOptions) {
   const runOnce = async (): Promise<number> => {
     let redriven = 0;
     for (const state of states) {
-      const lost = await listLostOrders(db, { state: state.name }, undefined, PER_ROUND);
+      const listed = await listLostOrders(db, { state: state.name }, undefined, PER_ROUND);
+      // A backfill's lost orders are last year's: nothing to redrive in the owning systems today.
+      const past = await historyOrders(db, listed.map((o) => o.orderId));
+      const lost = listed.filter((o) => !past.has(o.orderId));
       const counts = await autoRedriveCounts(db, lost.map((o) => o.orderId));
       for (const order of lost) {
         // Planned from the listed row (one read of each order per round): an order that moves on

@@ -11,7 +11,7 @@ export { insertEvents, loadTimelineEvents, setViolations, orderEvents } from './
 export type { StoredEvent, EventDetail } from './events-table';
 export { loadStays, upsertStays, deleteStaysFrom, staysOverlapping } from './stays-table';
 export type { StoredStay } from './stays-table';
-export { lockOrders, loadPositions, savePositions, getOrder, listOrders, stateOccupancy } from './orders-table';
+export { lockOrders, loadPositions, savePositions, getOrder, listOrders, stateOccupancy, historyOrders } from './orders-table';
 export type { OrderRow, OrderFilter, OrderListPosition, StateOccupancy, StoredPosition, PositionWrite } from './orders-table';
 export { listLostOrders } from './lost-orders';
 export type { LostOrderRow } from './lost-orders';

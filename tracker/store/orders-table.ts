@@ -39,6 +39,8 @@ export async function lockOrders(sql: Sql, orderIds: readonly string[]): Promise
 export interface StoredPosition {
   readonly position: OrderPosition;
   readonly status: OrderStatus;
+  /** The source whose history clock judges it, when the order is history; null when it is live. */
+  readonly clockSource: string | null;
 }
 
 /**
@@ -62,8 +64,9 @@ export async function loadPositions(sql: Sql, orderIds: readonly string[]): Prom
     operator_id: string | null;
     event_count: number;
     violation_count: number;
+    clock_source: string | null;
   }>(
-    `SELECT order_id, state, system, status, ${micros('state_since')} AS state_since, state_event_id::text AS state_event_id, stay_count,
+    `SELECT order_id, state, system, status, clock_source, ${micros('state_since')} AS state_since, state_event_id::text AS state_event_id, stay_count,
             ${micros('first_event_at')} AS first_event_at, ${micros('last_event_at')} AS last_event_at, last_event_seq::float8 AS last_event_seq,
             last_event_id::text AS last_event_id, segment, operator_id, event_count, violation_count
      FROM orders WHERE order_id = ANY($1::text[]) AND state IS NOT NULL`,
@@ -74,6 +77,7 @@ export async function loadPositions(sql: Sql, orderIds: readonly string[]): Prom
       r.order_id,
       {
         status: r.status,
+        clockSource: r.clock_source,
         position: {
           current: { seqNo: r.stay_count - 1, state: r.state, system: r.system, enteredAt: r.state_since, leftAt: null, durationSeconds: null, enteredEventId: r.state_event_id },
           lastEvent: { occurredAt: r.last_event_at, seq: r.last_event_seq, eventId: r.last_event_id },
@@ -240,7 +244,8 @@ export interface StateOccupancy {
 /**
  * Occupancy of the given states, one index probe per state (count and min over orders_state, an
  * index-only scan), whatever the number of finished orders; the stuck counts from the few rows of
- * the orders_flagged index.
+ * the orders_flagged index. Stuck counts live orders only: a backfill's orders stuck where their
+ * history stops are in the reports, and would otherwise hold OrdersStuck open for good.
  */
 export async function stateOccupancy(sql: Sql, states: readonly string[]): Promise<StateOccupancy[]> {
   if (states.length === 0) return [];
@@ -248,8 +253,15 @@ export async function stateOccupancy(sql: Sql, states: readonly string[]): Promi
     `SELECT s.state, c.orders, c.oldest, f.stuck
      FROM unnest($1::text[]) AS s(state)
      CROSS JOIN LATERAL (SELECT count(*)::float8 AS orders, ${micros('min(o.state_since)')} AS oldest FROM orders o WHERE o.state = s.state) c
-     LEFT JOIN (SELECT state, count(*)::float8 AS stuck FROM orders WHERE status = 'stuck' GROUP BY state) f ON f.state = s.state`,
+     LEFT JOIN (SELECT state, count(*)::float8 AS stuck FROM orders WHERE status = 'stuck' AND clock_source IS NULL GROUP BY state) f ON f.state = s.state`,
     [states],
   );
   return rows.map((r) => ({ state: r.state, orders: r.orders, oldestSince: r.oldest, stuck: r.stuck ?? 0 }));
+}
+
+/** Which of `orderIds` are history (judged in event time on a source's clock): never acted on as live incidents. */
+export async function historyOrders(sql: Sql, orderIds: readonly string[]): Promise<Set<string>> {
+  if (orderIds.length === 0) return new Set();
+  const rows = await sql.query<{ order_id: string }>('SELECT order_id FROM orders WHERE order_id = ANY($1::text[]) AND clock_source IS NOT NULL', [orderIds]);
+  return new Set(rows.map((r) => r.order_id));
 }

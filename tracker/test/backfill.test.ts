@@ -84,5 +84,26 @@ describe('backfill: history is judged in event time', () => {
       // What the tracker counts into the paging counters: the live loss only.
       expect(sweep.changes.filter((c) => !c.backfill).map((c) => c.orderId)).toEqual(['live-1']);
     });
+
+    it('never moves a live order to a history clock, and keeps history out of the live histogram and apply lag', async () => {
+      const now = () => WALL;
+      // live-2 is running: placed 2 h ago. A marked event for it (a backlog replayed as history by
+      // mistake, or a producer setting the mark) arrives: it must still be flagged when it stalls now.
+      await applyBatch(db, model, [orderEvent('live-2', 'placed', WALL - 7_200_000)], 'test', now);
+      const marked = await applyBatch(db, model, [markBackfill(orderEvent('live-2', 'quote_requested', WALL - 5_400_000))], 'test', now);
+      expect(await db.query(`SELECT clock_source, next_deadline_at IS NOT NULL AS deadline FROM orders WHERE order_id = 'live-2'`)).toEqual([{ clock_source: null, deadline: true }]);
+      const sweeper = createSweeper({ db, model, intervalMs: 60_000, now });
+      const sweep = await sweeper.sweep();
+      await sweeper.close();
+      expect(sweep.changes.filter((c) => c.orderId === 'live-2').map((c) => [c.toStatus, c.backfill ?? false])).toEqual([['lost', false]]);
+      // Its stay in placed counts in the live histogram, being live; its event's age counts in the lag.
+      expect([marked.histogramChanges.length > 0, marked.appliedOccurredAtMs.length]).toEqual([true, 0]);
+
+      // A new order's history: in the reports (stays), not in what Prometheus rates, nor in the lag.
+      const history = await applyBatch(db, model, [orderEvent('h-20', 'placed', t('09:00')), orderEvent('h-20', 'quote_requested', t('09:01'))].map((e) => markBackfill(e)), 'test', now);
+      expect([history.applied, history.histogramChanges, history.appliedOccurredAtMs]).toEqual([2, [], []]);
+      // Its finished stay (placed, one minute) is stored for the reports.
+      expect(await db.query(`SELECT state, round(duration_seconds)::int AS seconds FROM stays WHERE order_id = 'h-20'`)).toEqual([{ state: 'placed', seconds: 60 }]);
+    });
   });
 });
