@@ -98,14 +98,17 @@ export class RecordConverter {
 const WHAT = { caseId: 'case id', activity: 'activity', timestamp: 'timestamp' } as const;
 
 /**
- * A case id as an order id: characters an order id may not hold (it is a path segment of the API's
- * URLs) become "_", and one too long is cut and given a hash of the whole, so that ids stay distinct.
+ * A case id as an order id: a case id that is one already stays as it is. Otherwise characters an
+ * order id may not hold (it is a path segment of the API's URLs) become "_" and a hash of the whole
+ * case id follows, so that two case ids never become one order ("A B" and "A/B"), and one too long is
+ * cut before its hash.
  */
 export function orderIdOf(caseId: string): string {
-  let id = caseId.trim().replace(/[^A-Za-z0-9._:-]+/g, '_');
-  if (id === '.' || id === '..' || id === '') id = `case_${hash(caseId).slice(0, 12)}`;
-  if (id.length > LIMITS.orderIdMaxLength) id = `${id.slice(0, LIMITS.orderIdMaxLength - 13)}_${hash(caseId).slice(0, 12)}`;
-  return id;
+  const cleaned = caseId.trim().replace(/[^A-Za-z0-9._:-]+/g, '_');
+  if (cleaned === caseId && cleaned !== '.' && cleaned !== '..' && cleaned !== '' && cleaned.length <= LIMITS.orderIdMaxLength) return cleaned;
+  const suffix = `_${hash(caseId).slice(0, 12)}`;
+  const base = cleaned === '.' || cleaned === '..' || cleaned === '' ? 'case' : cleaned;
+  return `${base.slice(0, LIMITS.orderIdMaxLength - suffix.length)}${suffix}`;
 }
 
 /**
