@@ -5,6 +5,9 @@ import { PROBE_PATHS, sleep } from '../../common';
 /** The orderscope CLI as built (benchmarks run from dist/bench). */
 export const CLI = path.join(__dirname, '..', '..', 'cli', 'main.js');
 
+/** How long the processes of a benchmark may take to become ready (a benchmark is bounded in time). */
+const START_DEADLINE_MS = 180_000;
+
 export interface CliProcess {
   readonly name: string;
   readonly child: ChildProcess;
@@ -36,11 +39,14 @@ export async function startCliProcesses(specs: readonly CliProcessSpec[]): Promi
     });
     return { name: spec.name, child, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))), url: `http://127.0.0.1:${spec.port}` };
   });
+  const deadline = Date.now() + START_DEADLINE_MS;
   for (const p of started) {
     for (let ready = false; !ready; ) {
-      if (p.child.exitCode !== null) {
+      // A child killed by a signal has no exit code, only its signal.
+      const ended = p.child.exitCode ?? p.child.signalCode;
+      if (ended !== null || Date.now() > deadline) {
         await stopAll(started);
-        throw new Error(`${p.name} exited with code ${p.child.exitCode} while starting`);
+        throw new Error(ended !== null ? `${p.name} exited (${ended}) while starting` : `${p.name} was not ready within ${START_DEADLINE_MS / 1000} s`);
       }
       ready = await fetch(`${p.url}${PROBE_PATHS.ready}`).then((r) => r.ok, () => false);
       if (!ready) await sleep(100);

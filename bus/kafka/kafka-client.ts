@@ -68,7 +68,9 @@ export async function deleteTopicAndGroup(kafka: Kafka, topic: string, groupId: 
       try {
         await admin.deleteGroups([groupId]);
       } catch (err) {
-        const nonEmpty = JSON.stringify((err as { groups?: unknown }).groups ?? '').includes('NON_EMPTY_GROUP');
+        // kafkajs's KafkaJSDeleteGroupsError lists each group with its protocol error's type.
+        const groups = (err as { groups?: { error?: { type?: string } }[] }).groups ?? [];
+        const nonEmpty = groups.some((g) => g.error?.type === 'NON_EMPTY_GROUP');
         if (nonEmpty) throw new UnavailableError(`the consumer group ${groupId} still has members: stop its trackers first (scale them to 0), then try again`, err);
         throw err;
       }
