@@ -27,6 +27,12 @@ export interface Agent {
   /** Express handler that serves {@link Agent.registry} in the Prometheus text format, e.g. on GET /metrics. */
   readonly metricsHandler: RequestHandler;
   /**
+   * Resolves once every order event tracked so far is durable: accepted by the collector or in the
+   * spool (so it survives a crash of this process). Tracking never waits; call this where the host
+   * must know before it acknowledges its own work.
+   */
+  flush(): Promise<void>;
+  /**
    * Delivers what is buffered and spooled (for at most `shutdownTimeoutMs`; what is left stays in
    * the spool for the next start), then flushes the spans. Safe to call twice.
    */
@@ -85,6 +91,7 @@ export function launchAgent(config: ResolvedAgentOptions): Agent {
     metrics,
     metricsMiddleware: createHttpMetricsMiddleware(registry),
     metricsHandler: metricsHandler(registry),
+    flush: () => sender.flush(),
     shutdown: () =>
       (stopping ??= (async () => {
         await sender.close(config.shutdownTimeoutMs);

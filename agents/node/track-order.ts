@@ -11,14 +11,26 @@ import type { ThrottledWarning } from './throttled-warning';
 /** Extra facts about an order (segment, operator, amount): at most 32, names up to 64 characters, values up to 1 KiB. */
 export type OrderAttributes = Record<string, AttributeValue>;
 
+/** What the caller may fix about an event instead of letting trackOrder choose it. */
+export interface TrackOrderOptions {
+  /**
+   * The event's idempotency key (a UUID), e.g. derived from the host's own record of the change: an
+   * event tracked again after a crash, with the same id, counts once. Default: a fresh random UUID.
+   */
+  readonly eventId?: string;
+  /** When the order entered the state, e.g. the commit time of the host's transaction. Default: now. */
+  readonly occurredAt?: Date;
+}
+
 /**
- * Records that order `orderId` entered `state` now. Never throws and never waits: the event is
- * queued in memory and sent in the background.
+ * Records that order `orderId` entered `state` now (or at `options.occurredAt`). Never throws and
+ * never waits: the event is queued in memory and sent in the background; `Agent.flush()` waits
+ * until it is durable.
  *
  * @returns the event_id of the event, or undefined when it was dropped (invalid arguments, or the
  * agent could not queue it; both are logged and counted in `orderscope_agent_dropped_total`).
  */
-export type TrackOrder = (orderId: string, state: string, attributes?: OrderAttributes) => string | undefined;
+export type TrackOrder = (orderId: string, state: string, attributes?: OrderAttributes, options?: TrackOrderOptions) => string | undefined;
 
 export interface TrackOrderDeps {
   /** The `source` of every event (the emitting system, e.g. shop). */
@@ -39,13 +51,13 @@ export function createTrackOrder(deps: TrackOrderDeps): TrackOrder {
   const now = deps.now ?? (() => new Date());
   // Orders events with the same occurred_at (same millisecond) in the order they were tracked.
   let seq = 0;
-  return (orderId, state, attributes) => {
+  return (orderId, state, attributes, options) => {
     try {
       const span = trace.getActiveSpan();
-      const at = now();
+      const at = options?.occurredAt ?? now();
       const input: OrderEventInput = {
         schema_version: ORDER_EVENT_SCHEMA_VERSION,
-        event_id: randomUUID(),
+        event_id: options?.eventId ?? randomUUID(),
         order_id: orderId,
         source: deps.source,
         state,
@@ -54,7 +66,7 @@ export function createTrackOrder(deps: TrackOrderDeps): TrackOrder {
         ...sampledTraceIds(span),
         attributes: attributes ?? {},
       };
-      const verdict = checkCallerFields(input, at);
+      const verdict = options ? validateOrderEvent(input, now()) : checkCallerFields(input, at);
       if (!verdict.ok) return invalid(deps, orderId, state, verdict.error);
       span?.setAttributes({ [ORDER_ID_ATTRIBUTE]: orderId, 'order.state': state });
       return deps.sender.enqueue(verdict.event) ? verdict.event.event_id : undefined;

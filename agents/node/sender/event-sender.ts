@@ -135,6 +135,28 @@ export class EventSender {
   }
 
   /**
+   * Resolves once every event queued before the call is durable: accepted by the collector (or
+   * rejected by it as invalid, counted), or written to the spool. Events queued meanwhile are not
+   * waited for, so a busy host's flush ends. For a host that must know its events survive a crash
+   * before it acknowledges its own work (a job queue, a batch import).
+   */
+  async flush(): Promise<void> {
+    const last = this.buffer.at(-1);
+    for (;;) {
+      this.dispatch(true);
+      const tasks = [...this.tasks];
+      // The buffer is first in, first out: once the last entry left it, every earlier one did too,
+      // each into a task that ends when its batch is delivered or spooled.
+      if (last === undefined || !this.buffer.includes(last)) {
+        await Promise.allSettled(tasks);
+        return;
+      }
+      // Still buffered: the collector is busy (maxInFlight requests); wait for one to finish.
+      await Promise.race(tasks);
+    }
+  }
+
+  /**
    * Sends what is buffered and waits, at most `timeoutMs`, until everything (spool included) is
    * delivered; then writes what is left to the spool for the next start and closes it. Events
    * tracked meanwhile (requests the host is still finishing) are taken along; only events tracked

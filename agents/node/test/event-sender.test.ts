@@ -189,6 +189,38 @@ describe('the event sender', () => {
     });
   });
 
+  describe('flush()', () => {
+    it('resolves once every event tracked before it was accepted, without waiting for the linger time', async () => {
+      const { transport, sender } = setup({ lingerMs: 60_000 });
+      const batch = events(3);
+      for (const e of batch) sender.enqueue(e);
+      await sender.flush();
+      expect(transport.accepted).toEqual(ids(batch));
+    });
+
+    it('resolves once the events are spooled when the collector is down', async () => {
+      const { transport, sender, metrics } = setup({ lingerMs: 60_000 });
+      transport.answer = unreachable;
+      for (const e of events(4)) sender.enqueue(e);
+      await sender.flush();
+      expect(await valueOf(metrics.eventsSpooled)).toBe(4);
+    });
+
+    it('waits for a busy collector: events still buffered behind the requests in flight are sent too', async () => {
+      const { transport, sender } = setup({ lingerMs: 60_000, batchSize: 2, maxInFlight: 1 });
+      const batch = events(5);
+      for (const e of batch) sender.enqueue(e);
+      await sender.flush();
+      expect(transport.accepted).toEqual(ids(batch));
+    });
+
+    it('resolves at once when nothing is buffered', async () => {
+      const { transport, sender } = setup();
+      await sender.flush();
+      expect(transport.posts).toHaveLength(0);
+    });
+  });
+
   describe('close()', () => {
     it('delivers what is buffered before it resolves', async () => {
       const { transport, sender } = setup({ lingerMs: 10_000 });

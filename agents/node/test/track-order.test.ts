@@ -35,6 +35,27 @@ describe('trackOrder', () => {
     for (const event of queued) expect(validateOrderEvent(event, new Date('2026-11-26T10:15:00.000Z')).ok).toBe(true);
   });
 
+  it('takes the event id and the time from the caller when given: an event tracked again after a crash counts once', () => {
+    const { trackOrder, queued } = setup();
+    const eventId = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+    const occurredAt = new Date('2026-11-26T09:00:00.250Z');
+    expect(trackOrder('SO-7', 'confirmed', undefined, { eventId, occurredAt })).toBe(eventId);
+    expect(trackOrder('SO-7', 'confirmed', undefined, { eventId, occurredAt })).toBe(eventId);
+    expect(queued.map((e) => [e.event_id, e.occurred_at, e.state])).toEqual([
+      [eventId, '2026-11-26T09:00:00.250Z', 'confirmed'],
+      [eventId, '2026-11-26T09:00:00.250Z', 'confirmed'],
+    ]);
+  });
+
+  it('drops an event whose given id is no UUID, or whose given time is invalid or in the future, and counts it', async () => {
+    const { trackOrder, queued, metrics } = setup();
+    expect(trackOrder('SO-8', 'placed', undefined, { eventId: 'order-8-placed' })).toBeUndefined();
+    expect(trackOrder('SO-8', 'placed', undefined, { occurredAt: new Date(Number.NaN) })).toBeUndefined();
+    expect(trackOrder('SO-8', 'placed', undefined, { occurredAt: new Date('2026-11-26T11:15:00.000Z') })).toBeUndefined();
+    expect(queued).toEqual([]);
+    expect(await valueOf(metrics.dropped)).toBe(3);
+  });
+
   it('queues a copy: changing the attributes object afterwards changes nothing', () => {
     const { trackOrder, queued } = setup();
     const attributes: Record<string, string> = { segment: 'b2b' };
