@@ -78,7 +78,7 @@ cmd_start() {
   # in memory, gone at stop, which is what tests want; MEM_MAX_SPANS bounds them.
   # shellcheck disable=SC2086 # HEAP_OPTS is a list of JVM flags
   STORAGE_TYPE=mem MEM_MAX_SPANS="$MAX_SPANS" QUERY_PORT="$PORT" launch "$JAVA" $HEAP_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-    -jar "$JAR" --armeria.ports[0].port="$PORT" --armeria.ports[0].ip=127.0.0.1 --armeria.ports[0].protocols=http
+    -jar "$JAR" "--armeria.ports[0].port=$PORT" "--armeria.ports[0].ip=127.0.0.1" "--armeria.ports[0].protocols=http"
   pid=$LAUNCHED_PID
   log "starting Zipkin $ZIPKIN_VERSION (pid $pid), waiting for its health check"
   wait_ready "$pid" "answer on http://$ADDR/health"

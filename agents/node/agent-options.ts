@@ -41,9 +41,9 @@ export const agentOptionsSchema = z.strictObject({
     .strictObject({
       /**
        * Where spans go: otlp (OTLP/HTTP, for Tempo or Jaeger) or zipkin (Zipkin's v2 JSON API). Default
-       * $OTEL_TRACES_EXPORTER when it names one of them (OpenTelemetry's own variable), else otlp.
+       * $OTEL_TRACES_EXPORTER (OpenTelemetry's own variable), else otlp; any other value there is refused.
        */
-      exporter: z.enum(['otlp', 'zipkin']).default(() => (process.env.OTEL_TRACES_EXPORTER?.trim() === 'zipkin' ? 'zipkin' : 'otlp')),
+      exporter: z.enum(['otlp', 'zipkin'], { error: 'must be otlp or zipkin (or OTEL_TRACES_EXPORTER=none, which turns span export off)' }).prefault(exporterFromEnvironment),
       /** OTLP/HTTP traces endpoint. Default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or http://127.0.0.1:4318/v1/traces. */
       endpoint: url.default(() => process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? 'http://127.0.0.1:4318/v1/traces'),
       /** Zipkin's span endpoint. Default $OTEL_EXPORTER_ZIPKIN_ENDPOINT or http://127.0.0.1:9411/api/v2/spans. */
@@ -103,6 +103,16 @@ export const AGENT_ENV_NAMES: Readonly<Record<string, string>> = {
   'tracing.exporter': 'OTEL_TRACES_EXPORTER',
   'tracing.zipkinEndpoint': 'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
 };
+
+/**
+ * The exporter OTEL_TRACES_EXPORTER names; unset and `none` (export off) leave the default, otlp. Any
+ * other value goes to the option's check as it is: a typo ("zipkn") is refused at start instead of
+ * silently sending the spans over OTLP to nowhere.
+ */
+function exporterFromEnvironment(): 'otlp' | 'zipkin' {
+  const named = process.env.OTEL_TRACES_EXPORTER?.trim();
+  return (!named || named === 'none' ? 'otlp' : named) as 'otlp' | 'zipkin';
+}
 
 /** The environment variables the agent's tracing reads whoever starts it (OpenTelemetry's own names). */
 export const AGENT_TRACING_ENV = ['OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT'] as const;

@@ -35,4 +35,19 @@ describe('agent options', () => {
     expect(parseAgentOptions(agentOptionsFromEnv(env), AGENT_ENV_NAMES)).toMatchObject({ service: 'crm', source: 'crm', spoolMaxBytes: 1000, tracing: { export: false } });
     expect(() => parseAgentOptions(agentOptionsFromEnv({ OTEL_SERVICE_NAME: 'crm', ORDERSCOPE_TOKEN: 'x' }), AGENT_ENV_NAMES)).toThrow('ORDERSCOPE_COLLECTOR_URL: must be an http(s) URL');
   });
+
+  it('refuse an exporter OTEL_TRACES_EXPORTER names that they do not know, instead of sending spans elsewhere', () => {
+    const before = process.env.OTEL_TRACES_EXPORTER;
+    try {
+      process.env.OTEL_TRACES_EXPORTER = 'zipkn';
+      expect(() => parseAgentOptions(required, AGENT_ENV_NAMES)).toThrow('OTEL_TRACES_EXPORTER: must be otlp or zipkin (or OTEL_TRACES_EXPORTER=none, which turns span export off)');
+      process.env.OTEL_TRACES_EXPORTER = ' zipkin ';
+      expect(parseAgentOptions(required).tracing.exporter).toBe('zipkin');
+      process.env.OTEL_TRACES_EXPORTER = 'none';
+      expect(parseAgentOptions(required).tracing.exporter).toBe('otlp');
+    } finally {
+      if (before === undefined) delete process.env.OTEL_TRACES_EXPORTER;
+      else process.env.OTEL_TRACES_EXPORTER = before;
+    }
+  });
 });
