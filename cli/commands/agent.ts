@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from '../../common/process-metrics';
-import { AmqpTap } from '../../agents/amqp-tap';
+import { AmqpTap, DEFAULT_QUEUE_MAX_LENGTH } from '../../agents/amqp-tap';
 import { PgOutboxSidecar } from '../../agents/pg-outbox';
 import { ConfigError, createLogger, parseDuration, type Logger } from '../../common';
 import { listen, metricsHandler } from '../../common/http';
@@ -41,6 +41,7 @@ interface AmqpTapFlags extends SidecarOptions {
   state?: string;
   source: string;
   queue?: string;
+  queueMaxLength: number;
   prefetch: number;
   attribute?: string[];
   spoolDir?: string;
@@ -138,7 +139,8 @@ ${RUNNING_HELP}`,
       .requiredOption('--order-id <where>', 'where the order id is: header:<name> or json:<path>, e.g. header:x-order-id or json:$.order.id')
       .option('--state <state>', 'the state of bindings that do not name one')
       .requiredOption('--source <system>', 'the source of the events: the system whose messages these are (e.g. shop)')
-      .option('--queue <name>', 'a durable tap queue of this name, kept while the tap is down (default: an exclusive queue that lives with the tap)')
+      .option('--queue <name>', 'the name of the tap queue, durable and kept while the tap is down (default: orderscope.tap.<source>.<hash of the --bind exchanges and keys>, shared by replicas of one tap)')
+      .option('--queue-max-length <n>', 'messages the tap queue holds at most; beyond it the oldest are dropped and counted (orderscope_amqp_tap_overflowed_total)', parsePositive('--queue-max-length'), DEFAULT_QUEUE_MAX_LENGTH)
       .option('--prefetch <n>', 'unacknowledged messages at most', parsePositive('--prefetch'), 500)
       .option('--attribute <name=where>', 'an extra attribute from header:<name> or json:<path> (repeatable), e.g. segment=json:$.customer.segment', collect)
       .option('--spool-dir <dir>', 'where events wait while the collector is down (default: .orderscope/spool/amqp-tap-<source>)')
@@ -155,9 +157,17 @@ message id, or its body), so a redelivered message, or one seen by two tap repli
 A message is acknowledged only once its event is accepted by the collector or written to the spool.
 Messages without an order id are acknowledged, counted (orderscope_amqp_tap_dropped_total) and logged.
 
+The tap queue is durable and outlives the tap: messages published while it is stopped or killed are
+delivered when it is back. Its default name, orderscope.tap.<source>.<hash>, comes from --source and the
+exchanges and keys of --bind: replicas of one tap share it, and taps that bind differently never do (a
+tap whose --bind changed gets a new queue; delete the old one). Beyond --queue-max-length messages
+RabbitMQ drops the oldest, dead-lettered to <queue>.overflow where the tap counts them
+(orderscope_amqp_tap_overflowed_total). A queue that exists with other arguments (an earlier version's,
+another --queue-max-length) is refused by RabbitMQ: delete it, or give --queue another name.
+
 Example:
   orderscope agent amqp-tap --bind orders:quote.requested=quote_requested --order-id json:$.order.id \\
-    --source shop --queue orderscope.tap.shop --collector http://collector:7400
+    --source shop --collector http://collector:7400
 ${RUNNING_HELP}`,
     )
     .action(async (flags: AmqpTapFlags) => {
@@ -170,6 +180,7 @@ ${RUNNING_HELP}`,
         state: flags.state,
         source: flags.source,
         queue: flags.queue,
+        queueMaxLength: flags.queueMaxLength,
         prefetch: flags.prefetch,
         attributes: flags.attribute,
         collectorUrl: collectorOf(flags),
