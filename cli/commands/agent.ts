@@ -31,6 +31,8 @@ interface PgOutboxFlags extends SidecarOptions {
   outboxTable: string;
   batchSize: number;
   pollInterval: number;
+  requestTimeout: number;
+  claimLease: number;
   uninstall?: boolean;
 }
 
@@ -74,6 +76,12 @@ export function registerAgent(program: Command): void {
       .option('--outbox-table <name>', 'the outbox table; dead letters go to <name>_dead_letter', 'orderscope_outbox')
       .option('--batch-size <n>', 'outbox rows per request to the collector', parsePositive('--batch-size'), 500)
       .addOption(new Option('--poll-interval <duration>', 'how often to look for rows when no notification arrives').argParser(parseDurationMs('--poll-interval')).default(1000, '1s'))
+      .addOption(new Option('--request-timeout <duration>', 'how long one request to the collector may take').argParser(parseDurationMs('--request-timeout')).default(10_000, '10s'))
+      .addOption(
+        new Option('--claim-lease <duration>', 'how long a round holds the rows it claimed while it posts them; the rows of a sidecar that died are sent again after it (longer than --request-timeout)')
+          .argParser(parseDurationMs('--claim-lease'))
+          .default(60_000, '60s'),
+      )
       .option('--uninstall', 'remove the trigger and its function from the table, then exit (the outbox tables stay)'),
   )
     .addHelpText(
@@ -86,9 +94,12 @@ What it installs (idempotently, at every start; PostgreSQL 14 or newer):
   orderscope_capture       an AFTER INSERT OR UPDATE OF <state column> trigger on the table, writing one
                            outbox row per actual state change, in the same transaction, and NOTIFY
 
-Delivery: rows are claimed with FOR UPDATE SKIP LOCKED (several replicas may run), posted, and deleted
-only after the collector answered 202, in one transaction. Events keep the event_id made in SQL, so a
-row sent twice (the sidecar died between the 202 and its commit) counts once.
+Delivery: no transaction stays open while the collector is asked. Rows are claimed (FOR UPDATE SKIP
+LOCKED, marked with the round's token and a lease of --claim-lease, committed), posted, and deleted in a
+second short transaction only after the collector answered 202; a failed post gives the claim back.
+Several replicas may run: claimed rows are skipped by the others. Events keep the event_id made in SQL,
+so a row sent twice (the sidecar died between the 202 and its delete: its rows are sent again once its
+claim expires) counts once.
 
 Values: mapped values become their state; --ignore values are deleted and counted; any other value is
 dead-lettered (counted, logged), never dropped: after fixing --map, redrive with
@@ -117,6 +128,8 @@ ${RUNNING_HELP}`,
         outboxTable: flags.outboxTable,
         batchSize: flags.batchSize,
         pollIntervalMs: flags.pollInterval,
+        requestTimeoutMs: flags.requestTimeout,
+        claimLeaseMs: flags.claimLease,
         collectorUrl: collectorOf(flags),
         token: tokenOf(flags),
         logger,
