@@ -80,7 +80,7 @@ export class AmqpTap {
   private closing: Promise<void> | undefined;
   private consuming: { channel: Channel; tags: string[] } | undefined;
 
-  /** Validates the options (ConfigError naming the flag) and opens the spool; connects nothing yet. */
+  /** Validates the options (ConfigError naming the flag) and starts opening the spool; connects nothing yet. */
   constructor(private readonly options: AmqpTapOptions) {
     const source = orderEventShape.shape.source.safeParse(options.source);
     if (!source.success) throw new ConfigError(`--source: "${options.source}" is not a source name: ${source.error.issues[0]?.message}`);
@@ -104,6 +104,8 @@ export class AmqpTap {
 
   /** Connects, declares and binds the tap queue and starts consuming. Resolves once the first connection is set up. */
   async start(): Promise<void> {
+    // The spool first: a spool directory in use by another tap is a deployment error, said at once.
+    await this.sender.ready();
     this.sender.start();
     const connection = await connect(this.options.amqpUrl, {
       recovery: {
