@@ -24,6 +24,10 @@ describe('the directory lock', () => {
     expect(lockSocketPath(deep, 'orderscope.lock', '/tmp/t')).not.toBe(socket);
   });
 
+  it('is a named pipe on Windows, named by the directory', () => {
+    expect(lockSocketPath(root, 'spool.lock', '/tmp/t', 'win32')).toMatch(/^\\\\\.\\pipe\\orderscope-[0-9a-f]{24}$/);
+  });
+
   it('excludes a second holder of a directory whose path is too long for a socket in it, until released', async () => {
     const deep = path.join(root, 'a'.repeat(60), 'b'.repeat(60));
     mkdirSync(deep, { recursive: true });

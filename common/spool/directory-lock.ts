@@ -64,12 +64,15 @@ export async function lockDirectory(dir: string, inUseHint: string, lockName = L
 /**
  * The path of the lock socket of `dir`: in the directory when it fits the kernel's limit, otherwise
  * under the temporary directory, named by a hash of the directory's real path and the lock's name.
+ * On Windows, where Node listens on named pipes only, the pipe of that name (it too ends with its
+ * process, and leaves no file).
  */
-export function lockSocketPath(dir: string, lockName: string, tmpdir = os.tmpdir()): string {
+export function lockSocketPath(dir: string, lockName: string, tmpdir = os.tmpdir(), platform = process.platform): string {
+  const hash = () => createHash('sha256').update(`${realpathSync(dir)}\0${lockName}`).digest('hex').slice(0, 24);
+  if (platform === 'win32') return `\\\\.\\pipe\\orderscope-${hash()}`;
   const inDir = path.join(dir, `${lockName}.sock`);
   if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH_BYTES) return inDir;
-  const hash = createHash('sha256').update(`${realpathSync(dir)}\0${lockName}`).digest('hex').slice(0, 24);
-  return path.join(tmpdir, `orderscope-${hash}.sock`);
+  return path.join(tmpdir, `orderscope-${hash()}.sock`);
 }
 
 /** Listens on `socketPath`: the server, or undefined when the path is taken (EADDRINUSE). */
