@@ -97,7 +97,7 @@ export interface Tracker {
   autoRedrive(): Promise<number>;
   /**
    * Removes now the instances nobody has held for longer than `tracker.instanceRetentionMs`, with their
-   * histogram totals; resolves to their names. It also runs by itself at start, then hourly.
+   * histogram totals; resolves to their names. It also runs by itself hourly once started.
    */
   removeGoneInstances(): Promise<readonly string[]>;
   /**

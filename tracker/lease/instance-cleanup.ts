@@ -22,7 +22,7 @@ export interface InstanceCleanupOptions {
  * The periodic removal of tracker instances that never came back: a tracker restarted under a new
  * name (a Kubernetes Deployment's pod gets a new host name, the default name) leaves its lease row
  * and its duration-histogram totals behind, one set per restart, for good. Every live tracker runs it
- * (at start, then hourly); see {@link removeGoneInstances} for why that is safe.
+ * hourly; see {@link removeGoneInstances} for why that is safe.
  *
  * The retention is long (a day) so that a tracker down for a while, under a name it keeps, finds its
  * totals again, and so that Prometheus has long marked the removed instance's series stale.
@@ -31,6 +31,8 @@ export function createInstanceCleanup(options: InstanceCleanupOptions): Periodic
   const now = options.now ?? Date.now;
   return periodic({
     intervalMs: options.intervalMs ?? INSTANCE_CLEANUP_INTERVAL_MS,
+    // Not at start: nothing is urgent (the rows waited a day), and a start is busy enough.
+    firstRunAfterInterval: true,
     run: async () => {
       const at = now();
       const removed = await removeGoneInstances(options.db, at - options.retentionMs, at, options.instance);

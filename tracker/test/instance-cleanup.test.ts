@@ -83,8 +83,7 @@ describe('removing tracker instances gone for good', () => {
     const config = loadConfig({ env: { ORDERSCOPE_TRACKER_INSTANCE_RETENTION_MS: String(DAY) }, overrides: { tracker: { sweepIntervalMs: HOUR } } });
     const tracker = await startEmbedded({ db, instance: 'new-pod', config, now: () => now });
     try {
-      // At start: the old pod's rows are gone, counted once.
-      await expect(tracker.tracker.removeGoneInstances()).resolves.toEqual([]);
+      await expect(tracker.tracker.removeGoneInstances()).resolves.toEqual(['old-pod']);
       expect(await instances(db)).toEqual(['new-pod']);
       expect(await observers(db)).toEqual([]);
       expect(await metricValue(tracker.registry, TRACKER_METRICS.instancesRemoved.name)).toBe(1);
