@@ -6,7 +6,7 @@ import type { OrderEvent } from '../events';
 import { numberedEvent } from './test/numbered-event';
 import type { DeliveryContext } from './bus';
 import { BusFullError, IN_PROCESS_ORIGIN } from './in-process-bus';
-import { SpooledBus } from './spooled-bus';
+import { SpooledBus, type SpooledBusOptions } from './spooled-bus';
 
 const event = numberedEvent;
 
@@ -30,8 +30,8 @@ function collector() {
 describe('the spooled bus', () => {
   let dir: string;
   const buses: SpooledBus[] = [];
-  const open = (options: Partial<ConstructorParameters<typeof SpooledBus>[0]> = {}) => {
-    const bus = new SpooledBus({ dir, logger: silentLogger(), retryDelayMs: 1, ...options });
+  const open = async (options: Partial<SpooledBusOptions> = {}) => {
+    const bus = await SpooledBus.open({ dir, logger: silentLogger(), retryDelayMs: 1, ...options });
     buses.push(bus);
     return bus;
   };
@@ -44,7 +44,7 @@ describe('the spooled bus', () => {
   });
 
   it('resolves a publish once its events are on disk, before any subscriber applied them', async () => {
-    const bus = open();
+    const bus = await open();
     await bus.publish([event(1), event(2)]);
     const segments = readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
     expect(segments).toHaveLength(1);
@@ -56,7 +56,7 @@ describe('the spooled bus', () => {
   });
 
   it('tells when everything published so far was applied', async () => {
-    const bus = open();
+    const bus = await open();
     const seen = collector();
     await bus.subscribe(seen.handler);
     await bus.idle();
@@ -66,10 +66,10 @@ describe('the spooled bus', () => {
   });
 
   it('delivers what an earlier process accepted but did not apply', async () => {
-    const first = open();
+    const first = await open();
     await first.publish([event(1)]);
     await first.close();
-    const second = open();
+    const second = await open();
     const seen = collector();
     await second.subscribe(seen.handler);
     await seen.until(() => seen.applied.length === 1);
@@ -77,7 +77,7 @@ describe('the spooled bus', () => {
   });
 
   it('applies everything accepted before close, and deletes the applied segments', async () => {
-    const bus = open();
+    const bus = await open();
     const seen = collector();
     await bus.subscribe(seen.handler);
     await Promise.all([1, 2, 3, 4, 5].map((n) => bus.publish([event(n)])));
@@ -88,7 +88,7 @@ describe('the spooled bus', () => {
   });
 
   it('gives a batch again after the handler failed, and keeps it until one attempt succeeds', async () => {
-    const bus = open();
+    const bus = await open();
     let attempts = 0;
     const seen = collector();
     await bus.subscribe(async (batch, context) => {
@@ -103,7 +103,7 @@ describe('the spooled bus', () => {
   });
 
   it('refuses a publish beyond its size cap at once, and takes events again once they were applied', async () => {
-    const bus = open({ maxBytes: 600 });
+    const bus = await open({ maxBytes: 600 });
     await bus.publish([event(1), event(2)]);
     const refused = bus.publish([event(3), event(4)]);
     await expect(refused).rejects.toBeInstanceOf(BusFullError);
@@ -126,7 +126,7 @@ describe('the spooled bus', () => {
   });
 
   it('withdraws a publish whose caller gave up before it was written', async () => {
-    const bus = open();
+    const bus = await open();
     const gaveUp = new AbortController();
     gaveUp.abort();
     await expect(bus.publish([event(1)], { signal: gaveUp.signal })).rejects.toThrow('the publisher gave up before the events were queued');
@@ -138,12 +138,12 @@ describe('the spooled bus', () => {
   });
 
   it('hands a spooled line that is not an order event to the handler as an unreadable message, and skips a torn last line', async () => {
-    const bus = open();
+    const bus = await open();
     await bus.publish([event(1)]);
     await bus.close();
     const segment = readdirSync(dir).find((f) => f.endsWith('.ndjson'))!;
     appendFileSync(path.join(dir, segment), `${JSON.stringify({ order_id: 'o2' })}\n{"order_id":"o3"`);
-    const reopened = open();
+    const reopened = await open();
     const seen = collector();
     await reopened.subscribe(seen.handler);
     await seen.until(() => seen.applied.length === 1);

@@ -66,15 +66,21 @@ export class SpooledBus implements EventPublisher, EventSource {
   private closed = false;
   private closing: Promise<void> | undefined;
 
-  constructor(options: SpooledBusOptions) {
-    this.logger = options.logger;
-    this.retryDelayMs = options.retryDelayMs ?? 250;
-    this.spool = Spool.open<OrderEvent>({
+  /** Opens (creating) the bus's directory and locks it for this process; rejects with a ConfigError when another live process holds it. */
+  static async open(options: SpooledBusOptions): Promise<SpooledBus> {
+    const spool = await Spool.open<OrderEvent>({
       dir: options.dir,
       maxBytes: options.maxBytes ?? 256 * 1024 * 1024,
       segmentBytes: options.segmentBytes ?? 1024 * 1024,
       inUseHint: options.inUseHint ?? 'give every process its own bus directory',
     });
+    return new SpooledBus(options, spool);
+  }
+
+  private constructor(options: SpooledBusOptions, spool: Spool<OrderEvent>) {
+    this.logger = options.logger;
+    this.retryDelayMs = options.retryDelayMs ?? 250;
+    this.spool = spool;
   }
 
   async start(): Promise<void> {}

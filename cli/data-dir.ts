@@ -1,9 +1,9 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, describeError, settingName } from '../common';
-import { lockDirectory } from '../common/spool';
+import { lockDirectory, type ReleaseLock } from '../common/spool';
 
-/** The lock file of a data directory in use: it holds the pid of the `orderscope up` using it. */
+/** The lock of a data directory in use: the socket `<dir>/orderscope.lock.sock` that the `orderscope up` using it listens on (see lockDirectory). */
 export const DATA_DIR_LOCK = 'orderscope.lock';
 
 /** What to do about a data directory that cannot be used. */
@@ -17,10 +17,10 @@ const USE_ANOTHER = `pass --data-dir with a directory you can write, or set ${se
  *
  * @returns a function that releases the lock: call it once the database is closed.
  */
-export function takeDataDir(dataDir: string): () => void {
+export async function takeDataDir(dataDir: string): Promise<ReleaseLock> {
   try {
     mkdirSync(dataDir, { recursive: true });
-    return lockDirectory(dataDir, 'is it another orderscope up? Stop it, or pass --data-dir to use another directory', DATA_DIR_LOCK);
+    return await lockDirectory(dataDir, 'is it another orderscope up? Stop it, or pass --data-dir to use another directory', DATA_DIR_LOCK);
   } catch (err) {
     throw dataDirError(dataDir, err);
   }

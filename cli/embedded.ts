@@ -64,13 +64,13 @@ export interface EmbeddedOptions {
 export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
   const { config, model, logger } = options;
   const dataDir = path.resolve(config.embedded.dataDir);
-  const releaseDataDir = takeDataDir(dataDir);
+  const releaseDataDir = await takeDataDir(dataDir);
   let token: EmbeddedToken;
   try {
     checkDataDirModel(dataDir, model.name);
     token = embeddedToken(dataDir);
   } catch (err) {
-    releaseDataDir();
+    await releaseDataDir();
     throw dataDirError(dataDir, err);
   }
   const withToken: Config = {
@@ -89,15 +89,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     await tracker?.close();
     await trackerServer?.close();
     await store?.close();
-    releaseDataDir();
+    await releaseDataDir();
   };
   try {
-    try {
-      // Accepted events wait on disk, not in memory: ingest never waits for the database (see SpooledBus).
-      bus = new SpooledBus({ dir: path.join(dataDir, 'bus'), logger: logger.child({ component: 'bus' }) });
-    } catch (err) {
+    // Accepted events wait on disk, not in memory: ingest never waits for the database (see SpooledBus).
+    bus = await SpooledBus.open({ dir: path.join(dataDir, 'bus'), logger: logger.child({ component: 'bus' }) }).catch((err: unknown) => {
       throw dataDirError(dataDir, err);
-    }
+    });
     const pgdata = path.join(dataDir, 'pgdata');
     store = await openPgliteThread(pgdata).catch((err: unknown) => {
       throw databaseOpenError(dataDir, pgdata, err);

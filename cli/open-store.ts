@@ -19,19 +19,19 @@ export interface OpenedStore {
 export async function openStore(target: { databaseUrl?: string | undefined; dataDir: string }, modelName?: string): Promise<OpenedStore> {
   if (target.databaseUrl !== undefined) return migrated(openPostgres({ url: target.databaseUrl, poolSize: 2 }), 'PostgreSQL', async () => undefined);
   const dataDir = path.resolve(target.dataDir);
-  const release = takeDataDir(dataDir);
+  const release = await takeDataDir(dataDir);
   try {
     if (modelName !== undefined) checkDataDirModel(dataDir, modelName);
   } catch (err) {
-    release();
+    await release();
     throw dataDirError(dataDir, err);
   }
   const pgdata = path.join(dataDir, 'pgdata');
-  const db = await openPglite(pgdata).catch((err: unknown) => {
-    release();
+  const db = await openPglite(pgdata).catch(async (err: unknown) => {
+    await release();
     throw databaseOpenError(dataDir, pgdata, err);
   });
-  return migrated(db, dataDir, async () => release());
+  return migrated(db, dataDir, release);
 }
 
 async function migrated(db: Db, where: string, after: () => Promise<void>): Promise<OpenedStore> {

@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../common';
-import { dataDirError } from './data-dir';
+import { lockedByChild } from '../common/spool/test/lock-holder';
+import { DATA_DIR_LOCK, dataDirError } from './data-dir';
 import { buildProgram } from './program';
 
 /**
@@ -61,13 +62,17 @@ describe('orderscope up, when it cannot start', () => {
   it('says the data directory is in use by another live process, before it opens the database there', async () => {
     const dataDir = fresh('in-use');
     mkdirSync(dataDir);
-    // The process that runs this test: alive, and not this one.
-    writeFileSync(path.join(dataDir, 'orderscope.lock'), String(process.ppid));
-    const err = await upFails('--data-dir', dataDir);
-    expect((err as Error).message).toBe(
-      `the directory ${dataDir} is in use by process ${process.ppid}; is it another orderscope up? Stop it, or pass --data-dir to use another directory`,
-    );
-    expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(false);
+    // Another process holding the directory, as another orderscope up would.
+    const owner = await lockedByChild(dataDir, DATA_DIR_LOCK);
+    try {
+      const err = await upFails('--data-dir', dataDir);
+      expect((err as Error).message).toBe(
+        `the directory ${dataDir} is in use by process ${owner.pid}; is it another orderscope up? Stop it, or pass --data-dir to use another directory`,
+      );
+      expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(false);
+    } finally {
+      await owner.stop();
+    }
   });
 
   it('names the port that is taken and the setting that chose it, and lets go of the data directory', async () => {
@@ -78,7 +83,7 @@ describe('orderscope up, when it cannot start', () => {
       expect((tracker as Error).message).toBe(
         `cannot listen on 127.0.0.1:${taken.port}: another process listens there already (another orderscope?); stop it, or choose another port: --tracker-port, or tracker.port (ORDERSCOPE_TRACKER_PORT)`,
       );
-      expect(existsSync(path.join(dataDir, 'orderscope.lock'))).toBe(false);
+      expect(existsSync(path.join(dataDir, `${DATA_DIR_LOCK}.sock`))).toBe(false);
       const collector = await upFails('--data-dir', dataDir, '--collector-port', String(taken.port));
       expect((collector as Error).message).toBe(
         `cannot listen on 127.0.0.1:${taken.port}: another process listens there already (another orderscope?); stop it, or choose another port: --collector-port, or collector.port (ORDERSCOPE_COLLECTOR_PORT)`,
@@ -106,10 +111,10 @@ describe('orderscope up, when it cannot start', () => {
 
   it('says so when this user may not write the data directory', () => {
     // Made here: a test run as root could write anywhere.
-    const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: '/srv/orderscope/orderscope.lock' });
+    const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: '/srv/orderscope/orderscope.lock.sock' });
     const err = dataDirError('/srv/orderscope', new ConfigError('cannot lock the directory /srv/orderscope: EACCES: permission denied', denied));
     expect((err as Error).message).toBe(
-      'cannot use the data directory /srv/orderscope: this user may not write there (permission denied on /srv/orderscope/orderscope.lock); pass --data-dir with a directory you can write, or set embedded.dataDir (ORDERSCOPE_EMBEDDED_DATA_DIR)',
+      'cannot use the data directory /srv/orderscope: this user may not write there (permission denied on /srv/orderscope/orderscope.lock.sock); pass --data-dir with a directory you can write, or set embedded.dataDir (ORDERSCOPE_EMBEDDED_DATA_DIR)',
     );
   });
 });

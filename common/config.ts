@@ -161,6 +161,13 @@ export const configSchema = z.strictObject({
       /** How long start waits while another live process holds the instance, before it gives up. */
       instanceLeaseWaitMs: z.number().int().min(0).default(60_000),
       /**
+       * How long after its lease expired an instance nobody held since is removed, with its histogram
+       * totals (a tracker restarted under a new name never comes back under the old one). Long enough
+       * for a tracker that is down a while to find its totals again, and for Prometheus to have marked
+       * the series stale long before.
+       */
+      instanceRetentionMs: z.number().int().min(60_000).default(86_400_000),
+      /**
        * How often the tracker reconciles the source systems' order tables (reconcile.sources) with its
        * orders, over the last reconcile.windowMs; 0 (the default) runs no reconciliation.
        */
@@ -169,6 +176,10 @@ export const configSchema = z.strictObject({
     .refine((t) => t.traceBackend === 'none' || t.traceBackendUrl !== '', {
       path: ['traceBackendUrl'],
       error: 'must be set when tracker.traceBackend is not none: the URL of the trace backend, e.g. http://127.0.0.1:9411 for zipkin',
+    })
+    .refine((t) => t.instanceRetentionMs > t.instanceLeaseTtlMs, {
+      path: ['instanceRetentionMs'],
+      error: 'must be longer than tracker.instanceLeaseTtlMs: an instance is removed only long after its lease expired',
     })
     .refine((t) => t.instanceLeaseRenewMs * 2 <= t.instanceLeaseTtlMs, {
       path: ['instanceLeaseRenewMs'],

@@ -1,6 +1,9 @@
 /** A piece of work run now and then again an interval after each run ends; see {@link periodic}. */
 export interface Periodic<T> {
-  /** Runs now, then every interval after the end of the previous run (the timer does not keep the process alive). Once. */
+  /**
+   * Runs now (or an interval from now, with `firstRunAfterInterval`), then every interval after the
+   * end of the previous run (the timer does not keep the process alive). Once.
+   */
   start(): void;
   /** Runs now: runs never overlap, one asked for while another runs starts after it. */
   runNow(): Promise<T>;
@@ -12,7 +15,7 @@ export interface Periodic<T> {
  * One home for the "every interval, never overlapping" loop (the lost-order sweeper, the
  * reconciliation job). A failed timed run goes to `onError`; the next one is an interval later.
  */
-export function periodic<T>(options: { intervalMs: number; run: () => Promise<T>; onError: (err: unknown) => void }): Periodic<T> {
+export function periodic<T>(options: { intervalMs: number; run: () => Promise<T>; onError: (err: unknown) => void; firstRunAfterInterval?: boolean }): Periodic<T> {
   let queue: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   let started = false;
@@ -39,7 +42,9 @@ export function periodic<T>(options: { intervalMs: number; run: () => Promise<T>
     start() {
       if (started || closing) return;
       started = true;
-      tick();
+      if (!options.firstRunAfterInterval) return tick();
+      timer = setTimeout(tick, options.intervalMs);
+      timer.unref();
     },
     runNow,
     close: () =>

@@ -125,7 +125,7 @@ export const TRACKER_METRICS = {
   failures: {
     name: 'orderscope_tracker_failures_total',
     type: 'counter',
-    help: 'Failed operations, by operation: apply_batch (the batch is delivered again), read_occupancy (the state gauges and the parked dead letters keep their last values), read_histogram_totals (the duration histograms keep their last values), renew_instance_lease (tried again at the next interval), sweep (the lost-order sweep is tried again at the next interval).',
+    help: 'Failed operations, by operation: apply_batch (the batch is delivered again), read_occupancy (the state gauges and the parked dead letters keep their last values), read_histogram_totals (the duration histograms keep their last values), renew_instance_lease (tried again at the next interval), sweep (the lost-order sweep is tried again at the next interval), remove_gone_instances (tried again at the next interval).',
     labelNames: ['operation'],
   },
   dropped: {
@@ -150,6 +150,12 @@ export const TRACKER_METRICS = {
     name: 'orderscope_tracker_instance_lease_lost_total',
     type: 'counter',
     help: 'Times this process found its tracker instance (tracker.instance) taken over by another live process: two processes were given one name, or this one could not renew its lease in time. Until it holds the instance again it exports none of the duration histograms and applies no batch, and /readyz answers 503.',
+    labelNames: [],
+  },
+  instancesRemoved: {
+    name: 'orderscope_tracker_instances_removed_total',
+    type: 'counter',
+    help: 'Tracker instances (tracker.instance names) removed by this process with their duration-histogram totals, because their lease had expired more than tracker.instanceRetentionMs ago: a tracker restarted under another name (a new host name) never came back under this one.',
     labelNames: [],
   },
   redrives: {
@@ -177,7 +183,7 @@ export function durationMetricName(histogram: DurationHistogram, retracted: bool
 
 const APPLY_LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
 const BATCH_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-const OPERATIONS = ['apply_batch', 'read_occupancy', 'read_histogram_totals', 'renew_instance_lease', 'sweep'] as const;
+const OPERATIONS = ['apply_batch', 'read_occupancy', 'read_histogram_totals', 'renew_instance_lease', 'sweep', 'remove_gone_instances'] as const;
 const OCCUPANCY_MAX_AGE_MS = 1000;
 
 export interface TrackerMetricsOptions {
@@ -227,6 +233,7 @@ export class TrackerMetrics {
   private readonly deadLetters: Counter<'reason'>;
   private readonly redrives: Counter<'state' | 'result'>;
   private readonly leaseLost: Counter;
+  private readonly instancesRemoved: Counter;
   private readonly lost: Counter<'state' | 'reason'>;
   private readonly recovered: Counter<'state' | 'from_status'>;
   private readonly sweepDuration: Histogram;
@@ -299,6 +306,7 @@ export class TrackerMetrics {
       },
     });
     this.leaseLost = new Counter(spec('instanceLeaseLost'));
+    this.instancesRemoved = new Counter(spec('instancesRemoved'));
     this.lost = new Counter({ ...spec('ordersLost'), labelNames: ['state', 'reason'] });
     this.recovered = new Counter({ ...spec('ordersRecovered'), labelNames: ['state', 'from_status'] });
     // The sweep runs every second or so: buckets from a millisecond; the delay is about the interval.
@@ -385,6 +393,16 @@ export class TrackerMetrics {
   /** Counts this process finding its instance taken over by another one. */
   recordLeaseLost(): void {
     this.leaseLost.inc();
+  }
+
+  /** Counts the instances this process removed (gone for longer than the retention). */
+  recordInstancesRemoved(count: number): void {
+    this.instancesRemoved.inc(count);
+  }
+
+  /** Counts a failed removal of gone instances (the next one is an interval later). */
+  recordInstanceCleanupFailure(): void {
+    this.failures.inc({ operation: 'remove_gone_instances' });
   }
 
   /** Counts a failed renewal of the instance lease (the next one is an interval later). */

@@ -11,7 +11,7 @@ import { createTrackerApp } from './http';
 import { createAutoRedrive } from './redrive/auto-redrive';
 import { createRedriver } from './redrive/redriver';
 import { LatestHeartbeats, type PartitionHeartbeat } from './heartbeat/latest-heartbeats';
-import { createInstanceLease, describeHolder } from './lease';
+import { createInstanceCleanup, createInstanceLease, describeHolder } from './lease';
 import { TrackerMetrics } from './metrics';
 import { createReconcileJob, ReconcileMetrics } from './reconcile';
 import {
@@ -96,6 +96,11 @@ export interface Tracker {
   /** Runs one round of the automatic redrive policy now; resolves to how many orders it redrove. */
   autoRedrive(): Promise<number>;
   /**
+   * Removes now the instances nobody has held for longer than `tracker.instanceRetentionMs`, with their
+   * histogram totals; resolves to their names. It also runs by itself hourly once started.
+   */
+  removeGoneInstances(): Promise<readonly string[]>;
+  /**
    * The newest collector heartbeat applied per partition, by this process since it started
    * (collector heartbeats never become orders; they are kept only here).
    */
@@ -154,6 +159,20 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     onError: (err) => {
       metrics.recordLeaseRenewalFailure();
       logger.warn({ err, instance }, 'could not renew the tracker instance lease; trying again at the next interval');
+    },
+  });
+  const instanceCleanup = createInstanceCleanup({
+    db: store,
+    instance,
+    retentionMs: config.tracker.instanceRetentionMs,
+    ...(options.now && { now: options.now }),
+    onRemoved: (removed) => {
+      metrics.recordInstancesRemoved(removed.length);
+      logger.info({ instances: removed, retention_ms: config.tracker.instanceRetentionMs }, 'removed tracker instances nobody has held for longer than the retention, with their histogram totals');
+    },
+    onError: (err) => {
+      metrics.recordInstanceCleanupFailure();
+      logger.warn({ err }, 'could not remove the tracker instances gone for good; trying again at the next interval');
     },
   });
   const abortStart = new AbortController();
@@ -326,6 +345,7 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     } else sweeper.start();
     autoRedrive.start();
     reconcileJob.start();
+    instanceCleanup.start();
     running = true;
     logger.info({ store: store.description, instance, model: model.name }, 'tracker started');
   };
@@ -356,11 +376,12 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     dropDeadLetter,
     sweep: () => sweeper.sweep(),
     autoRedrive: () => autoRedrive.runOnce(),
+    removeGoneInstances: () => instanceCleanup.runNow(),
     close: () =>
       (closing ??= (async () => {
         abortStart.abort(new UnavailableError('the tracker is shutting down'));
         await started?.catch(() => undefined);
-        await Promise.allSettled([...inFlight, sweeper.close(), autoRedrive.close(), reconcileJob.close()]);
+        await Promise.allSettled([...inFlight, sweeper.close(), autoRedrive.close(), reconcileJob.close(), instanceCleanup.close()]);
         running = false;
         await lease.release().catch((err: unknown) => logger.warn({ err, instance }, 'could not give the tracker instance lease up; it expires by itself'));
       })()),

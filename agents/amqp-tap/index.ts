@@ -5,3 +5,4 @@
 export { AmqpTap } from './amqp-tap';
 export type { AmqpTapOptions } from './amqp-tap';
 export { AMQP_TAP_METRICS, TAP_DROP_REASONS } from './metrics';
+export { DEFAULT_QUEUE_MAX_LENGTH, defaultTapQueueName } from './tap-queue';

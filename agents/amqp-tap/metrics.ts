@@ -23,12 +23,17 @@ export const AMQP_TAP_METRICS = {
     name: 'orderscope_amqp_tap_requeued_total',
     help: 'Tapped messages handed back to RabbitMQ unacknowledged because their event could not be made durable (buffer or spool full); they are delivered again.',
   },
+  overflowed: {
+    name: 'orderscope_amqp_tap_overflowed_total',
+    help: 'Messages RabbitMQ dropped from the full tap queue (--queue-max-length reached while the tap was down or behind), counted from its overflow queue: their order events are lost.',
+  },
 } as const;
 
 export interface AmqpTapMetrics {
   readonly messages: Counter;
   readonly dropped: Counter<'reason'>;
   readonly requeued: Counter;
+  readonly overflowed: Counter;
 }
 
 export function createAmqpTapMetrics(registry: Registry): AmqpTapMetrics {
@@ -38,6 +43,7 @@ export function createAmqpTapMetrics(registry: Registry): AmqpTapMetrics {
     messages: new Counter({ ...m.messages, registers }),
     dropped: new Counter({ name: m.dropped.name, help: m.dropped.help, labelNames: [...m.dropped.labelNames], registers }),
     requeued: new Counter({ ...m.requeued, registers }),
+    overflowed: new Counter({ ...m.overflowed, registers }),
   };
   for (const reason of TAP_DROP_REASONS) metrics.dropped.inc({ reason }, 0);
   return metrics;

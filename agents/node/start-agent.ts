@@ -33,6 +33,12 @@ export interface Agent {
    */
   flush(): Promise<void>;
   /**
+   * Resolves once the spool is open; rejects with a ConfigError when its directory is in use by
+   * another live process (logged too). Await it at start to fail at deploy time rather than during
+   * the next collector outage; until then, and without a spool, events are sent directly.
+   */
+  ready(): Promise<void>;
+  /**
    * Delivers what is buffered and spooled (for at most `shutdownTimeoutMs`; what is left stays in
    * the spool for the next start), then flushes the spans. Safe to call twice.
    */
@@ -55,8 +61,10 @@ let running: Agent | undefined;
  * applications also need OpenTelemetry's loader hook:
  * `node --import @opentelemetry/instrumentation/hook.mjs --require .../register app.mjs`.
  *
- * Throws a ConfigError for invalid options or an unusable spool directory: better at deploy time
- * than during the next collector outage. One agent per process.
+ * Throws a ConfigError for invalid options or a spool directory that cannot be made: better at
+ * deploy time than during the next collector outage. Locking the spool directory takes a moment (it
+ * is a socket, see common/spool): {@link Agent.ready} says when it is done, or that another live
+ * process holds the directory. One agent per process.
  */
 export function startAgent(options: AgentOptions): Agent {
   return launchAgent(parseAgentOptions(options));
@@ -78,7 +86,7 @@ export function launchAgent(config: ResolvedAgentOptions): Agent {
   const registry = new Registry();
   collectProcessMetrics(registry);
   const metrics = createAgentMetrics(registry);
-  // The spool first: it is what can fail (directory unwritable or in use), and nothing is started yet.
+  // The spool first: it is what can fail (directory unwritable), and nothing is started yet.
   const sender = createSpoolingSender({ ...config, logger: agentLogger, metrics });
   const sdk = startTracing({ serviceName: config.service, ...config.tracing });
   sender.start();
@@ -92,6 +100,7 @@ export function launchAgent(config: ResolvedAgentOptions): Agent {
     metricsMiddleware: createHttpMetricsMiddleware(registry),
     metricsHandler: metricsHandler(registry),
     flush: () => sender.flush(),
+    ready: () => sender.ready(),
     shutdown: () =>
       (stopping ??= (async () => {
         await sender.close(config.shutdownTimeoutMs);

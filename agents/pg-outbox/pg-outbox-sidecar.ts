@@ -39,7 +39,14 @@ export interface PgOutboxOptions {
   batchSize?: number;
   /** How often to look for rows when no NOTIFY arrives. Default 1 s. */
   pollIntervalMs?: number;
+  /** Timeout of one request to the collector. Default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * How long a drain round holds the rows it claimed while it posts them. Rows of a sidecar that died
+   * mid-round are sent again once it runs out; a post that outlasts it may be sent twice. Default 60 s,
+   * and longer than the request timeout.
+   */
+  claimLeaseMs?: number;
   /** Backoff between failed rounds: first and longest. Defaults 500 ms and 30 s. */
   retryMinDelayMs?: number;
   retryMaxDelayMs?: number;
@@ -54,8 +61,11 @@ export interface PgOutboxOptions {
  * trigger into an outbox table (in the host's own transaction, no code change), and drains the
  * outbox to the collector, deleting rows only once the collector accepted them.
  *
- * Delivery is at-least-once (a sidecar killed after the collector's 202 and before its commit sends
- * those rows again, with the same event_ids). Any number of replicas may drain one outbox.
+ * No transaction on the host's database stays open while the collector is asked: rows are claimed
+ * (committed), posted, then deleted in a second short transaction (see {@link OutboxStore}).
+ * Delivery is at-least-once (a sidecar killed after the collector's 202 and before its delete sends
+ * those rows again once its claim expires, with the same event_ids). Any number of replicas may
+ * drain one outbox.
  */
 export class PgOutboxSidecar {
   readonly metrics: PgOutboxMetrics;
@@ -69,6 +79,7 @@ export class PgOutboxSidecar {
   private readonly stop = new AbortController();
   private readonly warnings: ThrottledWarning;
   private readonly batchSize: number;
+  private readonly claimLeaseMs: number;
   private running: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -85,11 +96,16 @@ export class PgOutboxSidecar {
     };
     this.map = ValueMap.parse(options.map ?? [], options.ignore ?? []);
     this.batchSize = options.batchSize ?? 500;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.claimLeaseMs = options.claimLeaseMs ?? 60_000;
+    if (this.claimLeaseMs <= requestTimeoutMs) {
+      throw new ConfigError(`--claim-lease: ${this.claimLeaseMs} ms is not longer than a request to the collector may take (${requestTimeoutMs} ms); rows would be sent twice`);
+    }
     this.pool = new Pool({ connectionString: options.databaseUrl, max: 3 });
     // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
     this.pool.on('error', (err) => options.logger.warn({ error: describeError(err) }, 'a database connection was lost'));
     this.store = new OutboxStore(this.pool, this.spec.outbox, this.spec.table.text);
-    this.transport = options.transport ?? new CollectorClient({ url: options.collectorUrl, token: options.token, timeoutMs: options.requestTimeoutMs ?? 10_000, retry: { retries: 0 } });
+    this.transport = options.transport ?? new CollectorClient({ url: options.collectorUrl, token: options.token, timeoutMs: requestTimeoutMs, retry: { retries: 0 } });
     this.metrics = createPgOutboxMetrics(options.registry, () => this.store.backlog().catch(() => undefined));
     this.warnings = new ThrottledWarning(options.logger);
     this.notifications = new OutboxNotifications({
@@ -126,7 +142,7 @@ export class PgOutboxSidecar {
     await this.close();
   }
 
-  /** Stops draining (a round in flight is rolled back: its rows stay for the next start) and disconnects. Safe to call twice. */
+  /** Stops draining (a round in flight gives its claim back: its rows stay for the next start) and disconnects. Safe to call twice. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       this.stop.abort();
@@ -140,7 +156,7 @@ export class PgOutboxSidecar {
     const signal = this.stop.signal;
     try {
       while (!signal.aborted) {
-        const claimed = await retry(() => this.store.drain(this.batchSize, (rows) => this.deliver(rows)), {
+        const claimed = await retry(() => this.store.drain(this.batchSize, this.claimLeaseMs, (rows) => this.deliver(rows)), {
           retries: Number.POSITIVE_INFINITY,
           minDelayMs: this.options.retryMinDelayMs ?? 500,
           maxDelayMs: this.options.retryMaxDelayMs ?? 30_000,
@@ -162,7 +178,7 @@ export class PgOutboxSidecar {
     }
   }
 
-  /** Sends the claimed rows' events and decides each row's fate; throws (rolling the round back) when the collector cannot take them now. */
+  /** Sends the claimed rows' events and decides each row's fate; throws (giving the claim back) when the collector cannot take them now. */
   private async deliver(rows: OutboxRow[]): Promise<RowDecision> {
     const plan = planDrain(rows, this.map, this.options.source);
     const result = plan.events.length > 0 ? await postBatch(this.transport, plan.events, this.stop.signal) : { accepted: 0, rejected: [] };

@@ -28,18 +28,23 @@ export class RecordingCollector {
   /**
    * @param holdAfter once this many distinct events arrived, every later batch waits (unanswered)
    *   until {@link release}: a test can then act "in the middle" however fast the sender is.
+   * @param stallAfter like holdAfter, but the batch is recorded first and its answer withheld: the
+   *   events arrived, and the sender does not know it (a crash "after the post, before the answer").
    */
-  static async start(options: { holdAfter?: number } = {}): Promise<RecordingCollector> {
+  static async start(options: { holdAfter?: number; stallAfter?: number } = {}): Promise<RecordingCollector> {
     const recorder = new RecordingCollector();
-    if (options.holdAfter !== undefined) recorder.held = new Promise((r) => (recorder.releaseHeld = r));
+    const holdAt = options.holdAfter ?? options.stallAfter;
+    if (holdAt !== undefined) recorder.held = new Promise((r) => (recorder.releaseHeld = r));
     await recorder.bus.start();
     await recorder.bus.subscribe(async (batch) => {
-      if (options.holdAfter !== undefined && recorder.distinct >= options.holdAfter) await recorder.held;
+      const hold = holdAt !== undefined && recorder.distinct >= holdAt;
+      if (hold && options.holdAfter !== undefined) await recorder.held;
       for (const event of batch) {
         const seen = recorder.deliveries.get(event.event_id) ?? 0;
         if (seen === 0) recorder.events.push(event);
         recorder.deliveries.set(event.event_id, seen + 1);
       }
+      if (hold && options.stallAfter !== undefined) await recorder.held;
     });
     await recorder.listen();
     return recorder;

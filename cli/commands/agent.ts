@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from '../../common/process-metrics';
-import { AmqpTap } from '../../agents/amqp-tap';
+import { AmqpTap, DEFAULT_QUEUE_MAX_LENGTH } from '../../agents/amqp-tap';
 import { PgOutboxSidecar } from '../../agents/pg-outbox';
 import { ConfigError, createLogger, parseDuration, type Logger } from '../../common';
 import { listen, metricsHandler } from '../../common/http';
@@ -31,6 +31,8 @@ interface PgOutboxFlags extends SidecarOptions {
   outboxTable: string;
   batchSize: number;
   pollInterval: number;
+  requestTimeout: number;
+  claimLease: number;
   uninstall?: boolean;
 }
 
@@ -41,6 +43,7 @@ interface AmqpTapFlags extends SidecarOptions {
   state?: string;
   source: string;
   queue?: string;
+  queueMaxLength: number;
   prefetch: number;
   attribute?: string[];
   spoolDir?: string;
@@ -73,6 +76,12 @@ export function registerAgent(program: Command): void {
       .option('--outbox-table <name>', 'the outbox table; dead letters go to <name>_dead_letter', 'orderscope_outbox')
       .option('--batch-size <n>', 'outbox rows per request to the collector', parsePositive('--batch-size'), 500)
       .addOption(new Option('--poll-interval <duration>', 'how often to look for rows when no notification arrives').argParser(parseDurationMs('--poll-interval')).default(1000, '1s'))
+      .addOption(new Option('--request-timeout <duration>', 'how long one request to the collector may take').argParser(parseDurationMs('--request-timeout')).default(10_000, '10s'))
+      .addOption(
+        new Option('--claim-lease <duration>', 'how long a round holds the rows it claimed while it posts them; the rows of a sidecar that died are sent again after it (longer than --request-timeout)')
+          .argParser(parseDurationMs('--claim-lease'))
+          .default(60_000, '60s'),
+      )
       .option('--uninstall', 'remove the trigger and its function from the table, then exit (the outbox tables stay)'),
   )
     .addHelpText(
@@ -85,9 +94,12 @@ What it installs (idempotently, at every start; PostgreSQL 14 or newer):
   orderscope_capture       an AFTER INSERT OR UPDATE OF <state column> trigger on the table, writing one
                            outbox row per actual state change, in the same transaction, and NOTIFY
 
-Delivery: rows are claimed with FOR UPDATE SKIP LOCKED (several replicas may run), posted, and deleted
-only after the collector answered 202, in one transaction. Events keep the event_id made in SQL, so a
-row sent twice (the sidecar died between the 202 and its commit) counts once.
+Delivery: no transaction stays open while the collector is asked. Rows are claimed (FOR UPDATE SKIP
+LOCKED, marked with the round's token and a lease of --claim-lease, committed), posted, and deleted in a
+second short transaction only after the collector answered 202; a failed post gives the claim back.
+Several replicas may run: claimed rows are skipped by the others. Events keep the event_id made in SQL,
+so a row sent twice (the sidecar died between the 202 and its delete: its rows are sent again once its
+claim expires) counts once.
 
 Values: mapped values become their state; --ignore values are deleted and counted; any other value is
 dead-lettered (counted, logged), never dropped: after fixing --map, redrive with
@@ -116,6 +128,8 @@ ${RUNNING_HELP}`,
         outboxTable: flags.outboxTable,
         batchSize: flags.batchSize,
         pollIntervalMs: flags.pollInterval,
+        requestTimeoutMs: flags.requestTimeout,
+        claimLeaseMs: flags.claimLease,
         collectorUrl: collectorOf(flags),
         token: tokenOf(flags),
         logger,
@@ -138,7 +152,8 @@ ${RUNNING_HELP}`,
       .requiredOption('--order-id <where>', 'where the order id is: header:<name> or json:<path>, e.g. header:x-order-id or json:$.order.id')
       .option('--state <state>', 'the state of bindings that do not name one')
       .requiredOption('--source <system>', 'the source of the events: the system whose messages these are (e.g. shop)')
-      .option('--queue <name>', 'a durable tap queue of this name, kept while the tap is down (default: an exclusive queue that lives with the tap)')
+      .option('--queue <name>', 'the name of the tap queue, durable and kept while the tap is down (default: orderscope.tap.<source>.<hash of the --bind exchanges and keys>, shared by replicas of one tap)')
+      .option('--queue-max-length <n>', 'messages the tap queue holds at most; beyond it the oldest are dropped and counted (orderscope_amqp_tap_overflowed_total)', parsePositive('--queue-max-length'), DEFAULT_QUEUE_MAX_LENGTH)
       .option('--prefetch <n>', 'unacknowledged messages at most', parsePositive('--prefetch'), 500)
       .option('--attribute <name=where>', 'an extra attribute from header:<name> or json:<path> (repeatable), e.g. segment=json:$.customer.segment', collect)
       .option('--spool-dir <dir>', 'where events wait while the collector is down (default: .orderscope/spool/amqp-tap-<source>)')
@@ -155,9 +170,17 @@ message id, or its body), so a redelivered message, or one seen by two tap repli
 A message is acknowledged only once its event is accepted by the collector or written to the spool.
 Messages without an order id are acknowledged, counted (orderscope_amqp_tap_dropped_total) and logged.
 
+The tap queue is durable and outlives the tap: messages published while it is stopped or killed are
+delivered when it is back. Its default name, orderscope.tap.<source>.<hash>, comes from --source and the
+exchanges and keys of --bind: replicas of one tap share it, and taps that bind differently never do (a
+tap whose --bind changed gets a new queue; delete the old one). Beyond --queue-max-length messages
+RabbitMQ drops the oldest, dead-lettered to <queue>.overflow where the tap counts them
+(orderscope_amqp_tap_overflowed_total). A queue that exists with other arguments (an earlier version's,
+another --queue-max-length) is refused by RabbitMQ: delete it, or give --queue another name.
+
 Example:
   orderscope agent amqp-tap --bind orders:quote.requested=quote_requested --order-id json:$.order.id \\
-    --source shop --queue orderscope.tap.shop --collector http://collector:7400
+    --source shop --collector http://collector:7400
 ${RUNNING_HELP}`,
     )
     .action(async (flags: AmqpTapFlags) => {
@@ -170,6 +193,7 @@ ${RUNNING_HELP}`,
         state: flags.state,
         source: flags.source,
         queue: flags.queue,
+        queueMaxLength: flags.queueMaxLength,
         prefetch: flags.prefetch,
         attributes: flags.attribute,
         collectorUrl: collectorOf(flags),

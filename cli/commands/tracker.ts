@@ -55,6 +55,8 @@ Configuration (config file keys, or ORDERSCOPE_<SECTION>_<KEY> variables):
   tracker.instanceLeaseTtlMs, instanceLeaseRenewMs, instanceLeaseWaitMs
                               the lease lasts 15000 ms unless renewed (every 5000 ms); start waits up to 60000 ms
                               while another live process holds the name, then fails
+  tracker.instanceRetentionMs an instance nobody has held for this long (default 86400000 ms, a day) is removed with
+                              its histogram totals, by any live tracker (checked hourly)
   tracker.reconcileIntervalMs reconcile the source tables (reconcile.sources, see orderscope reconcile --help) with
                               the tracker every so often, over the last reconcile.windowMs (default 0: off)
   tokens: [{name, sha256, scopes: [read]}]   (ORDERSCOPE_TOKEN adds one all-powerful token, for development)

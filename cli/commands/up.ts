@@ -41,7 +41,8 @@ The data directory keeps the PGlite database and the API token across restarts. 
 at the first start, in <data dir>/token (readable by you only); the token itself is printed once, in
 the home page link of that first start, which opens a page asking to sign the browser in. Later:
   curl -H "Authorization: Bearer $(cat .orderscope/token)" http://127.0.0.1:7401/v1/orders
-One process at a time uses a data directory: it holds <data dir>/orderscope.lock while it runs, and
+One process at a time uses a data directory: it listens on <data dir>/orderscope.lock.sock while it
+runs (a lock the system lets go of when the process dies, however it dies), and
 the directory keeps one model's data (<data dir>/model). In a terminal, log lines go to
 <data dir>/orderscope.log; otherwise JSON on stdout. With --demo, a restart continues the demo's
 orders in flight (<data dir>/demo-feed.json).

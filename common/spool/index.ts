@@ -1,2 +1,2 @@
 export { Spool, type SpoolOptions, type SpooledSegment } from './spool';
-export { lockDirectory } from './directory-lock';
+export { lockDirectory, type ReleaseLock } from './directory-lock';

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors';
 import { Spool } from './spool';
+import { lockedByChild } from './test/lock-holder';
 import { decodeSegment, encodeEventLine, segmentFileName } from './segment-format';
 import { testEvent } from '../../agents/node/test/support/events';
 import type { OrderEventInput } from '../../events';
@@ -11,8 +12,8 @@ import type { OrderEventInput } from '../../events';
 describe('the spool', () => {
   let dir: string;
   const opened: Spool<OrderEventInput>[] = [];
-  const open = (options: { maxBytes?: number; segmentBytes?: number } = {}) => {
-    const spool = Spool.open<OrderEventInput>({ dir, maxBytes: options.maxBytes ?? 1_000_000, segmentBytes: options.segmentBytes });
+  const open = async (options: { maxBytes?: number; segmentBytes?: number } = {}) => {
+    const spool = await Spool.open<OrderEventInput>({ dir, maxBytes: options.maxBytes ?? 1_000_000, segmentBytes: options.segmentBytes });
     opened.push(spool);
     return spool;
   };
@@ -26,7 +27,7 @@ describe('the spool', () => {
   const segmentFiles = () => readdirSync(dir).filter((f) => f.endsWith('.ndjson')).sort();
 
   it('gives back appended events oldest segment first, and forgets a segment only when it is removed', async () => {
-    const spool = open({ segmentBytes: 1 });
+    const spool = await open({ segmentBytes: 1 });
     const first = [testEvent(), testEvent()];
     const second = [testEvent()];
     expect(await spool.append(first)).toBe(2);
@@ -48,14 +49,14 @@ describe('the spool', () => {
 
   it('keeps appending to one segment until it reaches its size, then starts the next', async () => {
     const line = encodeEventLine(testEvent()).length;
-    const spool = open({ segmentBytes: line * 3 });
+    const spool = await open({ segmentBytes: line * 3 });
     for (let i = 0; i < 7; i++) await spool.append([testEvent()]);
     expect(segmentFiles()).toHaveLength(3);
     expect((await spool.oldest())?.events).toHaveLength(3);
   });
 
   it('seals the segment being written when it is read, so later appends go to a new one', async () => {
-    const spool = open();
+    const spool = await open();
     await spool.append([testEvent()]);
     const oldest = await spool.oldest();
     await spool.append([testEvent()]);
@@ -66,7 +67,7 @@ describe('the spool', () => {
   it('takes events up to its size cap and refuses the rest, without ever passing the cap', async () => {
     const events = Array.from({ length: 10 }, () => testEvent());
     const line = encodeEventLine(events[0]!).length;
-    const spool = open({ maxBytes: line * 4 + line / 2 });
+    const spool = await open({ maxBytes: line * 4 + line / 2 });
     expect(await spool.append(events.slice(0, 3))).toBe(3);
     expect(await spool.append(events.slice(3))).toBe(1);
     expect(await spool.append(events.slice(4))).toBe(0);
@@ -76,12 +77,12 @@ describe('the spool', () => {
   });
 
   it('picks up the segments an earlier process left, and appends after them in new segments', async () => {
-    const before = open();
+    const before = await open();
     const events = [testEvent(), testEvent()];
     await before.append(events);
     await before.close();
 
-    const after = open();
+    const after = await open();
     expect(after.bytes).toBeGreaterThan(0);
     await after.append([testEvent()]);
     expect(segmentFiles()).toHaveLength(2);
@@ -94,7 +95,7 @@ describe('the spool', () => {
     appendFileSync(path.join(dir, segmentFileName(4)), '{"schema_version":1,"event_id":"3f1c');
     writeFileSync(path.join(dir, segmentFileName(5)), ''); // created, never written: the crash came first
 
-    const spool = open();
+    const spool = await open();
     expect(await spool.oldest()).toEqual({ id: 4, events, corruptLines: 1 });
     await spool.append([testEvent()]);
     // The torn segment is never appended to (the new line would be glued to the torn one); the empty one is gone.
@@ -103,19 +104,44 @@ describe('the spool', () => {
   });
 
   it('refuses a directory that another live process holds, naming the process and the fix', async () => {
-    open();
-    writeFileSync(path.join(dir, 'spool.lock'), String(process.ppid));
-    expect(() => Spool.open({ dir, maxBytes: 1000 })).toThrow(ConfigError);
-    expect(() => Spool.open({ dir, maxBytes: 1000, inUseHint: 'give every agent its own' })).toThrow(`the directory ${dir} is in use by process ${process.ppid}; give every agent its own`);
+    const owner = await lockedByChild(dir);
+    try {
+      await expect(Spool.open({ dir, maxBytes: 1000 })).rejects.toThrow(ConfigError);
+      await expect(Spool.open({ dir, maxBytes: 1000, inUseHint: 'give every agent its own' })).rejects.toThrow(`the directory ${dir} is in use by process ${owner.pid}; give every agent its own`);
+    } finally {
+      await owner.stop();
+    }
   });
 
-  it('takes over the lock of a process that died without releasing it', async () => {
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    writeFileSync(path.join(dir, 'spool.lock'), dead);
-    const spool = open();
-    expect(readFileSync(path.join(dir, 'spool.lock'), 'utf8')).toBe(String(process.pid));
+  it('takes over at once the directory of a process that was killed (SIGKILL) holding it', async () => {
+    const owner = await lockedByChild(dir);
+    owner.process.kill('SIGKILL');
+    await new Promise((resolve) => owner.process.once('exit', resolve));
+    // The killed owner's socket file is still there; nobody listens on it any more.
+    expect(readdirSync(dir)).toContain('spool.lock.sock');
+    const spool = await open();
     await spool.close();
-    expect(readdirSync(dir)).not.toContain('spool.lock');
+    expect(readdirSync(dir)).not.toContain('spool.lock.sock');
+  });
+
+  it('is not blocked by a lock file of a dead process whose pid is in use again', async () => {
+    // The old pid file, naming a live process (this test's parent): it meant "in use" to a pid check.
+    writeFileSync(path.join(dir, 'spool.lock'), String(process.ppid));
+    // A socket file left by a dead process, as SIGKILL leaves it.
+    const dead = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path.join(dir, 'spool.lock.sock'))}, () => process.exit(0))`]);
+    expect(dead.status).toBe(0);
+    expect(readdirSync(dir)).toContain('spool.lock.sock');
+    const spool = await open();
+    expect(spool.isEmpty()).toBe(true);
+  });
+
+  it('lets one of two opens of one directory in this process win, and the directory is free again once it is closed', async () => {
+    const results = await Promise.allSettled([open(), open()]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const won = results.find((r): r is PromiseFulfilledResult<Spool<OrderEventInput>> => r.status === 'fulfilled')!.value;
+    opened.splice(opened.indexOf(won), 1);
+    await won.close();
+    await open();
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UnavailableError } from '../errors';
-import { lockDirectory } from './directory-lock';
+import { lockDirectory, type ReleaseLock } from './directory-lock';
 import { decodeSegment, encodeEventLine, segmentFileName, segmentIdOf } from './segment-format';
 
 export interface SpoolOptions {
@@ -54,7 +54,7 @@ export class Spool<E> {
 
   private constructor(
     private readonly options: SpoolOptions,
-    private readonly unlock: () => void,
+    private readonly unlock: ReleaseLock,
     found: Segment[],
   ) {
     this.segments = found;
@@ -65,23 +65,18 @@ export class Spool<E> {
 
   /**
    * Opens (creating) the spool directory, locks it for this process and finds the segments earlier
-   * processes left. Synchronous, so that an agent can start before the host's first line of code.
+   * processes left (after the lock: the segments of a live owner are not this process's to read).
+   * Rejects with a ConfigError when the directory cannot be made or is in use by a live process.
    */
-  static open<E>(options: SpoolOptions): Spool<E> {
+  static async open<E>(options: SpoolOptions): Promise<Spool<E>> {
     mkdirSync(options.dir, { recursive: true });
-    const unlock = lockDirectory(options.dir, options.inUseHint ?? 'give every process its own spool directory');
-    const found: Segment[] = [];
-    for (const name of readdirSync(options.dir)) {
-      const id = segmentIdOf(name);
-      if (id === undefined) continue;
-      const file = path.join(options.dir, name);
-      const bytes = statSync(file).size;
-      // An empty segment is one a crash left between creating the file and writing to it.
-      if (bytes === 0) unlinkSync(file);
-      else found.push({ id, bytes });
+    const unlock = await lockDirectory(options.dir, options.inUseHint ?? 'give every process its own spool directory');
+    try {
+      return new Spool<E>(options, unlock, findSegments(options.dir));
+    } catch (err) {
+      await unlock();
+      throw err;
     }
-    found.sort((a, b) => a.id - b.id);
-    return new Spool<E>(options, unlock, found);
   }
 
   get dir(): string {
@@ -167,7 +162,7 @@ export class Spool<E> {
       if (this.closed) return;
       this.closed = true;
       await this.sealActive();
-      this.unlock();
+      await this.unlock();
     });
   }
 
@@ -226,4 +221,18 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle?.close();
   }
+}
+
+/** The segments earlier processes left in `dir`, oldest first; empty ones (a crash between creating and writing) are removed. */
+function findSegments(dir: string): Segment[] {
+  const found: Segment[] = [];
+  for (const name of readdirSync(dir)) {
+    const id = segmentIdOf(name);
+    if (id === undefined) continue;
+    const file = path.join(dir, name);
+    const bytes = statSync(file).size;
+    if (bytes === 0) unlinkSync(file);
+    else found.push({ id, bytes });
+  }
+  return found.sort((a, b) => a.id - b.id);
 }

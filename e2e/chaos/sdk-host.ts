@@ -33,4 +33,5 @@ process.on('message', (message: EmitMessage) => {
   }
   void agent.flush().then(() => process.send?.({ type: 'durable', batch: message.batch }));
 });
-process.send?.({ type: 'ready' });
+// Ready once the spool is locked and open: a host that cannot spool must not take work.
+void agent.ready().then(() => process.send?.({ type: 'ready' }));

@@ -4,3 +4,5 @@
  */
 export { createInstanceLease, describeHolder, InstanceTakenError } from './instance-lease';
 export type { InstanceLease, InstanceLeaseOptions } from './instance-lease';
+export { createInstanceCleanup, INSTANCE_CLEANUP_INTERVAL_MS } from './instance-cleanup';
+export type { InstanceCleanupOptions } from './instance-cleanup';

@@ -175,7 +175,7 @@ export function createInstanceLease(options: InstanceLeaseOptions): InstanceLeas
         await tick;
         if (!held) return;
         held = false;
-        await releaseLease(db, claim);
+        await releaseLease(db, claim, now());
       })()),
   };
 }

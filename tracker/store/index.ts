@@ -27,7 +27,7 @@ export { lostByState } from './in-flight';
 export { insertDeadLetters, listDeadLetters, getDeadLetter, resolveDeadLetter, parkedDeadLetters, DEAD_LETTER_REASONS, DEAD_LETTER_STATUSES } from './dead-letters-table';
 export type { NewDeadLetter, DeadLetterRow, DeadLetterFilter, DeadLetterReason, DeadLetterStatus } from './dead-letters-table';
 export { poisonReason } from './db-errors';
-export { takeLease, renewLease, releaseLease, checkLeaseHolder } from './instance-leases';
+export { takeLease, renewLease, releaseLease, checkLeaseHolder, removeGoneInstances } from './instance-leases';
 export type { LeaseClaim, LeaseHolder } from './instance-leases';
 export { startRedrive, findRedrive, finishRedrive, orderRedrives, autoRedriveCounts } from './redrives-table';
 export type { RedriveRow, NewRedrive, RedriveResult } from './redrives-table';

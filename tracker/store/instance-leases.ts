@@ -40,7 +40,7 @@ export async function takeLease(db: Db, claim: LeaseClaim, atMs: number, expires
        FROM tracker_instances WHERE instance = $1 FOR UPDATE`,
       [claim.instance, timestampParam(atMs * 1000)],
     );
-    // Given up between the INSERT and the SELECT: the next attempt inserts.
+    // Removed between the INSERT and the SELECT (removeGoneInstances): the next attempt inserts.
     if (!current) return { taken: false, by: undefined };
     if (current.holder !== claim.holder && !current.expired) {
       return { taken: false, by: { holder: current.holder, host: current.host, pid: current.pid, expiresAt: current.expiresAt } };
@@ -72,9 +72,56 @@ export async function renewLease(sql: Sql, claim: LeaseClaim, expiresAtMs: numbe
   return rows.length > 0;
 }
 
-/** Gives the lease up, if this holder has it, so that a successor takes it at once. */
-export async function releaseLease(sql: Sql, claim: LeaseClaim): Promise<void> {
-  await sql.query('DELETE FROM tracker_instances WHERE instance = $1 AND holder = $2', [claim.instance, claim.holder]);
+/**
+ * Gives the lease up, if this holder has it, so that a successor takes it at once: it expires at
+ * `atMs`. The row stays, with the time the instance was last held, for {@link removeGoneInstances}.
+ */
+export async function releaseLease(sql: Sql, claim: LeaseClaim, atMs: number): Promise<void> {
+  await sql.query('UPDATE tracker_instances SET expires_at = least(expires_at, $3::timestamptz) WHERE instance = $1 AND holder = $2', [
+    claim.instance,
+    claim.holder,
+    timestampParam(atMs * 1000),
+  ]);
+}
+
+/**
+ * Removes, in one short transaction, the instances whose lease expired before `expiredBeforeMs`
+ * (nobody has held them since), with their histogram totals: what a tracker that never comes back
+ * under its name (a pod that got a new host name) leaves behind. Returns the names removed.
+ *
+ * Only such rows are touched, each locked `FOR UPDATE SKIP LOCKED` first: a row that a live process
+ * holds (its applies lock it FOR KEY SHARE) or is taking over right now (FOR UPDATE) is skipped, and
+ * a takeover committed since this transaction began no longer matches the condition once locked, so
+ * a live or recently held instance is never removed. Trackers running this at once skip each
+ * other's rows and remove each instance once.
+ *
+ * `keep`, the caller's own instance, is never removed, even when its clock has run ahead of its
+ * renewals (a process stopped for a day, say): it holds the name, whatever the row says.
+ *
+ * Totals of an instance with no lease row at all (kept by a version that deleted the row on
+ * release) are first given one, expired at `atMs`: they are removed a retention later, like any other.
+ */
+export async function removeGoneInstances(db: Db, expiredBeforeMs: number, atMs: number, keep?: string): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO tracker_instances (instance, holder, host, pid, acquired_at, expires_at)
+       SELECT DISTINCT observer, '', '', 0, $1::timestamptz, $1::timestamptz FROM histogram_totals h
+       WHERE NOT EXISTS (SELECT 1 FROM tracker_instances i WHERE i.instance = h.observer)
+       -- one order for every tracker running this at once: their inserts wait for each other, never deadlock
+       ORDER BY observer
+       ON CONFLICT (instance) DO NOTHING`,
+      [timestampParam(atMs * 1000)],
+    );
+    const gone = await tx.query<{ instance: string }>(
+      `SELECT instance FROM tracker_instances WHERE expires_at < $1::timestamptz AND instance IS DISTINCT FROM $2 ORDER BY instance FOR UPDATE SKIP LOCKED`,
+      [timestampParam(expiredBeforeMs * 1000), keep ?? null],
+    );
+    if (gone.length === 0) return [];
+    const names = gone.map((g) => g.instance);
+    await tx.query('DELETE FROM histogram_totals WHERE observer = ANY($1::text[])', [names]);
+    await tx.query('DELETE FROM tracker_instances WHERE instance = ANY($1::text[])', [names]);
+    return names;
+  });
 }
 
 /**

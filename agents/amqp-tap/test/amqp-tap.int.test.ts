@@ -10,8 +10,10 @@ import path from 'node:path';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../../common';
-import { AmqpTap, type AmqpTapOptions } from '..';
-import { RecordingCollector, TEST_TOKEN, waitFor } from '../../test/harness';
+import { AmqpTap, defaultTapQueueName, type AmqpTapOptions } from '..';
+import { ConfigError } from '../../../common';
+import { parseBinding } from '../bindings';
+import { forkTs, RecordingCollector, TEST_TOKEN, waitFor, type TsChild } from '../../test/harness';
 
 const AMQP_URL = process.env.ORDERSCOPE_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -27,6 +29,11 @@ describe('the AMQP tap', () => {
   let collector: RecordingCollector;
   let spoolDir: string;
   const taps: AmqpTap[] = [];
+  const children: TsChild[] = [];
+  const BINDINGS = [`${exchange}:quote.requested=quote_requested`, `${exchange}:order.#`];
+  /** The durable queue the taps of these tests declare by default; deleted after each test. */
+  const defaultQueue = defaultTapQueueName('shop', BINDINGS.map((b) => parseBinding(b, 'placed')));
+  const queuesToDelete = new Set<string>([defaultQueue, `${defaultQueue}.overflow`]);
 
   beforeAll(async () => {
     connection = await connect(AMQP_URL);
@@ -52,7 +59,9 @@ describe('the AMQP tap', () => {
     spoolDir = mkdtempSync(path.join(os.tmpdir(), 'orderscope-tap-'));
   });
   afterEach(async () => {
+    for (const child of children.splice(0)) await child.kill();
     for (const tap of taps.splice(0)) await tap.close();
+    for (const queue of queuesToDelete) await publisher.deleteQueue(queue);
     await collector.close();
     rmSync(spoolDir, { recursive: true, force: true });
   });
@@ -60,7 +69,7 @@ describe('the AMQP tap', () => {
   function startTap(options: Partial<AmqpTapOptions> = {}): Promise<AmqpTap> {
     const tap = new AmqpTap({
       amqpUrl: AMQP_URL,
-      bindings: [`${exchange}:quote.requested=quote_requested`, `${exchange}:order.#`],
+      bindings: BINDINGS,
       state: 'placed',
       orderId: 'json:$.order.id',
       attributes: ['segment=header:x-segment'],
@@ -112,6 +121,7 @@ describe('the AMQP tap', () => {
 
   it('acknowledges messages once their events are spooled while the collector is down, and delivers them when it is back', async () => {
     const queue = `orderscope-tap-test-durable-${run}`;
+    queuesToDelete.add(queue).add(`${queue}.overflow`);
     await collector.stop();
     const tap = await startTap({ queue });
     for (let i = 0; i < 50; i++) await publish('quote.requested', { order: { id: `S-${i}` } });
@@ -132,6 +142,63 @@ describe('the AMQP tap', () => {
     await waitFor('the spooled events at the collector', () => collector.distinct >= 50, 20_000, () => `${collector.distinct} arrived`);
     expect(collector.events.map((e) => e.order_id).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `S-${i}`).sort());
     await again.close();
-    await publisher.deleteQueue(queue);
+  }, 60_000);
+
+  it('delivers the messages published while the tap process was killed (SIGKILL), once it is back', async () => {
+    const start = async () => {
+      const child = forkTs(path.join(__dirname, '../../test/agent-cli.ts'), [
+        'agent', 'amqp-tap', '--amqp-url', AMQP_URL, ...BINDINGS.flatMap((b) => ['--bind', b]), '--state', 'placed',
+        '--order-id', 'json:$.order.id', '--source', 'shop', '--spool-dir', spoolDir, '--collector', collector.url, '--token', TEST_TOKEN,
+      ]);
+      children.push(child);
+      await child.line('the tap is consuming', (l) => l.includes('tapping exchanges'));
+      return child;
+    };
+    const first = await start();
+    for (let i = 0; i < 20; i++) await publish('quote.requested', { order: { id: `K-${i}` } });
+    await publisher.waitForConfirms();
+    await waitFor('the first 20 at the collector', () => collector.distinct >= 20, 20_000, () => `${collector.distinct} arrived`);
+
+    await first.kill('SIGKILL');
+    for (let i = 20; i < 50; i++) await publish('quote.requested', { order: { id: `K-${i}` } });
+    await publisher.waitForConfirms();
+    // Nobody consumes the tap queue now: the 30 wait in it (with any of the first 20 whose ack the kill cut off).
+    expect((await publisher.checkQueue(defaultQueue)).messageCount).toBeGreaterThanOrEqual(30);
+
+    await start();
+    await waitFor('all 50 at the collector', () => collector.distinct >= 50, 20_000, () => `${collector.distinct} arrived`);
+    expect(collector.events.map((e) => e.order_id).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `K-${i}`).sort());
+  }, 60_000);
+
+  it('counts the messages dropped from a full tap queue while the tap was stopped, and delivers the rest', async () => {
+    const options = { queueMaxLength: 10 };
+    await (await startTap(options)).close();
+    for (let i = 0; i < 25; i++) await publish('quote.requested', { order: { id: `F-${i}` } });
+    await publisher.waitForConfirms();
+
+    const tap = await startTap(options);
+    let counted = 0;
+    const overflowed = async () => (counted = (await tap.metrics.overflowed.get()).values[0]?.value ?? 0);
+    await waitFor('the 15 dropped to be counted', async () => (await overflowed()) >= 15, 20_000, () => `${counted} counted`);
+    await waitFor('the last 10 at the collector', () => collector.distinct >= 10, 20_000, () => `${collector.distinct} arrived`);
+    expect(await overflowed()).toBe(15);
+    // drop-head: the oldest went, the newest are delivered.
+    expect(collector.events.map((e) => e.order_id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `F-${i + 15}`).sort());
+    expect((await publisher.checkQueue(`${defaultQueue}.overflow`)).messageCount).toBe(0);
+  }, 60_000);
+
+  it('says what to do when the tap queue exists with other arguments', async () => {
+    const queue = `orderscope-tap-test-old-${run}`;
+    queuesToDelete.add(queue).add(`${queue}.overflow`);
+    // A queue as an earlier version declared it: durable, unbounded.
+    await publisher.assertQueue(queue, { durable: true });
+    const refused = await startTap({ queue }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as Error).message).toMatch(
+      new RegExp(`^the tap queue "${queue}" \\(or its "${queue}.overflow"\\) exists on RabbitMQ with other arguments than this tap declares .*PRECONDITION_FAILED.*Delete it \\(rabbitmqctl delete_queue ${queue}, or in the management UI; messages still in it are lost\\) and start the tap again, or give --queue another name$`),
+    );
   }, 60_000);
 });

@@ -5,6 +5,7 @@ import { compileJsonPath } from '../json-path';
 import { messageEvent, messageEventId, type MessageEventRules } from '../message-event';
 import { asOrderId, parseFieldReader } from '../message-fields';
 import { traceIdsOf } from '../traceparent';
+import { defaultTapQueueName, tapQueuePlan } from '../tap-queue';
 
 /** A delivered message as amqplib hands it to a consumer. */
 function message(options: { exchange?: string; routingKey?: string; body?: unknown; headers?: Record<string, unknown>; messageId?: string; timestamp?: number } = {}): ConsumeMessage {
@@ -167,6 +168,40 @@ describe('the event of a tapped message', () => {
       ok: false,
       reason: 'invalid_event',
       error: 'order_id: may contain only letters, digits, ".", "_", "-" and ":"',
+    });
+  });
+});
+
+describe('the tap queue', () => {
+  const bindings = (...specs: string[]) => specs.map((s) => parseBinding(s, 'placed'));
+
+  it('is named after the source and what is bound, the same for every replica of one tap', () => {
+    const name = defaultTapQueueName('shop', bindings('orders:quote.requested=quote_requested', 'orders:order.#'));
+    expect(name).toMatch(/^orderscope\.tap\.shop\.[0-9a-f]{8}$/);
+    // The order of --bind, a repeated binding and the states given do not make another tap.
+    expect(defaultTapQueueName('shop', bindings('orders:order.#=pricing', 'orders:quote.requested', 'orders:order.#'))).toBe(name);
+  });
+
+  it('is another queue for another source or other bindings', () => {
+    const name = defaultTapQueueName('shop', bindings('orders:order.#'));
+    expect(defaultTapQueueName('crm', bindings('orders:order.#'))).not.toBe(name);
+    expect(defaultTapQueueName('shop', bindings('orders:order.*'))).not.toBe(name);
+    expect(defaultTapQueueName('shop', bindings('orders:order.#', 'billing:order.#'))).not.toBe(name);
+    // The separator cannot be forged by an exchange or a key that contains the other's characters.
+    expect(defaultTapQueueName('shop', bindings('a:b.c'))).not.toBe(defaultTapQueueName('shop', bindings('a:b', 'a:c')));
+  });
+
+  it('is bounded, drops its oldest messages beyond the bound and dead-letters them to its overflow queue, ten times as long', () => {
+    expect(tapQueuePlan('orderscope.tap.shop.1a2b3c4d', 1000)).toEqual({
+      queue: 'orderscope.tap.shop.1a2b3c4d',
+      queueArguments: {
+        'x-max-length': 1000,
+        'x-overflow': 'drop-head',
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': 'orderscope.tap.shop.1a2b3c4d.overflow',
+      },
+      overflowQueue: 'orderscope.tap.shop.1a2b3c4d.overflow',
+      overflowArguments: { 'x-max-length': 10_000, 'x-overflow': 'drop-head' },
     });
   });
 });

@@ -10,8 +10,12 @@ import { isDeliveryRetriable, postBatch, retryDelayHint, type EventTransport } f
 
 export interface EventSenderOptions {
   transport: EventTransport;
-  /** Where events wait while the collector cannot take them. The sender closes it on {@link EventSender.close}. */
-  spool: Spool<OrderEventInput>;
+  /**
+   * Where events wait while the collector cannot take them, or the spool being opened (locking its
+   * directory takes a moment, and the SDK's sender must exist at once). The sender closes it on
+   * {@link EventSender.close}.
+   */
+  spool: Spool<OrderEventInput> | Promise<Spool<OrderEventInput>>;
   metrics: Pick<AgentMetrics, 'eventsTracked' | 'eventsSent' | 'eventsSpooled' | 'dropped' | 'retries' | 'spoolBytes' | 'bufferedEvents'>;
   logger: Logger;
   /** Events held in memory at most; beyond it trackOrder drops (counted). Default 10 000. */
@@ -76,6 +80,9 @@ export class EventSender {
   private closed = false;
   private readonly stop = new AbortController();
   private readonly warnings: ThrottledWarning;
+  /** Set once the spool is open; until then (or if it cannot be opened) batches are posted directly. */
+  private spool: Spool<OrderEventInput> | undefined;
+  private readonly spoolOpening: Promise<Spool<OrderEventInput>>;
 
   constructor(private readonly options: EventSenderOptions) {
     this.bufferSize = options.bufferSize ?? 10_000;
@@ -85,15 +92,33 @@ export class EventSender {
     this.retryMinDelayMs = options.retryMinDelayMs ?? 500;
     this.retryMaxDelayMs = options.retryMaxDelayMs ?? 30_000;
     this.warnings = new ThrottledWarning(options.logger);
-    options.metrics.spoolBytes.set(options.spool.bytes);
+    this.spoolOpening = Promise.resolve(options.spool);
+    // An open spool is used from the first event on (one that holds an earlier run's events decides where new ones go).
+    if (!(options.spool instanceof Promise)) this.spool = options.spool;
+    this.spoolOpening.then(
+      (spool) => {
+        this.spool = spool;
+        options.metrics.spoolBytes.set(spool.bytes);
+      },
+      (err: unknown) =>
+        options.logger.error({ error: describeError(err) }, 'cannot use the spool: order events that the collector cannot take when they are sent are dropped (counted as spool_error)'),
+    );
   }
 
-  /** Starts delivering what earlier processes left in the spool. */
+  /** Resolves once the spool is open; rejects with why it cannot be (its directory in use by another process, say). */
+  async ready(): Promise<void> {
+    await this.spoolOpening;
+  }
+
+  /** Starts delivering what earlier processes left in the spool, once it is open. */
   start(): void {
-    if (!this.options.spool.isEmpty()) {
-      this.options.logger.info({ spool: this.options.spool.dir, bytes: this.options.spool.bytes }, 'delivering the events spooled by an earlier run');
-    }
-    this.kickDrain();
+    this.spoolOpening.then(
+      (spool) => {
+        if (!spool.isEmpty()) this.options.logger.info({ spool: spool.dir, bytes: spool.bytes }, 'delivering the events spooled by an earlier run');
+        this.kickDrain();
+      },
+      () => undefined, // logged once, by the constructor
+    );
   }
 
   /**
@@ -192,7 +217,7 @@ export class EventSender {
   private dispatch(flushPartial: boolean): void {
     const partialToo = flushPartial || this.closing !== undefined;
     while (this.buffer.length >= this.batchSize || (partialToo && this.buffer.length > 0)) {
-      const spooling = !this.options.spool.isEmpty() || this.spoolWrites > 0 || this.stop.signal.aborted;
+      const spooling = this.spool?.isEmpty() === false || this.spoolWrites > 0 || this.stop.signal.aborted;
       if (!spooling && this.inFlight >= this.maxInFlight) {
         // The collector is up but busy: wait for a request to finish, unless memory runs short.
         if (this.buffer.length < this.bufferSize / 2) break;
@@ -227,26 +252,28 @@ export class EventSender {
   private async spoolBatch(batch: Entry[]): Promise<void> {
     this.spoolWrites++;
     try {
-      const written = await this.options.spool.append(batch.map((e) => e.event));
+      const spool = await this.spoolOpening;
+      const written = await spool.append(batch.map((e) => e.event));
       this.options.metrics.eventsSpooled.inc(written);
       for (const entry of batch.slice(0, written)) entry.settle?.();
       if (written < batch.length) {
-        this.settleDropped(batch.slice(written), 'spool_full', new NotDurableError(`the spool at ${this.options.spool.dir} is full`));
-        this.warnings.warn('spool_full', { spool: this.options.spool.dir, bytes: this.options.spool.bytes }, 'the spool is full: order events are dropped until the collector takes events again (raise the spool size to ride out longer outages)');
+        this.settleDropped(batch.slice(written), 'spool_full', new NotDurableError(`the spool at ${spool.dir} is full`));
+        this.warnings.warn('spool_full', { spool: spool.dir, bytes: spool.bytes }, 'the spool is full: order events are dropped until the collector takes events again (raise the spool size to ride out longer outages)');
       }
     } catch (err) {
-      this.options.logger.error({ err, spool: this.options.spool.dir }, 'cannot write order events to the spool; they are dropped');
+      this.options.logger.error({ err, spool: this.spool?.dir }, 'cannot write order events to the spool; they are dropped');
       this.settleDropped(batch, 'spool_error', err);
     } finally {
       this.spoolWrites--;
-      this.options.metrics.spoolBytes.set(this.options.spool.bytes);
+      if (this.spool) this.options.metrics.spoolBytes.set(this.spool.bytes);
     }
     this.kickDrain();
   }
 
   private kickDrain(): void {
-    if (this.draining || this.stop.signal.aborted || this.options.spool.isEmpty()) return;
-    this.draining = this.drainSpool().then(
+    const spool = this.spool;
+    if (this.draining || this.stop.signal.aborted || !spool || spool.isEmpty()) return;
+    this.draining = this.drainSpool(spool).then(
       () => {
         this.draining = undefined;
         // Segments appended while the loop was finishing would otherwise wait for the next append.
@@ -260,8 +287,8 @@ export class EventSender {
   }
 
   /** Delivers the spool, oldest segment first; a segment is deleted only once all its events were answered 202. */
-  private async drainSpool(): Promise<void> {
-    const { spool, metrics } = this.options;
+  private async drainSpool(spool: Spool<OrderEventInput>): Promise<void> {
+    const { metrics } = this.options;
     for (let segment = await spool.oldest(); segment; segment = await spool.oldest()) {
       if (segment.corruptLines > 0) {
         metrics.dropped.inc({ reason: 'spool_corrupt' }, segment.corruptLines);
@@ -328,7 +355,7 @@ export class EventSender {
     if (this.collectorDown || this.stop.signal.aborted) return;
     this.collectorDown = true;
     this.options.logger.warn(
-      { error: describeError(err), spool: this.options.spool.dir },
+      { error: describeError(err), spool: this.spool?.dir },
       'cannot deliver order events to the collector; keeping them in the spool and retrying with backoff',
     );
   }
@@ -339,7 +366,7 @@ export class EventSender {
   }
 
   private idle(): boolean {
-    return this.buffer.length === 0 && this.inFlight === 0 && this.spoolWrites === 0 && this.options.spool.isEmpty();
+    return this.buffer.length === 0 && this.inFlight === 0 && this.spoolWrites === 0 && (this.spool?.isEmpty() ?? true);
   }
 
   private async shutDown(timeoutMs: number): Promise<void> {
@@ -364,10 +391,11 @@ export class EventSender {
       // No await between the buffer found empty and this: nothing can be left behind in memory.
       this.closed = true;
       this.options.metrics.bufferedEvents.set(0);
-      if (!this.options.spool.isEmpty()) {
-        this.options.logger.warn({ spool: this.options.spool.dir, bytes: this.options.spool.bytes }, 'shut down with undelivered order events; they stay in the spool and are sent at the next start');
+      const spool = await this.spoolOpening.catch(() => undefined);
+      if (spool && !spool.isEmpty()) {
+        this.options.logger.warn({ spool: spool.dir, bytes: spool.bytes }, 'shut down with undelivered order events; they stay in the spool and are sent at the next start');
       }
-      await this.options.spool.close();
+      await spool?.close();
     } finally {
       clearTimeout(keepAlive);
     }

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { CollectorClient } from '../../../collector/client';
 import type { OrderEventInput } from '../../../events';
 import type { Logger } from '../../../common/logger';
@@ -19,10 +20,14 @@ export interface SpoolingSenderOptions extends Omit<EventSenderOptions, 'transpo
 /**
  * The sender of the SDK and of the AMQP tap: a {@link CollectorClient} that makes one attempt per
  * call (the sender owns retrying, so that a failed batch reaches the disk at once) and a spool.
- * Opening the spool is synchronous and fails fast (unwritable directory, directory in use).
+ * The sender exists at once: the spool directory is made here (throwing when it cannot be), and
+ * the spool opens (locks the directory) in the background; {@link EventSender.ready} rejects when it
+ * cannot (the directory in use by another live process).
  */
 export function createSpoolingSender(options: SpoolingSenderOptions): EventSender {
   const { collectorUrl, token, spoolDir, spoolMaxBytes, requestTimeoutMs, ...senderOptions } = options;
+  // At once, so that an unwritable directory throws here, at deploy time.
+  mkdirSync(spoolDir, { recursive: true });
   const spool = Spool.open<OrderEventInput>({
     dir: spoolDir,
     maxBytes: spoolMaxBytes,

@@ -26,9 +26,9 @@ describe('the event sender', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function setup(options: Partial<EventSenderOptions> & { spoolMaxBytes?: number } = {}) {
+  async function setup(options: Partial<EventSenderOptions> & { spoolMaxBytes?: number } = {}) {
     const transport = new ScriptedTransport();
-    const spool = Spool.open<OrderEventInput>({ dir, maxBytes: options.spoolMaxBytes ?? 10_000_000 });
+    const spool = await Spool.open<OrderEventInput>({ dir, maxBytes: options.spoolMaxBytes ?? 10_000_000 });
     const metrics = createAgentMetrics(new Registry());
     const sender = new EventSender({ transport, spool, metrics, logger: silentLogger(), lingerMs: 10, retryMinDelayMs: 5, retryMaxDelayMs: 40, ...options });
     senders.push(sender);
@@ -40,7 +40,7 @@ describe('the event sender', () => {
 
   describe('batching', () => {
     it('sends full batches at once and the rest after the linger time: 1200 events go out as 500, 500 and 200', async () => {
-      const { transport, sender } = setup({ batchSize: 500 });
+      const { transport, sender } = await setup({ batchSize: 500 });
       const all = events(1200);
       for (const e of all) expect(sender.enqueue(e)).toBe(true);
       await waitFor('1200 events accepted', () => transport.accepted.length === 1200);
@@ -49,7 +49,7 @@ describe('the event sender', () => {
     });
 
     it('never posts from within enqueue: the caller returns before any I/O starts', async () => {
-      const { transport, sender } = setup({ batchSize: 2 });
+      const { transport, sender } = await setup({ batchSize: 2 });
       sender.enqueue(testEvent());
       sender.enqueue(testEvent());
       expect(transport.posts).toHaveLength(0);
@@ -57,7 +57,7 @@ describe('the event sender', () => {
     });
 
     it('sends a partial batch alone once it has lingered', async () => {
-      const { transport, sender } = setup({ batchSize: 500, lingerMs: 20 });
+      const { transport, sender } = await setup({ batchSize: 500, lingerMs: 20 });
       const few = events(3);
       few.forEach((e) => sender.enqueue(e));
       await waitFor('the partial batch is posted', () => transport.posts.length === 1);
@@ -65,7 +65,7 @@ describe('the event sender', () => {
     });
 
     it('drops and counts what does not fit in the buffer in one burst, and sends the rest', async () => {
-      const { transport, sender, metrics } = setup({ bufferSize: 10, batchSize: 5 });
+      const { transport, sender, metrics } = await setup({ bufferSize: 10, batchSize: 5 });
       const verdicts = events(25).map((e) => sender.enqueue(e));
       expect(verdicts.filter(Boolean)).toHaveLength(10);
       expect(await valueOf(metrics.dropped, { reason: 'buffer_full' })).toBe(15);
@@ -76,7 +76,7 @@ describe('the event sender', () => {
 
   describe('when the collector cannot take events', () => {
     it('spools a batch at its first failure and delivers it once the collector is back', async () => {
-      const { transport, sender, spool, metrics } = setup();
+      const { transport, sender, spool, metrics } = await setup();
       transport.answer = unreachable;
       const all = events(50);
       all.forEach((e) => sender.enqueue(e));
@@ -94,7 +94,7 @@ describe('the event sender', () => {
     });
 
     it('queues new events behind the spooled ones, so they are delivered in the order they were tracked', async () => {
-      const { transport, sender, spool } = setup({ batchSize: 10 });
+      const { transport, sender, spool } = await setup({ batchSize: 10 });
       transport.answer = unreachable;
       const first = events(30);
       first.forEach((e) => sender.enqueue(e));
@@ -108,7 +108,7 @@ describe('the event sender', () => {
     });
 
     it('retries 429, 503 and network errors until the events are accepted, and drops nothing', async () => {
-      const { transport, sender, metrics } = setup();
+      const { transport, sender, metrics } = await setup();
       const failures = [
         new RetryLaterError('the collector answered 429: over the rate limit', 10),
         new RetryLaterError('the collector answered 503: the event bus is unavailable right now', 10),
@@ -128,7 +128,7 @@ describe('the event sender', () => {
     });
 
     it('keeps the events when the token is refused (401), until the token works', async () => {
-      const { transport, sender, metrics, spool } = setup();
+      const { transport, sender, metrics, spool } = await setup();
       transport.answer = () => {
         throw new IngestRejectedError(401, 'unauthorized', 'no valid bearer token');
       };
@@ -144,7 +144,7 @@ describe('the event sender', () => {
 
   describe('events the collector refuses as invalid', () => {
     it('counts per-event rejections of a 202 as dropped, sends the rest, and retries nothing', async () => {
-      const { transport, sender, metrics } = setup();
+      const { transport, sender, metrics } = await setup();
       transport.answer = (batch) => ({ accepted: batch.length - 1, rejected: [{ index: 1, event_id: batch[1]!.event_id, error: 'state: must be lower case' }] });
       events(3).forEach((e) => sender.enqueue(e));
       await waitFor('the batch is answered', () => transport.accepted.length === 2);
@@ -155,7 +155,7 @@ describe('the event sender', () => {
     });
 
     it('drops and counts a batch the collector cannot read (400), without retrying it', async () => {
-      const { transport, sender, metrics } = setup();
+      const { transport, sender, metrics } = await setup();
       transport.answer = () => {
         throw new IngestRejectedError(400, 'bad_request', 'the body is not a JSON array');
       };
@@ -168,21 +168,21 @@ describe('the event sender', () => {
 
   describe('deliver()', () => {
     it('resolves once the collector accepted the events', async () => {
-      const { transport, sender } = setup();
+      const { transport, sender } = await setup();
       const batch = events(3);
       await sender.deliver(batch);
       expect(transport.accepted).toEqual(ids(batch));
     });
 
     it('resolves once the events are spooled when the collector is down', async () => {
-      const { transport, sender, metrics } = setup();
+      const { transport, sender, metrics } = await setup();
       transport.answer = unreachable;
       await sender.deliver(events(3));
       expect(await valueOf(metrics.eventsSpooled)).toBe(3);
     });
 
     it('rejects, without counting a drop, when the spool cannot take the events: their owner keeps them', async () => {
-      const { transport, sender, metrics } = setup({ spoolMaxBytes: 10 });
+      const { transport, sender, metrics } = await setup({ spoolMaxBytes: 10 });
       transport.answer = unreachable;
       await expect(sender.deliver(events(2))).rejects.toThrow(NotDurableError);
       expect(await valueOf(metrics.dropped)).toBe(0);
@@ -223,7 +223,7 @@ describe('the event sender', () => {
 
   describe('close()', () => {
     it('delivers what is buffered before it resolves', async () => {
-      const { transport, sender } = setup({ lingerMs: 10_000 });
+      const { transport, sender } = await setup({ lingerMs: 10_000 });
       const batch = events(3);
       batch.forEach((e) => sender.enqueue(e));
       await sender.close(2000);
@@ -231,20 +231,20 @@ describe('the event sender', () => {
     });
 
     it('gives up after its timeout with the collector down, and the next sender on the spool delivers the events', async () => {
-      const { transport, sender } = setup();
+      const { transport, sender } = await setup();
       transport.answer = unreachable;
       const batch = events(20);
       batch.forEach((e) => sender.enqueue(e));
       await sender.close(100);
       expect(transport.accepted).toEqual([]);
 
-      const next = setup();
+      const next = await setup();
       await waitFor('the spooled events are delivered', () => next.spool.isEmpty() && next.transport.accepted.length === 20);
       expect(next.transport.accepted).toEqual(ids(batch));
     });
 
     it('takes along events tracked while it runs (requests the host is still finishing)', async () => {
-      const { transport, sender } = setup({ lingerMs: 10_000 });
+      const { transport, sender } = await setup({ lingerMs: 10_000 });
       const first = testEvent();
       sender.enqueue(first);
       const closing = sender.close(2000);
@@ -255,7 +255,7 @@ describe('the event sender', () => {
     });
 
     it('drops and counts events tracked after it', async () => {
-      const { sender, metrics } = setup();
+      const { sender, metrics } = await setup();
       await sender.close(100);
       expect(sender.enqueue(testEvent())).toBe(false);
       expect(await valueOf(metrics.dropped, { reason: 'closed' })).toBe(1);

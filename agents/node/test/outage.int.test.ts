@@ -80,7 +80,7 @@ describe('the SDK when the collector is down', () => {
     const tracked = await track(first, 'killed', 1000);
     await waitFor('1000 events in the spool', async () => (await hostMetric(first, 'orderscope_agent_events_spooled_total')) === 1000, 20_000);
     await first.kill('SIGKILL');
-    expect(readdirSync(spoolDir)).toContain('spool.lock'); // left behind by the killed process
+    expect(readdirSync(spoolDir)).toContain('spool.lock.sock'); // left behind by the killed process, and no obstacle
 
     await collector.restart();
     const second = startHost(collector, spoolDir);

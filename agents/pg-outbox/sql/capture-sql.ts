@@ -55,6 +55,9 @@ export function installStatements(spec: CaptureSpec): string[] {
   occurred_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   attributes jsonb NOT NULL DEFAULT '{}'::jsonb
 )`,
+    // The drain's claim (outbox-store.ts): which round holds the row, and until when. Added apart from
+    // CREATE TABLE so that an outbox made by an earlier version gets them too (nullable: no rewrite).
+    `ALTER TABLE ${outbox} ADD COLUMN IF NOT EXISTS claim_token uuid, ADD COLUMN IF NOT EXISTS claimed_until timestamptz`,
     `CREATE INDEX IF NOT EXISTS ${quoteIdent(derivedName(spec.outbox.table, 'source_table_id'))} ON ${outbox} (source_table, id)`,
     `CREATE TABLE IF NOT EXISTS ${dead} (
   id bigserial PRIMARY KEY,

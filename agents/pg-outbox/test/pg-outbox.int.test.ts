@@ -1,14 +1,19 @@
 /**
  * The pg-outbox sidecar against a real PostgreSQL (a database of its own, dropped afterwards) and a
  * real collector: state changes made by plain SQL (the "application") arrive as order events, each
- * exactly once by event_id, even when the sidecar is killed in the middle of a drain.
+ * exactly once by event_id, even when the sidecar is killed in the middle of a drain, and no
+ * transaction stays open while the collector is asked.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
-import { silentLogger } from '../../../common';
+import { Pool } from 'pg';
+import { silentLogger, sleep } from '../../../common';
+import { CollectorClient } from '../../../collector/client';
 import { PgOutboxSidecar, type PgOutboxOptions } from '..';
+import { OutboxStore } from '../outbox-store';
+import { parseTableName } from '../sql/identifiers';
 import { forkTs, RecordingCollector, TEST_TOKEN, waitFor, type TsChild } from '../../test/harness';
 
 const ADMIN_URL = process.env.ORDERSCOPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -82,6 +87,8 @@ describe('the pg-outbox sidecar', () => {
       const child = forkTs(path.join(__dirname, '../../test/agent-cli.ts'), [
         'agent', 'pg-outbox', '--database-url', DATABASE_URL, '--table', 'orders_kill', '--state-column', 'status', '--source', 'shop',
         '--map', MAP, '--attribute', 'segment', '--batch-size', '100', '--poll-interval', '200ms', '--collector', collector.url, '--token', TEST_TOKEN,
+        // The killed sidecar's claims expire within seconds (the default lease is a minute).
+        '--request-timeout', '1s', '--claim-lease', '3s',
       ]);
       children.push(child);
       return child.line('the sidecar started draining', (l) => l.includes('capturing state changes'));
@@ -116,6 +123,94 @@ describe('the pg-outbox sidecar', () => {
     const so2 = collector.events.filter((e) => e.order_id === 'SO-2').sort((a, b) => a.seq - b.seq).map((e) => e.state);
     expect(so2).toEqual(['placed', 'quote_requested', 'pricing']);
   }, 90_000);
+
+  it('sends again, once its claim expired, the rows a sidecar posted and was killed (SIGKILL) before deleting', async () => {
+    await createOrders('orders_unsettled');
+    // The collector takes every event, and stops answering after the first 100: the rows of the
+    // batches after it reached the collector, and the sidecar never learns it.
+    await collector.close();
+    collector = await RecordingCollector.start({ stallAfter: 100 });
+    const start = () => {
+      const child = forkTs(path.join(__dirname, '../../test/agent-cli.ts'), [
+        'agent', 'pg-outbox', '--database-url', DATABASE_URL, '--table', 'orders_unsettled', '--state-column', 'status', '--source', 'shop',
+        '--map', MAP, '--batch-size', '100', '--poll-interval', '200ms', '--collector', collector.url, '--token', TEST_TOKEN,
+        '--request-timeout', '1s', '--claim-lease', '3s',
+      ]);
+      children.push(child);
+      return child.line('the sidecar started draining', (l) => l.includes('capturing state changes'));
+    };
+    await start();
+    await db.query(`INSERT INTO orders_unsettled SELECT 'U-' || g, 'NEW' FROM generate_series(1, 300) g`);
+
+    await waitFor('a batch at the collector beyond the first', () => collector.distinct > 100, 20_000, () => `${collector.distinct} arrived`);
+    await children[0]!.kill('SIGKILL');
+    const atKill = new Map(collector.deliveries);
+    const { rows } = await db.query<{ event_id: string }>(`SELECT event_id::text FROM orderscope_outbox WHERE source_table = 'orders_unsettled'`);
+    const postedNotDeleted = rows.map((r) => r.event_id).filter((id) => atKill.has(id));
+    expect(postedNotDeleted.length).toBeGreaterThan(0);
+    collector.release();
+
+    await start();
+    await waitFor('every change at the collector', () => collector.distinct >= 300, 30_000, () => `${collector.distinct} of 300`);
+    await waitFor('the outbox to be empty', async () => (await outboxRows('orders_unsettled')) === 0, 10_000);
+    expect(collector.distinct).toBe(300);
+    // What reached the collector but was still in the outbox at the kill was sent again.
+    expect(postedNotDeleted.filter((id) => collector.deliveries.get(id)! > atKill.get(id)!)).toEqual(postedNotDeleted);
+  }, 90_000);
+
+  it('holds no transaction open while the collector is asked: a collector slower than idle_in_transaction_session_timeout costs nothing', async () => {
+    await createOrders('orders_slow');
+    // The host's setting, here on the sidecar's connections only: a session idle in a transaction for 500 ms is ended.
+    const url = new URL(DATABASE_URL);
+    url.searchParams.set('options', '-c idle_in_transaction_session_timeout=500');
+    const check = new Client({ connectionString: url.toString() });
+    await check.connect();
+    expect((await check.query('SHOW idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('500ms');
+    await check.end();
+    // The collector answers each request after 1.5 s (the injected fault: three times the server's patience).
+    const client = new CollectorClient({ url: collector.url, token: TEST_TOKEN, timeoutMs: 10_000, retry: { retries: 0 } });
+    const slow = { post: async (...args: Parameters<CollectorClient['post']>) => (await sleep(1500), client.post(...args)) };
+    const sidecar = inProcessSidecar('orders_slow', { databaseUrl: url.toString(), batchSize: 25, transport: slow });
+    await sidecar.start();
+    await db.query(`INSERT INTO orders_slow SELECT 'W-' || g, 'NEW' FROM generate_series(1, 50) g`);
+
+    await waitFor('the outbox to be empty', async () => (await outboxRows('orders_slow')) === 0, 30_000);
+    expect(collector.distinct).toBe(50);
+    expect(collector.duplicates).toBe(0);
+    expect((await sidecar.metrics.retries.get()).values[0]?.value ?? 0).toBe(0);
+  }, 60_000);
+
+  it('claims a row for one round at a time: not again until its claim is given back or expired, and settles only its own', async () => {
+    await createOrders('orders_claims');
+    const pool = new Pool({ connectionString: DATABASE_URL, max: 2 });
+    try {
+      // The outbox, installed by a sidecar that is gone before any row is there.
+      const installer = inProcessSidecar('orders_claims');
+      await installer.start();
+      await installer.uninstall();
+      await db.query(`INSERT INTO orderscope_outbox (source_table, order_id, state_value) SELECT 'orders_claims', 'C-' || g, 'NEW' FROM generate_series(1, 3) g`);
+      const store = new OutboxStore(pool, parseTableName('orderscope_outbox'), 'orders_claims');
+
+      const first = await store.claim(10, 60_000);
+      expect(first.rows.map((r) => r.order_id)).toEqual(['C-1', 'C-2', 'C-3']);
+      expect((await store.claim(10, 60_000)).rows).toEqual([]);
+
+      await store.release(first);
+      // A lease of 0 ms has run out by the next statement: as a sidecar that died.
+      const expired = await store.claim(10, 0);
+      expect(expired.rows).toHaveLength(3);
+      const second = await store.claim(2, 60_000);
+      expect(second.rows.map((r) => r.order_id)).toEqual(['C-1', 'C-2']);
+
+      // The expired round settles late: the rows claimed again are no longer its to delete.
+      await store.settle(expired, { deleteIds: expired.rows.map((r) => r.id), deadLetters: [] });
+      expect((await db.query(`SELECT order_id FROM orderscope_outbox WHERE source_table = 'orders_claims' ORDER BY id`)).rows).toEqual([{ order_id: 'C-1' }, { order_id: 'C-2' }]);
+      await store.settle(second, { deleteIds: second.rows.map((r) => r.id), deadLetters: [] });
+      expect(await outboxRows('orders_claims')).toBe(0);
+    } finally {
+      await pool.end();
+    }
+  });
 
   it('lets several replicas drain one outbox, each row delivered once', async () => {
     await createOrders('orders_replicas');
