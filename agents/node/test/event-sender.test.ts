@@ -191,7 +191,7 @@ describe('the event sender', () => {
 
   describe('flush()', () => {
     it('resolves once every event tracked before it was accepted, without waiting for the linger time', async () => {
-      const { transport, sender } = setup({ lingerMs: 60_000 });
+      const { transport, sender } = await setup({ lingerMs: 60_000 });
       const batch = events(3);
       for (const e of batch) sender.enqueue(e);
       await sender.flush();
@@ -199,7 +199,7 @@ describe('the event sender', () => {
     });
 
     it('resolves once the events are spooled when the collector is down', async () => {
-      const { transport, sender, metrics } = setup({ lingerMs: 60_000 });
+      const { transport, sender, metrics } = await setup({ lingerMs: 60_000 });
       transport.answer = unreachable;
       for (const e of events(4)) sender.enqueue(e);
       await sender.flush();
@@ -207,7 +207,7 @@ describe('the event sender', () => {
     });
 
     it('waits for a busy collector: events still buffered behind the requests in flight are sent too', async () => {
-      const { transport, sender } = setup({ lingerMs: 60_000, batchSize: 2, maxInFlight: 1 });
+      const { transport, sender } = await setup({ lingerMs: 60_000, batchSize: 2, maxInFlight: 1 });
       const batch = events(5);
       for (const e of batch) sender.enqueue(e);
       await sender.flush();
@@ -215,7 +215,7 @@ describe('the event sender', () => {
     });
 
     it('resolves at once when nothing is buffered', async () => {
-      const { transport, sender } = setup();
+      const { transport, sender } = await setup();
       await sender.flush();
       expect(transport.posts).toHaveLength(0);
     });
