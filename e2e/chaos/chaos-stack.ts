@@ -161,8 +161,6 @@ export async function startChaosStack(): Promise<ChaosStack> {
         'header:x-order-id',
         '--source',
         'mes',
-        '--queue',
-        'orderscope.tap.chaos',
         '--spool-dir',
         path.join(dir, 'spool-tap'),
         '--metrics-port',

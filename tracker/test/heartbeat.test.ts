@@ -5,6 +5,10 @@ import { faultyDb, metricValue, orderEvent, startEmbedded, storeSnapshot, type E
 const T0 = Date.UTC(2033, 3, 4, 5, 6, 7);
 const NOW = T0 + 60_000;
 
+// Each test opens two embedded trackers (two PGlite databases): on a loaded two-core machine that
+// alone can pass the global 30 s.
+jest.setTimeout(120_000);
+
 describe('collector heartbeats in the tracker (embedded mode, PGlite)', () => {
   let t: EmbeddedTracker;
   let reference: EmbeddedTracker;
