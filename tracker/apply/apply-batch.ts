@@ -22,6 +22,7 @@ import { compareEvents, inEventTimeOrder, isAfter, type Micros, type TimelineEve
 import { sumByBucket } from './bucket-totals';
 import type { HistogramChange } from './histogram-changes';
 import { planAppend, planRebuild, type OrderPlan } from './plan-order';
+import { withStateName } from './state-names';
 
 /** What applying one batch did; the tracker turns it into metrics once the transaction committed. */
 export interface ApplyOutcome {
@@ -51,7 +52,8 @@ export interface ApplyOutcome {
  * Applies a batch from the bus in one transaction and resolves only after it committed, so the bus
  * may then commit its offsets:
  *
- * 1. insert the events, skipping event_ids already stored (a redelivered batch changes nothing);
+ * 1. insert the events, each state written as the model names it (a label or alias is mapped,
+ *    state-names.ts), skipping event_ids already stored (a redelivered batch changes nothing);
  * 2. lock the orders that got new events, in a fixed order (concurrent batches on one order queue up),
  *    and read their stored positions;
  * 3. extend each order from its position by its new events when they all come after its last one,
@@ -68,7 +70,7 @@ export interface ApplyOutcome {
  * @param now the wall clock in ms, for the time of recoveries
  */
 export async function applyBatch(db: Db, model: ProcessModel, batch: readonly OrderEvent[], observer: string, now: () => number = Date.now): Promise<ApplyOutcome> {
-  const unique = uniqueEvents(batch);
+  const unique = uniqueEvents(batch).map((e) => withStateName(e, model));
   return db.transaction(async (tx) => {
     // Every statement below reaches a few thousand rows by key. Left to itself the planner prefers
     // scanning a table that is small now, a cost that grows with the table, batch after batch.
