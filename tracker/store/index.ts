@@ -7,7 +7,7 @@ export { translateDbError, databaseAtStartError } from './db-errors';
 export { micros, timestampParam } from './sql-time';
 export { migrate, readMigrations, MIGRATIONS_DIR } from './migrate';
 export type { Migration, MigrationResult } from './migrate';
-export { insertEvents, loadTimelineEvents, setViolations, orderEvents } from './events-table';
+export { insertEvents, loadTimelineEvents, setViolations, orderEvents, traceIdsOf } from './events-table';
 export type { StoredEvent, EventDetail } from './events-table';
 export { loadStays, upsertStays, deleteStaysFrom, staysOverlapping } from './stays-table';
 export type { StoredStay } from './stays-table';
@@ -19,7 +19,7 @@ export { takeDueOrders, writeStatuses, DUE_ORDERS_SQL, WALL_CLOCK } from './due-
 export type { DueOrder, StatusWrite, OrderClock } from './due-orders';
 export { advanceSourceClocks, sourceClocks } from './source-clocks';
 export type { SourceClock } from './source-clocks';
-export { insertStatusChanges, orderStatusHistory } from './status-changes-table';
+export { insertStatusChanges, deleteBackfillChanges, orderStatusHistory } from './status-changes-table';
 export type { StatusChange } from './status-changes-table';
 export { addHistogramTotals, histogramTotals } from './histogram-totals-table';
 export type { BucketTotal } from './histogram-totals-table';
