@@ -165,7 +165,9 @@ export function formatBacktest(current: BacktestResult, proposed: BacktestResult
     ['tickets', (s) => String(s.tickets)],
     ['SLO met', slo],
   ];
-  const rows = names.map((n) => [n, ...columns.map(([, pick]) => `${cell(current, n, pick)} -> ${cell(proposed, n, pick)}`)]);
+  // Labels, as reports show states; the proposed model's when it renames one.
+  const labelOf = (n: string) => (proposed.states.find((s) => s.state === n) ?? current.states.find((s) => s.state === n))!.label;
+  const rows = names.map((n) => [labelOf(n), ...columns.map(([, pick]) => `${cell(current, n, pick)} -> ${cell(proposed, n, pick)}`)]);
   const header = ['state', ...columns.map(([c]) => c)];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

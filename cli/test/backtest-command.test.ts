@@ -29,8 +29,8 @@ describe('orderscope model backtest', () => {
     expect(out.slice(0, out.indexOf('Each stay is judged'))).toBe(
       [
         'backtest: current model "current" -> proposed "current"',
-        'state     stuck   lost    pages   tickets  SLO met',
-        'received  1 -> 0  1 -> 0  1 -> 0  1 -> 0   — -> —',
+        'state           stuck   lost    pages   tickets  SLO met',
+        'Order received  1 -> 0  1 -> 0  1 -> 0  1 -> 0   — -> —',
         '',
         '',
       ].join('\n'),

@@ -92,8 +92,8 @@ describe('backtest', () => {
       states: [
         // Stuck in the window: b, e, c, f, i, j, k (h was stuck the day before); lost: b, e, c, f, h. SLO: a of the
         // ten stays that ended in the window left within 10m.
-        { state: 'check', stuck: 7, lost: 5, pages: 2, tickets: 3, slo: { objective: 0.9, met: 0.1 } },
-        { state: 'pack', stuck: 1, lost: 0, pages: 0, tickets: 1, slo: null },
+        { state: 'check', label: 'check', stuck: 7, lost: 5, pages: 2, tickets: 3, slo: { objective: 0.9, met: 0.1 } },
+        { state: 'pack', label: 'pack', stuck: 1, lost: 0, pages: 0, tickets: 1, slo: null },
       ],
     });
   });
@@ -103,15 +103,15 @@ describe('backtest', () => {
     // Stuck at 30m unless gone: b 09:30-09:45, e 09:37-09:52, c 10:20-10:35, f 10:30-10:45, h -23:50-00:05 (h's flag the
     // day before). Lost at the 45m handoff as before, 09:45 to 10:45 within an hour of each other: one page, h's
     // continuing g's. Runs: 09:30-09:52 (22m) fires 09:45, 10:20-10:45 fires 10:35.
-    expect(result.states[0]).toEqual({ state: 'check', stuck: 4, lost: 5, pages: 1, tickets: 2, slo: { objective: 0.9, met: 0.1 } });
+    expect(result.states[0]).toEqual({ state: 'check', label: 'check', stuck: 4, lost: 5, pages: 1, tickets: 2, slo: { objective: 0.9, met: 0.1 } });
   });
 
   it('counts nothing outside the window, and a state without stays as none', async () => {
     const result = await backtest(db, modelWith('current', 'expect_within: 10m, lost_after: 1h'), { ...WINDOW, from: at('11:00'), to: at('14:22') });
     // i stuck at 12:10 and j at 14:10 (k's 14:20 too); no loss; the run 14:10-14:35 fires at 14:25, after the window.
     expect(result.states).toEqual([
-      { state: 'check', stuck: 3, lost: 0, pages: 0, tickets: 0, slo: { objective: 0.9, met: 0 } },
-      { state: 'pack', stuck: 0, lost: 0, pages: 0, tickets: 0, slo: null },
+      { state: 'check', label: 'check', stuck: 3, lost: 0, pages: 0, tickets: 0, slo: { objective: 0.9, met: 0 } },
+      { state: 'pack', label: 'pack', stuck: 0, lost: 0, pages: 0, tickets: 0, slo: null },
     ]);
   });
 

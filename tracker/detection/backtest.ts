@@ -7,6 +7,8 @@ export interface BacktestResult {
   readonly model: string;
   readonly states: readonly {
     readonly state: string;
+    /** What people call the state (its label, else its name). */
+    readonly label: string;
     /** Distinct orders that would have been flagged stuck / lost in the window. */
     readonly stuck: number;
     readonly lost: number;
@@ -65,6 +67,7 @@ export async function backtest(sql: Sql, model: ProcessModel, w: BacktestWindow)
       const objective = model.sloFor(c.state);
       return {
         state: c.state,
+        label: model.labelOf(c.state),
         stuck: c.stuck,
         lost: c.lost,
         pages: c.pages,
