@@ -2,8 +2,8 @@ import type { OrderEventInput } from './order-event';
 
 /**
  * The attribute that marks an event as history, sent by a backfill (`orderscope import`, and
- * `orderscope replay --as-history`): the tracker judges the new orders such events make in event
- * time, not against the wall clock (see tracker/apply). Agents never set it, and the collector takes
+ * `orderscope replay --as-history`): the tracker judges an order all of whose events carry it in
+ * event time, not against the wall clock (see tracker/apply). Agents never set it, and the collector takes
  * it only from a token with the admin scope: live events stay on the wall clock, whatever their delay.
  */
 export const BACKFILL_ATTRIBUTE = 'orderscope.backfill';

@@ -17,7 +17,8 @@ export function orderEventJsonSchema(): Record<string, unknown> {
       `${LIMITS.occurredAtFrom} and before ${LIMITS.occurredAtBefore}, with an offset between -${LIMITS.maxOffset} and ` +
       `+${LIMITS.maxOffset}; digits beyond the microsecond are rounded, half to even. No string (attribute names and ` +
       `values included) may contain U+0000 or a lone surrogate (a \\u0000 escape or an unpaired \\ud800-\\udfff one). ` +
-      `order_id must not be "." or "..".`,
+      `order_id must not be "." or "..". state is the process model's name, label or alias of the state (the tracker ` +
+      `maps a label or alias to the name), on one line: no control characters, not only spaces.`,
     ...schema,
   };
 }

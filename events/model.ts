@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../common/errors';
 import { parseDuration } from '../common/duration';
 import { PROJECT_ROOT } from '../common/paths';
+import { LIMITS } from './order-event';
 import { readRedrive, type Redrive } from './redrive';
 
 /** One state of the pipeline and its time limits (seconds; absent for terminal states). */
@@ -314,12 +315,13 @@ function readName(raw: Raw, key: string, at: Path, problems: Problems): string |
   return value;
 }
 
-const LABEL_MAX_LENGTH = 200;
+// A label or alias is what an event may carry as its state: the contract's rule for that text.
+const LABEL_MAX_LENGTH = LIMITS.stateMaxLength;
 
 function readLabel(value: unknown, at: Path, problems: Problems): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '' || value.length > LABEL_MAX_LENGTH) {
-    problems.add(at, `must be text of 1 to ${LABEL_MAX_LENGTH} characters (what people call the state, e.g. "Check confirmation of receipt")`);
+  if (typeof value !== 'string' || value.trim() === '' || value.length > LABEL_MAX_LENGTH || /\p{Cc}/u.test(value)) {
+    problems.add(at, `must be one line of text, 1 to ${LABEL_MAX_LENGTH} characters (what people call the state, e.g. "Check confirmation of receipt")`);
     return undefined;
   }
   return value;

@@ -74,7 +74,10 @@ describe('the order-event contract', () => {
     [{ order_id: 42 }, 'order_id: must be a string'],
     [{ source: 'Shop' }, 'source: must be lower case letters, digits, "_" or "-", starting with a letter'],
     [{ state: '' }, 'state: must not be empty'],
-    [{ state: 's'.repeat(65) }, 'state: must be at most 64 characters'],
+    [{ state: 's'.repeat(LIMITS.stateMaxLength + 1) }, 'state: must be at most 200 characters'],
+    [{ state: 'Check\treceipt' }, 'state: must not contain control characters (found \\u0009); write the state on one line'],
+    [{ state: 'Check receipt\u0085' }, 'state: must not contain control characters (found \\u0085); write the state on one line'],
+    [{ state: '   ' }, 'state: must not be only spaces'],
     [{ occurred_at: '2026-11-26T10:00:00' }, 'occurred_at: must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00'],
     [{ occurred_at: '26.11.2026 10:00' }, 'occurred_at: must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00'],
     [{ occurred_at: 1764150000 }, 'occurred_at: must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00'],
@@ -266,11 +269,14 @@ describe('the edges of the contract', () => {
     expect(errorOf(patch)).toBe(message);
   });
 
-  it('accepts the largest offsets, a 64-character state, a 128-character order id and the largest seq', () => {
+  it('accepts the largest offsets, a 200-character state, a label or alias as the state, a 128-character order id and the largest seq', () => {
     for (const patch of [
       { occurred_at: '2026-11-26T10:00:00+15:59' },
       { occurred_at: '2026-11-25T10:00:00-15:59' },
-      { state: `s${'_'.repeat(63)}` },
+      { state: `s${'_'.repeat(LIMITS.stateMaxLength - 1)}` },
+      // The tracker maps a label or an alias to the state's name (tracker/apply/state-names.ts).
+      { state: 'T02 Check confirmation of receipt' },
+      { state: 'Auftrag geprüft (Öffentlich) #2 – ✓' },
       { order_id: 'x'.repeat(128) },
       { seq: Number.MAX_SAFE_INTEGER },
       { attributes: { _private: 1, 'a.b-c': 'x' } },

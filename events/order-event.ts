@@ -11,6 +11,11 @@ export const LIMITS = {
   maxFutureSkewSeconds: 300,
   nameMaxLength: 64,
   /**
+   * A state is written as the model's name, label or alias (the tracker maps it to the name): any text
+   * up to this length, which is also the longest label or alias a model may give.
+   */
+  stateMaxLength: 200,
+  /**
    * occurred_at must be at or after `occurredAtFrom` and before `occurredAtBefore` (instants, offset
    * applied). Every event the contract accepts must be stored and read back exactly; within this range
    * - the tracker's arithmetic holds: it keeps event time as microseconds since 1970 in a JavaScript
@@ -48,6 +53,21 @@ export const OCCURRED_AT_BEFORE = occurredAtMicros(LIMITS.occurredAtBefore);
 const [MAX_OFFSET_HOURS, MAX_OFFSET_MINUTES] = LIMITS.maxOffset.split(':').map(Number) as [number, number];
 const MAX_OFFSET = MAX_OFFSET_HOURS * 60 + MAX_OFFSET_MINUTES;
 
+// Any C0 or C1 control character (tab and line breaks too): a state is one line of text people read.
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * What a state may be written as: the model's name for it, its label or an alias ("T02 Check
+ * confirmation of receipt"), which the tracker maps to the name (events/model.ts `stateFor`). The
+ * collector holds no model, so it checks only that the text is one printable line of bounded length;
+ * text that means no state of the model is stored and flagged unknown_state by the tracker.
+ */
+const stateText = text('must be a string (the state: its name, label or alias in the process model)')
+  .min(1, { error: 'must not be empty' })
+  .max(LIMITS.stateMaxLength, { error: `must be at most ${LIMITS.stateMaxLength} characters` })
+  .refine((s) => !CONTROL.test(s), { error: (issue) => `must not contain control characters (found ${printable((issue.input as string).match(CONTROL)![0])}); write the state on one line` })
+  .refine((s) => s.trim() !== '', { error: 'must not be only spaces' });
+
 const name = (what: string) =>
   text(`must be a string (the ${what})`)
     .min(1, { error: 'must not be empty' })
@@ -78,7 +98,7 @@ export const orderEventShape = z.strictObject(
       .regex(ORDER_ID, { error: 'may contain only letters, digits, ".", "_", "-" and ":"' })
       .refine((v) => !DOT_SEGMENTS.has(v), { error: 'must not be "." or ".." (order ids are path segments of the API\'s URLs)' }),
     source: name('emitting system, e.g. shop'),
-    state: name('state of the process model'),
+    state: stateText,
     occurred_at: z.iso
       .datetime({
         offset: true,

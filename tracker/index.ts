@@ -17,7 +17,6 @@ export { applyBatch } from './apply';
 export type { ApplyOutcome } from './apply';
 export { createSweeper, decideAt, settleAfterEvents, backtest, LOST_REASONS } from './detection';
 export type { Sweeper, SweeperOptions, SweepResult, BacktestResult } from './detection';
-export { staysOverlapping } from './store';
 export { DUE_ORDERS_SQL } from './store';
 export type { StatusChange } from './store';
 export { buildTimeline, parseEventTime, formatEventTime } from './timeline';

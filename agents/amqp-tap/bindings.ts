@@ -22,7 +22,7 @@ export function parseBinding(spec: string, defaultState: string | undefined): Ta
   const state = eq < 0 ? defaultState : rest.slice(eq + 1);
   if (state === undefined) throw new ConfigError(`--bind: "${spec}" has no state: add =<state> to it, or give --state for every binding without one`);
   const check = orderEventShape.shape.state.safeParse(state);
-  if (!check.success) throw new ConfigError(`--bind: "${state}" (in "${spec}") is not a state name: ${check.error.issues[0]?.message}`);
+  if (!check.success) throw new ConfigError(`--bind: "${state}" (in "${spec}") cannot be a state: ${check.error.issues[0]?.message}`);
   return { exchange: spec.slice(0, colon), routingKey, state };
 }
 

@@ -32,7 +32,7 @@ export class ValueMap {
       const value = pair.slice(0, eq).trim();
       const state = pair.slice(eq + 1).trim();
       const check = orderEventShape.shape.state.safeParse(state);
-      if (!check.success) throw new ConfigError(`--map: "${state}" (for "${value}") is not a state name: ${check.error.issues[0]?.message}`);
+      if (!check.success) throw new ConfigError(`--map: "${state}" (for "${value}") cannot be a state: ${check.error.issues[0]?.message}`);
       const earlier = states.get(value);
       if (earlier !== undefined && earlier !== state) throw new ConfigError(`--map: "${value}" is mapped twice, to "${earlier}" and to "${state}"`);
       if (ignored.has(value)) throw new ConfigError(`"${value}" is both mapped (--map) and ignored (--ignore)`);

@@ -2,7 +2,7 @@ import { formatDuration } from '../../common';
 import type { StateDef } from '../../events';
 import { METRICS } from '../metric-names';
 import { promDuration, selector } from '../promql';
-import { describeHandoff, runbookUrl, trackerUrl } from './text';
+import { describeHandoff, runbookUrl, stateText, trackerUrl } from './text';
 import { ALERT_NAMES, type AlertingRule, type RuleContext, type RuleGroup } from './types';
 
 /**
@@ -55,24 +55,26 @@ export function orderLostRule(ctx: RuleContext, state: StateDef): AlertingRule {
 export function orderLostAnnotations(ctx: RuleContext, state: StateDef, v: LostValues): Record<string, string> {
   const { model, options } = ctx;
   const s = state.name;
+  // What people read: the state's label (with its name); URLs and matchers keep the name.
+  const title = stateText(model, s);
   const window = promDuration(options.lostWindow);
   const handoffs = model.handoffsFrom(s);
   const where = handoffs.length
-    ? `at the handoff to ${handoffs.map((h) => `${h.to} (${h.toSystem})`).join(' or ')}`
+    ? `at the handoff to ${handoffs.map((h) => `${stateText(model, h.to)} (${h.toSystem})`).join(' or ')}`
     : `owned by ${state.system}`;
   const next = handoffs.length
-    ? `After ${s} the order must be handed over: ${handoffs.map(describeHandoff).join('; ')}; ` +
-      `an order still in ${s} after ${formatDuration(state.lostAfterSeconds ?? 0)} (lost_after) is lost too. ` +
+    ? `After ${title} the order must be handed over: ${handoffs.map((h) => describeHandoff(model, h)).join('; ')}; ` +
+      `an order still in ${title} after ${formatDuration(state.lostAfterSeconds ?? 0)} (lost_after) is lost too. ` +
       `Check that ${handoffs.map((h) => `${h.toSystem} consumes ${h.via || `what ${h.fromSystem} hands over`}`).join(', and that ')}.`
-    : `No event moved them out of ${s} within ${formatDuration(state.lostAfterSeconds ?? 0)} (lost_after). Check what keeps ${state.system} from moving orders on from ${s}.`;
+    : `No event moved them out of ${title} within ${formatDuration(state.lostAfterSeconds ?? 0)} (lost_after). Check what keeps ${state.system} from moving orders on from ${title}.`;
   return {
-    summary: `${v.count} order(s) lost in ${s} (${v.reason}), ${where}`,
+    summary: `${v.count} order(s) lost in ${title} (${v.reason}), ${where}`,
     description:
-      `${v.count} order(s) were declared lost in state ${s} (owned by ${state.system}) in the last ${window}, reason ${v.reason}. ${next} ` +
+      `${v.count} order(s) were declared lost in state ${title} (owned by ${state.system}) in the last ${window}, reason ${v.reason}. ${next} ` +
       `List them: ${trackerUrl(ctx, '/lost', { state: s })} (JSON: GET ${trackerUrl(ctx, '/v1/lost', { state: s })}); ` +
       `each order's timeline, status history and traces: ${trackerUrl(ctx, '/orders')}/<order_id>. ` +
       `This page resolves ${window} after the last loss; the orders stay listed as lost until a later event recovers them or they are redriven.`,
-    ...(handoffs.length > 0 && { handoff: handoffs.map(describeHandoff).join('; ') }),
+    ...(handoffs.length > 0 && { handoff: handoffs.map((h) => describeHandoff(model, h)).join('; ') }),
     orders_url: trackerUrl(ctx, '/lost', { state: s }),
     runbook_url: runbookUrl(ctx, ALERT_NAMES.orderLost),
   };
@@ -99,15 +101,16 @@ export function ordersStuckRule(ctx: RuleContext, state: StateDef): AlertingRule
 export function ordersStuckAnnotations(ctx: RuleContext, state: StateDef, v: StuckValues): Record<string, string> {
   const { model, options } = ctx;
   const s = state.name;
+  const title = stateText(model, s);
   const sla = formatDuration(state.expectWithinSeconds ?? 0);
   const handoffs = model.handoffsFrom(s);
   const leaving = handoffs.length
-    ? `They leave ${s} when ${handoffs.map((h) => `${h.to} (${h.toSystem}) takes them${h.via ? ` from ${h.via}` : ''}, expected within ${formatDuration(h.withinSeconds)}`).join(', or ')}.`
-    : `Next state: ${model.successors(s).join(' or ')}.`;
+    ? `They leave ${title} when ${handoffs.map((h) => `${stateText(model, h.to)} (${h.toSystem}) takes them${h.via ? ` from ${h.via}` : ''}, expected within ${formatDuration(h.withinSeconds)}`).join(', or ')}.`
+    : `Next state: ${model.successors(s).map((n) => stateText(model, n)).join(' or ')}.`;
   return {
-    summary: `${v.count} order(s) stuck in ${s} (${state.system}) beyond its SLA of ${sla}`,
+    summary: `${v.count} order(s) stuck in ${title} (${state.system}) beyond its SLA of ${sla}`,
     description:
-      `${v.count} order(s) have been in state ${s} (owned by ${state.system}) longer than its SLA of ${sla} (expect_within), ` +
+      `${v.count} order(s) have been in state ${title} (owned by ${state.system}) longer than its SLA of ${sla} (expect_within), ` +
       `for at least ${promDuration(options.stuckFor)}; each is declared lost after ${formatDuration(state.lostAfterSeconds ?? 0)} in the state. ${leaving} ` +
       `List them: ${trackerUrl(ctx, '/stuck', { state: s })} (JSON: GET ${trackerUrl(ctx, '/v1/orders', { status: 'stuck', state: s })}).`,
     orders_url: trackerUrl(ctx, '/stuck', { state: s }),

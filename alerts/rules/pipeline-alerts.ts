@@ -128,7 +128,7 @@ export function rejectedEventsAnnotations(ctx: RuleContext, v: RejectedValues): 
     description:
       `Over the last ${promDuration(o.rejectedWindow)}, ${v.ratio} of the events posted to the collector were rejected with reason ${v.reason} ` +
       `(threshold ${promNumber(o.rejectedRatio * 100)}%, for ${promDuration(o.rejectedFor)}). Rejected events are not tracked: their orders will look stuck or lost. ` +
-      'invalid_* and unknown_field: a source sends events that break the contract (events/order-event.schema.json), e.g. a state the model does not know; ' +
+      'invalid_* and unknown_field: a source sends events that break the contract (events/order-event.schema.json), e.g. an order id with spaces or a state on two lines (a state the model does not know is accepted and flagged unknown_state by the tracker); ' +
       'forbidden_source: a token posts for a source it may not; rate_limited: a client exceeds its rate limit; ' +
       "bus_unavailable: Kafka did not acknowledge in time (clients retry). The collector's 202 answer lists each rejected event's index and error.",
     runbook_url: runbookUrl(ctx, ALERT_NAMES.rejectedEventsHigh),

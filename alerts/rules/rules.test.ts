@@ -72,6 +72,32 @@ describe('OrderLost', () => {
     expect(a).not.toHaveProperty('handoff');
   });
 
+  it('names states by their labels in what people read, and by their names in matchers and links', () => {
+    const labelled = loadModel(`name: labelled
+states:
+  - { name: received, label: "Order received", system: shop, expect_within: 5m, lost_after: 30m }
+  - { name: check, label: "T02 Check confirmation of receipt", system: crm, expect_within: 1h, lost_after: 4h }
+  - { name: done, system: crm, terminal: true }
+transitions:
+  - { from: received, to: check }
+  - { from: check, to: done }
+handoffs:
+  - { from: received, to: check, within: 10m }
+slos:
+  - { state: check, objective: 0.9, within: 1h }
+`);
+    const lc: RuleContext = { model: labelled, options: resolveAlertOptions(labelled, {}) };
+    const lost = orderLostRule(lc, labelled.state('received')!);
+    expect(lost.annotations.summary).toBe(
+      '{{ $value | printf "%.0f" }} order(s) lost in Order received (received) ({{ $labels.reason }}), at the handoff to T02 Check confirmation of receipt (check) (crm)',
+    );
+    expect(lost.expr).toContain('state="received"');
+    expect(lost.annotations.orders_url).toMatch(/\/lost\?state=received$/);
+    expect(ordersStuckRule(lc, labelled.state('check')!).annotations.description).toContain('in state T02 Check confirmation of receipt (check) (owned by crm)');
+    const [tier] = tiersFor(lc, labelled.sloFor('check')!);
+    expect(sloBurnRule(lc, labelled.sloFor('check')!, tier!).annotations.summary).toMatch(/^T02 Check confirmation of receipt \(check\) SLO burning/);
+  });
+
   it('links to the tracker and runbook given as options', () => {
     const a = orderLostRule(ctxWith({ trackerUrl: 'https://orders.example.com/', runbookUrl: 'https://git.example.com/orderscope/alerts/README.md' }), state('pricing')).annotations;
     expect(a.orders_url).toBe('https://orders.example.com/lost?state=pricing');

@@ -3,7 +3,7 @@ import type { Slo, StateDef } from '../../events';
 import { METRICS } from '../metric-names';
 import type { ResolvedTier } from '../options';
 import { leMatcher, leValue, netSum, promDuration, promNumber, selector } from '../promql';
-import { runbookUrl, trackerUrl } from './text';
+import { runbookUrl, stateText, trackerUrl } from './text';
 import { ALERT_NAMES, type AlertingRule, type RecordingRule, type RuleContext, type RuleGroup } from './types';
 
 /*
@@ -110,16 +110,17 @@ const percent = (fraction: number) => `${promNumber(fraction * 100)}%`;
 export function sloBurnAnnotations(ctx: RuleContext, slo: Slo, tier: ResolvedTier, v: BurnValues): Record<string, string> {
   const state = ctx.model.state(slo.state)!;
   const s = slo.state;
+  const title = stateText(ctx.model, s);
   const threshold = formatDuration(slo.withinSeconds);
   const long = promDuration(tier.longWindow);
   const period = ctx.options.sloPeriod;
   return {
-    summary: `${s} SLO burning ${tier.burnRate}x: ${v.ratio} of stays in ${s} took longer than ${threshold} over the last ${long}`,
+    summary: `${title} SLO burning ${tier.burnRate}x: ${v.ratio} of stays in ${title} took longer than ${threshold} over the last ${long}`,
     description:
-      `SLO: ${percent(slo.objective)} of orders leave ${s} (owned by ${state.system}) within ${threshold}. ` +
+      `SLO: ${percent(slo.objective)} of orders leave ${title} (owned by ${state.system}) within ${threshold}. ` +
       `Over the last ${long} ${v.ratio} of the stays that ended took longer, and over the last ${promDuration(tier.shortWindow)} too: ` +
       `${tier.burnRate}x the error budget of ${percent(errorBudget(slo))}; at this rate the ${formatDuration(period)} budget is spent in ${formatDuration(period / tier.burnRate)}. ` +
-      `The orders stuck in ${s} now: ${trackerUrl(ctx, '/stuck', { state: s })}; every order in ${s}: GET ${trackerUrl(ctx, '/v1/orders', { state: s })}.`,
+      `The orders stuck in ${title} now: ${trackerUrl(ctx, '/stuck', { state: s })}; every order in ${title}: GET ${trackerUrl(ctx, '/v1/orders', { state: s })}.`,
     orders_url: trackerUrl(ctx, '/stuck', { state: s }),
     runbook_url: runbookUrl(ctx, burnAlertName(tier)),
   };

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_ALERT_OPTIONS } from '../../alerts';
 import { loadConfig } from '../../common';
 import { parseDuration } from '../../common/duration';
-import { backtest, parsePeriod, staysOverlapping, type BacktestResult } from '../../tracker';
+import { backtest, parsePeriod, type BacktestResult } from '../../tracker';
 import { ConfigError } from '../../common/errors';
 import { loadModel, loadModelFile, DEFAULT_MODEL_PATH, type StateDef } from '../../events';
 import { formatDuration } from '../../common/duration';
@@ -104,32 +104,40 @@ Review owners, labels and limits, then import and deploy:
     .option('-d, --data-dir <dir>', 'read the embedded data directory, which must not be running (default: .orderscope)')
     .option('--database-url <url>', 'read this PostgreSQL database instead')
     .option('-c, --config <file>', 'YAML config file (default: $ORDERSCOPE_CONFIG; ORDERSCOPE_* variables override it)')
-    .addHelpText(
-      'after',
-      `
-Each stay of the window is judged in event time as the detector judges history: every limit passed
-before the order left the state flags it then. Pages are OrderLost's (a loss pages unless one of its
-state and reason paged within ${DEFAULT_ALERT_OPTIONS.lostWindow} before), tickets OrdersStuck's (orders stuck for
-${DEFAULT_ALERT_OPTIONS.stuckFor} or longer); Alertmanager's grouping would send fewer.`,
-    )
+    .addHelpText('after', `\n${BACKTEST_COUNTS}`)
     .action(async (file: string, opts: { from: string; to: string; model?: string; dataDir?: string; databaseUrl?: string; config?: string }) => {
       const proposed = loadModelFile(file);
       const config = loadConfig({ file: opts.config });
       const current = loadModelFile(opts.model ?? (config.model.file || DEFAULT_MODEL_PATH));
-      const period = parsePeriod({ from: opts.from, to: opts.to }, Date.now() * 1000);
-      const seconds = (text: string) => {
-        const d = parseDuration(text);
-        return 'error' in d ? 0 : d.seconds;
-      };
-      const window = { ...period, lostWindow: seconds(DEFAULT_ALERT_OPTIONS.lostWindow) * 1e6, stuckFor: seconds(DEFAULT_ALERT_OPTIONS.stuckFor) * 1e6 };
+      const now = Date.now() * 1000;
+      const period = parsePeriod({ from: opts.from, to: opts.to }, now);
+      const window = { ...period, now, lostWindow: alertSeconds(DEFAULT_ALERT_OPTIONS.lostWindow) * 1e6, stuckFor: alertSeconds(DEFAULT_ALERT_OPTIONS.stuckFor) * 1e6 };
       const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir ?? config.embedded.dataDir });
       try {
-        const stays = await staysOverlapping(store.db, period.from, period.to);
-        process.stdout.write(`${formatBacktest(backtest(current, stays, window), backtest(proposed, stays, window))}\n`);
+        const results = [await backtest(store.db, current, window), await backtest(store.db, proposed, window)] as const;
+        process.stdout.write(`${formatBacktest(...results)}\n\n${BACKTEST_COUNTS}\n`);
       } finally {
         await store.close();
       }
     });
+}
+
+/** What the backtest's columns count, printed under its table and in its help. */
+const BACKTEST_COUNTS = `Each stay is judged in event time as the detector judges history: every limit passed before the order
+left the state flags it then (stuck at expect_within, lost at the first of lost_after and the handoffs'
+windows). stuck, lost: orders flagged in the period. pages: OrderLost notifications, exactly: the
+state's alert group (Alertmanager groups by alertname, pipeline, state) going from resolved to firing
+in the period; it fires at a loss and resolves ${DEFAULT_ALERT_OPTIONS.lostWindow} (lostWindow) after the last one, so
+losses closer together than that are one page. tickets: OrdersStuck notifications, likewise: a run of
+time with orders stuck in the state without a break, once it has lasted ${DEFAULT_ALERT_OPTIONS.stuckFor} (stuckFor).
+Repeats of a group still firing (repeat_interval) and the SLO burn-rate alerts are not counted. SLO met:
+the share of stays that ended in the period within the SLO's window.`;
+
+/** An alert option's duration in seconds (the defaults are valid durations). */
+function alertSeconds(text: string): number {
+  const d = parseDuration(text);
+  if ('error' in d) throw new Error(`alert option "${text}": ${d.error}`);
+  return d.seconds;
 }
 
 /** A state's limits as a sentence; a state without them is "observed only": measured, never flagged. */
@@ -157,7 +165,9 @@ export function formatBacktest(current: BacktestResult, proposed: BacktestResult
     ['tickets', (s) => String(s.tickets)],
     ['SLO met', slo],
   ];
-  const rows = names.map((n) => [n, ...columns.map(([, pick]) => `${cell(current, n, pick)} -> ${cell(proposed, n, pick)}`)]);
+  // Labels, as reports show states; the proposed model's when it renames one.
+  const labelOf = (n: string) => (proposed.states.find((s) => s.state === n) ?? current.states.find((s) => s.state === n))!.label;
+  const rows = names.map((n) => [labelOf(n), ...columns.map(([, pick]) => `${cell(current, n, pick)} -> ${cell(proposed, n, pick)}`)]);
   const header = ['state', ...columns.map(([c]) => c)];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

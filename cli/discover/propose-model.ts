@@ -30,7 +30,8 @@ const count = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}
  *   left is not, since an event after a terminal state breaks the model;
  * - `expect_within` from the p90 and `lost_after` from the p99 of the state's closed stays, rounded
  *   up to a readable limit; a state without closed stays is observed only (no limits);
- * - a handoff where the only next state is owned by another system, within the state's lost_after.
+ * - a handoff where the usual (most frequent) next state is owned by another system, within the
+ *   state's lost_after.
  */
 export function proposeModel(obs: Observations, name: string): string {
   const successors = (s: string) => [...(obs.transitions.get(s)?.entries() ?? [])].filter(([to]) => to !== s).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -81,13 +82,14 @@ export function proposeModel(obs: Observations, name: string): string {
     const next = successors(from);
     out.push(`  - { from: ${from}, to: [${next.map(([to]) => to).join(', ')}] }  # ${next.map(([to, n]) => `${to} ${n.toLocaleString('en-US')}`).join(', ')}`);
   }
+  // A handoff only says the order must have left `from` in time: an order that goes to another next
+  // state (a cancellation) left it too, so the usual next state is enough to go by.
   const handoffs = open.flatMap(([from]) => {
-    const next = successors(from);
-    const to = next[0]?.[0];
+    const to = successors(from)[0]?.[0];
     const within = limits.get(from)?.lost;
-    return next.length === 1 && to !== undefined && within !== undefined && systemOf.get(from) !== systemOf.get(to) ? [{ from, to, within }] : [];
+    return to !== undefined && within !== undefined && systemOf.get(from) !== systemOf.get(to) ? [{ from, to, within }] : [];
   });
-  out.push(handoffs.length ? 'handoffs:  # the owning system changes and no other next state was seen; within = lost_after' : 'handoffs: []');
+  out.push(handoffs.length ? 'handoffs:  # the owning system changes to the usual next state\'s; within = lost_after' : 'handoffs: []');
   for (const h of handoffs) out.push(`  - { from: ${h.from}, to: ${h.to}, within: ${duration(h.within)} }  # ${systemOf.get(h.from)} -> ${systemOf.get(h.to)}`);
   out.push('slos: []');
   const range = observedRange([...obs.states.values()]);
@@ -112,9 +114,12 @@ function observedRange(states: readonly StateSummary[]): { from: number; to: num
   return { from, to: Math.max(to, niceLimit(from + 1)) };
 }
 
-/** expect_within and lost_after from a state's p90 and p99, or none without closed stays. */
+/** expect_within and lost_after from a state's p90 and p99 (lost_after always the later), or none without closed stays. */
 function suggestedLimits(s: StateSummary): { expect: number; lost: number } | undefined {
   if (s.p90 === null || s.p99 === null) return undefined;
   const expect = niceLimit(Math.max(1, s.p90));
-  return { expect, lost: Math.max(expect, niceLimit(Math.max(1, s.p99))) };
+  // When p90 and p99 round to one limit, lost_after takes the next one: at one instant, an order
+  // would be stuck and lost at once, and stuck would never show.
+  const lost = niceLimit(Math.max(1, s.p99));
+  return { expect, lost: lost > expect ? lost : niceLimit(expect + 1) };
 }

@@ -64,7 +64,7 @@ describe('the reason is the first problem\'s', () => {
     // Two broken fields: the first the contract checks decides; the future rule runs only on a valid event.
     [{ ...valid, seq: -1, occurred_at: '2027-01-01T00:00:00Z' }, 'invalid_seq'],
     [{ ...valid, attributes: { note: { nested: true } } }, 'invalid_attributes'],
-    [{ ...valid, state: 'a b', extra: 1 }, 'invalid_state'],
+    [{ ...valid, state: 'a\nb', extra: 1 }, 'invalid_state'],
   ])('%j -> %s', (input, reason) => {
     expect(reasonOf(input)).toBe(reason);
   });

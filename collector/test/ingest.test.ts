@@ -38,6 +38,23 @@ describe('POST /v1/events', () => {
       ]);
     });
 
+    it('accepts a state written as a label or alias, any case and spacing, and refuses one with a line break or too long', async () => {
+      // The collector holds no model: the tracker maps the text to the state's name (tracker/apply/state-names.ts).
+      const label = shopEvent({ state: 'T02 Check confirmation of receipt' });
+      const broken = shopEvent({ state: 'T02 Check\nconfirmation' });
+      const long = shopEvent({ state: 'x'.repeat(201) });
+      const answer = await postJson(c.url, [label, broken, long]);
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({
+        accepted: 1,
+        rejected: [
+          { index: 1, event_id: broken.event_id, error: 'state: must not contain control characters (found \\u000a); write the state on one line' },
+          { index: 2, event_id: long.event_id, error: 'state: must be at most 200 characters' },
+        ],
+      });
+      expect(c.published).toEqual([{ ...label, seq: 0, attributes: {} }]);
+    });
+
     it('answers an empty array with 202 and accepted 0', async () => {
       const answer = await postJson(c.url, []);
       expect(answer.status).toBe(202);

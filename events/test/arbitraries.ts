@@ -119,6 +119,13 @@ const attributes = fc.oneof(
   },
 );
 
+/** A state as an event may write it: a name, or a label or alias, any printable line of up to the limit. */
+const stateText = fc.oneof(
+  { weight: 3, arbitrary: name },
+  { weight: 2, arbitrary: fc.string({ unit: codePoint, minLength: 1, maxLength: 40 }).filter((s) => !/\p{Cc}/u.test(s) && s.trim() !== '') },
+  { weight: 1, arbitrary: fc.constantFrom('T02 Check confirmation of receipt', '👍'.repeat(LIMITS.stateMaxLength / 2), 'é'.repeat(LIMITS.stateMaxLength), ' padded ') },
+);
+
 /** Every kind of event the contract accepts (optional fields sometimes left out). */
 export const validEvent: fc.Arbitrary<OrderEventInput> = fc.record(
   {
@@ -126,7 +133,7 @@ export const validEvent: fc.Arbitrary<OrderEventInput> = fc.record(
     event_id: eventId,
     order_id: orderId,
     source: name,
-    state: name,
+    state: stateText,
     occurred_at: occurredAt,
     seq: fc.oneof(fc.nat(), fc.constantFrom(0, Number.MAX_SAFE_INTEGER), fc.maxSafeNat()),
     trace_id: hexId(32),

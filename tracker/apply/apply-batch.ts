@@ -1,8 +1,9 @@
 import { isBackfill, type OrderEvent, type ProcessModel } from '../../events';
-import { settleAfterEvents, statusesThrough } from '../detection';
+import { settleAfterEvents } from '../detection';
 import {
   addHistogramTotals,
   advanceSourceClocks,
+  deleteBackfillChanges,
   deleteStaysFrom,
   insertEvents,
   insertStatusChanges,
@@ -18,10 +19,12 @@ import {
   type StatusChange,
   type StoredPosition,
 } from '../store';
-import { compareEvents, inEventTimeOrder, isAfter, type Micros, type TimelineEvent, type ViolationKind } from '../timeline';
+import { inEventTimeOrder, isAfter, type Micros, type TimelineEvent, type ViolationKind } from '../timeline';
 import { sumByBucket } from './bucket-totals';
 import type { HistogramChange } from './histogram-changes';
 import { planAppend, planRebuild, type OrderPlan } from './plan-order';
+import { judgeHistory, type JudgedHistory } from './judge-history';
+import { withStateName } from './state-names';
 
 /** What applying one batch did; the tracker turns it into metrics once the transaction committed. */
 export interface ApplyOutcome {
@@ -51,7 +54,8 @@ export interface ApplyOutcome {
  * Applies a batch from the bus in one transaction and resolves only after it committed, so the bus
  * may then commit its offsets:
  *
- * 1. insert the events, skipping event_ids already stored (a redelivered batch changes nothing);
+ * 1. insert the events, each state written as the model names it (a label or alias is mapped,
+ *    state-names.ts), skipping event_ids already stored (a redelivered batch changes nothing);
  * 2. lock the orders that got new events, in a fixed order (concurrent batches on one order queue up),
  *    and read their stored positions;
  * 3. extend each order from its position by its new events when they all come after its last one,
@@ -59,7 +63,9 @@ export interface ApplyOutcome {
  *    every event would have given; write only what changed;
  * 4. settle each order's status for the lost-order detector (tracker/detection): a stuck or lost
  *    order that moved on has recovered, and is recorded so; every order gets the deadline of its
- *    new stay (`next_deadline_at`), so the sweeper finds it when a limit passes;
+ *    new stay (`next_deadline_at`), so the sweeper finds it when a limit passes; a history order
+ *    (all its events marked backfill) is judged again in event time from all its stays
+ *    (judge-history.ts), whatever batches its events came in;
  * 5. add the histogram changes to this instance's running totals, in the same transaction.
  *
  * A fixed number of statements per batch, whatever its size: every statement takes arrays.
@@ -68,7 +74,7 @@ export interface ApplyOutcome {
  * @param now the wall clock in ms, for the time of recoveries
  */
 export async function applyBatch(db: Db, model: ProcessModel, batch: readonly OrderEvent[], observer: string, now: () => number = Date.now): Promise<ApplyOutcome> {
-  const unique = uniqueEvents(batch);
+  const unique = uniqueEvents(batch).map((e) => withStateName(e, model));
   return db.transaction(async (tx) => {
     // Every statement below reaches a few thousand rows by key. Left to itself the planner prefers
     // scanning a table that is small now, a cost that grows with the table, batch after batch.
@@ -101,7 +107,6 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
       for (const id of late) plans.push(planRebuild(id, positions.get(id)?.position, stored.get(id) ?? [], stays.get(id) ?? [], model));
     }
     const history = new Set(orderIds.filter((id) => isHistory(positions.get(id), newEvents.get(id)!, (eventId) => isBackfill(byId.get(eventId)!))));
-    const settled = settleStatuses(plans, positions, model, now() * 1000, history, (eventId) => byId.get(eventId)?.trace_id ?? null);
     // The history clock of each source reaches the newest of its backfill events.
     await advanceSourceClocks(
       tx,
@@ -111,6 +116,10 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
     await upsertStays(tx, plans.flatMap((p) => p.stayWrites));
     await deleteStaysFrom(tx, plans.flatMap((p) => (p.staysCutFrom === null ? [] : [{ orderId: p.orderId, fromSeqNo: p.staysCutFrom }])));
     await setViolations(tx, plans.flatMap((p) => p.flagWrites));
+    // History is judged from its stays as now stored, and what was judged of it before is replaced.
+    const histories = await judgeHistory(tx, new Map(plans.filter((p) => history.has(p.orderId)).map((p) => [p.orderId, p.position.current])), model);
+    await deleteBackfillChanges(tx, [...histories.keys()]);
+    const settled = settleStatuses(plans, positions, model, now() * 1000, histories, (eventId) => byId.get(eventId)?.trace_id ?? null);
     await savePositions(tx, settled.writes);
     await insertStatusChanges(tx, settled.changes);
     // History is in the reports (the stays), not in what Prometheus rates: a year of imported stays
@@ -139,17 +148,17 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
  * and a recovery record for every stuck or lost order they moved on, with the trace of the event that
  * moved it (from this batch).
  *
- * An order in `historyOrders` (its newest new event carries the backfill mark, events/backfill.ts) is history: the
- * stays its events made it leave are judged in event time ({@link statusesThrough}), each flag and
- * recovery recorded at its event time and marked backfill (never paged), and its next limit is
- * judged against its source's history clock, not the wall clock.
+ * A history order (in `histories`, see judge-history.ts) is settled from the standing its stays were
+ * judged to in event time, not from its stored status: its flags and recoveries are those of the
+ * judgement, each at its event time and marked backfill (never paged), a recovery into the stay it is
+ * in now too, and its next limit is judged against its source's history clock, not the wall clock.
  */
 function settleStatuses(
   plans: readonly OrderPlan[],
   stored: ReadonlyMap<string, StoredPosition>,
   model: ProcessModel,
   at: Micros,
-  historyOrders: ReadonlySet<string>,
+  histories: ReadonlyMap<string, JudgedHistory>,
   traceOf: (eventId: string) => string | null,
 ): { writes: PositionWrite[]; changes: StatusChange[] } {
   const writes: PositionWrite[] = [];
@@ -157,15 +166,11 @@ function settleStatuses(
   for (const plan of plans) {
     const { orderId, position } = plan;
     const was = stored.get(orderId);
-    const history = historyOrders.has(orderId);
+    const history = histories.get(orderId);
     let before = was && { status: was.status, state: was.position.current.state, stateSince: was.position.current.enteredAt };
-    let recoveredAt = at;
-    if (history && plan.left.length > 0) {
-      const walked = statusesThrough(before, plan.left.map((s) => ({ state: s.state, enteredAt: s.enteredAt, leftAt: s.leftAt! })), model);
-      const trace = traceOf(position.lastEvent.eventId);
-      changes.push(...walked.changes.map((c) => ({ orderId, ...c, traceId: trace, backfill: true })));
-      before = walked.standing;
-      recoveredAt = position.current.enteredAt;
+    if (history) {
+      changes.push(...history.changes);
+      before = history.standing;
     }
     const settled = settleAfterEvents(before, { state: position.current.state, stateSince: position.current.enteredAt }, model);
     writes.push({ orderId, position, status: settled.status, nextDeadlineAt: settled.nextDeadlineAt, clockSource: history ? plan.newestSource : null });
@@ -178,9 +183,9 @@ function settleStatuses(
         reason: 'moved_on',
         handoffTo: null,
         deadlineAt: null,
-        at: recoveredAt,
-        traceId: traceOf(position.current.enteredEventId) ?? traceOf(position.lastEvent.eventId),
-        ...(history && { backfill: true }),
+        ...(history
+          ? { at: position.current.enteredAt, traceId: history.currentTrace, backfill: true }
+          : { at, traceId: traceOf(position.current.enteredEventId) ?? traceOf(position.lastEvent.eventId) }),
       });
     }
   }
@@ -188,17 +193,15 @@ function settleStatuses(
 }
 
 /**
- * Whether an order is judged in event time after these new events (events/backfill.ts). A new order
- * is history when its newest event carries the backfill mark (import, replay --as-history). An order
- * already live stays live whatever arrives: a marked event must never silence an order that is
- * running (a backlog replayed after an outage, a producer that sets the mark). A history order turns
- * live when an unmarked event becomes its newest, and stays history when the new events are older.
+ * Whether an order is judged in event time after these new events (events/backfill.ts): when every
+ * event it has carries the backfill mark (import, replay --as-history). One event without the mark
+ * makes it live for good, whenever it occurred and whichever came first: a marked event must never
+ * silence an order that is running (a backlog replayed after an outage, a producer that sets the
+ * mark), and the answer must not depend on whether the import or the live events arrived first.
  */
 function isHistory(stored: StoredPosition | undefined, events: readonly TimelineEvent[], marked: (eventId: string) => boolean): boolean {
-  const newest = events.reduce((a, b) => (compareEvents(a, b) >= 0 ? a : b));
-  if (stored === undefined) return marked(newest.eventId);
-  if (stored.clockSource === null) return false;
-  return isAfter(newest, stored.position.lastEvent) ? marked(newest.eventId) : true;
+  if (stored !== undefined && stored.clockSource === null) return false;
+  return events.every((e) => marked(e.eventId));
 }
 
 function nothingNew(received: number): ApplyOutcome {

@@ -8,11 +8,6 @@ export interface OrderPlan {
   readonly orderId: string;
   /** Rebuilt from all its events (a late event), rather than extended by events after its last one. */
   readonly rebuilt: boolean;
-  /**
-   * The stays the order left because of these events, in order (extended orders only): the stays a
-   * backfill judges in event time. Empty for a rebuilt order, whose history is not walked again.
-   */
-  readonly left: readonly Stay[];
   /** The source of the newest of these events. */
   readonly newestSource: string;
   readonly position: OrderPosition;
@@ -44,7 +39,6 @@ export function planAppend(orderId: string, from: OrderPosition | undefined, eve
   return {
     orderId,
     rebuilt: false,
-    left: stays.filter((s) => s.leftAt !== null),
     newestSource: events[events.length - 1]!.source,
     position,
     stayWrites: closedStays(orderId, stays),
@@ -89,7 +83,6 @@ export function planRebuild(
   return {
     orderId,
     rebuilt: true,
-    left: [],
     newestSource: timeline.events[timeline.events.length - 1]!.source,
     position: timeline.position,
     stayWrites,

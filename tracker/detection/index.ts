@@ -4,8 +4,8 @@
  */
 export { decideAt, deadlinesOf, nextDeadline, settleAfterEvents, statusesThrough, LOST_REASONS, FLAGGED_STATUSES } from './status-rules';
 export type { Deadline, OrderStanding, SweepDecision, Settlement, StatusReason, LostReason, FlaggedStatus, HistoricChange, LeftStay } from './status-rules';
-export { backtest } from './backtest';
-export type { BacktestResult, BacktestWindow, HistoricStay } from './backtest';
+export { backtest, limitsOf } from './backtest';
+export type { BacktestResult, BacktestWindow } from './backtest';
 export { createSweeper } from './sweeper';
 export type { Sweeper, SweeperOptions, SweepResult } from './sweeper';
 export { logStatusChange, describeStatusChange, handoffOf } from './status-log';

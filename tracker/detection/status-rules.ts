@@ -10,9 +10,10 @@ import type { Micros, OrderStatus } from '../timeline';
  *     └── recovered ◄────────────┴──────── a later event moves it on ─────────┘
  *
  * Limits count from the moment the order entered its state (event time, `state_since`) and are
- * compared with the wall clock: a deadline is `state_since + limit`. History (an order whose newest
- * events carry the backfill mark of events/backfill.ts: an import, a replay of old events) is compared with event time instead:
- * its source's history clock in the sweeper, and the stays it left in apply ({@link statusesThrough}). A terminal state (done) and a
+ * compared with the wall clock: a deadline is `state_since + limit`. History (an order all of whose
+ * events carry the backfill mark of events/backfill.ts: an import, a replay of old events) is compared
+ * with event time instead: its source's history clock in the sweeper, and the stays it left in apply
+ * ({@link statusesThrough}). A terminal state (done) and a
  * state the model does not know have no limits.
  */
 

@@ -132,3 +132,13 @@ export async function orderEvents(sql: Sql, orderId: string): Promise<EventDetai
     violationDetail: r.violation_detail,
   }));
 }
+
+/** The trace of each of the given events that has one, by event id. */
+export async function traceIdsOf(sql: Sql, eventIds: readonly string[]): Promise<Map<string, string>> {
+  if (eventIds.length === 0) return new Map();
+  const rows = await sql.query<{ event_id: string; trace_id: string }>(
+    'SELECT event_id::text AS event_id, trace_id FROM events WHERE event_id = ANY($1::uuid[]) AND trace_id IS NOT NULL',
+    [eventIds],
+  );
+  return new Map(rows.map((r) => [r.event_id, r.trace_id]));
+}

@@ -43,6 +43,16 @@ export async function insertStatusChanges(sql: Sql, changes: readonly StatusChan
   );
 }
 
+/**
+ * Takes back the history judged for the given orders (the changes marked backfill): apply judges a
+ * history order again from all its stays whenever it gets events, so what it records never depends
+ * on how the history was cut into batches, nor on a sweep that ran before the rest of it arrived.
+ */
+export async function deleteBackfillChanges(sql: Sql, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  await sql.query('DELETE FROM status_changes WHERE order_id = ANY($1::text[]) AND backfill', [orderIds]);
+}
+
 /** The columns of a status change, read back with times in microseconds. */
 const STATUS_CHANGE_COLUMNS = `order_id, from_status, to_status, state, reason, handoff_to, ${micros('deadline_at')} AS deadline_at, ${micros('at')} AS at, trace_id`;
 

@@ -70,18 +70,3 @@ export async function deleteStaysFrom(sql: Sql, cuts: readonly { orderId: string
     [cuts.map((c) => c.orderId), cuts.map((c) => c.fromSeqNo)],
   );
 }
-
-/**
- * Every stay that overlaps [from, to): closed stays that ended at or after `from` and began before
- * `to`, and the stays orders are in now that began before `to` (leftAt null). For backtests; the
- * answer grows with the stays of the window.
- */
-export async function staysOverlapping(sql: Sql, from: Micros, to: Micros): Promise<{ orderId: string; state: string; enteredAt: Micros; leftAt: Micros | null }[]> {
-  const rows = await sql.query<{ order_id: string; state: string; entered_at: number; left_at: number | null }>(
-    `SELECT order_id, state, ${micros('entered_at')} AS entered_at, ${micros('left_at')} AS left_at FROM stays WHERE left_at >= $1::timestamptz AND entered_at < $2::timestamptz
-     UNION ALL
-     SELECT order_id, state, ${micros('state_since')}, NULL FROM orders WHERE state IS NOT NULL AND state_since < $2::timestamptz`,
-    [timestampParam(from), timestampParam(to)],
-  );
-  return rows.map((r) => ({ orderId: r.order_id, state: r.state, enteredAt: r.entered_at, leftAt: r.left_at }));
-}

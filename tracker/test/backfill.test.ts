@@ -3,7 +3,7 @@ import { markBackfill } from '../../events';
 import { migrate, openPglite, sourceClocks, type Db } from '../store';
 import { statusesThrough } from '../detection';
 import { parseEventTime } from '../timeline';
-import { model, orderEvent } from './fixtures';
+import { model, orderEvent, PIPELINE, random, shuffled } from './fixtures';
 
 /*
  * History judged in event time. The wall clock of these tests is a year after the events: every
@@ -104,6 +104,82 @@ describe('backfill: history is judged in event time', () => {
       expect([history.applied, history.histogramChanges, history.appliedOccurredAtMs]).toEqual([2, [], []]);
       // Its finished stay (placed, one minute) is stored for the reports.
       expect(await db.query(`SELECT state, round(duration_seconds)::int AS seconds FROM stays WHERE order_id = 'h-20'`)).toEqual([{ state: 'placed', seconds: 60 }]);
+    });
+  });
+
+  describe('however the history is cut into batches', () => {
+    // 40 orders through the pipeline from 08:00 of the history, a gap of 30 s to 4 h before each next
+    // state (placed is stuck after 2m and lost after 15m, quote_requested must reach pricing in 5m...),
+    // some stopping on the way: open where the history ends. Minutes apart, no two events of an order at one instant.
+    const rnd = random(17);
+    const gaps = [30, 90, 180, 400, 1200, 2700, 14_400];
+    const events = Array.from({ length: 40 }, (_, i) => {
+      const steps = 1 + Math.floor(rnd() * PIPELINE.length);
+      let at = Date.UTC(2026, 5, 1, 8, 0, 0) + i * 420_000;
+      return PIPELINE.slice(0, steps).map((state) => {
+        const event = markBackfill(orderEvent(`b-${String(i).padStart(2, '0')}`, state, at));
+        at += gaps[Math.floor(rnd() * gaps.length)]! * 1000;
+        return event;
+      });
+    }).flat();
+
+    let db: Db;
+    beforeAll(async () => {
+      db = await openPglite();
+      await migrate(db);
+    });
+    afterAll(() => db.close());
+
+    /** Imports `ordered` into an empty store in batches of `size`, sweeping after every third batch as a running tracker would now and then, and once at the end. */
+    async function importInBatches(ordered: readonly ReturnType<typeof orderEvent>[], size: number) {
+      await db.query('TRUNCATE events, orders, stays, status_changes, source_clocks, histogram_totals');
+      const now = () => WALL;
+      const sweeper = createSweeper({ db, model, intervalMs: 60_000, now });
+      for (let i = 0, n = 0; i < ordered.length; i += size, n++) {
+        await applyBatch(db, model, ordered.slice(i, i + size), 'test', now);
+        if (n % 3 === 2) await sweeper.sweep();
+      }
+      await sweeper.sweep();
+      await sweeper.close();
+      return {
+        changes: await db.query<{ at: string; backfill: boolean; to_status: string }>(
+          `SELECT order_id, from_status, to_status, state, reason, handoff_to, to_char(deadline_at AT TIME ZONE 'UTC', 'HH24:MI:SS') AS deadline_at,
+                  to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS at, trace_id, backfill
+           FROM status_changes ORDER BY order_id, at, to_status, reason`,
+        ),
+        orders: await db.query(`SELECT order_id, state, status, clock_source, to_char(history_deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS deadline FROM orders ORDER BY order_id`),
+      };
+    }
+
+    it('records the same flags and statuses, all in event time, in batches of 1, 7 or 1000, in file order or shuffled', async () => {
+      const asInFile = await importInBatches(events, 1000);
+      // What the history holds: stuck and lost flags, and recoveries.
+      const kinds = new Set(asInFile.changes.map((c) => c.to_status));
+      expect([...kinds].sort()).toEqual(['lost', 'recovered', 'stuck']);
+      // No order is flagged on the wall clock (a year later): every change is history, at an instant of the history.
+      const newest = new Date(Math.max(...events.map((e) => Date.parse(e.occurred_at)))).toISOString().replace('T', ' ').slice(0, 19);
+      expect(asInFile.changes.filter((c) => !c.backfill || c.at > newest)).toEqual([]);
+
+      for (const [size, order] of [[1, 'file'], [7, 'file'], [1, 'shuffled'], [7, 'shuffled'], [1000, 'shuffled']] as const) {
+        const ordered = order === 'file' ? events : shuffled(events, random(size));
+        expect([size, order, await importInBatches(ordered, size)]).toEqual([size, order, asInFile]);
+      }
+    }, 180_000);
+
+    it('judges an order live once any of its events is live, whether the import or the live event came first', async () => {
+      await db.query('TRUNCATE events, orders, stays, status_changes, source_clocks, histogram_totals');
+      const now = () => WALL;
+      const imported = (id: string) => [markBackfill(orderEvent(id, 'placed', t('09:00'))), markBackfill(orderEvent(id, 'quote_requested', t('09:30')))];
+      // A live agent's event for the same order, older than the import's newest (a spool drained late).
+      const live = (id: string) => [orderEvent(id, 'placed', t('09:00'))];
+      await applyBatch(db, model, imported('mix-1'), 'test', now);
+      await applyBatch(db, model, live('mix-1'), 'test', now);
+      await applyBatch(db, model, live('mix-2'), 'test', now);
+      await applyBatch(db, model, imported('mix-2'), 'test', now);
+      expect(await db.query(`SELECT order_id, state, clock_source, next_deadline_at IS NOT NULL AS on_wall_clock FROM orders ORDER BY order_id`)).toEqual([
+        { order_id: 'mix-1', state: 'quote_requested', clock_source: null, on_wall_clock: true },
+        { order_id: 'mix-2', state: 'quote_requested', clock_source: null, on_wall_clock: true },
+      ]);
     });
   });
 });

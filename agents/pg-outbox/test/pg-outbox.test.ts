@@ -23,7 +23,7 @@ describe('mapping state column values to states', () => {
   it.each([
     [['NEW'], [], '--map: "NEW" is not value=state (e.g. --map NEW=placed,QUOTE=quote_requested)'],
     [['=placed'], [], '--map: "=placed" is not value=state'],
-    [['NEW=Placed'], [], '--map: "Placed" (for "NEW") is not a state name: must be lower case letters, digits, "_" or "-", starting with a letter'],
+    [[`NEW=${'p'.repeat(201)}`], [], `--map: "${'p'.repeat(201)}" (for "NEW") cannot be a state: must be at most 200 characters`],
     [['NEW=placed,NEW=quoted'], [], '--map: "NEW" is mapped twice, to "placed" and to "quoted"'],
     [['NEW=placed'], ['NEW'], '"NEW" is both mapped (--map) and ignored (--ignore)'],
   ])('refuses %j (ignore %j) with what to fix', (specs, ignore, message) => {

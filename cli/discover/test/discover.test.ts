@@ -49,18 +49,22 @@ describe('model discover', () => {
     const model = loadModel(yaml);
 
     expect(model.states.map((s) => [s.name, s.label, s.aliases, s.system, s.terminal, s.expectWithinSeconds, s.lostAfterSeconds])).toEqual([
-      ['order_received', 'Order received', [], 'web_shop', false, 3600, 3600],
-      ['check_receipt', 'Check receipt', ['check receipt'], 'crm', false, 86_400, 86_400],
-      ['produce_mes', 'Produce (MES)', [], 'mes', false, 86_400, 86_400],
+      // p90 and p99 round to one limit: lost_after is the next one, so that stuck comes first.
+      ['order_received', 'Order received', [], 'web_shop', false, 3600, 7200],
+      ['check_receipt', 'Check receipt', ['check receipt'], 'crm', false, 86_400, 172_800],
+      ['produce_mes', 'Produce (MES)', [], 'mes', false, 86_400, 172_800],
       ['shipped', 'Shipped!', [], 'mes', true, undefined, undefined],
       ['cancelled', 'Cancelled?', [], 'crm', true, undefined, undefined],
     ]);
     expect(model.successors('order_received')).toEqual(['check_receipt', 'cancelled']);
     expect(model.successors('check_receipt')).toEqual(['order_received', 'produce_mes']);
+    // Where the usual next state belongs to another system, a handoff (a cancellation or a way back leaves the state too).
+    expect(model.handoffs.map((h) => [h.from, h.to, h.withinSeconds])).toEqual([
+      ['order_received', 'check_receipt', 7200],
+      ['check_receipt', 'produce_mes', 172_800],
+    ]);
     // Where most orders end is the end of the main path: what the report calls completed.
     expect(mainPath(model)).toEqual(['order_received', 'check_receipt', 'produce_mes', 'shipped']);
-    // Each state with a next state of another system has two next states: no handoff is proposed.
-    expect(model.handoffs).toEqual([]);
     // o2 went back from check to received at the same second (the file's order breaks the tie): 0 s.
     expect(yaml).toContain('  # 4 closed stays: p50 1h20m, p90 16h36m, p99 22h21m36s, mean 6h25m\n  - name: check_receipt');
     expect(yaml).toContain('  # 2 closed stays: p50 14h, p90 22h, p99 23h48m, mean 14h; 1 order still there at the end\n  - name: produce_mes');
@@ -82,11 +86,13 @@ describe('model discover', () => {
     await db.close();
   });
 
-  it('proposes a handoff where the only next state belongs to another system', async () => {
+  it('proposes a handoff where the usual next state belongs to another system, within lost_after', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'orderscope-discover-')), 'h.csv');
-    writeFileSync(file, 'case,activity,timestamp,system\n1,a,2026-01-01T00:00:00Z,x\n1,b,2026-01-01T00:04:00Z,y\n2,a,2026-01-01T00:00:00Z,x\n2,b,2026-01-01T00:06:00Z,y\n');
+    // a (x) -> b (y) twice, in 4 and 6 minutes; once a -> c (x), a cancellation in x itself, in 1. p90 5m48s
+    // and p99 5m59s round to 10m: expect_within 10m, lost_after and the handoff's window the next limit, 15m.
+    writeFileSync(file, 'case,activity,timestamp,system\n1,a,2026-01-01T00:00:00Z,x\n1,b,2026-01-01T00:04:00Z,y\n2,a,2026-01-01T00:00:00Z,x\n2,b,2026-01-01T00:06:00Z,y\n3,a,2026-01-01T00:00:00Z,x\n3,c,2026-01-01T00:01:00Z,x\n');
     const yaml = proposeModel((await observeLog(file, { sourceColumn: 'system' }, NOW)).observations, 'h');
-    expect(loadModel(yaml).handoffs).toEqual([{ from: 'a', to: 'b', fromSystem: 'x', toSystem: 'y', withinSeconds: 600, via: '' }]);
+    expect(loadModel(yaml).handoffs).toEqual([{ from: 'a', to: 'b', fromSystem: 'x', toSystem: 'y', withinSeconds: 900, via: '' }]);
   });
 
   it.each([
