@@ -11,6 +11,10 @@ transitions:
   - { from: received, to: shipped }
 `;
 
+// Several runs of the CLI, each a process that opens an embedded PGlite store: seconds apiece, and
+// on a loaded two-core machine more than the global 30 s together.
+jest.setTimeout(180_000);
+
 describe('orderscope import', () => {
   it('writes a log into the data directory; importing it again accepts the same events and adds none', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'orderscope-import-cli-'));
