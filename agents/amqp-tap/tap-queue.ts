@@ -4,6 +4,13 @@ import type { TapBinding } from './bindings';
 /** Messages the tap queue holds at most by default (while the tap is down or behind). */
 export const DEFAULT_QUEUE_MAX_LENGTH = 100_000;
 
+/**
+ * A tap queue (and its overflow queue) nobody has consumed for this long is deleted by RabbitMQ: the
+ * queue of a tap that was removed, or whose --bind changed (a new name), would otherwise keep taking
+ * copies of every message for good. A week rides out any outage a tap is expected to come back from.
+ */
+export const QUEUE_EXPIRES_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** The overflow queue holds this many times the tap queue's length before it drops (uncounted) itself. */
 export const OVERFLOW_LENGTH_FACTOR = 10;
 
@@ -46,8 +53,9 @@ export function tapQueuePlan(queue: string, maxLength: number): TapQueuePlan {
       'x-overflow': 'drop-head',
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': overflowQueue,
+      'x-expires': QUEUE_EXPIRES_MS,
     },
     overflowQueue,
-    overflowArguments: { 'x-max-length': maxLength * OVERFLOW_LENGTH_FACTOR, 'x-overflow': 'drop-head' },
+    overflowArguments: { 'x-max-length': maxLength * OVERFLOW_LENGTH_FACTOR, 'x-overflow': 'drop-head', 'x-expires': QUEUE_EXPIRES_MS },
   };
 }

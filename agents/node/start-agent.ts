@@ -29,7 +29,8 @@ export interface Agent {
   /**
    * Resolves once every order event tracked so far is durable: accepted by the collector or in the
    * spool (so it survives a crash of this process). Tracking never waits; call this where the host
-   * must know before it acknowledges its own work.
+   * must know before it acknowledges its own work. Rejects (NotDurableError) when some were dropped
+   * instead (the spool full, failing, or not open: see ready()).
    */
   flush(): Promise<void>;
   /**

@@ -173,7 +173,8 @@ Messages without an order id are acknowledged, counted (orderscope_amqp_tap_drop
 The tap queue is durable and outlives the tap: messages published while it is stopped or killed are
 delivered when it is back. Its default name, orderscope.tap.<source>.<hash>, comes from --source and the
 exchanges and keys of --bind: replicas of one tap share it, and taps that bind differently never do (a
-tap whose --bind changed gets a new queue; delete the old one). Beyond --queue-max-length messages
+tap whose --bind changed gets a new queue; delete the old one, or RabbitMQ does after a week with no
+consumer). Two deployments tapping the same exchanges for one --source need a --queue each. Beyond --queue-max-length messages
 RabbitMQ drops the oldest, dead-lettered to <queue>.overflow where the tap counts them
 (orderscope_amqp_tap_overflowed_total). A queue that exists with other arguments (an earlier version's,
 another --queue-max-length) is refused by RabbitMQ: delete it, or give --queue another name.

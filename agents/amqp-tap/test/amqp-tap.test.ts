@@ -193,7 +193,7 @@ describe('the tap queue', () => {
     expect(defaultTapQueueName('shop', bindings('a:b.c'))).not.toBe(defaultTapQueueName('shop', bindings('a:b', 'a:c')));
   });
 
-  it('is bounded, drops its oldest messages beyond the bound and dead-letters them to its overflow queue, ten times as long', () => {
+  it('is bounded, drops its oldest messages beyond the bound and dead-letters them to its overflow queue, ten times as long; both go after a week unused', () => {
     expect(tapQueuePlan('orderscope.tap.shop.1a2b3c4d', 1000)).toEqual({
       queue: 'orderscope.tap.shop.1a2b3c4d',
       queueArguments: {
@@ -201,9 +201,10 @@ describe('the tap queue', () => {
         'x-overflow': 'drop-head',
         'x-dead-letter-exchange': '',
         'x-dead-letter-routing-key': 'orderscope.tap.shop.1a2b3c4d.overflow',
+        'x-expires': 604_800_000,
       },
       overflowQueue: 'orderscope.tap.shop.1a2b3c4d.overflow',
-      overflowArguments: { 'x-max-length': 10_000, 'x-overflow': 'drop-head' },
+      overflowArguments: { 'x-max-length': 10_000, 'x-overflow': 'drop-head', 'x-expires': 604_800_000 },
     });
   });
 });

@@ -71,6 +71,8 @@ export class EventSender {
   private lingerTimer: NodeJS.Timeout | undefined;
   private dispatchScheduled = false;
   private inFlight = 0;
+  /** Tracked events dropped after they were queued (spool full or failing, an unexpected error): what flush() reports. */
+  private droppedUndurable = 0;
   private spoolWrites = 0;
   private readonly tasks = new Set<Promise<void>>();
   private draining: Promise<void> | undefined;
@@ -163,9 +165,19 @@ export class EventSender {
    * Resolves once every event queued before the call is durable: accepted by the collector (or
    * rejected by it as invalid, counted), or written to the spool. Events queued meanwhile are not
    * waited for, so a busy host's flush ends. For a host that must know its events survive a crash
-   * before it acknowledges its own work (a job queue, a batch import).
+   * before it acknowledges its own work (a job queue, a batch import). Rejects with
+   * {@link NotDurableError} when events were dropped meanwhile (the spool full, failing or not open):
+   * the host must not take them as kept.
    */
   async flush(): Promise<void> {
+    const droppedBefore = this.droppedUndurable;
+    await this.settleQueued();
+    const dropped = this.droppedUndurable - droppedBefore;
+    if (dropped > 0) throw new NotDurableError(`${dropped} order events could not be made durable (the spool is full, failing or not open; see the log) and were dropped`);
+  }
+
+  /** Waits until every event queued now has left the buffer and its batch is delivered, spooled or dropped. */
+  private async settleQueued(): Promise<void> {
     const last = this.buffer.at(-1);
     for (;;) {
       this.dispatch(true);
@@ -343,6 +355,7 @@ export class EventSender {
       else counted++;
     }
     this.options.metrics.dropped.inc({ reason }, counted);
+    this.droppedUndurable += counted;
   }
 
   private drop(reason: DropReason, message: string): false {

@@ -214,6 +214,13 @@ describe('the event sender', () => {
       expect(transport.accepted).toEqual(ids(batch));
     });
 
+    it('rejects when events it waited for were dropped: the spool could not take them while the collector was down', async () => {
+      const { transport, sender } = await setup({ lingerMs: 60_000, spoolMaxBytes: 10 });
+      transport.answer = unreachable;
+      for (const e of events(2)) sender.enqueue(e);
+      await expect(sender.flush()).rejects.toThrow(new NotDurableError('2 order events could not be made durable (the spool is full, failing or not open; see the log) and were dropped'));
+    });
+
     it('resolves at once when nothing is buffered', async () => {
       const { transport, sender } = await setup();
       await sender.flush();
