@@ -266,8 +266,12 @@ function startSdkHost(env: NodeJS.ProcessEnv, logFile: string): SdkHost {
         failAll('the SDK host exited');
       });
       await new Promise<void>((resolve, reject) => {
-        started.once('message', () => resolve());
-        started.once('exit', (code) => reject(new Error(`the SDK host exited (code ${code}) before it was ready; see ${logFile}`)));
+        const timer = setTimeout(() => {
+          started.kill('SIGKILL');
+          reject(new Error(`the SDK host was not ready within 60 s (its spool not open?); see ${logFile}`));
+        }, 60_000);
+        started.once('message', () => (clearTimeout(timer), resolve()));
+        started.once('exit', (code) => (clearTimeout(timer), reject(new Error(`the SDK host exited (code ${code}) before it was ready; see ${logFile}`))));
       });
     },
     kill: async () => {
@@ -281,7 +285,12 @@ function startSdkHost(env: NodeJS.ProcessEnv, logFile: string): SdkHost {
       if (!alive()) return Promise.reject(new Error('the SDK host is down'));
       const batch = ++batches;
       return new Promise<void>((resolve, reject) => {
-        waiting.set(batch, { resolve, reject });
+        // An answer that never comes (a flush that hangs) fails the batch, which the driver sends again.
+        const timer = setTimeout(() => {
+          waiting.delete(batch);
+          reject(new Error(`the SDK host did not answer batch ${batch} within 60 s`));
+        }, 60_000);
+        waiting.set(batch, { resolve: () => (clearTimeout(timer), resolve()), reject: (err) => (clearTimeout(timer), reject(err)) });
         child!.send({ type: 'emit', batch, events }, (err) => {
           if (err) {
             waiting.delete(batch);

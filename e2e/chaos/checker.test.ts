@@ -33,11 +33,11 @@ function cleanRun(): CheckInput {
       // Two instances' rows: one observed the placed stay, the other the confirmed one, observed
       // twice and retracted once (a late event), net 1.
       rows: [
-        { state: 'placed', le: 5, count: 1 },
-        { state: 'confirmed', le: 5, count: 1 },
+        { state: 'placed', le: 5, count: 1, sum: 2 },
+        { state: 'confirmed', le: 5, count: 1, sum: 5 },
       ],
     },
-    leadTime: { bounds: [10, 100], rows: [{ state: 'shipped', le: 10, count: 1 }] },
+    leadTime: { bounds: [10, 100], rows: [{ state: 'shipped', le: 10, count: 1, sum: 7 }] },
     terminal: 'shipped',
     stalled: new Set(['B']),
     flaggedLost: new Set(['B']),
@@ -56,6 +56,7 @@ describe('the chaos checker', () => {
       violations: 0,
       ordersWithOtherStays: 0,
       histogramBucketsDiffering: 0,
+      ordersWithOtherStatus: 0,
       falselyLost: 0,
       missedLost: 0,
       examples: [],
@@ -66,7 +67,8 @@ describe('the chaos checker', () => {
         'emitted 4, applied 4, lost 0, duplicated 0, unexpected 0',
         'conformance violations: 0',
         'stays equal to the fault-free run: yes',
-        'histogram equal to stored stays: yes',
+        "histograms equal to the fault-free run's stays: yes",
+        'final statuses as the timelines give: yes',
         'orders flagged lost that were not: 0; lost orders never flagged: 0',
       ].join('\n'),
     );
@@ -94,23 +96,68 @@ describe('the chaos checker', () => {
     const run = cleanRun();
     const summary = checkChaosRun({
       ...run,
-      stateDuration: { bounds: run.stateDuration.bounds, rows: [{ state: 'placed', le: 5, count: 2 }] },
+      stateDuration: { bounds: run.stateDuration.bounds, rows: [{ state: 'placed', le: 5, count: 2, sum: 4 }] },
     });
-    expect(summary.histogramBucketsDiffering).toBe(2);
+    expect(summary.histogramBucketsDiffering).toBe(4);
     expect(summary.examples).toEqual([
-      'time in state histogram, confirmed le=5: stored 0, stays 1',
       'time in state histogram, placed le=5: stored 2, stays 1',
+      'time in state histogram, confirmed le=5: stored 0, stays 1',
+      'time in state histogram, placed: stored sum 4 s, stays 2 s',
+      'time in state histogram, confirmed: stored sum 0 s, stays 5 s',
     ]);
+  });
+
+  it('judges the histograms by the emitted timeline, not by the stored stays: a wrong stored duration shows', () => {
+    const run = cleanRun();
+    const summary = checkChaosRun({
+      ...run,
+      stays: run.stays.map((s) => (s.state === 'placed' ? { ...s, durationSeconds: 20 } : s)),
+      stateDuration: { bounds: run.stateDuration.bounds, rows: [{ state: 'placed', le: 60, count: 1, sum: 20 }, { state: 'confirmed', le: 5, count: 1, sum: 5 }] },
+    });
+    expect(summary.histogramBucketsDiffering).toBe(3);
+  });
+
+  it('refuses totals stored under a bound the histogram does not have, even when they would land in the right bucket', () => {
+    const run = cleanRun();
+    const summary = checkChaosRun({
+      ...run,
+      stateDuration: { bounds: run.stateDuration.bounds, rows: [{ state: 'placed', le: 4, count: 1, sum: 2 }, { state: 'confirmed', le: 5, count: 1, sum: 5 }] },
+    });
+    expect(summary.histogramBucketsDiffering).toBe(1);
+    expect(summary.examples).toEqual(['time in state histogram, placed: 1 stored under le=4, which is no bound of the histogram']);
   });
 
   it('puts a stay exactly on a bound in that bound\'s bucket, and one past the last bound in +Inf', () => {
     const run = cleanRun();
+    const x = [
+      { orderId: 'X', state: 'placed', occurredAtMs: s(0) },
+      { orderId: 'X', state: 'confirmed', occurredAtMs: s(61) },
+      { orderId: 'X', state: 'shipped', occurredAtMs: s(66) },
+    ];
     const summary = checkChaosRun({
       ...run,
-      stays: [...run.stays, { orderId: 'X', seqNo: 0, state: 'placed', enteredAtMs: 0, leftAtMs: 61_000, durationSeconds: 61 }],
-      stateDuration: { bounds: run.stateDuration.bounds, rows: [...run.stateDuration.rows, { state: 'placed', le: Infinity, count: 1 }] },
+      emitted: [...run.emitted, ...x],
+      events: [...run.events, ...x.map((e) => ({ ...e, violation: null }))],
+      stays: [
+        ...run.stays,
+        { orderId: 'X', seqNo: 0, state: 'placed', enteredAtMs: s(0), leftAtMs: s(61), durationSeconds: 61 },
+        { orderId: 'X', seqNo: 1, state: 'confirmed', enteredAtMs: s(61), leftAtMs: s(66), durationSeconds: 5 },
+      ],
+      orders: [...run.orders, { orderId: 'X', state: 'shipped', stateSinceMs: s(66), firstEventAtMs: s(0), status: 'done' }],
+      stateDuration: {
+        bounds: run.stateDuration.bounds,
+        rows: [...run.stateDuration.rows, { state: 'placed', le: Infinity, count: 1, sum: 61 }, { state: 'confirmed', le: 5, count: 1, sum: 5 }],
+      },
+      leadTime: { bounds: run.leadTime.bounds, rows: [...run.leadTime.rows, { state: 'shipped', le: 100, count: 1, sum: 66 }] },
     });
-    expect(summary.histogramBucketsDiffering).toBe(0);
+    expect(summary.examples).toEqual([]);
+  });
+
+  it('counts an order whose final status is not what its timeline gives', () => {
+    const run = cleanRun();
+    const summary = checkChaosRun({ ...run, orders: run.orders.map((o) => (o.orderId === 'A' ? { ...o, status: 'stuck' } : o)) });
+    expect(summary.ordersWithOtherStatus).toBe(1);
+    expect(summary.examples).toEqual(['status of A: stuck, its timeline gives done']);
   });
 
   it('counts an order flagged lost that was moving, and a stalled one never flagged', () => {
@@ -120,14 +167,16 @@ describe('the chaos checker', () => {
 });
 
 describe('the chaos plans', () => {
-  it('replays exactly from a seed, with five events per moving order and one per stalled order', () => {
-    const a = planWorkload({ seed: 7, orders: 1000, windowMs: 60_000, stalledShare: 0.01 });
-    expect(planWorkload({ seed: 7, orders: 1000, windowMs: 60_000, stalledShare: 0.01 })).toEqual(a);
-    const stalled = a.orders.filter((o) => o.stalled).length;
-    expect(stalled).toBeGreaterThan(0);
-    expect(a.events).toBe(stalled + (1000 - stalled) * JOURNEY.length);
+  it('replays exactly from a seed: five events per order that ships, one per order placed long ago, four per order put on hold', () => {
+    const a = planWorkload({ seed: 7, orders: 1000, windowMs: 60_000, stalledShare: 0.02 });
+    expect(planWorkload({ seed: 7, orders: 1000, windowMs: 60_000, stalledShare: 0.02 })).toEqual(a);
+    const count = (stall: string | undefined) => a.orders.filter((o) => o.stall === stall).length;
+    expect(count('placed-long-ago')).toBeGreaterThan(0);
+    expect(count('on-hold')).toBeGreaterThan(0);
+    expect(a.events).toBe(count('placed-long-ago') + 4 * count('on-hold') + JOURNEY.length * count(undefined));
     expect(new Set(a.orders.map((o) => o.orderId)).size).toBe(1000);
-    for (const o of a.orders) expect(o.gapsMs).toHaveLength(o.stalled ? 0 : JOURNEY.length - 1);
+    for (const o of a.orders) expect(o.gapsMs).toHaveLength(o.steps.length - 1);
+    expect(a.orders.find((o) => o.stall === 'on-hold')!.steps.map((s) => s.state)).toEqual(['placed', 'confirmed', 'released', 'on_hold']);
   });
 
   it('schedules every kind of fault once, in time order, adding a tracker before removing one', () => {

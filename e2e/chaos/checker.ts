@@ -43,8 +43,8 @@ export interface StoredOrder {
 export interface StoredHistogram {
   /** Bucket upper bounds as the tracker exposes them, ascending, without +Inf. */
   readonly bounds: readonly number[];
-  /** Rows of histogram_totals (`le` Infinity for +Inf), net of retractions. */
-  readonly rows: readonly { readonly state: string; readonly le: number; readonly count: number }[];
+  /** Rows of histogram_totals (`le` Infinity for +Inf), net of retractions: count and sum of seconds. */
+  readonly rows: readonly { readonly state: string; readonly le: number; readonly count: number; readonly sum: number }[];
 }
 
 export interface CheckInput {
@@ -56,7 +56,7 @@ export interface CheckInput {
   readonly leadTime: StoredHistogram;
   /** The model's terminal state (lead time is observed when an order reaches it). */
   readonly terminal: string;
-  /** Orders the workload stalled on purpose: these, and only these, must be flagged lost. */
+  /** Orders the workload stalled on purpose: these, and only these, must be flagged lost (and end lost; every other order ends done). */
   readonly stalled: ReadonlySet<string>;
   /** Orders the tracker ever flagged lost (its status history). */
   readonly flaggedLost: ReadonlySet<string>;
@@ -72,8 +72,13 @@ export interface ChaosSummary {
   readonly violations: number;
   /** Orders whose stored stays differ from the in-order, fault-free timeline of what was emitted. */
   readonly ordersWithOtherStays: number;
-  /** Histogram buckets (state, bound) whose stored totals differ from the stored stays. */
+  /**
+   * Histogram buckets (state, bound) whose stored totals differ from the observations of the
+   * fault-free timeline, stored under a bound the tracker does not expose, or states whose sum differs.
+   */
   readonly histogramBucketsDiffering: number;
+  /** Orders whose final status is not the one their timeline gives (lost for a stalled order, else done). */
+  readonly ordersWithOtherStatus: number;
   readonly falselyLost: number;
   readonly missedLost: number;
   /** A few examples of each kind of difference, for the failure message. */
@@ -118,9 +123,18 @@ export function checkChaosRun(input: CheckInput): ChaosSummary {
   const violations = input.events.filter((e) => e.violation !== null).length;
 
   const ordersWithOtherStays = compareTimelines(input, example);
+  const timelines = faultFreeTimelines(input.emitted);
   const histogramBucketsDiffering =
-    compareHistogram('time in state', input.stateDuration, input.stays.map((s) => ({ state: s.state, seconds: s.durationSeconds })), example) +
-    compareHistogram('lead time', input.leadTime, leadTimes(input), example);
+    compareHistogram('time in state', input.stateDuration, stayObservations(timelines), example) +
+    compareHistogram('lead time', input.leadTime, leadTimes(timelines, input.terminal), example);
+  let ordersWithOtherStatus = 0;
+  for (const o of input.orders) {
+    const want = input.stalled.has(o.orderId) ? 'lost' : 'done';
+    if (o.status !== want) {
+      ordersWithOtherStatus++;
+      example(`status of ${o.orderId}: ${o.status}, its timeline gives ${want}`);
+    }
+  }
 
   let falselyLost = 0;
   for (const id of input.flaggedLost) {
@@ -137,12 +151,12 @@ export function checkChaosRun(input: CheckInput): ChaosSummary {
     }
   }
 
-  return { emitted: emitted.size, applied, lost, duplicated, unexpected, violations, ordersWithOtherStays, histogramBucketsDiffering, falselyLost, missedLost, examples };
+  return { emitted: emitted.size, applied, lost, duplicated, unexpected, violations, ordersWithOtherStays, histogramBucketsDiffering, ordersWithOtherStatus, falselyLost, missedLost, examples };
 }
 
 /** True when the run lost, duplicated, invented or misjudged nothing. */
 export function isClean(s: ChaosSummary): boolean {
-  return s.lost + s.duplicated + s.unexpected + s.violations + s.ordersWithOtherStays + s.histogramBucketsDiffering + s.falselyLost + s.missedLost === 0;
+  return s.lost + s.duplicated + s.unexpected + s.violations + s.ordersWithOtherStays + s.histogramBucketsDiffering + s.ordersWithOtherStatus + s.falselyLost + s.missedLost === 0;
 }
 
 /** The summary as the suite prints it (and CI keeps in its output). */
@@ -152,7 +166,8 @@ export function formatSummary(s: ChaosSummary): string {
     `emitted ${s.emitted}, applied ${s.applied}, lost ${s.lost}, duplicated ${s.duplicated}, unexpected ${s.unexpected}`,
     `conformance violations: ${s.violations}`,
     `stays equal to the fault-free run: ${yesNo(s.ordersWithOtherStays === 0)}${s.ordersWithOtherStays ? ` (${s.ordersWithOtherStays} orders differ)` : ''}`,
-    `histogram equal to stored stays: ${yesNo(s.histogramBucketsDiffering === 0)}${s.histogramBucketsDiffering ? ` (${s.histogramBucketsDiffering} buckets differ)` : ''}`,
+    `histograms equal to the fault-free run's stays: ${yesNo(s.histogramBucketsDiffering === 0)}${s.histogramBucketsDiffering ? ` (${s.histogramBucketsDiffering} buckets or sums differ)` : ''}`,
+    `final statuses as the timelines give: ${yesNo(s.ordersWithOtherStatus === 0)}${s.ordersWithOtherStatus ? ` (${s.ordersWithOtherStatus} orders differ)` : ''}`,
     `orders flagged lost that were not: ${s.falselyLost}; lost orders never flagged: ${s.missedLost}`,
     ...s.examples.map((e) => `  ${e}`),
   ].join('\n');
@@ -164,12 +179,10 @@ export function formatSummary(s: ChaosSummary): string {
  * order's current state must be exactly these.
  */
 function compareTimelines(input: CheckInput, example: (text: string) => void): number {
-  const emittedByOrder = groupBy(input.emitted, (e) => e.orderId);
   const staysByOrder = groupBy(input.stays, (s) => s.orderId);
   const orders = new Map(input.orders.map((o) => [o.orderId, o]));
   let differing = 0;
-  for (const [orderId, events] of emittedByOrder) {
-    const timeline = [...events].sort((a, b) => a.occurredAtMs - b.occurredAtMs);
+  for (const [orderId, timeline] of faultFreeTimelines(input.emitted)) {
     const expected = timeline.slice(0, -1).map((e, i) => `${e.state}@${e.occurredAtMs}-${timeline[i + 1]!.occurredAtMs}`);
     const actual = [...(staysByOrder.get(orderId) ?? [])].sort((a, b) => a.seqNo - b.seqNo).map((s) => `${s.state}@${s.enteredAtMs}-${s.leftAtMs}`);
     const last = timeline.at(-1)!;
@@ -183,21 +196,49 @@ function compareTimelines(input: CheckInput, example: (text: string) => void): n
   return differing;
 }
 
-function leadTimes(input: CheckInput): { state: string; seconds: number }[] {
-  return input.orders.filter((o) => o.state === input.terminal).map((o) => ({ state: o.state, seconds: (o.stateSinceMs - o.firstEventAtMs) / 1000 }));
+/** Each order's emitted events in event-time order. */
+function faultFreeTimelines(emitted: readonly EmittedEvent[]): Map<string, EmittedEvent[]> {
+  const byOrder = groupBy(emitted, (e) => e.orderId);
+  for (const events of byOrder.values()) events.sort((a, b) => a.occurredAtMs - b.occurredAtMs);
+  return byOrder;
 }
 
-/** Buckets (state, bound index) where the stored totals and the observations disagree. */
+/** One time-in-state observation per closed stay of the timelines: the state, and the time to the next event. */
+function stayObservations(timelines: Map<string, EmittedEvent[]>): { state: string; seconds: number }[] {
+  return [...timelines.values()].flatMap((t) => t.slice(0, -1).map((e, i) => ({ state: e.state, seconds: (t[i + 1]!.occurredAtMs - e.occurredAtMs) / 1000 })));
+}
+
+/** One lead-time observation per order that reached the terminal state: from its first event to that one. */
+function leadTimes(timelines: Map<string, EmittedEvent[]>, terminal: string): { state: string; seconds: number }[] {
+  return [...timelines.values()].filter((t) => t.at(-1)!.state === terminal).map((t) => ({ state: terminal, seconds: (t.at(-1)!.occurredAtMs - t[0]!.occurredAtMs) / 1000 }));
+}
+
+/**
+ * Buckets (state, bound index) where the stored totals and the observations disagree, rows stored
+ * under a bound the tracker does not expose, and states whose stored sum is not the observations'.
+ */
 function compareHistogram(name: string, histogram: StoredHistogram, observations: readonly { state: string; seconds: number }[], example: (text: string) => void): number {
   const bucketOf = (seconds: number) => {
     const i = histogram.bounds.findIndex((b) => seconds <= b);
     return i < 0 ? histogram.bounds.length : i;
   };
   const expected = new Map<string, number>();
-  for (const o of observations) add(expected, `${o.state}\u0000${bucketOf(o.seconds)}`, 1);
+  const expectedSum = new Map<string, number>();
+  for (const o of observations) {
+    add(expected, `${o.state}\u0000${bucketOf(o.seconds)}`, 1);
+    add(expectedSum, o.state, o.seconds);
+  }
   const actual = new Map<string, number>();
-  for (const r of histogram.rows) add(actual, `${r.state}\u0000${bucketOf(r.le)}`, r.count);
+  const actualSum = new Map<string, number>();
   let differing = 0;
+  for (const r of histogram.rows) {
+    if (r.le !== Infinity && !histogram.bounds.includes(r.le)) {
+      differing++;
+      example(`${name} histogram, ${r.state}: ${r.count} stored under le=${r.le}, which is no bound of the histogram`);
+    }
+    add(actual, `${r.state}\u0000${bucketOf(r.le)}`, r.count);
+    add(actualSum, r.state, r.sum);
+  }
   for (const k of new Set([...expected.keys(), ...actual.keys()])) {
     const want = expected.get(k) ?? 0;
     const got = actual.get(k) ?? 0;
@@ -205,6 +246,14 @@ function compareHistogram(name: string, histogram: StoredHistogram, observations
     differing++;
     const [state, bucket] = k.split('\u0000');
     example(`${name} histogram, ${state} le=${histogram.bounds[Number(bucket)] ?? '+Inf'}: stored ${got}, stays ${want}`);
+  }
+  for (const state of new Set([...expectedSum.keys(), ...actualSum.keys()])) {
+    const want = expectedSum.get(state) ?? 0;
+    const got = actualSum.get(state) ?? 0;
+    // Sums of seconds with millisecond parts, added in another order: equal up to rounding.
+    if (Math.abs(want - got) <= 1e-6 * Math.max(1, Math.abs(want))) continue;
+    differing++;
+    example(`${name} histogram, ${state}: stored sum ${got} s, stays ${want} s`);
   }
   return differing;
 }

@@ -3,7 +3,7 @@ import amqp from 'amqplib';
 import { Pool } from 'pg';
 import { sleep } from '../../common/retry';
 import type { EmittedEvent } from './checker';
-import { JOURNEY, MIN_GAP_MS, OUTBOX_STATUS, STALLED_AGE_MS, type Emitter, type Workload } from './workload';
+import { MIN_GAP_MS, OUTBOX_STATUS, STALLED_AGE_MS, type Emitter, type Step, type Workload } from './workload';
 
 /** The source table the pg-outbox sidecar watches, and the exchange the amqp-tap sidecar taps. */
 export const SOURCE_TABLE = 'work_orders';
@@ -14,6 +14,7 @@ export const TAP_ROUTING_KEY = 'order.released';
 interface Pending {
   readonly orderId: string;
   readonly state: string;
+  readonly emitter: Emitter;
   readonly step: number;
   readonly eventId: string;
   readonly occurredAtMs: number;
@@ -75,8 +76,8 @@ export class WorkloadDriver {
   async run(startedAt: number): Promise<void> {
     this.startedAt = startedAt;
     for (const order of this.workload.orders) {
-      this.outstanding += order.stalled ? 1 : JOURNEY.length;
-      const occurredAtMs = order.stalled ? startedAt - STALLED_AGE_MS : undefined;
+      this.outstanding += order.steps.length;
+      const occurredAtMs = order.stall === 'placed-long-ago' ? startedAt - STALLED_AGE_MS : undefined;
       this.schedule(order.orderId, 0, startedAt + order.startMs, occurredAtMs);
     }
     const tap = await this.openTap();
@@ -89,7 +90,7 @@ export class WorkloadDriver {
     while (this.outstanding > 0 && !this.stopped) {
       const now = Date.now();
       for (; tick <= Math.floor((now - startedAt) / 100); tick++) {
-        for (const p of this.wheel.get(tick) ?? []) this.queues[JOURNEY[p.step]!.emitter].push(p);
+        for (const p of this.wheel.get(tick) ?? []) this.queues[p.emitter].push(p);
         this.wheel.delete(tick);
       }
       await sleep(50);
@@ -104,7 +105,8 @@ export class WorkloadDriver {
   }
 
   private schedule(orderId: string, step: number, dueMs: number, occurredAtMs?: number): void {
-    const p: Pending = { orderId, state: JOURNEY[step]!.state, step, eventId: eventIdOf(this.seed, orderId, step), occurredAtMs: occurredAtMs ?? Number.NaN };
+    const { state, emitter }: Step = this.plan(orderId).steps[step]!;
+    const p: Pending = { orderId, state, emitter, step, eventId: eventIdOf(this.seed, orderId, step), occurredAtMs: occurredAtMs ?? Number.NaN };
     const tick = Math.max(0, Math.floor((dueMs - this.startedAt) / 100));
     const list = this.wheel.get(tick);
     if (list) list.push(p);
@@ -138,7 +140,7 @@ export class WorkloadDriver {
         if (emitter !== 'outbox') this.emitted.push({ orderId: p.orderId, state: p.state, occurredAtMs: recordedTime(emitter, p.occurredAtMs) });
         this.outstanding--;
         const order = this.plan(p.orderId);
-        if (p.step + 1 < JOURNEY.length && !order.stalled) {
+        if (p.step + 1 < order.steps.length) {
           this.schedule(p.orderId, p.step + 1, landedAt + Math.max(MIN_GAP_MS, order.gapsMs[p.step]!));
         }
       }
@@ -174,9 +176,14 @@ export class WorkloadDriver {
       connection = await amqp.connect(this.sources.amqpUrl);
       connection.on('error', () => undefined);
       connection.on('close', () => (channel = undefined));
-      channel = await connection.createConfirmChannel();
-      channel.on('error', () => undefined);
-      return channel;
+      const opened = await connection.createConfirmChannel();
+      opened.on('error', () => undefined);
+      // A channel closed by an error of its own is not reused (the next batch opens another).
+      opened.on('close', () => {
+        if (channel === opened) channel = undefined;
+      });
+      channel = opened;
+      return opened;
     };
     return {
       publish: async (batch: readonly Pending[]) => {

@@ -3,14 +3,31 @@ import { seededRandom } from '../../common/test/seeded-random';
 /** Which agent emits an event: the Node SDK in a host process, the pg-outbox sidecar, the amqp-tap sidecar. */
 export type Emitter = 'sdk' | 'outbox' | 'tap';
 
+export interface Step {
+  readonly state: string;
+  readonly emitter: Emitter;
+}
+
 /** The states of chaos-model.yaml in process order, and the agent that emits each. */
-export const JOURNEY: readonly { readonly state: string; readonly emitter: Emitter }[] = [
+export const JOURNEY: readonly Step[] = [
   { state: 'placed', emitter: 'sdk' },
   { state: 'confirmed', emitter: 'outbox' },
   { state: 'released', emitter: 'tap' },
   { state: 'produced', emitter: 'outbox' },
   { state: 'shipped', emitter: 'sdk' },
 ];
+
+/**
+ * How a stalled order stops. `placed-long-ago`: placed two hours before the run (STALLED_AGE_MS) and
+ * never again, lost the moment it arrives. `on-hold`: moves through released like the others, then
+ * into on_hold (lost_after 15 s) while the faults run, so the sweeper must flag it in the middle of them.
+ */
+export type Stall = 'placed-long-ago' | 'on-hold';
+
+const STALLED_STEPS: Readonly<Record<Stall, readonly Step[]>> = {
+  'placed-long-ago': JOURNEY.slice(0, 1),
+  'on-hold': [...JOURNEY.slice(0, 3), { state: 'on_hold', emitter: 'sdk' }],
+};
 
 /** The value of the pg-outbox source table's status column for each state it emits. */
 export const OUTBOX_STATUS: Readonly<Record<string, string>> = { confirmed: 'CONFIRMED', produced: 'PRODUCED' };
@@ -32,10 +49,12 @@ export interface OrderPlan {
   readonly orderId: string;
   /** When its first event is due, in ms after the run started. */
   readonly startMs: number;
+  /** The states it goes through, in order, each with the agent that emits it. */
+  readonly steps: readonly Step[];
   /** Planned gaps before each later event (ms); the driver keeps at least MIN_GAP_MS after the previous one landed. */
   readonly gapsMs: readonly number[];
-  /** Placed long ago, and nothing since (see STALLED_AGE_MS). */
-  readonly stalled: boolean;
+  /** How it stalls on purpose (it must be flagged lost, and no other order may be); undefined: it ships. */
+  readonly stall?: Stall;
 }
 
 export interface WorkloadOptions {
@@ -49,7 +68,7 @@ export interface WorkloadOptions {
 
 export interface Workload {
   readonly orders: readonly OrderPlan[];
-  /** Events the plan emits: five per order, one per stalled order. */
+  /** Events the plan emits: five per order that ships, fewer per stalled order. */
   readonly events: number;
 }
 
@@ -59,15 +78,16 @@ export function planWorkload(options: WorkloadOptions): Workload {
   const orders: OrderPlan[] = [];
   let events = 0;
   for (let i = 0; i < options.orders; i++) {
-    const stalled = rng.chance(options.stalledShare);
-    const gapsMs = stalled ? [] : JOURNEY.slice(1).map(() => MIN_GAP_MS + rng.int(4000));
+    const stall: Stall | undefined = rng.chance(options.stalledShare) ? (rng.chance(0.5) ? 'placed-long-ago' : 'on-hold') : undefined;
+    const steps = stall ? STALLED_STEPS[stall] : JOURNEY;
     orders.push({
       orderId: `CH-${options.seed}-${String(i).padStart(6, '0')}`,
       startMs: rng.int(options.windowMs),
-      gapsMs,
-      stalled,
+      steps,
+      gapsMs: steps.slice(1).map(() => MIN_GAP_MS + rng.int(4000)),
+      ...(stall && { stall }),
     });
-    events += stalled ? 1 : JOURNEY.length;
+    events += steps.length;
   }
   orders.sort((a, b) => a.startMs - b.startMs);
   return { orders, events };

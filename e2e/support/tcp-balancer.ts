@@ -41,11 +41,13 @@ export async function startTcpBalancer(backendPorts: readonly number[]): Promise
       0,
       (upstream) => {
         track(upstream);
-        upstream.on('error', () => client.destroy());
-        upstream.once('close', () => client.destroy());
-        client.once('close', () => upstream.destroy());
-        forward(client, upstream, () => delayMs);
-        forward(upstream, client, () => delayMs);
+        // An error is followed by 'close', which passes it on.
+        upstream.on('error', () => undefined);
+        const toUpstream = forward(client, upstream, () => delayMs);
+        const toClient = forward(upstream, client, () => delayMs);
+        // A side that closes is passed on once what it sent before (delayed chunks) is through.
+        upstream.once('close', () => void toClient().then(() => client.destroy()));
+        client.once('close', () => void toUpstream().then(() => upstream.destroy()));
         client.resume();
       },
       () => client.resetAndDestroy(),
@@ -65,16 +67,17 @@ export async function startTcpBalancer(backendPorts: readonly number[]): Promise
   };
 }
 
-/** Pipes `from` into `to`, each chunk `delay()` ms late, keeping their order. */
-function forward(from: net.Socket, to: net.Socket, delay: () => number): void {
+/** Pipes `from` into `to`, each chunk `delay()` ms late, keeping their order; returns what resolves once all sent so far is through. */
+function forward(from: net.Socket, to: net.Socket, delay: () => number): () => Promise<void> {
   let chain = Promise.resolve();
   from.on('data', (chunk: Buffer) => {
     const ms = delay();
     if (ms === 0) {
-      chain = chain.then(() => void to.write(chunk));
+      chain = chain.then(() => void (to.destroyed || to.write(chunk)));
       return;
     }
     chain = chain.then(() => new Promise<void>((resolve) => setTimeout(() => (to.destroyed || to.write(chunk), resolve()), ms)));
   });
   from.once('end', () => void chain.then(() => to.end()));
+  return () => chain;
 }
