@@ -1,4 +1,4 @@
-import { loadModel, loadModelFile, DEMO_MODEL_PATH, DEFAULT_MODEL_PATH } from './model';
+import { loadModel, loadModelFile, mainPath, stateTitle, DEMO_MODEL_PATH, DEFAULT_MODEL_PATH } from './model';
 import { ConfigError } from '../common/errors';
 
 /** A small valid model; tests replace one line to break one rule. */
@@ -194,6 +194,60 @@ describe('the process model loader', () => {
       `${BASE}histogram: { from: 1d }\n`,
       'm.yaml:15: histogram.to: is required',
     ],
+    ['a key the model does not have', `${BASE}extra: 1\n`, 'm.yaml:15: extra: unknown key (expected one of: name, description, states, transitions, handoffs, slos, histogram)'],
+    // A missing list is reported at the top of the file, the first line.
+    ['a model without transitions', BASE.replace(/transitions:\n( {2}- .*\n)+/, '').replace(/handoffs:\n.*\n/, ''), 'm.yaml:1: transitions: is required (a list)'],
+    ['handoffs that are not a list', BASE.replace(/handoffs:\n.*\n/, 'handoffs: { from: placed }\n'), 'm.yaml:11: handoffs: must be a list'],
+    ['a state that is not a mapping', replace('  - { name: cancelled, system: crm, terminal: true }', '  - { name: cancelled, system: crm, terminal: true }\n  - shipped'), 'm.yaml:7: states[4]: must be a mapping with name, system, expect_within, lost_after'],
+    ['a state without a name', replace('{ name: cancelled, system: crm, terminal: true }', '{ system: crm, terminal: true }').replace('{ from: "*", to: cancelled }', '{ from: "*", to: done }'), 'm.yaml:6: states[3].name: is required'],
+    ['a state without a system', replace('{ name: cancelled, system: crm, terminal: true }', '{ name: cancelled, terminal: true }').replace('{ from: "*", to: cancelled }', '{ from: "*", to: done }'), 'm.yaml:6: states[3].system: is required'],
+    ['terminal that is not true or false', replace('{ name: done, system: mes, terminal: true }', '{ name: done, system: mes, terminal: "yes" }').replace('{ from: pricing, to: done }', '{ from: pricing, to: cancelled }'), 'm.yaml:5: states[2].terminal: must be true or false'],
+    [
+      'a label of white space only',
+      replace('{ name: placed, system: shop,', '{ name: placed, label: "  ", system: shop,'),
+      'm.yaml:3: states[0].label: must be text of 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")',
+    ],
+    [
+      'a label of 201 characters',
+      replace('{ name: placed, system: shop,', `{ name: placed, label: ${'x'.repeat(201)}, system: shop,`),
+      'm.yaml:3: states[0].label: must be text of 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")',
+    ],
+    ['aliases that are not a list', replace('{ name: placed, system: shop,', '{ name: placed, aliases: order placed, system: shop,'), 'm.yaml:3: states[0].aliases: must be a list of texts (other names of the state in imported logs)'],
+    [
+      'an alias that is not text, or empty',
+      replace('{ name: placed, system: shop,', '{ name: placed, aliases: [placed order, 5, ""], system: shop,'),
+      'm.yaml:3: states[0].aliases[1]: must be text of 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")\n' +
+        '  m.yaml:3: states[0].aliases[2]: must be text of 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")',
+    ],
+    ['a transition that is not a mapping', replace('  - { from: pricing, to: done }', '  - { from: pricing, to: done }\n  - pricing'), 'm.yaml:10: transitions[2]: must be a mapping with from and to'],
+    ['a transition without from', replace('{ from: pricing, to: done }', '{ to: done }'), 'm.yaml:9: transitions[1].from: is required (a state, or "*" for every state that is not terminal)'],
+    ['a transition without to', replace('{ from: pricing, to: done }', '{ from: pricing }'), 'm.yaml:9: transitions[1].to: is required (a state or a list of states)'],
+    ['a transition with another key', replace('{ from: pricing, to: done }', '{ from: pricing, to: done, via: mes }'), 'm.yaml:9: transitions[1].via: unknown key (expected one of: from, to)'],
+    ['an unknown state in a list of targets', replace('{ from: pricing, to: done }', '{ from: pricing, to: [done, shipped] }'), 'm.yaml:9: transitions[1].to[1]: unknown state "shipped" (states are: placed, pricing, done, cancelled)'],
+    ['a handoff that is not a mapping', replace('{ from: placed, to: pricing, within: 2m, via: RabbitMQ }', 'placed'), 'm.yaml:12: handoffs[0]: must be a mapping with from, to and within'],
+    [
+      'a handoff without from, to and within',
+      replace('{ from: placed, to: pricing, within: 2m, via: RabbitMQ }', '{ via: RabbitMQ }'),
+      'm.yaml:12: handoffs[0].from: is required\n  m.yaml:12: handoffs[0].to: is required\n  m.yaml:12: handoffs[0].within: is required (how soon the next system must pick the order up)',
+    ],
+    ['an SLO that is not a mapping', replace('{ state: pricing, objective: 0.99, within: 10m }', 'pricing'), 'm.yaml:14: slos[0]: must be a mapping with state, objective and within'],
+    [
+      'an SLO without state and objective',
+      replace('{ state: pricing, objective: 0.99, within: 10m }', '{ within: 10m, target: 0.9 }'),
+      'm.yaml:14: slos[0].target: unknown key (expected one of: state, objective, within)\n' +
+        '  m.yaml:14: slos[0].state: is required\n' +
+        '  m.yaml:14: slos[0].objective: is required: a fraction between 0 and 1, e.g. 0.99 for 99%',
+    ],
+    ['an SLO objective of 1', replace('objective: 0.99', 'objective: 1'), 'm.yaml:14: slos[0].objective: "1" is not a fraction between 0 and 1, e.g. 0.99 for 99%'],
+    ['an SLO objective of 0', replace('objective: 0.99', 'objective: 0'), 'm.yaml:14: slos[0].objective: "0" is not a fraction between 0 and 1, e.g. 0.99 for 99%'],
+    ['an SLO objective given as text', replace('objective: 0.99', 'objective: "0.5"'), 'm.yaml:14: slos[0].objective: "0.5" is not a fraction between 0 and 1, e.g. 0.99 for 99%'],
+    ['a histogram range that is not a mapping', `${BASE}histogram: 1h\n`, 'm.yaml:15: histogram: must be a mapping with from and to, e.g. { from: 1m, to: 30d }'],
+    [
+      'a histogram range without its ends',
+      `${BASE}histogram: { upto: 1d }\n`,
+      'm.yaml:15: histogram.upto: unknown key (expected one of: from, to)\n  m.yaml:15: histogram.from: is required\n  m.yaml:15: histogram.to: is required',
+    ],
+    ['an empty histogram range', `${BASE}histogram: { from: 1h, to: 60m }\n`, 'm.yaml:15: histogram.to: must be longer than from (1h)'],
   ])('rejects %s with its path and line', (_what, yaml, message) => {
     const count = message.split('\n').length;
     expect(problemOf(yaml)).toBe(`${count === 1 ? 'the process model is invalid' : `the process model has ${count} problems`}:\n  ${message}`);
@@ -210,6 +264,55 @@ describe('the process model loader', () => {
 
   it('rejects YAML that does not parse, with its line', () => {
     expect(problemOf('states:\n  - { name: a\n')).toMatch(/^m\.yaml:\d+: not valid YAML: /);
+  });
+
+  it('names the line of the first YAML error, and only the first line of its message', () => {
+    expect(problemOf('name: a\nname: b\nstates: [\n')).toBe('m.yaml:2: not valid YAML: Map keys must be unique at line 2, column 1:');
+  });
+
+  it('takes the defaults of what a model may leave out: its name, a description, a handoff\'s via, a label', () => {
+    const m = loadModel(BASE.replace('name: test\n', '').replace('via: RabbitMQ', 'via: 5').replace('{ name: placed, system: shop,', '{ name: placed, description: The customer ordered, system: shop,'));
+    expect(m.name).toBe('default');
+    expect(m.state('placed')).toMatchObject({ label: 'placed', description: 'The customer ordered' });
+    expect(m.state('pricing')!.description).toBe('');
+    expect(m.handoffsFrom('placed')[0]!.via).toBe('');
+    expect(loadModel(replace('{ name: placed, system: shop,', `{ name: placed, label: ${'x'.repeat(200)}, system: shop,`)).labelOf('placed')).toBe('x'.repeat(200));
+  });
+
+  it('reads a transition to a list of states, and "*" as every state that is not terminal, never to itself', () => {
+    const m = loadModel(replace('{ from: pricing, to: done }', '{ from: pricing, to: [done, placed] }').replace('{ from: "*", to: cancelled }', '{ from: "*", to: [cancelled, placed] }'));
+    expect(m.successors('pricing')).toEqual(['placed', 'done', 'cancelled']);
+    expect(m.successors('placed')).toEqual(['pricing', 'cancelled']);
+    expect(m.successors('done')).toEqual([]);
+    expect(m.successors('nope')).toEqual([]);
+  });
+
+  it('tells the states an order can be stuck in (an SLA) and lost in (lost_after or a handoff)', () => {
+    const m = loadModel(
+      replace('expect_within: 5m, lost_after: 30m', 'expect_within: 5m')
+        .replace('{ name: pricing, system: mes, expect_within: 10m, lost_after: 1h }', '{ name: pricing, system: mes, lost_after: 1h }\n  - { name: review, system: mes }')
+        .replace('{ state: pricing, objective: 0.99, within: 10m }', '{ state: placed, objective: 0.99 }'),
+    );
+    expect(m.stuckableStates().map((s) => s.name)).toEqual(['placed']);
+    expect(m.losableStates().map((s) => s.name)).toEqual(['placed', 'pricing']);
+    expect(m.openStates().map((s) => s.name)).toEqual(['placed', 'pricing', 'review']);
+  });
+
+  it('has default buckets when it names no limit and no range', () => {
+    const observedOnly = loadModel(BASE.replace(/, expect_within: \w+, lost_after: \w+ \}/g, ' }').replace(/handoffs:\n.*\n/, 'handoffs: []\n').replace(/slos:\n.*\n/, 'slos: []\n'));
+    expect(observedOnly.durationBuckets()).toEqual([1, 5, 10, 30, 60, 300, 600, 1800, 3600]);
+  });
+
+  it('follows the first successor not yet visited from the first state: the main path', () => {
+    expect(mainPath(loadModel(BASE))).toEqual(['placed', 'pricing', 'done']);
+    // A loop without a way to a terminal state ends where every successor was visited.
+    const loop = loadModel('states:\n  - { name: a, system: x }\n  - { name: b, system: x }\ntransitions:\n  - { from: a, to: b }\n  - { from: b, to: a }\n');
+    expect(mainPath(loop)).toEqual(['a', 'b']);
+  });
+
+  it('titles a state by its label and name, or its name alone', () => {
+    const m = loadModel(replace('{ name: placed, system: shop,', '{ name: placed, label: Order placed, system: shop,'));
+    expect([stateTitle(m.state('placed')!), stateTitle(m.state('pricing')!)]).toEqual(['Order placed (placed)', 'pricing']);
   });
 
   it('rejects a file that is not a mapping', () => {
