@@ -1,4 +1,7 @@
-import { loadModel, loadModelFile, mainPath, stateTitle, DEMO_MODEL_PATH, DEFAULT_MODEL_PATH } from './model';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadModel, loadModelFile, mainPath, stateTitle, ProcessModel, DEMO_MODEL_PATH, DEFAULT_MODEL_PATH, type StateDef } from './model';
 import { ConfigError } from '../common/errors';
 
 /** A small valid model; tests replace one line to break one rule. */
@@ -248,6 +251,30 @@ describe('the process model loader', () => {
       'm.yaml:15: histogram.upto: unknown key (expected one of: from, to)\n  m.yaml:15: histogram.from: is required\n  m.yaml:15: histogram.to: is required',
     ],
     ['an empty histogram range', `${BASE}histogram: { from: 1h, to: 60m }\n`, 'm.yaml:15: histogram.to: must be longer than from (1h)'],
+    ['a histogram range without its start', `${BASE}histogram: { to: 1d }\n`, 'm.yaml:15: histogram.from: is required'],
+    ['a model without states', 'name: empty\ntransitions: []\n', 'm.yaml:1: states: is required (a list)'],
+    ['an empty state', replace('  - { name: cancelled, system: crm, terminal: true }', '  - { name: cancelled, system: crm, terminal: true }\n  - null'), 'm.yaml:7: states[4]: must be a mapping with name, system, expect_within, lost_after'],
+    ['a state name with a character after valid ones', replace('{ name: done,', '{ name: "done!",').replace('to: done', 'to: cancelled'), 'm.yaml:5: states[2].name: "done!" must be lower case letters, digits, "_" or "-", starting with a letter'],
+    ['a state name that is a list', replace('{ name: done,', '{ name: [done],').replace('to: done', 'to: cancelled'), 'm.yaml:5: states[2].name: "done" must be lower case letters, digits, "_" or "-", starting with a letter'],
+    [
+      'two states without a name',
+      replace('  - { name: cancelled, system: crm, terminal: true }', '  - { system: crm, terminal: true }\n  - { system: crm, terminal: true }').replace('{ from: "*", to: cancelled }', '{ from: "*", to: done }'),
+      'm.yaml:6: states[3].name: is required\n  m.yaml:7: states[4].name: is required',
+    ],
+    ['a label that is the name of another state', replace('{ name: pricing, system: mes,', '{ name: pricing, label: Placed, system: mes,'), 'm.yaml:4: states[1]: its label or alias "placed" also means state "placed"; give each text to one state'],
+    ['a terminal state with a lost_after', replace('{ name: done, system: mes, terminal: true }', '{ name: done, system: mes, terminal: true, lost_after: 1h }'), 'm.yaml:5: states[2].lost_after: a terminal state has no lost_after: orders do not wait in it'],
+    [
+      // The problem names the state where the file has it, not where it is among the valid ones.
+      'a state without a way out, after a state that is refused',
+      replace('  - { name: placed, system: shop, expect_within: 5m, lost_after: 30m }\n', '  - { name: Placed, system: shop }\n  - { name: placed, system: shop, expect_within: 5m, lost_after: 30m }\n')
+        .replace('  - { from: "*", to: cancelled }\n', '')
+        .replace('{ from: pricing, to: done }', '{ from: placed, to: done }'),
+      'm.yaml:3: states[0].name: "Placed" must be lower case letters, digits, "_" or "-", starting with a letter\n' +
+        '  m.yaml:5: states[2]: state "pricing" is not terminal but no transition leaves it; add a transition or mark it terminal: true',
+    ],
+    ['an unknown state a handoff starts from', replace('{ from: placed, to: pricing, within: 2m, via: RabbitMQ }', '{ from: billing, to: pricing, within: 2m }'), 'm.yaml:12: handoffs[0].from: unknown state "billing" (states are: placed, pricing, done, cancelled)'],
+    ['an SLO on an unknown state', replace('{ state: pricing, objective: 0.99, within: 10m }', '{ state: billing, objective: 0.99 }'), 'm.yaml:14: slos[0].state: unknown state "billing" (states are: placed, pricing, done, cancelled)'],
+    ['an SLO on a terminal state without a window', replace('{ state: pricing, objective: 0.99, within: 10m }', '{ state: done, objective: 0.99 }'), 'm.yaml:14: slos[0].state: "done" is terminal: orders never leave it'],
   ])('rejects %s with its path and line', (_what, yaml, message) => {
     const count = message.split('\n').length;
     expect(problemOf(yaml)).toBe(`${count === 1 ? 'the process model is invalid' : `the process model has ${count} problems`}:\n  ${message}`);
@@ -266,6 +293,22 @@ describe('the process model loader', () => {
     expect(problemOf('states:\n  - { name: a\n')).toMatch(/^m\.yaml:\d+: not valid YAML: /);
   });
 
+  it('reports a problem of the whole file at its first line of YAML, after leading comments', () => {
+    expect(problemOf('# A model\n\n- a\n- b\n')).toBe('the process model is invalid:\n  m.yaml:3: must be a mapping with name, states, transitions, handoffs and slos');
+  });
+
+  it('names the file it read, relative to the working directory, or order-model.yaml for text', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'model-'));
+    try {
+      const file = path.join(dir, 'broken.yaml');
+      writeFileSync(file, 'name: broken\ntransitions: []\n');
+      expect(() => loadModelFile(file)).toThrow(`the process model is invalid:\n  ${path.relative(process.cwd(), file)}:1: states: is required (a list)`);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+    expect(() => loadModel('name: broken\ntransitions: []\n')).toThrow('the process model is invalid:\n  order-model.yaml:1: states: is required (a list)');
+  });
+
   it('names the line of the first YAML error, and only the first line of its message', () => {
     expect(problemOf('name: a\nname: b\nstates: [\n')).toBe('m.yaml:2: not valid YAML: Map keys must be unique at line 2, column 1:');
   });
@@ -273,6 +316,8 @@ describe('the process model loader', () => {
   it('takes the defaults of what a model may leave out: its name, a description, a handoff\'s via, a label', () => {
     const m = loadModel(BASE.replace('name: test\n', '').replace('via: RabbitMQ', 'via: 5').replace('{ name: placed, system: shop,', '{ name: placed, description: The customer ordered, system: shop,'));
     expect(m.name).toBe('default');
+    expect(loadModel(BASE.replace('name: test', 'name: 5')).name).toBe('default');
+    expect(loadModel(BASE.replace(/handoffs:\n.*\n/, 'handoffs:\n')).handoffs).toEqual([]);
     expect(m.state('placed')).toMatchObject({ label: 'placed', description: 'The customer ordered' });
     expect(m.state('pricing')!.description).toBe('');
     expect(m.handoffsFrom('placed')[0]!.via).toBe('');
@@ -308,6 +353,61 @@ describe('the process model loader', () => {
     // A loop without a way to a terminal state ends where every successor was visited.
     const loop = loadModel('states:\n  - { name: a, system: x }\n  - { name: b, system: x }\ntransitions:\n  - { from: a, to: b }\n  - { from: b, to: a }\n');
     expect(mainPath(loop)).toEqual(['a', 'b']);
+    // It stops at a terminal state even when a model built in code has a move out of it.
+    const state = (name: string, terminal: boolean): StateDef => ({ name, label: name, aliases: [], system: 'x', description: '', terminal, expectWithinSeconds: undefined, lostAfterSeconds: undefined });
+    const built = new ProcessModel('built', [state('a', false), state('b', true), state('c', false)], new Map([['a', new Set(['b'])], ['b', new Set(['c'])]]), [], []);
+    expect(mainPath(built)).toEqual(['a', 'b']);
+  });
+
+  it('answers for states it does not know: none, not terminal, no moves', () => {
+    const m = loadModel(BASE);
+    expect([m.hasState('placed'), m.hasState('billing'), m.isTerminal('billing'), m.allowed('billing', 'placed'), m.sloFor('placed')]).toEqual([true, false, false, false, undefined]);
+  });
+
+  it('keeps equal limits (lost at once when stuck), its SLOs, each with its own window, among the thresholds', () => {
+    const m = loadModel(
+      replace('expect_within: 10m, lost_after: 1h', 'expect_within: 10m, lost_after: 10m').replace('{ state: pricing, objective: 0.99, within: 10m }', '{ state: pricing, objective: 0.99, within: 20m }\n  - { state: placed, objective: 0.9 }'),
+    );
+    expect(m.slos).toEqual([
+      { state: 'pricing', objective: 0.99, withinSeconds: 1200 },
+      { state: 'placed', objective: 0.9, withinSeconds: 300 },
+    ]);
+    expect([m.sloFor('placed')?.objective, m.sloFor('pricing')?.objective]).toEqual([0.9, 0.99]);
+    expect(m.thresholds()).toEqual([120, 300, 600, 1200, 1800]);
+  });
+
+  it('puts both ends of its histogram range among the buckets', () => {
+    expect(loadModel(`${BASE}histogram: { from: 100s, to: 1000s }\n`).durationBuckets()).toEqual([100, 120, 250, 300, 500, 600, 1000, 1800, 3600]);
+  });
+
+  describe('redrive of a handoff', () => {
+    const m = loadModel(`name: handoffs
+states:
+  - { name: placed, system: shop, redrive: { http: { url: "http://shop/{order_id}/again" } } }
+  - { name: billing, system: erp }
+  - { name: pricing, system: mes }
+  - { name: review, system: crm }
+  - { name: done, system: mes, terminal: true }
+transitions:
+  - { from: placed, to: [billing, pricing, review] }
+  - { from: "*", to: done }
+handoffs:
+  - { from: placed, to: billing, within: 1m }
+  - { from: placed, to: pricing, within: 1m, redrive: { http: { url: "http://mes/{order_id}/price" } } }
+  - { from: placed, to: review, within: 1m, redrive: { http: { url: "http://crm/{order_id}/review" } } }
+`);
+    const urlOf = (handoffTo?: string | null) => {
+      const found = m.redriveFor('placed', handoffTo);
+      return found && [found.source, found.redrive.action.kind === 'http' ? found.redrive.action.url : ''];
+    };
+
+    it('is the one of the handoff the order missed, else the first handoff that has one, never one without', () => {
+      expect(urlOf('review')).toEqual(['handoff placed -> review', 'http://crm/{order_id}/review']);
+      expect(urlOf('billing')).toEqual(['handoff placed -> pricing', 'http://mes/{order_id}/price']);
+      expect(urlOf(null)).toEqual(['handoff placed -> pricing', 'http://mes/{order_id}/price']);
+      expect(m.redriveFor('billing')).toBeUndefined();
+      expect(m.redriveFor('unknown')).toBeUndefined();
+    });
   });
 
   it('titles a state by its label and name, or its name alone', () => {
