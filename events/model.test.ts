@@ -262,6 +262,11 @@ describe('the process model loader', () => {
       'm.yaml:6: states[3].name: is required\n  m.yaml:7: states[4].name: is required',
     ],
     ['a label that is the name of another state', replace('{ name: pricing, system: mes,', '{ name: pricing, label: Placed, system: mes,'), 'm.yaml:4: states[1]: its label or alias "placed" also means state "placed"; give each text to one state'],
+    [
+      'an alias that is the name of a state with a label',
+      replace('{ name: placed, system: shop,', '{ name: placed, label: Order placed, system: shop,').replace('{ name: pricing, system: mes,', '{ name: pricing, aliases: [placed], system: mes,'),
+      'm.yaml:4: states[1]: its label or alias "placed" also means state "placed"; give each text to one state',
+    ],
     ['a terminal state with a lost_after', replace('{ name: done, system: mes, terminal: true }', '{ name: done, system: mes, terminal: true, lost_after: 1h }'), 'm.yaml:5: states[2].lost_after: a terminal state has no lost_after: orders do not wait in it'],
     [
       // The problem names the state where the file has it, not where it is among the valid ones.
