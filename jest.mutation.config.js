@@ -9,6 +9,7 @@ const { displayName: _unit, ...unit } = projects.find((p) => p.displayName === '
 const CORE_TESTS = [
   'events/order-event.test.ts',
   'events/model.test.ts',
+  'events/occurred-at.test.ts',
   'collector/ingest/*.test.ts',
   'tracker/timeline/*.test.ts',
   'tracker/detection/status-rules.test.ts',

@@ -1,10 +1,14 @@
 // Mutation testing of the pure core (issue 23): does a test fail when the code is wrong? Stryker
 // changes one thing at a time (a `<` to `<=`, a condition to `true`, a string to "") and runs the
 // tests that cover it; a mutant no test notices is behaviour no test pins down.
-//   npm run test:mutation:full   every core module (a few minutes on 2 cores), HTML report in reports/
+//   npm run test:mutation:full   every core module (over an hour on 2 shared cores), HTML report in reports/
+//   npx stryker run --mutate <file>   one module (minutes; static mutants such as a zod schema rerun every test)
 //   npm run test:mutation        only the core files changed since main (what .ci/run does)
-// The break threshold may only go up. 80 is below the lowest module score measured before these
-// tests (issue 23: 81.6 % for the timeline); raise it to the score of the first complete full run.
+// The break threshold may only go up. 90: every module measured after the tests of issue 23 scored
+// 90 % or more in per-module runs (timeline 100, status rules 97.1, ingest 97.3, report 98.3,
+// occurred_at 91.1, stored histogram 96.6, histogram changes 100; the model 95.9 against its own
+// tests, without the type checker); order-event.ts was not measured again (82.0 % in issue 23, its
+// tests grew since). Raise it to the overall score of the first complete full run.
 //
 // Equivalent mutants (no test can kill them; left alone):
 // - status-rules.ts deadlinesOf, the tie-break `order[a] - order[b]` mutated to `+`: limits are
@@ -15,6 +19,18 @@
 //   own event_id, so hasOwnProperty answers the same.
 // - order-event.ts, seq's max(MAX_SAFE_INTEGER) and the attribute value's Number.isFinite: zod's
 //   int() refuses unsafe integers and its number() refuses NaN and Infinity before either rule runs.
+// - model.ts buildModel, the conditions that keep a state (`name !== undefined && system !==
+//   undefined && seen.get(name) === i`), a handoff (`within !== undefined`) or an SLO (its state,
+//   objective and window checks), and readAliases' `[]` for what it refused: each differs only where
+//   a problem is already recorded, and a model with any problem is refused whole.
+// - model.ts, `expect !== undefined && lost !== undefined` before `lost < expect`: a comparison with
+//   undefined is false anyway. indexOf's `i >= 0` (to true, or `> 0`): the state is always in the raw
+//   list, and when it is first there it is first among the states too.
+// - occurred-at.ts occurredAtMicros, `Number.isNaN(wholeSecondsMs)` to false (NaN * 1000 + micros is
+//   NaN), `fraction.length <= 6` to false or `< 6` (up to six digits, rounding 0.ddddd * 1e6 gives the
+//   same whole number), and roundHalfEven's `rest < 0.5` to `<=` (a rest of 0.5 returned just before).
+// - stored-histogram.ts histogramSeries, `if (i >= 0)` to true: perBucket[-1] is a property, not an
+//   element, and map() never reads it.
 
 /** The pure core: its files are mutated, and jest.mutation.config.js lists the tests that pin it down. */
 const CORE = [
@@ -47,6 +63,6 @@ module.exports = {
   incrementalFile: 'reports/stryker-incremental.json',
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
-  thresholds: { high: 95, low: 90, break: 80 },
+  thresholds: { high: 95, low: 90, break: 90 },
   timeoutMS: 10000,
 };

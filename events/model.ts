@@ -506,7 +506,7 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
     else if (state.terminal) problems.add([...at, 'state'], `"${state.name}" is terminal: orders never leave it`);
     const objective = item.objective;
     if (typeof objective !== 'number' || !(objective > 0 && objective < 1)) {
-      problems.add([...at, 'objective'], `${objective === undefined ? 'is required' : `"${String(objective)}" is not`} a fraction between 0 and 1, e.g. 0.99 for 99%`);
+      problems.add([...at, 'objective'], `${objective === undefined ? 'is required:' : `"${String(objective)}" is not`} a fraction between 0 and 1, e.g. 0.99 for 99%`);
     }
     const within = readDuration(item, 'within', at, problems) ?? state?.expectWithinSeconds;
     if (state && !state.terminal && item.within === undefined && state.expectWithinSeconds === undefined) {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { validateOrderEvent, LIMITS } from './order-event';
+import { validateOrderEvent, orderIdProblem, LIMITS } from './order-event';
 import { insertAt, outOfRange, unstorable, validEvent } from './test/arbitraries';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -280,8 +280,29 @@ describe('the edges of the contract', () => {
       { order_id: 'x'.repeat(128) },
       { seq: Number.MAX_SAFE_INTEGER },
       { attributes: { _private: 1, 'a.b-c': 'x' } },
+      // Zeros at either end are not all zeros.
+      { trace_id: `${'0'.repeat(31)}1`, span_id: `${'0'.repeat(15)}1` },
+      { trace_id: `1${'0'.repeat(31)}`, span_id: `1${'0'.repeat(15)}` },
     ]) {
       expect([patch, validateOrderEvent({ ...valid, ...patch }, NOW).ok]).toEqual([patch, true]);
     }
+  });
+});
+
+describe('the problems of an order id given elsewhere than in an event (a URL, a cursor)', () => {
+  it('is the message of the first rule the id breaks, or none for a valid id', () => {
+    expect(['SO-2026:000123', '', 'SO 1', '..', 'x'.repeat(129)].map(orderIdProblem)).toEqual([
+      undefined,
+      'must not be empty',
+      'may contain only letters, digits, ".", "_", "-" and ":"',
+      'must not be "." or ".." (order ids are path segments of the API\'s URLs)',
+      'must be at most 128 characters',
+    ]);
+  });
+});
+
+describe('unknown fields', () => {
+  it('are named together, in the plural when there are several', () => {
+    expect(errorOf({ extra: 1, more: 2 })).toBe('unknown fields "extra", "more"');
   });
 });

@@ -1,5 +1,6 @@
 import { loadModel, ProcessModel, type Handoff, type StateDef } from '../../events';
-import { decideAt, deadlinesOf, nextDeadline, settleAfterEvents } from './status-rules';
+import { decideAt, deadlinesOf, nextDeadline, settleAfterEvents, statusesThrough, type HistoricChange, type StatusReason } from './status-rules';
+import type { OrderStatus } from '../timeline';
 
 const model = loadModel(`name: rules
 states:
@@ -249,5 +250,89 @@ describe('an order that leaves a state and comes back to it', () => {
   ] as const)('when %s, back %i s later: is %s', (before, seconds, status, recoveredFrom) => {
     const settled = settleAfterEvents({ status: before, state: 'pricing', stateSince: T }, { state: 'pricing', stateSince: at(seconds) }, model);
     expect(settled).toEqual({ status, recoveredFrom, nextDeadlineAt: at(seconds + 900) });
+  });
+});
+
+describe('history judged in event time', () => {
+  const stay = (state: string, entered: number, left: number) => ({ state, enteredAt: at(entered), leftAt: at(left) });
+  const flag = (fromStatus: OrderStatus, toStatus: OrderStatus, state: string, reason: StatusReason, seconds: number, handoffTo: string | null = null): HistoricChange => ({
+    fromStatus,
+    toStatus,
+    state,
+    reason,
+    handoffTo,
+    deadlineAt: at(seconds),
+    at: at(seconds),
+  });
+  const movedOn = (fromStatus: OrderStatus, toStatus: OrderStatus, state: string, seconds: number): HistoricChange => ({
+    fromStatus,
+    toStatus,
+    state,
+    reason: 'moved_on',
+    handoffTo: null,
+    deadlineAt: null,
+    at: at(seconds),
+  });
+
+  it('raises a new order one step per limit passed in each stay, and recovers it when it moves on', () => {
+    const left = [stay('placed', 0, 100), stay('quote_requested', 100, 1000), stay('pricing', 1000, 2000)];
+    expect(statusesThrough(undefined, left, model)).toEqual({
+      changes: [
+        flag('open', 'stuck', 'quote_requested', 'expect_within', 400),
+        flag('stuck', 'lost', 'quote_requested', 'handoff_missed', 700, 'pricing'),
+        movedOn('lost', 'recovered', 'quote_requested', 1000),
+        flag('recovered', 'stuck', 'pricing', 'expect_within', 1900),
+      ],
+      // Still stuck in the last stay it left: its recovery is settleAfterEvents'.
+      standing: { status: 'stuck', state: 'pricing', stateSince: at(1000) },
+    });
+  });
+
+  it('recovers an order that was only stuck, and is recovered in the next stay', () => {
+    expect(statusesThrough(undefined, [stay('placed', 0, 60), stay('quote_requested', 60, 400), stay('pricing', 400, 500)], model)).toEqual({
+      changes: [flag('open', 'stuck', 'quote_requested', 'expect_within', 360), movedOn('stuck', 'recovered', 'quote_requested', 400)],
+      standing: { status: 'recovered', state: 'pricing', stateSince: at(400) },
+    });
+  });
+
+  it('says done, not recovered, when the next stay is terminal, and passes every limit of one instant in order', () => {
+    expect(statusesThrough(undefined, [stay('quoted', 0, 4000), stay('shipped', 4000, 4100)], model).changes).toEqual([
+      flag('open', 'stuck', 'quoted', 'expect_within', 3600),
+      flag('stuck', 'lost', 'quoted', 'handoff_missed', 3600, 'shipped'),
+      movedOn('lost', 'done', 'quoted', 4000),
+    ]);
+  });
+
+  it('does not count a limit at the instant the order left', () => {
+    expect(statusesThrough(undefined, [stay('quote_requested', 0, 300), stay('pricing', 300, 301)], model)).toEqual({
+      changes: [],
+      standing: { status: 'open', state: 'pricing', stateSince: at(300) },
+    });
+  });
+
+  it('carries a stored status on in its own stay, and only there', () => {
+    const stuckSince = (state: string, seconds: number) => ({ status: 'stuck', state, stateSince: at(seconds) }) as const;
+    expect(statusesThrough(stuckSince('quote_requested', 0), [stay('quote_requested', 0, 700)], model)).toEqual({
+      changes: [flag('stuck', 'lost', 'quote_requested', 'handoff_missed', 600, 'pricing')],
+      standing: { status: 'lost', state: 'quote_requested', stateSince: at(0) },
+    });
+    // The same state entered again later, or another state: a new stay, recovered from the stored stuck.
+    expect(statusesThrough(stuckSince('pricing', 0), [stay('pricing', 100, 200)], model)).toEqual({ changes: [], standing: { status: 'recovered', state: 'pricing', stateSince: at(100) } });
+    expect(statusesThrough({ status: 'lost', state: 'placed', stateSince: at(0) }, [stay('pricing', 0, 200)], model)).toEqual({
+      changes: [],
+      standing: { status: 'recovered', state: 'pricing', stateSince: at(0) },
+    });
+  });
+
+  it('opens again an order that left its terminal state', () => {
+    expect(statusesThrough({ status: 'done', state: 'shipped', stateSince: at(0) }, [stay('shipped', 0, 60)], model)).toEqual({
+      changes: [],
+      standing: { status: 'open', state: 'shipped', stateSince: at(0) },
+    });
+  });
+
+  it('changes nothing when the order left no stay', () => {
+    const before = { status: 'lost', state: 'pricing', stateSince: at(0) } as const;
+    expect(statusesThrough(before, [], model)).toEqual({ changes: [], standing: before });
   });
 });

@@ -252,6 +252,8 @@ describe('edges of the report period and the CSV', () => {
 
   it('writes NaN and Infinity as empty cells, and whole numbers without a decimal point', () => {
     expect(toCsv(['a', 'b', 'c', 'd', 'e'], [[Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 10, 0.5]])).toBe('a,b,c,d,e\r\n,,,10,0.5\r\n');
+    // From 1e21 on, toFixed writes an exponent: its zeros are not decimals to trim.
+    expect(toCsv(['huge'], [[1e30]])).toBe('huge\r\n1e+30\r\n');
   });
 
   it('prefixes a formula character only at the start of a cell, and leaves an empty string empty', () => {
@@ -265,6 +267,8 @@ describe('the default period', () => {
   it('is the last 7 days while the data reaches into them', () => {
     expect(defaultPeriod(now, now - 3 * DAY)).toEqual({ from: now - 7 * DAY, to: now });
     expect(defaultPeriod(now, null)).toEqual({ from: now - 7 * DAY, to: now });
+    // Newest data exactly at the start of the last 7 days still reaches into them.
+    expect(defaultPeriod(now, now - 7 * DAY)).toEqual({ from: now - 7 * DAY, to: now });
   });
   it('is the last 7 days of the data when it is older (a backfill), ending with the UTC day of its newest stay', () => {
     const newest = Date.UTC(2026, 2, 29, 22, 30) * 1000;

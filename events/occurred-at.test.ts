@@ -1,0 +1,52 @@
+import { occurredAtMicros, offsetMinutes } from './occurred-at';
+
+const MICROS_2026_11_26_10_15 = Date.UTC(2026, 10, 26, 10, 15) * 1000;
+
+describe('occurred_at as microseconds', () => {
+  it('applies the offset, reads T and Z in either case, and keeps every digit up to the microsecond', () => {
+    expect(occurredAtMicros('2026-11-26T10:15:00Z')).toBe(MICROS_2026_11_26_10_15);
+    expect(occurredAtMicros('2026-11-26t10:15:00z')).toBe(MICROS_2026_11_26_10_15);
+    expect(occurredAtMicros('2026-11-26T16:00:00+05:45')).toBe(MICROS_2026_11_26_10_15);
+    expect(occurredAtMicros('2026-11-26T06:45:00-03:30')).toBe(MICROS_2026_11_26_10_15);
+    expect(occurredAtMicros('2026-11-26T10:15:00.5Z')).toBe(MICROS_2026_11_26_10_15 + 500_000);
+    expect(occurredAtMicros('2026-11-26T10:15:00.000001Z')).toBe(MICROS_2026_11_26_10_15 + 1);
+    expect(occurredAtMicros('2026-11-26T10:15:00.999999Z')).toBe(MICROS_2026_11_26_10_15 + 999_999);
+  });
+
+  it('rounds digits beyond the microsecond half to even, as PostgreSQL stores them', () => {
+    const fraction = (digits: string) => occurredAtMicros(`2026-11-26T10:15:00.${digits}Z`) - MICROS_2026_11_26_10_15;
+    expect(['1234564', '1234565', '1234566', '1234575', '0000005', '0000015', '9999995', '123456000'].map(fraction)).toEqual([
+      123_456, 123_456, 123_457, 123_458, 0, 2, 1_000_000, 123_456,
+    ]);
+  });
+
+  it('is NaN for anything but a whole RFC 3339 timestamp with an offset', () => {
+    for (const text of [
+      '2026-11-26T10:15:00',
+      '2026-11-26 10:15:00Z',
+      'x2026-11-26T10:15:00Z',
+      '2026-11-26T10:15:00Zx',
+      '2026-11-26T10:15:00+0100',
+      '2026-11-26T10:15:00.Z',
+      '2026-13-01T10:15:00Z',
+      '2026-11-26T10:15:60Z',
+      '',
+    ]) {
+      expect([text, occurredAtMicros(text)]).toEqual([text, Number.NaN]);
+    }
+  });
+});
+
+describe('the offset of occurred_at', () => {
+  it('is minutes east of UTC: 0 for Z, negative west of it', () => {
+    expect(['2026-11-26T10:15:00Z', '2026-11-26T10:15:00z', '2026-11-26T10:15:00+05:45', '2026-11-26T10:15:00-03:30', '2026-11-26T10:15:00.5+15:59'].map(offsetMinutes)).toEqual([
+      0, 0, 345, -210, 959,
+    ]);
+  });
+
+  it('is NaN without one, or with text around the timestamp', () => {
+    for (const text of ['2026-11-26T10:15:00', 'x2026-11-26T10:15:00+01:00', '2026-11-26T10:15:00+01:00x', 'today']) {
+      expect([text, offsetMinutes(text)]).toEqual([text, Number.NaN]);
+    }
+  });
+});
