@@ -208,19 +208,19 @@ describe('the process model loader', () => {
     [
       'a label of white space only',
       replace('{ name: placed, system: shop,', '{ name: placed, label: "  ", system: shop,'),
-      'm.yaml:3: states[0].label: must be text of 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")',
+      'm.yaml:3: states[0].label: must be one line of text, 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")',
     ],
     [
       'a label of 201 characters',
       replace('{ name: placed, system: shop,', `{ name: placed, label: ${'x'.repeat(201)}, system: shop,`),
-      'm.yaml:3: states[0].label: must be text of 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")',
+      'm.yaml:3: states[0].label: must be one line of text, 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")',
     ],
     ['aliases that are not a list', replace('{ name: placed, system: shop,', '{ name: placed, aliases: order placed, system: shop,'), 'm.yaml:3: states[0].aliases: must be a list of texts (other names of the state in imported logs)'],
     [
       'an alias that is not text, or empty',
       replace('{ name: placed, system: shop,', '{ name: placed, aliases: [placed order, 5, ""], system: shop,'),
-      'm.yaml:3: states[0].aliases[1]: must be text of 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")\n' +
-        '  m.yaml:3: states[0].aliases[2]: must be text of 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")',
+      'm.yaml:3: states[0].aliases[1]: must be one line of text, 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")\n' +
+        '  m.yaml:3: states[0].aliases[2]: must be one line of text, 1 to 200 characters (what people call the state, e.g. "Check confirmation of receipt")',
     ],
     ['a transition that is not a mapping', replace('  - { from: pricing, to: done }', '  - { from: pricing, to: done }\n  - pricing'), 'm.yaml:10: transitions[2]: must be a mapping with from and to'],
     ['a transition without from', replace('{ from: pricing, to: done }', '{ to: done }'), 'm.yaml:9: transitions[1].from: is required (a state, or "*" for every state that is not terminal)'],
