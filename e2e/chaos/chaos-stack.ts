@@ -11,7 +11,7 @@ import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
 import { PROJECT_ROOT } from '../../common';
 import { sleep } from '../../common/retry';
 import { freePort } from '../support/child-server';
-import { answersOk, controlledProcess, type ControlledProcess } from '../support/controlled-process';
+import { controlledProcess, readyAt, type ControlledProcess } from '../support/controlled-process';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startTcpBalancer, type TcpBalancer } from '../support/tcp-balancer';
 import { SOURCE_TABLE, TAP_EXCHANGE, TAP_ROUTING_KEY } from './driver';
@@ -107,7 +107,7 @@ export async function startChaosStack(): Promise<ChaosStack> {
   try {
     const collectorPorts = [await freePort(), await freePort()];
     const collectors = collectorPorts.map((port, i) =>
-      cli(`collector-${i + 1}`, ['collector', '--port', String(port)], answersOk(`http://127.0.0.1:${port}/readyz`), { ...baseEnv, ORDERSCOPE_COLLECTOR_RATE_LIMIT_EVENTS_PER_SECOND: '0' }),
+      cli(`collector-${i + 1}`, ['collector', '--port', String(port)], readyAt(`http://127.0.0.1:${port}/readyz`), { ...baseEnv, ORDERSCOPE_COLLECTOR_RATE_LIMIT_EVENTS_PER_SECOND: '0' }),
     );
     for (const c of collectors) await c.start();
     const balancer = await startTcpBalancer(collectorPorts);
@@ -125,7 +125,7 @@ export async function startChaosStack(): Promise<ChaosStack> {
       const port = await freePort();
       const name = `tracker-${++replicas}`;
       const url = `http://127.0.0.1:${port}`;
-      return cli(name, ['tracker', '--port', String(port), '--instance', `chaos-${name}`, '--model', CHAOS_MODEL], answersOk(`${url}/readyz`), trackerEnv, url);
+      return cli(name, ['tracker', '--port', String(port), '--instance', `chaos-${name}`, '--model', CHAOS_MODEL], readyAt(`${url}/readyz`), trackerEnv, url);
     };
     const trackers = [await newTracker(), await newTracker(), await newTracker()];
     await Promise.all(trackers.map((t) => t.start()));
@@ -135,7 +135,7 @@ export async function startChaosStack(): Promise<ChaosStack> {
     const outbox = cli(
       'pg-outbox',
       ['agent', 'pg-outbox', '--database-url', sourceUrl, '--table', SOURCE_TABLE, '--state-column', 'status', '--source', 'erp', '--map', 'CONFIRMED=confirmed,PRODUCED=produced', '--poll-interval', '200ms', '--metrics-port', String(outboxPort), ...agentArgs],
-      answersOk(`http://127.0.0.1:${outboxPort}/healthz`),
+      readyAt(`http://127.0.0.1:${outboxPort}/healthz`),
     );
     await outbox.start();
     // Its /healthz answers before it installed its outbox table at start.
@@ -167,7 +167,7 @@ export async function startChaosStack(): Promise<ChaosStack> {
         String(tapPort),
         ...agentArgs,
       ],
-      answersOk(`http://127.0.0.1:${tapPort}/healthz`),
+      readyAt(`http://127.0.0.1:${tapPort}/healthz`),
     );
     await tap.start();
 

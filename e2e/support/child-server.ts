@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { freePort } from '../../common/free-port';
+import { answersOk, logTailOf } from './process-probes';
 
 export { freePort };
 
@@ -40,13 +41,7 @@ export async function startChildServer(options: {
     closeSync(log);
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const logTail = (lines = 20) => {
-    try {
-      return readFileSync(options.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  };
+  const logTail = (lines = 20) => logTailOf(options.logFile, lines);
   let stopping: Promise<void> | undefined;
   const server: ChildServer = {
     name: options.name,
@@ -68,19 +63,11 @@ export async function startChildServer(options: {
   void exited.then((code) => (exitCode = code));
   for (;;) {
     if (exitCode !== undefined) throw new Error(`${options.name} exited (code ${exitCode}) before it was ready:\n${logTail()}`);
-    if (await answers(`${url}${options.readyPath}`)) return server;
+    if (await answersOk(`${url}${options.readyPath}`)) return server;
     if (Date.now() > deadline) {
       await server.stop();
       throw new Error(`${options.name} was not ready at ${url}${options.readyPath} within ${options.readyTimeoutMs ?? 30_000} ms:\n${logTail()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
   }
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { sleep } from '../../common/retry';
+import { answersOk, logTailOf } from './process-probes';
 
 /**
  * A child process the test starts, kills and starts again at will, as a fault-injection run does:
@@ -39,13 +40,7 @@ export function controlledProcess(options: ControlledOptions): ControlledProcess
   let exited: Promise<void> = Promise.resolve();
   let crashes = 0;
   let stopping = false;
-  const logTail = (lines = 30) => {
-    try {
-      return readFileSync(options.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  };
+  const logTail = (lines = 30) => logTailOf(options.logFile, lines);
   const alive = () => child !== undefined && child.exitCode === null && child.signalCode === null;
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     if (!alive()) return;
@@ -98,7 +93,5 @@ export function controlledProcess(options: ControlledOptions): ControlledProcess
   };
 }
 
-/** A readiness probe: GET `url` answers 2xx within a second. */
-export function answersOk(url: string): () => Promise<boolean> {
-  return () => fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
-}
+/** A readiness probe for {@link ControlledOptions.ready}: GET `url` answers 2xx within a second. */
+export const readyAt = (url: string) => () => answersOk(url);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { sleep } from '../../common/retry';
+import { answersOk, logTailOf } from './process-probes';
 
 /**
  * A long-running child process that is started again when it exits with an error, as a container
@@ -56,13 +57,7 @@ export function startSupervised(options: SupervisedOptions): SupervisedProcess {
   };
   run();
 
-  const logTail = (lines = 30) => {
-    try {
-      return readFileSync(options.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  };
+  const logTail = (lines = 30) => logTailOf(options.logFile, lines);
   const url = `http://127.0.0.1:${options.port}`;
   return {
     name: options.name,
@@ -73,11 +68,7 @@ export function startSupervised(options: SupervisedOptions): SupervisedProcess {
     ready: async (timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const ok = await fetch(`${url}${options.readyPath}`, { signal: AbortSignal.timeout(1000) }).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ok) return;
+        if (await answersOk(`${url}${options.readyPath}`)) return;
         if (Date.now() > deadline) throw new Error(`${options.name} was not ready at ${url}${options.readyPath} within ${timeoutMs} ms:\n${logTail()}`);
         await sleep(100);
       }
