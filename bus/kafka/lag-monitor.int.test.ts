@@ -152,3 +152,37 @@ async function trackingStalledSelects(text: string) {
   const topic = /topic="([^"]+)"/.exec(text)![1];
   return promqlExprTest(series, [{ expr: `count by (topic, partition) (${expr})`, eval_time: '4m', exp_samples: [{ labels: `{topic="${topic}",partition="${FAILING}"}`, value: 1 }] }]);
 }
+
+describe('the backlog a tracker finds at start', () => {
+  const topic = freshTopic('backlog');
+  const config: Config['kafka'] = loadConfig({
+    env: {},
+    overrides: { kafka: { brokers: BROKERS, topic, partitions: 2, groupId: `group-${randomUUID()}`, lagIntervalMs: 100, lagWindowMs: WINDOW_MS } },
+  }).kafka;
+  let readings = 0;
+  const readingWaiters: Array<() => void> = [];
+  const monitor = new LagMonitor({ kafka: config, onAssessed: () => ((readings += 1), readingWaiters.splice(0).forEach((w) => w())) });
+  const source = new KafkaSource({ kafka: config });
+
+  afterAll(async () => {
+    await monitor.close();
+    await source.close();
+    await deleteTopic(topic).catch(() => undefined);
+  });
+
+  it('is applied once the group has committed what the topic held at the first reading, and not before', async () => {
+    await source.start();
+    await produceTo(topic, 0, 15, 0);
+    await produceTo(topic, 1, 10, 100);
+    let applied: number | undefined;
+    void monitor.backlogApplied().then((messages) => (applied = messages));
+    await monitor.start();
+    // Three readings of the broker while nothing consumes: the backlog is still on the bus.
+    while (readings < 3) await new Promise<void>((resolve) => readingWaiters.push(resolve));
+    expect(applied).toBeUndefined();
+
+    await source.subscribe(async () => undefined);
+    expect(await monitor.backlogApplied()).toBe(25);
+    expect(applied).toBe(25);
+  });
+});

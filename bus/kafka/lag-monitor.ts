@@ -5,6 +5,7 @@ import { silentLogger } from '../../common/logger';
 import { describeError, UnavailableError } from '../../common/errors';
 import { createKafkaClient } from './kafka-client';
 import { createLagMonitorMetrics } from './kafka-metrics';
+import { backlogLeft, type StartBacklog } from './start-backlog';
 import { assessPartition, nextSample, PARTITION_STATUSES, trimSamples, type PartitionAssessment, type PartitionObservation, type PartitionSample, type PartitionStatus } from './partition-status';
 
 export interface LagMonitorOptions {
@@ -50,6 +51,9 @@ export class LagMonitor {
   private readonly now: () => number;
   private readonly onAssessed: LagMonitorOptions['onAssessed'];
   private readonly history = new Map<number, PartitionSample[]>();
+  private startBacklog?: StartBacklog;
+  private startBacklogSize = 0;
+  private backlogWaiters: Array<(messages: number) => void> = [];
   private readings: PartitionReading[] = [];
   private admin?: Admin;
   private timer?: NodeJS.Timeout;
@@ -85,6 +89,16 @@ export class LagMonitor {
   /** Every partition as the last reading of the broker found it, in partition order (none before the first). */
   latest(): readonly PartitionReading[] {
     return this.readings;
+  }
+
+  /**
+   * Resolves, with the size of that backlog in messages, once the group has committed on every
+   * partition what the topic held at the monitor's first reading: the events that were already on
+   * the bus when this tracker started are in the store then. Never rejects; a caller that cannot wait
+   * forever bounds it (Kafka down, a partition whose batches keep failing).
+   */
+  backlogApplied(): Promise<number> {
+    return new Promise((resolve) => this.backlogWaiters.push(resolve));
   }
 
   /** Stops the timer, waits for a reading under way, and disconnects. Safe to call twice. */
@@ -134,6 +148,8 @@ export class LagMonitor {
     const committedOf = new Map<number, number>();
     for (const p of committed.find((t) => t.topic === topic)?.partitions ?? []) committedOf.set(p.partition, Number(p.offset));
     const assessed = new Map<number, PartitionAssessment & { sample: PartitionSample }>();
+    const marks = new Map<number, number>();
+    const consumedTo = new Map<number, number>();
     for (const w of watermarks) {
       const c = committedOf.get(w.partition) ?? -1;
       const observation: PartitionObservation = {
@@ -144,6 +160,8 @@ export class LagMonitor {
         owned: owned.has(w.partition),
         groupHasMembers: members.length > 0,
       };
+      marks.set(w.partition, observation.highWatermark);
+      consumedTo.set(w.partition, observation.committed);
       const previous = this.history.get(w.partition) ?? [];
       const samples = trimSamples([...previous, nextSample(previous[previous.length - 1], observation)], at, lagWindowMs);
       this.history.set(w.partition, samples);
@@ -152,10 +170,24 @@ export class LagMonitor {
       this.export(topic, w.partition, sample, assessment);
       assessed.set(w.partition, { ...assessment, sample });
     }
+    this.settleBacklog(marks, consumedTo);
     this.readings = [...assessed]
       .sort(([a], [b]) => a - b)
       .map(([partition, { status, lagSeconds, sample }]) => ({ partition, status, lag: sample.lag, lagSeconds, committed: sample.committed, owned: sample.owned }));
     this.onAssessed?.(assessed);
+  }
+
+  /**
+   * Takes the first reading's high watermarks as the start backlog, and wakes the waiters once it is
+   * committed. `committed` holds a partition without a commit at its low watermark, where the group starts.
+   */
+  private settleBacklog(highWatermarks: ReadonlyMap<number, number>, committed: ReadonlyMap<number, number>): void {
+    if (!this.startBacklog) {
+      this.startBacklog = highWatermarks;
+      this.startBacklogSize = backlogLeft(highWatermarks, committed);
+    }
+    if (this.backlogWaiters.length === 0 || backlogLeft(this.startBacklog, committed) > 0) return;
+    for (const wake of this.backlogWaiters.splice(0)) wake(this.startBacklogSize);
   }
 
   private export(topic: string, partition: number, sample: PartitionSample, assessment: PartitionAssessment): void {

@@ -1,11 +1,39 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { KafkaSource, LagMonitor } from '../../bus';
-import { collectProcessMetrics, createLogger, loadConfig, settingName } from '../../common';
+import { collectProcessMetrics, createLogger, loadConfig, settingName, type Logger } from '../../common';
 import { listen } from '../../common/http';
 import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
 import { createTracker, databaseAtStartError, openPostgres } from '../../tracker';
 import { closeOnSignals, parsePort } from '../lifecycle';
+
+/**
+ * The longest the lost-order sweeper waits at start for the backlog that was in Kafka then. Past it the
+ * tracker is lagging (TrackingLagging is open by then) and sweeps anyway: orders it cannot see moving
+ * are better flagged late than never.
+ */
+const BACKLOG_WAIT_MS = 5 * 60_000;
+
+/**
+ * Resolves once the events that were on the bus when this replica started are in the store, or after
+ * BACKLOG_WAIT_MS. Until then an order whose next event waits in that backlog only looks overdue: a
+ * sweep right after a restart or an outage would declare it lost and page someone for nothing.
+ */
+function backlogAppliedOrLater(lagMonitor: LagMonitor, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      logger.warn({ waitedMs: BACKLOG_WAIT_MS }, 'the backlog in Kafka at start is not applied yet; the lost-order sweeper starts anyway');
+      resolve();
+    }, BACKLOG_WAIT_MS);
+    timer.unref();
+  });
+  const applied = lagMonitor.backlogApplied().then((messages) => {
+    clearTimeout(timer);
+    logger.info({ messages }, 'the backlog in Kafka at start is applied; the lost-order sweeper starts');
+  });
+  return Promise.race([applied, waited]);
+}
 
 /** `orderscope tracker`: the production tracker, Kafka consumer group member with PostgreSQL state. */
 export function registerTracker(program: Command): void {
@@ -106,6 +134,7 @@ the database and exits 0.`,
         registry,
         instance: config.tracker.instance,
         partitions: () => lagMonitor.latest(),
+        sweepAfter: backlogAppliedOrLater(lagMonitor, logger),
       });
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
       await tracker.start().catch((err: unknown) => {
