@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from 'amqplib';
 import { Client } from 'pg';
@@ -18,8 +18,8 @@ import { checkStore, deleteTopic, measureTrackers, produce } from './support/tra
 import { startCliProcesses, stopAll, type CliProcess, type CliProcessSpec } from './support/cli-processes';
 
 /**
- * `npm run bench -- scale [--events N] [--orders M] [--requests R]`: how throughput grows with
- * replicas, the figures the Kubernetes autoscaling thresholds derive from (deploy/kubernetes/capacity.ts).
+ * `npm run bench -- scale [trackers|workers] [--events N] [--orders M] [--requests R]`: how throughput
+ * grows with replicas (both parts, or the one named), the figures the Kubernetes autoscaling thresholds derive from (deploy/kubernetes/capacity.ts).
  *
  * - Trackers: events applied per second by 1, 2 and 3 `orderscope tracker` processes in one consumer
  *   group on a 6-partition topic (Kafka -> trackers -> PostgreSQL), each run on the same filled topic
@@ -41,14 +41,16 @@ export async function run(args: string[]): Promise<void> {
   const requests = flag(args, '--requests', 400);
   const config = loadConfig();
   const runId = randomBytes(4).toString('hex');
+  const part = args[0] === 'trackers' || args[0] === 'workers' ? args[0] : undefined;
   const adminUrl = withDatabase(config.postgres.url, 'postgres');
   console.log(`scale bench ${runId}: trackers on ${events.toLocaleString('en-US')} events (${orders.toLocaleString('en-US')} orders, ${config.kafka.partitions} partitions); pricing workers on ${requests} cost analyses each`);
 
-  const trackers = await measureTrackerScaling({ events, orders, runId, adminUrl, pgUrl: config.postgres.url, kafka: config.kafka });
-  const workers = await measurePricingScaling({ requests, runId, adminUrl, pgUrl: config.postgres.url });
+  const trackers = part !== 'workers' ? await measureTrackerScaling({ events, orders, runId, adminUrl, pgUrl: config.postgres.url, kafka: config.kafka }) : new Map<number, number>();
+  const workers = part !== 'trackers' ? await measurePricingScaling({ requests, runId, adminUrl, pgUrl: config.postgres.url }) : new Map<number, number>();
 
   const print = (title: string, unit: string, figures: Map<number, number>, what: (n: number) => string) => {
-    const single = figures.get(1)!;
+    const single = figures.get(1);
+    if (single === undefined) return;
     for (const [n, rate] of figures) {
       if (n === 1) continue;
       printFigures(
@@ -88,13 +90,16 @@ async function measureTrackerScaling(o: TrackerScaling): Promise<Map<number, num
       await adminQuery(o.adminUrl, `CREATE DATABASE ${database}`);
       try {
         const url = withDatabase(o.pgUrl, database);
-        // Apply alone: the stream's events are from January 2026, so the sweeper would spend the run
-        // declaring its orders lost (and logging each one); a sweep an hour away never comes.
+        // Apply alone: the stream's events are from January 2026. Each replica's sweeper waits for the
+        // backlog it found at start, the whole topic, and then finds every order shipped; the next
+        // sweep, an hour away, never comes.
         const result = await measureTrackers(url, { ...o.kafka, topic, groupId: `orderscope-bench-${o.runId}-${replicas}` }, o.events, replicas, {
           ORDERSCOPE_TRACKER_SWEEP_INTERVAL_MS: String(3_600_000),
         });
         await checkStore(url, stream);
+        const cores = (n: number) => n.toFixed(2);
         console.log(`  ${replicas} tracker(s): ${Math.round(result.rate).toLocaleString('en-US')} events/s, peak RSS ${Math.round(result.peakRssBytes / 2 ** 20)} MiB per replica`);
+        console.log(`    cores used: trackers ${cores(result.cores.trackers)}, PostgreSQL ${cores(result.cores.postgres)}, Kafka ${cores(result.cores.kafka)} (of ${availableParallelism()} on this machine)`);
         figures.set(replicas, result.rate);
       } finally {
         await adminQuery(o.adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

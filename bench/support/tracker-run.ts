@@ -8,6 +8,7 @@ import { PROBE_PATHS, sleep, type Config } from '../../common';
 import { freePort } from '../../common/free-port';
 import type { OrderEvent } from '../../events';
 import { TRACKER_METRICS } from '../../tracker';
+import { cpuSnapshot } from './cpu-time';
 
 /**
  * What the tracker benchmarks share: the event stream of a busy pipeline, publishing it to a bench
@@ -113,6 +114,8 @@ export interface TrackerRun {
   readonly batches: number;
   /** Time in apply transactions over wall time, summed over replicas and partitions. */
   readonly applyShare: number;
+  /** Cores used over the timed part, on average: all replicas together, PostgreSQL's processes, the Kafka broker. */
+  readonly cores: { readonly trackers: number; readonly postgres: number; readonly kafka: number };
 }
 
 /**
@@ -139,10 +142,12 @@ export async function measureTrackers(url: string, kafka: KafkaConfig, events: n
   );
   const exits = children.map((child) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))));
   try {
-    let first: { at: bigint; done: number; applySeconds: number } | undefined;
+    let first: { at: bigint; done: number; applySeconds: number; cpu: ReturnType<typeof cpuSnapshot> } | undefined;
+    const pids = children.map((c) => c.pid!);
     let last = { at: process.hrtime.bigint(), done: 0, batches: 0, applySeconds: 0 };
     let peakRssBytes = 0;
     let lastProgress = Date.now();
+    let cpu = cpuSnapshot(pids);
     for (;;) {
       const exited = children.find((c) => c.exitCode !== null);
       if (exited) throw new Error(`a tracker exited with code ${exited.exitCode} before applying every event`);
@@ -158,14 +163,18 @@ export async function measureTrackers(url: string, kafka: KafkaConfig, events: n
       }
       const now = process.hrtime.bigint();
       if (progress.done > last.done) lastProgress = Date.now();
-      if (!first && progress.done > 0 && (await allReady(ports))) first = { at: now, done: progress.done, applySeconds: progress.applySeconds };
+      if (!first && progress.done > 0 && (await allReady(ports))) first = { at: now, done: progress.done, applySeconds: progress.applySeconds, cpu: cpuSnapshot(pids) };
       last = { at: now, ...progress };
-      if (progress.done >= events) break;
+      if (progress.done >= events) {
+        cpu = cpuSnapshot(pids);
+        break;
+      }
       if (Date.now() - lastProgress > 120_000) throw new Error(`no progress for 2 minutes at ${progress.done} of ${events} events`);
     }
     if (!first || last.done === first.done) throw new Error(`the trackers applied every event before all ${replicas} were in the group: give them more events (--events)`);
     const seconds = Number(last.at - first.at) / 1e9;
-    return { rate: (last.done - first.done) / seconds, peakRssBytes, batches: last.batches, applyShare: (last.applySeconds - first.applySeconds) / seconds };
+    const cores = { trackers: (cpu.own - first.cpu.own) / seconds, postgres: (cpu.postgres - first.cpu.postgres) / seconds, kafka: (cpu.kafka - first.cpu.kafka) / seconds };
+    return { rate: (last.done - first.done) / seconds, peakRssBytes, batches: last.batches, applyShare: (last.applySeconds - first.applySeconds) / seconds, cores };
   } finally {
     for (const child of children) child.kill('SIGTERM');
     const codes = await Promise.race([Promise.all(exits), sleep(40_000).then(() => 'timeout' as const)]);

@@ -6,16 +6,18 @@
  * before you trust them: the thresholds scale with them.
  */
 export const MEASURED = {
-  /** Events applied per second by one tracker replica (Kafka -> tracker -> PostgreSQL, a 6-partition topic): scale bench d909d874. */
-  trackerEventsPerSecond: 11_220,
-  /** Cost analyses per second of one mes-worker with one pricing thread ({@link PRICING_THREADS}), at the default cost: scale bench d909d874. */
-  pricingPerSecond: 1.4,
   /**
-   * `POST /v1/events` requests per second one collector answers 202 (batches of 100 events, Kafka
-   * acks=all). NOT MEASURED YET: an estimate, to be replaced by `npm run bench -- collector`'s figure
-   * divided by its batch size (the run could not get the machine's shared Kafka in time).
+   * Events applied per second by one tracker replica (Kafka -> tracker -> PostgreSQL, a 6-partition
+   * topic), using 0.72 cores while PostgreSQL used 0.76: scale bench 20dcd8f1, on a quiet machine.
    */
-  collectorRequestsPerSecond: 100,
+  trackerEventsPerSecond: 16_572,
+  /** Cost analyses per second of one mes-worker with one pricing thread ({@link PRICING_THREADS}), at the default cost: scale bench 967d925b, on a quiet machine. */
+  pricingPerSecond: 2.2,
+  /**
+   * `POST /v1/events` requests per second one collector answers 202: 18,792 events/s in batches of 100
+   * events from 8 keep-alive clients, Kafka acks=all (`npm run bench -- collector`, on a quiet machine).
+   */
+  collectorRequestsPerSecond: 188,
 } as const;
 
 /** Pricing threads per mes-worker pod: one, so that a replica is one core's worth of pricing, the unit KEDA adds. */
@@ -55,7 +57,7 @@ export function thresholds(): { trackerLag: Threshold; pricingQueue: Threshold; 
     },
     collectorRequests: {
       value: requests,
-      reason: `${percent} % of ${MEASURED.collectorRequestsPerSecond} requests/s (batches of 100 events) per collector, an estimate until npm run bench -- collector measures it`,
+      reason: `${percent} % of ${MEASURED.collectorRequestsPerSecond} requests/s (batches of 100 events) per collector (npm run bench -- collector)`,
     },
     collectorCpuPercent: { value: percent, reason: `${percent} % of the CPU request, the same headroom as the request rate` },
   };

@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's CPU times: 100 on Linux's every common configuration (USER_HZ). */
+const TICKS_PER_SECOND = 100;
+
+/** The CPU seconds (user + system) the processes have used so far; a process that is gone counts 0. */
+export function cpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Exited since it was listed.
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** The pids of this machine's processes whose command line matches. */
+export function pidsMatching(pattern: RegExp): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (pattern.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' '))) pids.push(Number(entry));
+    } catch {
+      // Exited since it was listed.
+    }
+  }
+  return pids;
+}
+
+/** The servers a tracker run leans on, by command line: PostgreSQL's processes and the Kafka broker. */
+export const SERVER_PROCESSES = { postgres: /^postgres[: ]|\/postgres /, kafka: /kafka\.Kafka\b/ } as const;
+
+/** CPU seconds used so far by the given processes and by each server of SERVER_PROCESSES. */
+export function cpuSnapshot(pids: readonly number[]): { own: number; postgres: number; kafka: number } {
+  return {
+    own: cpuSeconds(pids),
+    postgres: cpuSeconds(pidsMatching(SERVER_PROCESSES.postgres)),
+    kafka: cpuSeconds(pidsMatching(SERVER_PROCESSES.kafka)),
+  };
+}
