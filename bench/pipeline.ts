@@ -13,6 +13,7 @@ import { flag } from './support/args';
 import { startCliProcesses, stopAll, type CliProcess, type CliProcessSpec } from './support/cli-processes';
 import { adminQuery, withDatabase } from './support/database';
 import { createVhost } from './support/rabbitmq-vhost';
+import { quantile } from './support/quantile';
 
 /**
  * `npm run bench -- pipeline [--orders N] [--rate R] [--parts P] [--pricing-iterations I] [--workers W]`:
@@ -251,11 +252,6 @@ async function trackerView(trackerUrl: string, token: string, began: number, ord
   }
 }
 
-function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
 
 function report(now: Outcome, old: Outcome): void {
   printFigures('orders quoted per second (placed -> quoted, the whole run)', [

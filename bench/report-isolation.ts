@@ -8,6 +8,7 @@ import { migrate, openPglite } from '../tracker';
 import { embeddedToken } from '../cli/embedded';
 import { printFigures } from './report-figures';
 import { flag } from './support/args';
+import { quantile } from './support/quantile';
 
 const DAY_MS = 86_400_000;
 /** The default model's main path: each seeded order has one closed stay in each, then is shipped. */
@@ -160,8 +161,3 @@ async function untilReady(urls: string[]): Promise<void> {
   }
 }
 
-/** The q-quantile of `values` (nearest rank). */
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
-}
