@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { Registry } from 'prom-client';
-import { CollectorClient } from '../../collector/client';
+import { CollectorClient } from '../shared';
 import { orderEventShape, LIMITS } from '../../events';
 import { ConfigError, describeError, isRetriable } from '../../common/errors';
 import { retry } from '../../common/retry';

@@ -1,6 +1,6 @@
-import type { OrderEventInput } from '../../../events';
+import type { IngestResult, OrderEventInput } from '../../../events';
 import { isRetriable } from '../../../common/errors';
-import { IngestRejectedError, RetryLaterError, type IngestResult } from '../../../collector/client';
+import { IngestRejectedError, RetryLaterError } from '../../shared';
 
 /** Where events go: the collector's `POST /v1/events` ({@link CollectorClient} in production). */
 export interface EventTransport {
