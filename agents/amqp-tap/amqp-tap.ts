@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { orderEventShape } from '../../events';
 import { ConfigError, describeError, OrderscopeError, UnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { createAgentMetrics, createSpoolingSender, ThrottledWarning, type EventSender } from '../node';
+import { createAgentMetrics, createSpoolingSender, ThrottledWarning, type EventSender } from '../shared';
 import { parseBinding, type TapBinding } from './bindings';
 import { messageEvent, type MessageEventRules } from './message-event';
 import { parseFieldReader, type FieldReader } from './message-fields';

@@ -1,11 +1,10 @@
 import { Pool } from 'pg';
 import type { Registry } from 'prom-client';
-import { CollectorClient } from '../shared';
 import { orderEventShape, LIMITS } from '../../events';
 import { ConfigError, describeError, isRetriable } from '../../common/errors';
 import { retry } from '../../common/retry';
 import type { Logger } from '../../common/logger';
-import { isDeliveryRetriable, postBatch, retryDelayHint, ThrottledWarning, type EventTransport } from '../node';
+import { CollectorClient, isDeliveryRetriable, postBatch, retryDelayHint, ThrottledWarning, type EventTransport } from '../shared';
 import { planDrain, settleDrain, type OutboxRow } from './drain-plan';
 import { installCapture, uninstallCapture } from './install';
 import { createPgOutboxMetrics, type PgOutboxMetrics } from './metrics';
