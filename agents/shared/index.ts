@@ -10,7 +10,8 @@
  *   {@link createSpoolingSender} wiring it to a collector and a spool directory (the SDK and the AMQP
  *   tap; the pg-outbox keeps its events in its outbox table instead);
  * - the sender's metric catalogue {@link AGENT_METRICS}, {@link ThrottledWarning} for logging from
- *   inside someone else's process, and {@link TraceIds}.
+ *   inside someone else's process, {@link TraceIds}, and {@link parseAttributeSpecs}, the one parser of
+ *   the sidecars' `--attribute name=source` specs.
  */
 export { CollectorClient, IngestRejectedError, RetryLaterError } from './collector-client';
 export type { CollectorClientOptions } from './collector-client';
@@ -24,3 +25,5 @@ export { AGENT_METRICS, DROP_REASONS, createAgentMetrics } from './metrics';
 export type { AgentMetrics, DropReason } from './metrics';
 export { ThrottledWarning } from './throttled-warning';
 export type { TraceIds } from './trace-ids';
+export { parseAttributeSpecs } from './attribute-specs';
+export type { AttributeSpec, AttributeSpecSyntax } from './attribute-specs';
