@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, silentLogger } from '../common';
 import { loadModelFile, DEMO_MODEL_PATH } from '../events';
-import { CollectorClient } from '../collector/client';
+import { CollectorClient } from '../agents/shared';
 import { waitForValue } from '../tracker/test/fixtures';
 import { startEmbedded, embeddedToken } from './embedded';
 

@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { replayFile, reasonOf, formatSummary } from './replay';
-import type { IngestResult } from '../collector/client';
-import type { OrderEventInput } from '../events';
+import type { IngestResult, OrderEventInput } from '../events';
 
 function fileWith(lines: string[]): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'orderscope-replay-')), 'events.jsonl');

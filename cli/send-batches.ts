@@ -1,6 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
-import type { OrderEventInput } from '../events';
-import type { IngestResult } from '../collector/client';
+import type { IngestResult, OrderEventInput } from '../events';
 
 /** Where events go: a collector (CollectorClient) or the store itself (import's StoreSink). */
 export interface EventSink {

@@ -9,7 +9,7 @@ import { orderAlertLabels, orderLostAnnotations } from '../alerts/rules/order-al
 import { KafkaPublisher, KafkaSource, LagMonitor } from '../bus';
 import { BROKERS, deleteTopic, freshTopic } from '../bus/test/kafka-topic';
 import { createCollector, type Collector } from '../collector';
-import { CollectorClient } from '../collector/client';
+import { CollectorClient } from '../agents/shared';
 import { collectProcessMetrics, createLogger, hashToken, loadConfig, type Config } from '../common';
 import { listen, type RunningServer } from '../common/http';
 import { DEMO_MODEL_PATH, loadModelFile, type OrderEventInput } from '../events';

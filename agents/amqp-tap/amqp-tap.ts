@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { orderEventShape } from '../../events';
 import { ConfigError, describeError, OrderscopeError, UnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { createAgentMetrics, createSpoolingSender, ThrottledWarning, type EventSender } from '../node';
+import { createAgentMetrics, createSpoolingSender, parseAttributeSpecs, ThrottledWarning, type EventSender } from '../shared';
 import { parseBinding, type TapBinding } from './bindings';
 import { messageEvent, type MessageEventRules } from './message-event';
 import { parseFieldReader, type FieldReader } from './message-fields';
@@ -225,15 +225,11 @@ function setupError(err: unknown, amqpUrl: string, queue: string): OrderscopeErr
   return new UnavailableError(`cannot set up the tap on RabbitMQ at ${url}: ${message}`, err);
 }
 
+/** `--attribute name=header:<name>` or `name=json:<path>`, one per value (a JSON path may hold a comma). */
 function parseAttributes(specs: readonly string[]): Map<string, FieldReader> {
-  const readers = new Map<string, FieldReader>();
-  for (const spec of specs) {
-    const eq = spec.indexOf('=');
-    const name = spec.slice(0, eq);
-    if (eq <= 0 || !orderEventShape.shape.attributes.safeParse({ [name]: null }).success || ['exchange', 'routing_key'].includes(name)) {
-      throw new ConfigError(`--attribute: "${spec}" is not name=header:<name> or name=json:<path> with a valid attribute name other than exchange and routing_key`);
-    }
-    readers.set(name, parseFieldReader(spec.slice(eq + 1), `--attribute ${name}`));
-  }
-  return readers;
+  const parsed = parseAttributeSpecs(specs, {
+    expected: 'name=header:<name> or name=json:<path> with a valid attribute name other than exchange and routing_key',
+    reserved: ['exchange', 'routing_key'],
+  });
+  return new Map(parsed.map(({ name, source }) => [name, parseFieldReader(source, `--attribute ${name}`)]));
 }

@@ -1,4 +1,4 @@
-import type { TraceIds } from '../node';
+import type { TraceIds } from '../shared';
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
 

@@ -1,11 +1,6 @@
 import { isSpanContextValid, trace, TraceFlags, type Attributes, type Span } from '@opentelemetry/api';
 import { ORDER_ID_ATTRIBUTE } from '../../events';
-
-/** W3C ids of a span, in the names the order event and the log lines use. */
-export interface TraceIds {
-  trace_id: string;
-  span_id: string;
-}
+import type { TraceIds } from '../shared';
 
 /**
  * The ids of `span` when a trace backend will have it: valid and sampled. An order event links to

@@ -1,5 +1,4 @@
-import { ORDER_EVENT_SCHEMA_VERSION, type OrderEventInput } from '../../events';
-import type { IngestResult } from '../../collector/client';
+import { ORDER_EVENT_SCHEMA_VERSION, type IngestResult, type OrderEventInput } from '../../events';
 import type { ValueMap } from './value-map';
 
 /** An outbox row as the drain reads it (ids as text: bigint does not fit a JS number in general). */

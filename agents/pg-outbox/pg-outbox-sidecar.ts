@@ -1,11 +1,10 @@
 import { Pool } from 'pg';
 import type { Registry } from 'prom-client';
-import { CollectorClient } from '../../collector/client';
 import { orderEventShape, LIMITS } from '../../events';
 import { ConfigError, describeError, isRetriable } from '../../common/errors';
 import { retry } from '../../common/retry';
 import type { Logger } from '../../common/logger';
-import { isDeliveryRetriable, postBatch, retryDelayHint, ThrottledWarning, type EventTransport } from '../node';
+import { CollectorClient, isDeliveryRetriable, parseAttributeSpecs, postBatch, retryDelayHint, ThrottledWarning, type EventTransport } from '../shared';
 import { planDrain, settleDrain, type OutboxRow } from './drain-plan';
 import { installCapture, uninstallCapture } from './install';
 import { createPgOutboxMetrics, type PgOutboxMetrics } from './metrics';
@@ -13,7 +12,7 @@ import { OutboxNotifications } from './outbox-notifications';
 import { OutboxStore, type RowDecision } from './outbox-store';
 import { NOTIFY_CHANNEL, type CaptureSpec } from './sql/capture-sql';
 import { parseTableName } from './sql/identifiers';
-import { ValueMap } from './value-map';
+import { splitList, ValueMap } from './value-map';
 import { Wakeup } from './wakeup';
 import { isTransientPgError } from '../../common/pg';
 
@@ -206,15 +205,13 @@ function isWorthRetrying(err: unknown): boolean {
   return isDeliveryRetriable(err) || isRetriable(err) || isTransientPgError(err);
 }
 
+/** `--attribute` values, each a comma-separated list of `name` (the column of that name) or `name=column`. */
 function parseAttributes(specs: readonly string[]): CaptureSpec['attributes'] {
-  const attributes = specs.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '').map((spec) => {
-    const eq = spec.indexOf('=');
-    const name = eq < 0 ? spec : spec.slice(0, eq);
-    const column = eq < 0 ? spec : spec.slice(eq + 1);
-    const check = orderEventShape.shape.attributes.safeParse({ [name]: null });
-    if (!check.success || column === '') throw new ConfigError(`--attribute: "${spec}" is not name or name=column with a valid attribute name (letters, digits, "_", "." or "-", at most ${LIMITS.attributeKeyMaxLength} characters)`);
-    return { name, column };
-  });
+  const attributes = parseAttributeSpecs(specs.flatMap(splitList), {
+    expected: `name or name=column with a valid attribute name (letters, digits, "_", "." or "-", at most ${LIMITS.attributeKeyMaxLength} characters)`,
+    bareName: true,
+  }).map(({ name, source }) => ({ name, column: source }));
+  // Every column is in every row (null at worst), so more than the contract's maximum would make every event invalid.
   if (attributes.length > LIMITS.maxAttributes) throw new ConfigError(`--attribute: at most ${LIMITS.maxAttributes} attributes`);
   return attributes;
 }

@@ -55,6 +55,7 @@ export class ValueMap {
   }
 }
 
-function splitList(text: string): string[] {
+/** The items of a comma-separated flag value (`NEW=placed, QUOTE=quote_requested`), trimmed, empty ones left out. */
+export function splitList(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }

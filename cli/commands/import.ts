@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CollectorClient } from '../../collector/client';
+import { CollectorClient } from '../../agents/shared';
 import { loadConfig } from '../../common';
 import { ConfigError } from '../../common/errors';
 import { DEFAULT_MODEL_PATH, loadModelFile, type ProcessModel } from '../../events';

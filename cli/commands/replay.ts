@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CollectorClient } from '../../collector/client';
+import { CollectorClient } from '../../agents/shared';
 import { ConfigError, UnavailableError } from '../../common/errors';
 import { byteProgress } from '../byte-progress';
 import { replayFile, formatSummary } from '../replay';

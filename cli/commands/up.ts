@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { DEFAULT_MODEL_PATH, DEMO_MODEL_PATH, loadModelFile } from '../../events';
 import { createLogger, loadConfig, type Config, type Logger } from '../../common';
-import { CollectorClient } from '../../collector/client';
+import { CollectorClient } from '../../agents/shared';
 import { startEmbedded } from '../embedded';
 import { writeEmbeddedMonitoring } from '../embedded-monitoring';
 import { upBanner } from '../up-banner';

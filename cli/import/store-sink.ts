@@ -1,6 +1,5 @@
-import { validateOrderEvent, type OrderEvent, type ProcessModel } from '../../events';
+import { validateOrderEvent, type IngestResult, type OrderEvent, type ProcessModel } from '../../events';
 import { applyBatch, type Db } from '../../tracker';
-import type { IngestResult } from '../../collector/client';
 import type { EventSink } from '../send-batches';
 
 /** The tracker-instance name that imports straight into the store add their histogram totals under. */

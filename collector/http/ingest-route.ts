@@ -4,7 +4,7 @@ import type { Config, Logger, TokenConfig } from '../../common';
 import { allowsSource, hasScope } from '../../common/auth';
 import { describeError, UnavailableError } from '../../common/errors';
 import { sendError } from '../../common/http';
-import type { OrderEvent } from '../../events';
+import type { IngestResult, OrderEvent } from '../../events';
 import { checkBatch, type Rejection } from '../ingest/check-batch';
 import type { RateLimiter } from '../../common/rate-limit';
 import type { RejectionReason } from '../ingest/rejection-reason';
@@ -85,7 +85,7 @@ export function ingestRoute(deps: IngestDeps) {
       res.status(202).json({
         accepted: verdict.valid.length,
         rejected: verdict.rejected.map(({ reason: _reason, ...shown }) => shown),
-      });
+      } satisfies IngestResult);
       if (verdict.rejected.length > 0) {
         deps.logger.info(
           { client, accepted: verdict.valid.length, rejected: verdict.rejected.length, reasons: tally(verdict.rejected) },

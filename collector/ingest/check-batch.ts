@@ -1,14 +1,8 @@
-import { BACKFILL_ATTRIBUTE, HEARTBEAT, isBackfill, isHeartbeat, validateOrderEvent, type OrderEvent } from '../../events';
+import { BACKFILL_ATTRIBUTE, HEARTBEAT, isBackfill, isHeartbeat, validateOrderEvent, type IngestRejection, type OrderEvent } from '../../events';
 import { rejectionReason, type RejectionReason } from './rejection-reason';
 
-/** One event of a batch that was not accepted, as the 202 answer lists it. */
-export interface Rejection {
-  /** Position of the event in the batch, from 0. */
-  index: number;
-  /** The event's id, when it has a usable one, so the producer can find it. */
-  event_id?: string;
-  /** What is wrong and what to change. */
-  error: string;
+/** One event of a batch that was not accepted: what the 202 answer lists, and a reason for metrics. */
+export interface Rejection extends IngestRejection {
   /** The bounded reason code for metrics (not sent to the client). */
   reason: RejectionReason;
 }

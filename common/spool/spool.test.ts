@@ -6,7 +6,7 @@ import { ConfigError } from '../errors';
 import { Spool } from './spool';
 import { lockedByChild } from './test/lock-holder';
 import { decodeSegment, encodeEventLine, segmentFileName } from './segment-format';
-import { testEvent } from '../../agents/node/test/support/events';
+import { testEvent } from '../../agents/shared/test/support/events';
 import type { OrderEventInput } from '../../events';
 
 describe('the spool', () => {

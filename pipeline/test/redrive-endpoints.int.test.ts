@@ -1,7 +1,7 @@
 import type { ConfirmChannel } from 'amqplib';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../common';
-import { waitFor } from '../../agents/node/test/support/scripted-transport';
+import { waitFor } from '../../agents/shared/test/support/scripted-transport';
 import { Assigner } from '../crm/assigner';
 import { mountCrmRoutes } from '../crm/http';
 import { CrmMetrics } from '../crm/metrics';

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { KafkaPublisher } from '../../bus';
 import { freshTopic, BROKERS } from '../../bus/test/kafka-topic';
 import { createCollector, type Collector } from '../../collector';
-import { CollectorClient } from '../../collector/client';
+import { CollectorClient } from '../../agents/shared';
 import { loadConfig, PROJECT_ROOT, silentLogger } from '../../common';
 import { sleep } from '../../common/retry';
 import { freePort } from '../../common/free-port';

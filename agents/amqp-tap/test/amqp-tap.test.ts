@@ -1,5 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
-import { ConfigError } from '../../../common';
+import { Registry } from 'prom-client';
+import { ConfigError, silentLogger } from '../../../common';
+import { AmqpTap } from '..';
 import { bindingOf, parseBinding, topicMatches } from '../bindings';
 import { compileJsonPath } from '../json-path';
 import { messageEvent, messageEventId, type MessageEventRules } from '../message-event';
@@ -206,5 +208,23 @@ describe('the tap queue', () => {
       overflowQueue: 'orderscope.tap.shop.1a2b3c4d.overflow',
       overflowArguments: { 'x-max-length': 10_000, 'x-overflow': 'drop-head', 'x-expires': 604_800_000 },
     });
+  });
+});
+
+describe('--attribute', () => {
+  // The attributes are validated before the spool is made: nothing is created to be refused.
+  const tap = (attributes: string[]) =>
+    new AmqpTap({
+      amqpUrl: 'amqp://127.0.0.1:1', bindings: ['orders:quote.requested=quote_requested'], orderId: 'json:$.id', source: 'shop', attributes,
+      collectorUrl: 'http://127.0.0.1:1', token: 'unused', logger: silentLogger(), registry: new Registry(),
+    });
+
+  it.each([['segment'], ['=json:$.a'], ['exchange=header:x-exchange'], ['routing_key=json:$.key'], ['two words=json:$.a']])('refuses %j, saying what a spec looks like', (spec) => {
+    expect(() => tap([spec])).toThrow(ConfigError);
+    expect(() => tap([spec])).toThrow(`--attribute: "${spec}" is not name=header:<name> or name=json:<path> with a valid attribute name other than exchange and routing_key`);
+  });
+
+  it('refuses a source that is neither a header nor a JSON path, naming the attribute', () => {
+    expect(() => tap(['segment=body:$.a'])).toThrow('--attribute segment: "body:$.a" is neither header:<name> nor json:<path>');
   });
 });

@@ -2,11 +2,10 @@ import { trace, TraceFlags } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../../common';
 import { validateOrderEvent, type OrderEventInput } from '../../../events';
-import { createAgentMetrics } from '../metrics';
-import { ThrottledWarning } from '../throttled-warning';
+import { createAgentMetrics, ThrottledWarning } from '../../shared';
 import { sampledTraceIds } from '../trace-context';
 import { createTrackOrder } from '../track-order';
-import { valueOf } from './support/scripted-transport';
+import { valueOf } from '../../shared/test/support/scripted-transport';
 
 function setup(accept = true) {
   const queued: OrderEventInput[] = [];

@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { Pool } from 'pg';
 import { silentLogger, sleep } from '../../../common';
-import { CollectorClient } from '../../../collector/client';
+import { CollectorClient } from '../../shared';
 import { PgOutboxSidecar, type PgOutboxOptions } from '..';
 import { OutboxStore } from '../outbox-store';
 import { parseTableName } from '../sql/identifiers';

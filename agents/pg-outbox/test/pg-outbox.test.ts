@@ -1,4 +1,6 @@
-import { ConfigError } from '../../../common';
+import { Registry } from 'prom-client';
+import { ConfigError, silentLogger } from '../../../common';
+import { PgOutboxSidecar } from '..';
 import { planDrain, settleDrain, type OutboxRow } from '../drain-plan';
 import { captureFunction, deadLetterTable, installStatements } from '../sql/capture-sql';
 import { derivedName, parseTableName, quoteIdent } from '../sql/identifiers';
@@ -103,5 +105,25 @@ describe('the capture SQL', () => {
     // The drain's claim columns, added to an outbox an earlier version made too.
     expect(statements).toContain('ALTER TABLE "orderscope_outbox" ADD COLUMN IF NOT EXISTS claim_token uuid, ADD COLUMN IF NOT EXISTS claimed_until timestamptz');
     expect(statements.every((s) => /^(CREATE (TABLE IF NOT EXISTS|INDEX IF NOT EXISTS|OR REPLACE)|ALTER TABLE \S+ ADD COLUMN IF NOT EXISTS)/.test(s))).toBe(true);
+  });
+});
+
+describe('--attribute', () => {
+  // The constructor validates before it creates anything: no database is needed to be refused.
+  const sidecar = (attributes: string[]) =>
+    new PgOutboxSidecar({
+      databaseUrl: 'postgres://127.0.0.1:1/none', table: 'orders', idColumn: 'id', stateColumn: 'status', source: 'shop', attributes,
+      collectorUrl: 'http://127.0.0.1:1', token: 'unused', logger: silentLogger(), registry: new Registry(),
+    });
+
+  it.each([['two words'], ['segment='], ['=customer_segment'], ['segment,bad name']])('refuses %j, saying what a spec looks like', (spec) => {
+    const bad = spec.split(',').at(-1)!;
+    expect(() => sidecar([spec])).toThrow(ConfigError);
+    expect(() => sidecar([spec])).toThrow(`--attribute: "${bad}" is not name or name=column with a valid attribute name (letters, digits, "_", "." or "-", at most 64 characters)`);
+  });
+
+  it('refuses more columns than an event may carry attributes', () => {
+    const columns = Array.from({ length: 33 }, (_, i) => `c${i}`);
+    expect(() => sidecar([columns.join(',')])).toThrow('--attribute: at most 32 attributes');
   });
 });

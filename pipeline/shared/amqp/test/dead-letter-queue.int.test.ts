@@ -1,7 +1,7 @@
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
-import { waitFor } from '../../../../agents/node/test/support/scripted-transport';
+import { waitFor } from '../../../../agents/shared/test/support/scripted-transport';
 import { runCli } from '../../../../cli/test/run-cli';
 import { silentLogger } from '../../../../common';
 import { createVhost } from '../../../../bench/support/rabbitmq-vhost';

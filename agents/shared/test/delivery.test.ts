@@ -1,4 +1,4 @@
-import { IngestRejectedError, RetryLaterError } from '../../../collector/client';
+import { IngestRejectedError, RetryLaterError } from '../collector-client';
 import { UnavailableError, ValidationError } from '../../../common';
 import { isDeliveryRetriable, postBatch, retryDelayHint } from '../sender/delivery';
 import { testEvent } from './support/events';

@@ -1,5 +1,4 @@
-import type { IngestResult } from '../../../../collector/client';
-import type { OrderEventInput } from '../../../../events';
+import type { IngestResult, OrderEventInput } from '../../../../events';
 import type { EventTransport } from '../../sender/delivery';
 
 /** What the scripted collector does with one post: answer (202) or throw (any failure). */

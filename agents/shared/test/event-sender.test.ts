@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { IngestRejectedError, RetryLaterError } from '../../../collector/client';
+import { IngestRejectedError, RetryLaterError } from '../collector-client';
 import { silentLogger, UnavailableError } from '../../../common';
 import type { OrderEventInput } from '../../../events';
 import { createAgentMetrics } from '../metrics';

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { CollectorClient } from '../../../collector/client';
+import { CollectorClient } from '../collector-client';
 import type { OrderEventInput } from '../../../events';
 import type { Logger } from '../../../common/logger';
 import type { AgentMetrics } from '../metrics';

@@ -1,11 +1,10 @@
-import type { OrderEventInput } from '../../../events';
+import type { IngestResult, OrderEventInput } from '../../../events';
 import { describeError, OrderscopeError, UnavailableError } from '../../../common/errors';
 import { retry, sleep } from '../../../common/retry';
 import type { Logger } from '../../../common/logger';
 import type { AgentMetrics, DropReason } from '../metrics';
 import type { Spool } from '../../../common/spool';
 import { ThrottledWarning } from '../throttled-warning';
-import type { IngestResult } from '../../../collector/client';
 import { isDeliveryRetriable, postBatch, retryDelayHint, type EventTransport } from './delivery';
 
 export interface EventSenderOptions {

@@ -1,15 +1,12 @@
-import type { OrderEventInput } from '../../../events';
+import type { IngestResult, OrderEventInput } from '../../../events';
 import { isRetriable } from '../../../common/errors';
-import { IngestRejectedError, RetryLaterError, type IngestResult } from '../../../collector/client';
+import { IngestRejectedError, RetryLaterError } from '../collector-client';
 
 /** Where events go: the collector's `POST /v1/events` ({@link CollectorClient} in production). */
 export interface EventTransport {
   /** One attempt (no retries of its own): resolves with the 202 answer, throws for anything else. */
   post(events: readonly OrderEventInput[], options?: { signal?: AbortSignal }): Promise<IngestResult>;
 }
-
-/** One event the collector refused, by its index in the posted batch. */
-export type Rejection = IngestResult['rejected'][number];
 
 /**
  * Posts `events` and settles what can be settled now:

@@ -1,12 +1,6 @@
-import type { OrderEventInput } from '../events';
-import { OrderscopeError, UnavailableError, networkFailureReason } from '../common/errors';
-import { retry, type RetryOptions } from '../common/retry';
-
-/** The collector's answer to a well-formed batch. */
-export interface IngestResult {
-  accepted: number;
-  rejected: { index: number; event_id?: string; error: string }[];
-}
+import type { IngestResult, OrderEventInput } from '../../events';
+import { OrderscopeError, UnavailableError, networkFailureReason } from '../../common/errors';
+import { retry, type RetryOptions } from '../../common/retry';
 
 export interface CollectorClientOptions {
   /** Base URL, e.g. http://127.0.0.1:7400 */
