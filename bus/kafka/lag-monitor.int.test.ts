@@ -39,6 +39,14 @@ function event(i: number): OrderEvent {
   };
 }
 
+/** The kafka config of one test's topic: its own group, the monitor reading every 100 ms. */
+function kafkaConfig(topic: string, partitions: number): Config['kafka'] {
+  return loadConfig({
+    env: {},
+    overrides: { kafka: { brokers: BROKERS, topic, partitions, groupId: `group-${randomUUID()}`, lagIntervalMs: 100, lagWindowMs: WINDOW_MS } },
+  }).kafka;
+}
+
 const kafka = new Kafka({ clientId: 'orderscope-lag-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
 async function produceTo(topic: string, partition: number, count: number, from: number): Promise<void> {
@@ -54,10 +62,7 @@ async function produceTo(topic: string, partition: number, count: number, from: 
 
 describe('the lag monitor on a real broker', () => {
   const topic = freshTopic('lag');
-  const config: Config['kafka'] = loadConfig({
-    env: {},
-    overrides: { kafka: { brokers: BROKERS, topic, partitions: 3, groupId: `group-${randomUUID()}`, lagIntervalMs: 100, lagWindowMs: WINDOW_MS } },
-  }).kafka;
+  const config = kafkaConfig(topic, 3);
   const registry = new Registry();
   const waiters: Array<(r: Reading) => void> = [];
   // The monitor's clock advances one step per reading: a stall is a number of readings, not a wait.
@@ -155,10 +160,7 @@ async function trackingStalledSelects(text: string) {
 
 describe('the backlog a tracker finds at start', () => {
   const topic = freshTopic('backlog');
-  const config: Config['kafka'] = loadConfig({
-    env: {},
-    overrides: { kafka: { brokers: BROKERS, topic, partitions: 2, groupId: `group-${randomUUID()}`, lagIntervalMs: 100, lagWindowMs: WINDOW_MS } },
-  }).kafka;
+  const config = kafkaConfig(topic, 2);
   let readings = 0;
   const readingWaiters: Array<() => void> = [];
   const monitor = new LagMonitor({ kafka: config, onAssessed: () => ((readings += 1), readingWaiters.splice(0).forEach((w) => w())) });
