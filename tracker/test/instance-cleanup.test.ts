@@ -1,5 +1,5 @@
 import { loadConfig } from '../../common';
-import { TRACKER_METRICS } from '../metrics';
+import { TRACKER_METRICS } from '../metric-names';
 import { addHistogramTotals, migrate, openPglite, releaseLease, removeGoneInstances, takeLease, type Db, type LeaseClaim } from '../store';
 import { metricValue, startEmbedded } from './fixtures';
 
