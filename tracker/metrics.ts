@@ -1,18 +1,11 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { OrderEvent, ProcessModel } from '../events';
-import type { ApplyOutcome, DurationHistogram } from './apply';
+import type { ApplyOutcome } from './apply';
 import { FLAGGED_STATUSES, LOST_REASONS, type SweepResult } from './detection';
-import { DEAD_LETTER_REASONS, type BucketTotal, type DeadLetterReason, type StateOccupancy, type StatusChange } from './store';
-import { LatestExemplars } from './exemplars';
+import { DurationHistograms, type BucketTotal } from './histograms';
 import { TRACKER_METRICS } from './metric-names';
-import { StoredHistogram } from './stored-histogram';
+import { DEAD_LETTER_REASONS, type DeadLetterReason, type StateOccupancy, type StatusChange } from './store';
 import { VIOLATION_KINDS } from './timeline';
-
-/** The metric a duration observation goes into: the histogram, or its *_retracted twin. */
-export function durationMetricName(histogram: DurationHistogram, retracted: boolean): string {
-  if (histogram === 'state_duration') return (retracted ? TRACKER_METRICS.stateDurationRetracted : TRACKER_METRICS.stateDuration).name;
-  return (retracted ? TRACKER_METRICS.leadTimeRetracted : TRACKER_METRICS.leadTime).name;
-}
 
 const APPLY_LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
 const BATCH_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -43,16 +36,8 @@ export interface TrackerMetricsOptions {
 }
 
 /**
- * The tracker's metrics in an explicit registry.
- *
- * The four duration histograms (time in state, lead time, and their *_retracted twins) are not
- * observed in memory: each scrape reads this instance's totals from the store, which the apply
- * transaction keeps (every closed stay and finished order added exactly once, taken back exactly once
- * if a late event rewrites it). So they equal the store after a restart, and after a commit whose
- * outcome the process never learnt (the connection dropped during COMMIT: the retry finds the events
- * stored and adds nothing, and the totals already have them). A scrape costs one read of the
- * instance's rows, one per series and bucket. While this process does not hold the instance's lease,
- * they export no series at all, so that one instance is never exported twice.
+ * The tracker's metrics in an explicit registry. The four duration histograms are the store's totals
+ * of this instance, read at scrape (tracker/histograms).
  */
 export class TrackerMetrics {
   private readonly eventsApplied: Counter;
@@ -71,12 +56,9 @@ export class TrackerMetrics {
   private readonly recovered: Counter<'state' | 'from_status'>;
   private readonly sweepDuration: Histogram;
   private readonly detectionDelay: Histogram;
-  private readonly buckets: number[];
-  private readonly exemplars: LatestExemplars;
+  private readonly durations: DurationHistograms;
   private readonly now: () => number;
   private occupancy: { at: number; read: Promise<StateOccupancy[]> } | undefined;
-  private totalsRead: Promise<readonly BucketTotal[]> | undefined;
-  private lastTotals: readonly BucketTotal[] = [];
 
   constructor(private readonly options: TrackerMetricsOptions) {
     const { registry, model } = options;
@@ -87,23 +69,16 @@ export class TrackerMetrics {
       registers: [registry],
     });
     this.now = options.now ?? Date.now;
-    this.buckets = model.durationBuckets();
-    this.exemplars = new LatestExemplars(this.buckets);
-    // Series exist from the start, at zero, so that rates and alerts do not see them appear late.
-    const allStates = model.states.map((s) => s.name);
-    const terminalStates = model.states.filter((s) => s.terminal).map((s) => s.name);
-    for (const [key, states] of [
-      ['stateDuration', allStates],
-      ['stateDurationRetracted', allStates],
-      ['leadTime', terminalStates],
-      ['leadTimeRetracted', terminalStates],
-    ] as const) {
-      const { name, help } = TRACKER_METRICS[key];
-      const totals = async () => (options.exportsDurations() ? (await this.readTotals()).filter((t) => t.metric === name) : undefined);
-      // Exemplars on the time-in-state histogram only: a slow bucket leads to a trace of a slow stay.
-      const exemplar = key === 'stateDuration' ? (state: string, bucket: number) => this.exemplars.of(state, bucket) : undefined;
-      new StoredHistogram({ name, help, bounds: this.buckets, states, totals, ...(exemplar && { exemplar }) }, registry);
-    }
+    this.durations = new DurationHistograms({
+      registry,
+      model,
+      readTotals: options.readTotals,
+      exportsDurations: options.exportsDurations,
+      onTotalsError: (err) => {
+        this.failures.inc({ operation: 'read_histogram_totals' });
+        options.onTotalsError(err);
+      },
+    });
     this.eventsApplied = new Counter(spec('eventsApplied'));
     this.duplicateEvents = new Counter(spec('duplicateEvents'));
     this.orderUpdates = new Counter({ ...spec('orderUpdates'), labelNames: ['how'] });
@@ -188,7 +163,7 @@ export class TrackerMetrics {
    * totals, which the duration histograms export.
    */
   recordBatch(outcome: ApplyOutcome, seconds: number, events: readonly OrderEvent[] = []): void {
-    this.exemplars.record(outcome.histogramChanges, events, this.now());
+    this.durations.recordCommitted(outcome.histogramChanges, events, this.now());
     this.batchApplyDuration.observe(seconds);
     this.eventsApplied.inc(outcome.applied);
     this.duplicateEvents.inc(outcome.duplicates);
@@ -258,27 +233,6 @@ export class TrackerMetrics {
       if (c.toStatus === 'lost') this.lost.inc({ state: c.state, reason: c.reason });
       if (c.reason === 'moved_on') this.recovered.inc({ state: c.state, from_status: c.fromStatus });
     }
-  }
-
-  /**
-   * This instance's totals for one scrape: concurrent callers (the four histograms of a scrape) share
-   * one read; a later scrape reads again, so nothing is older than the scrape that asked. When the read
-   * fails, the last totals read (counts never go down, so they are still a valid histogram).
-   */
-  private readTotals(): Promise<readonly BucketTotal[]> {
-    return (this.totalsRead ??= this.options
-      .readTotals()
-      .then(
-        (totals) => (this.lastTotals = totals),
-        (err: unknown) => {
-          this.failures.inc({ operation: 'read_histogram_totals' });
-          this.options.onTotalsError(err);
-          return this.lastTotals;
-        },
-      )
-      .finally(() => {
-        this.totalsRead = undefined;
-      }));
   }
 
   /** Shares one store read between the gauges of one scrape (and scrapes less than a second apart). */
