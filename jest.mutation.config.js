@@ -14,8 +14,8 @@ const CORE_TESTS = [
   'tracker/timeline/*.test.ts',
   'tracker/detection/status-rules.test.ts',
   'tracker/report/test/report-maths.test.ts',
-  'tracker/stored-histogram.test.ts',
-  'tracker/apply/histogram-changes.test.ts',
+  'tracker/histograms/stored-histogram.test.ts',
+  'tracker/histograms/histogram-changes.test.ts',
 ];
 
 /** @type {import('jest').Config} */

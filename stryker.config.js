@@ -42,8 +42,8 @@ const CORE = [
   'tracker/detection/status-rules.ts',
   'tracker/report/period.ts',
   'tracker/report/csv.ts',
-  'tracker/stored-histogram.ts',
-  'tracker/apply/histogram-changes.ts',
+  'tracker/histograms/stored-histogram.ts',
+  'tracker/histograms/histogram-changes.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

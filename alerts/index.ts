@@ -11,6 +11,6 @@ export { ALERT_NAMES } from './rules/types';
 export { METRICS } from './metric-names';
 export { metricNamesIn } from './catalogue/promql-names';
 export { serviceMetricCatalogue, unknownMetrics, describeUnknownMetrics, PROMETHEUS_SERIES } from './catalogue/metric-catalogue';
-export type { MetricCatalogue, CatalogueMetric, UnknownMetric } from './catalogue/metric-catalogue';
+export type { MetricCatalogue, CatalogueMetric, CatalogueService, UnknownMetric } from './catalogue/metric-catalogue';
 export { selector, leMatcher, promDuration, quote } from './promql';
 export type { Matcher } from './promql';

@@ -1,12 +1,15 @@
-import { KAFKA_BUS_METRICS } from '../bus';
-import { COLLECTOR_METRICS } from '../collector';
-import { RECONCILE_METRICS, TRACKER_METRICS } from '../tracker';
+// The services' leaf catalogues, not their index.ts: those load the services (pg, PGlite, express,
+// kafkajs), which a generator has no use for (catalogue/catalogue-imports.test.ts keeps it so).
+import { KAFKA_BUS_METRICS } from '../bus/metric-names';
+import { COLLECTOR_METRICS } from '../collector/metric-names';
+import { RECONCILE_METRICS, TRACKER_METRICS } from '../tracker/metric-names';
 
 /**
- * The metric names that the generated rules and dashboards read. They come from the services'
- * catalogues, so a rename there reaches every rule and panel with the next `orderscope generate`,
- * and the catalogue test (`catalogue/catalogue-check.test.ts`) fails, naming it, if a rule or panel
- * reads anything else.
+ * The metric names that the generated rules and dashboards read: the generators' view of the
+ * services' catalogues, by the short names the rules and panels use, with what each needs to know to
+ * aggregate it. The names come from those catalogues, so a rename there reaches every rule and panel
+ * with the next `orderscope generate`, and the catalogue test (`catalogue/catalogue-check.test.ts`)
+ * fails, naming it, if a rule or panel reads anything else.
  */
 export const METRICS = {
   stateDuration: TRACKER_METRICS.stateDuration.name,

@@ -15,7 +15,8 @@
  */
 export { createCollector } from './collector';
 export type { Collector, CollectorOptions } from './collector';
-export { COLLECTOR_METRICS, COLLECTOR_ROUTES, BUS_ERROR_REASONS, HEARTBEAT_OUTCOMES, createCollectorMetrics } from './metrics';
+export { COLLECTOR_METRICS, COLLECTOR_ROUTES, BUS_ERROR_REASONS, HEARTBEAT_OUTCOMES } from './metric-names';
+export { createCollectorMetrics } from './metrics';
 export type { CollectorMetrics } from './metrics';
 export { REJECTION_REASONS } from './ingest/rejection-reason';
 export type { RejectionReason } from './ingest/rejection-reason';

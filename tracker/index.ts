@@ -9,8 +9,9 @@
  */
 export { createTracker } from './tracker';
 export type { Tracker, TrackerOptions } from './tracker';
-export { TRACKER_METRICS, TRACKER_METRIC_NAMES, TrackerMetrics } from './metrics';
-export type { MetricSpec } from './metrics';
+export { TrackerMetrics } from './metrics';
+export { TRACKER_METRICS, TRACKER_METRIC_NAMES, RECONCILE_METRICS } from './metric-names';
+export type { MetricSpec } from './metric-names';
 export { openPostgres, openPglite, openPgliteThread, migrate, readMigrations, MIGRATIONS_DIR, databaseAtStartError } from './store';
 export type { Db, Sql, MigrationResult } from './store';
 export { applyBatch } from './apply';
@@ -25,7 +26,7 @@ export { createTrackerApp, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './http';
 export { buildLatencyReport, parseReportQuery, parseReportJson, renderCsv, renderHtml, renderJson, reportFileName, describePeriod, REPORT_FORMATS } from './report';
 export type { LatencyReport, GroupBy, ReportFormat, ReportRequest } from './report';
 export { parsePeriod, defaultPeriod, newestStateSince } from './report';
-export { runReconcile, reconciliationCard, sourceTables, renderReconcileJson, renderReconcileCsv, ReconcileMetrics, RECONCILE_METRICS, DISCREPANCY_KINDS } from './reconcile';
+export { runReconcile, reconciliationCard, sourceTables, renderReconcileJson, renderReconcileCsv, ReconcileMetrics, DISCREPANCY_KINDS } from './reconcile';
 export type { Reconciliation, Discrepancy, DiscrepancyKind } from './reconcile';
 /** The HTML kit of the reports (page layout, inline SVG charts, formats), for other pages in the same style (the dashboard preview). */
 export { card, dataTable, html, kpis, lineChart, renderPage, roughDuration, formatCount, formatShare, SafeHtml } from './html';

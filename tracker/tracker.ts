@@ -7,6 +7,7 @@ import { describeOrigin, IN_PROCESS_ORIGIN, type DeliveryContext, type EventOrig
 import { splitHeartbeats, type OrderEvent, type ProcessModel } from '../events';
 import { applyBatch, eventLetter, isolatePoison, readLetter, unreadableLetter, type ApplyOutcome } from './apply';
 import { createSweeper, logStatusChange, type SweepResult } from './detection';
+import { histogramTotals } from './histograms';
 import { createTrackerApp } from './http';
 import { createAutoRedrive } from './redrive/auto-redrive';
 import { createRedriver } from './redrive/redriver';
@@ -16,7 +17,6 @@ import { TrackerMetrics } from './metrics';
 import { createReconcileJob, ReconcileMetrics } from './reconcile';
 import {
   getDeadLetter,
-  histogramTotals,
   insertDeadLetters,
   migrate,
   parkedDeadLetters,

@@ -1,3 +1,5 @@
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../common';
 import { loadModelFile } from '../../events';
 import { METRICS } from '../metric-names';
 import { resolveAlertOptions } from '../options';
@@ -5,14 +7,16 @@ import { leValue } from '../promql';
 import { ruleGroups } from '../rules/rule-file';
 import { isAlertingRule, type RuleContext } from '../rules/types';
 import { expectAllDeclared } from '../test/catalogue-expect';
-import { serviceMetricCatalogue, unknownMetrics, type MetricCatalogue } from './metric-catalogue';
+import { serviceRegistries, type ServiceRegistry } from '../test/service-registries';
+import { serviceMetricCatalogue, unknownMetrics, type CatalogueService } from './metric-catalogue';
 
 const model = loadModelFile();
 const ctx: RuleContext = { model, options: resolveAlertOptions(model) };
-let catalogue: MetricCatalogue;
+const catalogue = serviceMetricCatalogue();
+let registries: Record<CatalogueService, ServiceRegistry>;
 
 beforeAll(async () => {
-  catalogue = await serviceMetricCatalogue(model);
+  registries = await serviceRegistries(model);
 });
 
 /** The samples of one metric in a text exposition, with their labels. */
@@ -24,7 +28,7 @@ function samples(exposition: string, name: string): Record<string, string>[] {
 }
 
 describe('the metric catalogue', () => {
-  it("is read from the services' own registries, each metric with its type and help", () => {
+  it("is read from the services' own catalogues, each metric with its type and help", () => {
     const byName = new Map(catalogue.metrics.map((m) => [m.name, m]));
     expect(byName.get(METRICS.eventsAccepted)).toMatchObject({ service: 'collector', type: 'counter' });
     expect(byName.get(METRICS.stateDuration)).toMatchObject({ service: 'tracker', type: 'histogram' });
@@ -35,6 +39,18 @@ describe('the metric catalogue', () => {
   it('lists the series a histogram gives Prometheus: _bucket, _sum and _count', () => {
     for (const suffix of ['_bucket', '_sum', '_count']) expect(catalogue.seriesNames.has(`${METRICS.stateDuration}${suffix}`)).toBe(true);
     expect(catalogue.seriesNames.has(METRICS.stateDuration)).toBe(false);
+  });
+
+  it('declares exactly what each service registers, with the same type and help, besides the process metrics', async () => {
+    const processMetrics = new Registry();
+    collectProcessMetrics(processMetrics);
+    const ofProcess = new Set((await processMetrics.getMetricsAsJSON()).map((m) => m.name));
+    const byName = (metrics: readonly { name: string }[]) => [...metrics].sort((a, b) => a.name.localeCompare(b.name));
+    for (const service of ['collector', 'tracker', 'bus'] as const) {
+      const registered = registries[service].metrics.filter((m) => !ofProcess.has(m.name));
+      const declared = catalogue.metrics.filter((m) => m.service === service).map(({ name, type, help }) => ({ name, type, help }));
+      expect(byName(declared)).toEqual(byName(registered));
+    }
   });
 });
 
@@ -64,7 +80,7 @@ describe('the alert rules against the metric catalogue', () => {
   });
 
   it("match a bucket the tracker exports from its start for every SLO, with le written as the tracker writes it", () => {
-    const buckets = samples(catalogue.exposition.tracker, `${METRICS.stateDuration}_bucket`);
+    const buckets = samples(registries.tracker.exposition, `${METRICS.stateDuration}_bucket`);
     for (const slo of model.slos) {
       expect(buckets).toContainEqual({ le: leValue(slo.withinSeconds), state: slo.state });
     }
@@ -73,10 +89,10 @@ describe('the alert rules against the metric catalogue', () => {
   it('find the dead-letter counter that OrderEventsDeadLettered sums by reason exported from the start, at 0, for every reason', () => {
     // increase() cannot see a counter's first step: a reason whose series appeared with its first
     // dead letter would never open a ticket for it.
-    const lines = catalogue.exposition.tracker.split('\n').filter((line) => line.startsWith(`${METRICS.deadLetters}{`));
+    const lines = registries.tracker.exposition.split('\n').filter((line) => line.startsWith(`${METRICS.deadLetters}{`));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((line) => line.endsWith('} 0'))).toBe(true);
-    const reasons = samples(catalogue.exposition.tracker, METRICS.deadLetters).map((labels) => {
+    const reasons = samples(registries.tracker.exposition, METRICS.deadLetters).map((labels) => {
       expect(Object.keys(labels)).toEqual(['reason']);
       return labels.reason;
     });

@@ -1,16 +1,19 @@
-import { Registry } from 'prom-client';
-import { KafkaPublisher, KafkaSource, LagMonitor } from '../../bus';
-import { createCollectorMetrics } from '../../collector';
-import { configSchema } from '../../common';
-import type { ProcessModel } from '../../events';
-import { ReconcileMetrics, TrackerMetrics } from '../../tracker';
+// The services' leaf catalogues, not their index.ts, which would load the services themselves (pg,
+// PGlite, express, kafkajs) into `orderscope generate`; catalogue-imports.test.ts keeps it so, and
+// catalogue-check.test.ts that the services register exactly what these declare.
+import { KAFKA_BUS_METRICS } from '../../bus/metric-names';
+import { COLLECTOR_METRICS } from '../../collector/metric-names';
+import { RECONCILE_METRICS, TRACKER_METRICS } from '../../tracker/metric-names';
 import { metricNamesIn } from './promql-names';
 
-/** One metric a service registers, as prom-client describes it. */
+/** The services whose metrics the generated rules and dashboards read. */
+export type CatalogueService = 'collector' | 'tracker' | 'bus';
+
+/** One metric a service registers, as its catalogue declares it. */
 export interface CatalogueMetric {
-  readonly service: 'collector' | 'tracker' | 'bus';
+  readonly service: CatalogueService;
   readonly name: string;
-  readonly type: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
   readonly help: string;
 }
 
@@ -19,8 +22,6 @@ export interface MetricCatalogue {
   readonly metrics: readonly CatalogueMetric[];
   /** Names as they appear in PromQL: a histogram `x` gives `x_bucket`, `x_sum` and `x_count`. */
   readonly seriesNames: ReadonlySet<string>;
-  /** The text exposition of each service's fresh registry (series that start at zero are in it). */
-  readonly exposition: Readonly<Record<CatalogueMetric['service'], string>>;
 }
 
 /** Series Prometheus itself writes for every scrape target and alert. */
@@ -31,42 +32,26 @@ const SERIES_SUFFIXES: Readonly<Record<string, readonly string[]>> = {
   summary: ['', '_sum', '_count'],
 };
 
-/**
- * Builds the metric catalogue the way the services build their metrics: each service's own
- * factory on a fresh registry (the tracker's with `model`, which gives its buckets), read back with
- * `getMetricsAsJSON()`. Nothing is listed by hand, so the catalogue cannot drift from the services.
- */
-export async function serviceMetricCatalogue(model: ProcessModel): Promise<MetricCatalogue> {
-  const registries = {
-    collector: new Registry(),
-    tracker: new Registry(),
-    bus: new Registry(),
-  } as const;
-  createCollectorMetrics(registries.collector);
-  new TrackerMetrics({
-    registry: registries.tracker,
-    model,
-    readOccupancy: async () => [],
-    onOccupancyError: () => {},
-    readTotals: async () => [],
-    exportsDurations: () => true,
-    onTotalsError: () => {},
-  });
-  new ReconcileMetrics(registries.tracker);
-  // Construction only registers the metrics; nothing connects until start().
-  const kafka = configSchema.parse({}).kafka;
-  new KafkaPublisher({ kafka, registry: registries.bus });
-  new KafkaSource({ kafka, registry: registries.bus });
-  new LagMonitor({ kafka, registry: registries.bus });
+type Declared = Readonly<Record<string, Omit<CatalogueMetric, 'service'>>>;
 
-  const metrics: CatalogueMetric[] = [];
-  const exposition = {} as Record<CatalogueMetric['service'], string>;
-  for (const [service, registry] of Object.entries(registries) as [CatalogueMetric['service'], Registry][]) {
-    for (const m of await registry.getMetricsAsJSON()) metrics.push({ service, name: m.name, type: String(m.type), help: m.help });
-    exposition[service] = await registry.metrics();
-  }
+/** Each service's catalogues: the tracker's registry holds the reconciliation job's metrics too. */
+const DECLARED: Readonly<Record<CatalogueService, readonly Declared[]>> = {
+  collector: [COLLECTOR_METRICS],
+  tracker: [TRACKER_METRICS, RECONCILE_METRICS],
+  bus: [KAFKA_BUS_METRICS],
+};
+
+/**
+ * The metric catalogue, read from the services' own catalogues (tracker/metric-names.ts,
+ * collector/metric-names.ts, bus/metric-names.ts), the objects their metrics code registers from.
+ * Nothing is listed by hand, so the catalogue cannot drift from the services.
+ */
+export function serviceMetricCatalogue(): MetricCatalogue {
+  const metrics = (Object.entries(DECLARED) as [CatalogueService, readonly Declared[]][]).flatMap(([service, catalogues]) =>
+    catalogues.flatMap((catalogue) => Object.values(catalogue).map(({ name, type, help }) => ({ service, name, type, help }))),
+  );
   const seriesNames = new Set(metrics.flatMap((m) => (SERIES_SUFFIXES[m.type] ?? ['']).map((suffix) => `${m.name}${suffix}`)));
-  return { metrics, seriesNames, exposition };
+  return { metrics, seriesNames };
 }
 
 /** A metric name used somewhere that no service declares. */
@@ -100,6 +85,6 @@ export function describeUnknownMetrics(unknown: readonly UnknownMetric[]): strin
   const lines = unknown.map((u) => `  ${u.name}  (used in: ${u.usedIn.join('; ')})`);
   return (
     `${unknown.length} metric name(s) are read but declared by no service's metric catalogue ` +
-    `(collector/metrics.ts, tracker/metrics.ts, bus/kafka-bus.ts):\n${lines.join('\n')}`
+    `(collector/metric-names.ts, tracker/metric-names.ts, bus/metric-names.ts):\n${lines.join('\n')}`
   );
 }

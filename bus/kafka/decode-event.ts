@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { orderEventShape, type OrderEvent } from '../../events';
-import type { DropReason } from './kafka-metrics';
+import type { DropReason } from '../metric-names';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,7 +1,7 @@
 import type { EventPublisher } from '../../bus';
 import { UnavailableError } from '../../common';
 import { TOKENS, capturingLogger, postJson, send, shopEvent, startCollector, testConfig, type TestCollector } from './harness';
-import { COLLECTOR_METRICS } from '../metrics';
+import { COLLECTOR_METRICS } from '../metric-names';
 
 /** A double of our own EventPublisher interface: publish fails (or never answers) as told. */
 function failingBus(mode: 'reject' | 'hang'): EventPublisher {

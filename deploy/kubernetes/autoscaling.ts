@@ -1,4 +1,4 @@
-import { COLLECTOR_METRICS, COLLECTOR_ROUTES } from '../../collector';
+import { COLLECTOR_METRICS, COLLECTOR_ROUTES } from '../../collector/metric-names';
 import { configSchema, envName } from '../../common';
 import { QUEUES, SERVICE_OPTIONS } from '../../pipeline';
 import { thresholds, type Threshold } from './capacity';

@@ -5,7 +5,6 @@ import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_ALERT_OPTIONS, metricNamesIn, serviceMetricCatalogue } from '../../alerts';
 import { COLLECTOR_ROUTES } from '../../collector';
 import { configSchema, loadConfig, PROBE_PATHS, PROJECT_ROOT, SHUTDOWN_DEADLINE_MS } from '../../common';
-import { loadModelFile } from '../../events';
 import { QUEUES, SERVICE_OPTIONS } from '../../pipeline';
 import { environmentOf, listenerOf, serverOf, type ServerName } from '../servers';
 import {
@@ -371,7 +370,7 @@ describe('the production overlay', () => {
     expect(cpu).toEqual({ type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } });
     expect(prometheus!.type).toBe('prometheus');
     const query = prometheus!.metadata.query!;
-    const catalogue = await serviceMetricCatalogue(loadModelFile());
+    const catalogue = serviceMetricCatalogue();
     expect(metricNamesIn(query).filter((n) => !catalogue.seriesNames.has(n))).toEqual([]);
     expect(metricNamesIn(query)).toEqual(['orderscope_collector_http_requests_total']);
     const labels = Object.fromEntries([...query.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));

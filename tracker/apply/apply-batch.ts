@@ -1,7 +1,7 @@
 import { isBackfill, type OrderEvent, type ProcessModel } from '../../events';
 import { settleAfterEvents } from '../detection';
+import { addHistogramChanges, type HistogramChange } from '../histograms';
 import {
-  addHistogramTotals,
   advanceSourceClocks,
   deleteBackfillChanges,
   deleteStaysFrom,
@@ -20,8 +20,6 @@ import {
   type StoredPosition,
 } from '../store';
 import { inEventTimeOrder, isAfter, type Micros, type TimelineEvent, type ViolationKind } from '../timeline';
-import { sumByBucket } from './bucket-totals';
-import type { HistogramChange } from './histogram-changes';
 import { planAppend, planRebuild, type OrderPlan } from './plan-order';
 import { judgeHistory, type JudgedHistory } from './judge-history';
 import { withStateName } from './state-names';
@@ -125,7 +123,7 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
     // History is in the reports (the stays), not in what Prometheus rates: a year of imported stays
     // in the live histogram would burn the SLO budgets today and page.
     const histogramChanges = plans.filter((p) => !history.has(p.orderId)).flatMap((p) => p.histogramChanges);
-    await addHistogramTotals(tx, observer, sumByBucket(histogramChanges, model.durationBuckets()));
+    await addHistogramChanges(tx, observer, histogramChanges, model.durationBuckets());
 
     return {
       received: batch.length,

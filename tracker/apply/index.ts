@@ -2,8 +2,6 @@ export { applyBatch } from './apply-batch';
 export type { ApplyOutcome } from './apply-batch';
 export { planAppend, planRebuild } from './plan-order';
 export type { OrderPlan } from './plan-order';
-export { histogramChanges } from './histogram-changes';
-export type { HistogramChange, DurationHistogram } from './histogram-changes';
 export { isolatePoison } from './isolate-poison';
 export type { Isolated, Poisoned } from './isolate-poison';
 export { eventLetter, unreadableLetter, describeApplyError, readLetter } from './dead-letter';

@@ -1,7 +1,7 @@
 import type { ProcessModel } from '../../events';
+import { histogramChanges, type HistogramChange } from '../histograms';
 import type { StoredEvent, StoredStay } from '../store';
 import { buildTimeline, continueTimeline, leadTimeAt, type OrderPosition, type Stay, type TimelineEvent, type ViolationKind } from '../timeline';
-import { histogramChanges, type HistogramChange } from './histogram-changes';
 
 /** What applying new events to one order changes in the store and in the histograms. */
 export interface OrderPlan {

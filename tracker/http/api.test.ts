@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { listen, type RunningServer } from '../../common/http';
-import { TRACKER_METRICS } from '../metrics';
+import { TRACKER_METRICS } from '../metric-names';
 import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, model, READ_TOKEN } from '../test/fixtures';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);

@@ -14,7 +14,7 @@ export type { SourceTable, SourceReader } from './source-tables';
 export { runReconcile } from './run';
 export type { Reconciliation, RunReconcileOptions } from './run';
 export { renderReconcileJson, renderReconcileCsv, reconcileJson, RECONCILE_CSV_COLUMNS } from './render';
-export { ReconcileMetrics, RECONCILE_METRICS, RECONCILE_RESULTS } from './metrics';
+export { ReconcileMetrics } from './metrics';
 export { createReconcileJob } from './job';
 export { reconciliationCard } from './report-section';
 export type { ReconcileJob, ReconcileJobOptions } from './job';

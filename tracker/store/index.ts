@@ -23,8 +23,6 @@ export { advanceSourceClocks, sourceClocks } from './source-clocks';
 export type { SourceClock } from './source-clocks';
 export { insertStatusChanges, deleteBackfillChanges, orderStatusHistory } from './status-changes-table';
 export type { StatusChange } from './status-changes-table';
-export { addHistogramTotals, histogramTotals } from './histogram-totals-table';
-export type { BucketTotal } from './histogram-totals-table';
 export { lostByState } from './in-flight';
 export { insertDeadLetters, listDeadLetters, getDeadLetter, resolveDeadLetter, parkedDeadLetters, DEAD_LETTER_REASONS, DEAD_LETTER_STATUSES } from './dead-letters-table';
 export type { NewDeadLetter, DeadLetterRow, DeadLetterFilter, DeadLetterReason, DeadLetterStatus } from './dead-letters-table';

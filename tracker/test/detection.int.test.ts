@@ -3,7 +3,7 @@ import { loadConfig } from '../../common';
 import { DEMO_MODEL_PATH, loadModelFile } from '../../events';
 import { Registry } from 'prom-client';
 import { makeDue, seedOpenOrders } from '../../bench/support/seed-orders';
-import { TRACKER_METRICS } from '../metrics';
+import { TRACKER_METRICS } from '../metric-names';
 import { DUE_ORDERS_SQL, migrate, openPostgres, type Db } from '../store';
 import { createTracker, type Tracker } from '../tracker';
 import { metricValue } from './fixtures';

@@ -1,4 +1,4 @@
-import { TRACKER_METRICS } from '../metrics';
+import { TRACKER_METRICS } from '../metric-names';
 import { histogram as rawHistogram, journey, metricValue, netStateDurations, orderEvent, random, shuffled, startEmbedded, storeSnapshot, type EmbeddedTracker } from './fixtures';
 
 const M = TRACKER_METRICS;

@@ -1,4 +1,5 @@
-import { addHistogramTotals, checkLeaseHolder, migrate, openPostgres, removeGoneInstances, takeLease, type Db } from '../store';
+import { addHistogramTotals } from '../histograms';
+import { checkLeaseHolder, migrate, openPostgres, removeGoneInstances, takeLease, type Db } from '../store';
 import { createTestDatabase } from './postgres';
 
 /*

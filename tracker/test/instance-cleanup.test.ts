@@ -1,6 +1,7 @@
 import { loadConfig } from '../../common';
-import { TRACKER_METRICS } from '../metrics';
-import { addHistogramTotals, migrate, openPglite, releaseLease, removeGoneInstances, takeLease, type Db, type LeaseClaim } from '../store';
+import { TRACKER_METRICS } from '../metric-names';
+import { addHistogramTotals } from '../histograms';
+import { migrate, openPglite, releaseLease, removeGoneInstances, takeLease, type Db, type LeaseClaim } from '../store';
 import { metricValue, startEmbedded } from './fixtures';
 
 /*

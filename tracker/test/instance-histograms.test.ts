@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { InProcessBus } from '../../bus';
 import { loadConfig, type Config } from '../../common';
-import { TRACKER_METRICS } from '../metrics';
+import { TRACKER_METRICS } from '../metric-names';
 import { openPglite, type Db } from '../store';
 import { createTracker } from '../tracker';
 import {

@@ -11,7 +11,7 @@ import { loadConfig, PROJECT_ROOT, silentLogger } from '../../common';
 import { sleep } from '../../common/retry';
 import { freePort } from '../../common/free-port';
 import type { Db } from '../store';
-import { TRACKER_METRICS } from '../metrics';
+import { TRACKER_METRICS } from '../metric-names';
 import { createTestDatabase } from './postgres';
 import { histogram, journey, random, shuffled, startEmbedded, storeSnapshot, waitForValue } from './fixtures';
 

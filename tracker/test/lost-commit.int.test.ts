@@ -3,7 +3,7 @@ import { InProcessBus } from '../../bus';
 import { loadConfig } from '../../common';
 import { listen, type RunningServer } from '../../common/http';
 import type { OrderEvent } from '../../events';
-import { TRACKER_METRICS } from '../metrics';
+import { TRACKER_METRICS } from '../metric-names';
 import { migrate, openPostgres, translateDbError, type Db, type Sql } from '../store';
 import { createTracker, type Tracker } from '../tracker';
 import { journey, metricValue, model, netHistogram, random, shuffled, staysHistogram, waitFor, type HistogramByState } from './fixtures';

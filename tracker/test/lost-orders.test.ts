@@ -1,7 +1,7 @@
 import { createLogger, hashToken, loadConfig } from '../../common';
 import { listen, type RunningServer } from '../../common/http';
 import { DEMO_MODEL_PATH, loadModelFile } from '../../events';
-import { TRACKER_METRICS } from '../metrics';
+import { TRACKER_METRICS } from '../metric-names';
 import { migrate, openPglite, readMigrations } from '../store';
 import { metricValue, orderEvent, startEmbedded, type EmbeddedTracker } from './fixtures';
 

@@ -1,6 +1,6 @@
-import type { HistogramChange } from './apply';
+import type { HistogramChange } from './histogram-changes';
 import { LatestExemplars } from './exemplars';
-import { orderEvent } from './test/fixtures';
+import { orderEvent } from '../test/fixtures';
 
 const TRACE_A = 'a'.repeat(32);
 const TRACE_B = 'b'.repeat(32);

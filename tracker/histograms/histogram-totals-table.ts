@@ -1,4 +1,4 @@
-import type { Sql } from './db';
+import type { Sql } from '../store';
 
 /** Observations of one histogram series that fell into one bucket. */
 export interface BucketTotal {

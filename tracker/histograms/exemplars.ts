@@ -1,5 +1,5 @@
-import type { OrderEvent } from '../events';
-import type { HistogramChange } from './apply';
+import type { OrderEvent } from '../../events';
+import type { HistogramChange } from './histogram-changes';
 
 /** An OpenMetrics exemplar as prom-client prints it: `# {trace_id="..."} 12.5 1764761234.567`. */
 export interface Exemplar {

@@ -1,6 +1,6 @@
 import type { Metric, Registry } from 'prom-client';
 import type { Exemplar } from './exemplars';
-import type { BucketTotal } from './store';
+import type { BucketTotal } from './histogram-totals-table';
 
 /** One series of a histogram: cumulative count per bound (`buckets[i]` for `bounds[i]`), total count and sum. */
 export interface HistogramSeries {
