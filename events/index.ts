@@ -5,7 +5,7 @@ export { orderEventJsonSchema } from './json-schema';
 export { occurredAtMicros } from './occurred-at';
 export { loadModel, loadModelFile, mainPath, stateTitle, DEFAULT_MODEL_PATH, DEMO_MODEL_PATH } from './model';
 export { ProcessModel } from './model';
-export type { StateDef, Handoff, Slo } from './model';
+export type { StateDef, Handoff, Slo, ModelRoles } from './model';
 export { BACKFILL_ATTRIBUTE, isBackfill, markBackfill } from './backfill';
 export { HEARTBEAT, heartbeatOrderId, heartbeatEvent, isHeartbeat, splitHeartbeats } from './heartbeat';
 export { describeRedrive, redriveUrl } from './redrive';

@@ -197,7 +197,22 @@ describe('the process model loader', () => {
       `${BASE}histogram: { from: 1d }\n`,
       'm.yaml:15: histogram.to: is required',
     ],
-    ['a key the model does not have', `${BASE}extra: 1\n`, 'm.yaml:15: extra: unknown key (expected one of: name, description, states, transitions, handoffs, slos, histogram)'],
+    ['a key the model does not have', `${BASE}extra: 1\n`, 'm.yaml:15: extra: unknown key (expected one of: name, description, states, transitions, handoffs, slos, histogram, roles)'],
+    ['a role that names no state', `${BASE}roles: { confirmation: approved }\n`, 'm.yaml:15: roles.confirmation: unknown state "approved" (states are: placed, pricing, done, cancelled)'],
+    [
+      'a completion state that is not terminal',
+      `${BASE}roles: { completion: pricing }\n`,
+      'm.yaml:15: roles.completion: "pricing" is not terminal: reaching the completion state ends an order (terminal states are: done, cancelled)',
+    ],
+    ['a role that is not a state name', `${BASE}roles: { completion: [done] }\n`, 'm.yaml:15: roles.completion: must name a state (states are: placed, pricing, done, cancelled)'],
+    ['a role the model does not have', `${BASE}roles: { confirmed: pricing }\n`, 'm.yaml:15: roles.confirmed: unknown key (expected one of: confirmation, completion)'],
+    ['roles that are not a mapping', `${BASE}roles: confirmed\n`, 'm.yaml:15: roles: must be a mapping of roles to states, e.g. { confirmation: confirmed, completion: shipped }'],
+    [
+      'both roles wrong at once',
+      `${BASE}roles:\n  confirmation: confirmed\n  completion: placed\n`,
+      'm.yaml:16: roles.confirmation: unknown state "confirmed" (states are: placed, pricing, done, cancelled)\n' +
+        '  m.yaml:17: roles.completion: "placed" is not terminal: reaching the completion state ends an order (terminal states are: done, cancelled)',
+    ],
     // A missing list is reported at the top of the file, the first line.
     ['a model without transitions', BASE.replace(/transitions:\n( {2}- .*\n)+/, '').replace(/handoffs:\n.*\n/, ''), 'm.yaml:1: transitions: is required (a list)'],
     ['handoffs that are not a list', BASE.replace(/handoffs:\n.*\n/, 'handoffs: { from: placed }\n'), 'm.yaml:11: handoffs: must be a list'],
@@ -362,6 +377,32 @@ describe('the process model loader', () => {
     const state = (name: string, terminal: boolean): StateDef => ({ name, label: name, aliases: [], system: 'x', description: '', terminal, expectWithinSeconds: undefined, lostAfterSeconds: undefined });
     const built = new ProcessModel('built', [state('a', false), state('b', true), state('c', false)], new Map([['a', new Set(['b'])], ['b', new Set(['c'])]]), [], []);
     expect(mainPath(built)).toEqual(['a', 'b']);
+  });
+
+  describe('roles', () => {
+    it('reads the roles the model names', () => {
+      expect(loadModel(`${BASE}roles: { confirmation: pricing, completion: done }\n`).roles).toEqual({ confirmation: 'pricing', completion: 'done' });
+      // completion may be any terminal state, also one the main path does not end in.
+      expect(loadModel(`${BASE}roles:\n  completion: cancelled\n`).roles).toEqual({ confirmation: null, completion: 'cancelled' });
+    });
+
+    it('defaults completion to the end of the main path when it is terminal, and confirmation to none', () => {
+      expect(loadModel(BASE).roles).toEqual({ confirmation: null, completion: 'done' });
+      expect(loadModel(`${BASE}roles: {}\n`).roles).toEqual({ confirmation: null, completion: 'done' });
+      // A state called "confirmed" is not a confirmation state for its name.
+      const named = loadModel(BASE.replace(/pricing/g, 'confirmed'));
+      expect(named.roles).toEqual({ confirmation: null, completion: 'done' });
+      // A main path that ends in a loop (a, b, back to a) ends in no terminal state: no completion state.
+      const loop = loadModel('states:\n  - { name: a, system: x }\n  - { name: b, system: x }\n  - { name: c, system: x, terminal: true }\ntransitions:\n  - { from: a, to: [b, c] }\n  - { from: b, to: a }\n');
+      expect(mainPath(loop)).toEqual(['a', 'b']);
+      expect(loop.roles).toEqual({ confirmation: null, completion: null });
+      expect(new ProcessModel('empty', [], new Map(), [], []).roles).toEqual({ confirmation: null, completion: null });
+    });
+
+    it('are declared by both shipped models', () => {
+      expect(loadModelFile(DEFAULT_MODEL_PATH).roles).toEqual({ confirmation: 'confirmed', completion: 'shipped' });
+      expect(loadModelFile(DEMO_MODEL_PATH).roles).toEqual({ confirmation: 'confirmed', completion: 'shipped' });
+    });
   });
 
   it('answers for states it does not know: none, not terminal, no moves', () => {

@@ -53,22 +53,42 @@ export interface Slo {
 export const DEFAULT_MODEL_PATH = path.join(PROJECT_ROOT, 'config', 'order-model.yaml');
 export const DEMO_MODEL_PATH = path.join(PROJECT_ROOT, 'config', 'demo-model.yaml');
 
-/**
- * The process model: the one description of the pipeline that tracker rules, metric buckets,
- * dashboards, alerts and reports are generated from. Immutable once loaded.
- */
 /** A span of durations, in seconds. */
 export interface DurationRange {
   readonly fromSeconds: number;
   readonly toSeconds: number;
 }
 
+/**
+ * What some states mean beyond the pipeline's shape (`roles:` in the model file). Reports read them;
+ * nothing else gives a state a meaning by its name.
+ */
+export interface ModelRoles {
+  /**
+   * The state an order is confirmed in (the default model's `confirmed`): the state before it, when
+   * the same system owns both, is where an operator's "time to confirm" is spent. Null when the model
+   * names none (no default: a state is not a confirmation because of its name).
+   */
+  readonly confirmation: string | null;
+  /**
+   * The terminal state that means an order completed (`shipped`); other terminal states end an order
+   * otherwise. Default: the end of the {@link mainPath} when it is terminal, else null.
+   */
+  readonly completion: string | null;
+}
+
+/**
+ * The process model: the one description of the pipeline that tracker rules, metric buckets,
+ * dashboards, alerts and reports are generated from. Immutable once loaded.
+ */
 export class ProcessModel {
   readonly states: readonly StateDef[];
   readonly handoffs: readonly Handoff[];
   readonly slos: readonly Slo[];
   /** Owning systems in order of first appearance. */
   readonly systems: readonly string[];
+  /** The states reports give a meaning to: declared in the model, or their defaults. */
+  readonly roles: ModelRoles;
   private readonly byName: ReadonlyMap<string, StateDef>;
   private readonly byText: ReadonlyMap<string, StateDef>;
   private readonly edges: ReadonlyMap<string, ReadonlySet<string>>;
@@ -81,6 +101,8 @@ export class ProcessModel {
     slos: Slo[],
     /** The durations the time-in-state histogram spans (`histogram: { from, to }`), when the model says. */
     readonly histogram?: DurationRange,
+    /** The roles the model file names; the others get their defaults (see {@link ModelRoles}). */
+    declaredRoles: Partial<ModelRoles> = {},
   ) {
     this.states = states;
     this.byName = new Map(states.map((s) => [s.name, s]));
@@ -90,6 +112,10 @@ export class ProcessModel {
     this.handoffs = handoffs;
     this.slos = slos;
     this.systems = [...new Set(states.map((s) => s.system))];
+    this.roles = {
+      confirmation: declaredRoles.confirmation ?? null,
+      completion: declaredRoles.completion ?? endOfMainPath(this),
+    };
   }
 
   /** The state called `name`, or undefined when the model has no such state. */
@@ -209,8 +235,8 @@ function textKey(text: string): string {
 
 /**
  * The happy path of the model: from the first state, always the first successor not visited yet, to a
- * terminal state. Its last state is what "completed" means (shipped); other terminal states end an
- * order otherwise (cancelled).
+ * terminal state. Its last state is what "completed" means (shipped) when the model names no
+ * `completion` role; other terminal states end an order otherwise (cancelled).
  */
 export function mainPath(model: ProcessModel): string[] {
   const path = [model.states[0]!.name];
@@ -220,6 +246,14 @@ export function mainPath(model: ProcessModel): string[] {
     path.push(next);
   }
   return path;
+}
+
+/** The last state of the main path when it is terminal (what "completed" means by default), else null. */
+function endOfMainPath(model: ProcessModel): string | null {
+  if (model.states.length === 0) return null;
+  const path = mainPath(model);
+  const last = path[path.length - 1]!;
+  return model.isTerminal(last) ? last : null;
 }
 
 /** Reads and validates a process model file. Throws a {@link ConfigError} listing every problem. */
@@ -380,65 +414,104 @@ function readList(raw: Raw, key: string, problems: Problems, required: boolean):
   return value;
 }
 
+/** The model's top-level keys; `loadModel` refuses any other. */
+const MODEL_KEYS = ['name', 'description', 'states', 'transitions', 'handoffs', 'slos', 'histogram', 'roles'];
+
+/** Reads every section, each after the states it names; a section's problems are listed after the ones before it. */
 function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined {
   if (!isObject(raw)) {
     problems.add([], 'must be a mapping with name, states, transitions, handoffs and slos');
     return undefined;
   }
-  checkKeys(raw, ['name', 'description', 'states', 'transitions', 'handoffs', 'slos', 'histogram'], [], problems);
+  checkKeys(raw, MODEL_KEYS, [], problems);
   const modelName = typeof raw.name === 'string' && raw.name ? raw.name : 'default';
+  const states = readStates(raw, problems);
+  checkTexts(states, problems);
+  const known: KnownStates = { list: states, byName: new Map(states.map((s) => [s.name, s])) };
+  const edges = readTransitions(raw, known, problems);
+  const handoffs = readHandoffs(raw, known, edges, problems);
+  const slos = readSlos(raw, known, problems);
+  const histogram = readHistogram(raw, problems);
+  const roles = readRoles(raw, known, problems);
+  return new ProcessModel(modelName, states, edges, handoffs, slos, histogram, roles);
+}
 
+/** The states read so far, for the sections that name them. */
+interface KnownStates {
+  readonly list: readonly StateDef[];
+  readonly byName: ReadonlyMap<string, StateDef>;
+}
+
+function unknownState(name: string, known: KnownStates): string {
+  return `unknown state "${name}" (states are: ${known.list.map((s) => s.name).join(', ')})`;
+}
+
+/** `states:`, each checked on its own; a state that is refused is left out (its problems are listed). */
+function readStates(raw: Raw, problems: Problems): StateDef[] {
   const states: StateDef[] = [];
-  const seen = new Map<string, number>();
+  const firstIndex = new Map<string, number>();
   readList(raw, 'states', problems, true).forEach((item, i) => {
     const at: Path = ['states', i];
     if (!isObject(item)) return problems.add(at, 'must be a mapping with name, system, expect_within, lost_after');
-    checkKeys(item, ['name', 'label', 'aliases', 'system', 'description', 'expect_within', 'lost_after', 'terminal', 'redrive'], at, problems);
-    const name = readName(item, 'name', at, problems);
-    const label = readLabel(item.label, [...at, 'label'], problems);
-    const aliases = readAliases(item.aliases, [...at, 'aliases'], problems);
-    const system = readName(item, 'system', at, problems);
-    const terminal = item.terminal === true;
-    if (item.terminal !== undefined && typeof item.terminal !== 'boolean') problems.add([...at, 'terminal'], 'must be true or false');
-    const expect = readDuration(item, 'expect_within', at, problems);
-    const lost = readDuration(item, 'lost_after', at, problems);
-    const redrive = item.redrive === undefined ? undefined : readRedrive(item.redrive, (path, message) => problems.add([...at, 'redrive', ...path], message));
-    if (terminal && item.redrive !== undefined) problems.add([...at, 'redrive'], 'a terminal state has no redrive: orders in it are done');
-    if (name !== undefined) {
-      const first = seen.get(name);
-      if (first !== undefined) problems.add([...at, 'name'], `duplicate state "${name}" (first defined at states[${first}])`);
-      else seen.set(name, i);
+    const fields = readStateFields(item, at, problems);
+    if (fields.name !== undefined) {
+      const first = firstIndex.get(fields.name);
+      if (first !== undefined) problems.add([...at, 'name'], `duplicate state "${fields.name}" (first defined at states[${first}])`);
+      else firstIndex.set(fields.name, i);
     }
-    if (terminal) {
-      for (const key of ['expect_within', 'lost_after']) {
-        if (item[key] !== undefined) problems.add([...at, key], `a terminal state has no ${key}: orders do not wait in it`);
-      }
-    } else {
-      // Both limits are optional: a state without expect_within is "observed only" (time in state is
-      // measured and reported, nobody is told), e.g. a process just imported whose SLAs are not agreed.
-      if (expect !== undefined && lost !== undefined && lost < expect) {
-        problems.add([...at, 'lost_after'], `(${String(item.lost_after)}) is shorter than expect_within (${String(item.expect_within)}); an order is stuck before it is lost`);
-      }
-    }
-    if (name !== undefined && system !== undefined && seen.get(name) === i) {
+    checkStateLimits(item, fields, at, problems);
+    const { name, system, terminal, redrive } = fields;
+    if (name !== undefined && system !== undefined && firstIndex.get(name) === i) {
       states.push({
         name,
-        label: label ?? name,
-        aliases,
+        label: fields.label ?? name,
+        aliases: fields.aliases,
         system,
         description: typeof item.description === 'string' ? item.description : '',
         terminal,
-        expectWithinSeconds: terminal ? undefined : expect,
-        lostAfterSeconds: terminal ? undefined : lost,
+        expectWithinSeconds: terminal ? undefined : fields.expect,
+        lostAfterSeconds: terminal ? undefined : fields.lost,
         ...(redrive && { redrive }),
       });
     }
   });
-  const byName = new Map(states.map((s) => [s.name, s]));
-  checkTexts(states, problems);
-  const unknown = (name: string) => `unknown state "${name}" (states are: ${states.map((s) => s.name).join(', ')})`;
+  return states;
+}
 
-  const edges = new Map<string, Set<string>>(states.map((s) => [s.name, new Set<string>()]));
+/** One state's keys, each read and checked on its own. */
+function readStateFields(item: Raw, at: Path, problems: Problems) {
+  checkKeys(item, ['name', 'label', 'aliases', 'system', 'description', 'expect_within', 'lost_after', 'terminal', 'redrive'], at, problems);
+  const name = readName(item, 'name', at, problems);
+  const label = readLabel(item.label, [...at, 'label'], problems);
+  const aliases = readAliases(item.aliases, [...at, 'aliases'], problems);
+  const system = readName(item, 'system', at, problems);
+  const terminal = item.terminal === true;
+  if (item.terminal !== undefined && typeof item.terminal !== 'boolean') problems.add([...at, 'terminal'], 'must be true or false');
+  const expect = readDuration(item, 'expect_within', at, problems);
+  const lost = readDuration(item, 'lost_after', at, problems);
+  const redrive = item.redrive === undefined ? undefined : readRedrive(item.redrive, (path, message) => problems.add([...at, 'redrive', ...path], message));
+  if (terminal && item.redrive !== undefined) problems.add([...at, 'redrive'], 'a terminal state has no redrive: orders in it are done');
+  return { name, label, aliases, system, terminal, expect, lost, redrive };
+}
+
+/** A terminal state has no time limits; an open state is stuck before it is lost. */
+function checkStateLimits(item: Raw, limits: { terminal: boolean; expect: number | undefined; lost: number | undefined }, at: Path, problems: Problems): void {
+  if (limits.terminal) {
+    for (const key of ['expect_within', 'lost_after']) {
+      if (item[key] !== undefined) problems.add([...at, key], `a terminal state has no ${key}: orders do not wait in it`);
+    }
+    return;
+  }
+  // Both limits are optional: a state without expect_within is "observed only" (time in state is
+  // measured and reported, nobody is told), e.g. a process just imported whose SLAs are not agreed.
+  if (limits.expect !== undefined && limits.lost !== undefined && limits.lost < limits.expect) {
+    problems.add([...at, 'lost_after'], `(${String(item.lost_after)}) is shorter than expect_within (${String(item.expect_within)}); an order is stuck before it is lost`);
+  }
+}
+
+/** `transitions:` as the allowed moves out of each state; an open state must have one. */
+function readTransitions(raw: Raw, known: KnownStates, problems: Problems): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>(known.list.map((s) => [s.name, new Set<string>()]));
   const beforeTransitions = problems.count;
   readList(raw, 'transitions', problems, true).forEach((item, i) => {
     const at: Path = ['transitions', i];
@@ -448,76 +521,120 @@ function buildModel(raw: unknown, problems: Problems): ProcessModel | undefined 
     const targets = Array.isArray(item.to) ? item.to : [item.to];
     if (from === undefined) problems.add([...at, 'from'], 'is required (a state, or "*" for every state that is not terminal)');
     if (item.to === undefined) problems.add([...at, 'to'], 'is required (a state or a list of states)');
-    const fromStates = from === '*' ? states.filter((s) => !s.terminal).map((s) => s.name) : [String(from)];
+    const fromStates = from === '*' ? known.list.filter((s) => !s.terminal).map((s) => s.name) : [String(from)];
     if (from !== undefined && from !== '*') {
-      const def = byName.get(String(from));
-      if (!def) problems.add([...at, 'from'], unknown(String(from)));
+      const def = known.byName.get(String(from));
+      if (!def) problems.add([...at, 'from'], unknownState(String(from), known));
       else if (def.terminal) problems.add([...at, 'from'], `"${def.name}" is terminal: no transition may leave it`);
     }
     targets.forEach((to, j) => {
       const toPath: Path = Array.isArray(item.to) ? [...at, 'to', j] : [...at, 'to'];
       if (item.to === undefined) return;
-      if (!byName.has(String(to))) return problems.add(toPath, unknown(String(to)));
+      if (!known.byName.has(String(to))) return problems.add(toPath, unknownState(String(to), known));
       for (const f of fromStates) if (f !== to) edges.get(f)?.add(String(to));
     });
   });
-  for (const [i, s] of states.entries()) {
-    if (!s.terminal && edges.get(s.name)!.size === 0 && problems.count === beforeTransitions) {
-      problems.add(['states', indexOf(raw, s.name, i)], `state "${s.name}" is not terminal but no transition leaves it; add a transition or mark it terminal: true`);
-    }
-  }
+  // Only when the transitions themselves are sound: a refused one would make this a second, false problem.
+  if (problems.count === beforeTransitions) checkOpenStatesLeave(raw, known, edges, problems);
+  return edges;
+}
 
+/** The first open state no transition leaves, if any (one is enough to send the reader to the transitions). */
+function checkOpenStatesLeave(raw: Raw, known: KnownStates, edges: ReadonlyMap<string, ReadonlySet<string>>, problems: Problems): void {
+  const i = known.list.findIndex((s) => !s.terminal && edges.get(s.name)!.size === 0);
+  if (i < 0) return;
+  const name = known.list[i]!.name;
+  problems.add(['states', indexOf(raw, name, i)], `state "${name}" is not terminal but no transition leaves it; add a transition or mark it terminal: true`);
+}
+
+/** `handoffs:`, each an allowed transition between two systems. */
+function readHandoffs(raw: Raw, known: KnownStates, edges: ReadonlyMap<string, ReadonlySet<string>>, problems: Problems): Handoff[] {
   const handoffs: Handoff[] = [];
   readList(raw, 'handoffs', problems, false).forEach((item, i) => {
     const at: Path = ['handoffs', i];
     if (!isObject(item)) return problems.add(at, 'must be a mapping with from, to and within');
     checkKeys(item, ['from', 'to', 'within', 'via', 'redrive'], at, problems);
     const redrive = item.redrive === undefined ? undefined : readRedrive(item.redrive, (path, message) => problems.add([...at, 'redrive', ...path], message));
-    const from = byName.get(String(item.from));
-    const to = byName.get(String(item.to));
-    if (!from) problems.add([...at, 'from'], item.from === undefined ? 'is required' : unknown(String(item.from)));
-    if (!to) problems.add([...at, 'to'], item.to === undefined ? 'is required' : unknown(String(item.to)));
+    const from = known.byName.get(String(item.from));
+    const to = known.byName.get(String(item.to));
+    if (!from) problems.add([...at, 'from'], item.from === undefined ? 'is required' : unknownState(String(item.from), known));
+    if (!to) problems.add([...at, 'to'], item.to === undefined ? 'is required' : unknownState(String(item.to), known));
     const within = readDuration(item, 'within', at, problems);
     if (item.within === undefined) problems.add([...at, 'within'], 'is required (how soon the next system must pick the order up)');
-    if (from && to) {
-      if (!edges.get(from.name)?.has(to.name)) problems.add(at, `"${from.name}" -> "${to.name}" is not an allowed transition`);
-      if (from.system === to.system) problems.add(at, `a handoff joins two systems, but "${from.name}" and "${to.name}" are both owned by ${from.system}`);
-      if (within !== undefined) {
-        handoffs.push({
-          from: from.name,
-          to: to.name,
-          fromSystem: from.system,
-          toSystem: to.system,
-          withinSeconds: within,
-          via: typeof item.via === 'string' ? item.via : '',
-          ...(redrive && { redrive }),
-        });
-      }
-    }
+    if (!from || !to) return;
+    if (!edges.get(from.name)?.has(to.name)) problems.add(at, `"${from.name}" -> "${to.name}" is not an allowed transition`);
+    if (from.system === to.system) problems.add(at, `a handoff joins two systems, but "${from.name}" and "${to.name}" are both owned by ${from.system}`);
+    if (within === undefined) return;
+    handoffs.push({
+      from: from.name,
+      to: to.name,
+      fromSystem: from.system,
+      toSystem: to.system,
+      withinSeconds: within,
+      via: typeof item.via === 'string' ? item.via : '',
+      ...(redrive && { redrive }),
+    });
   });
+  return handoffs;
+}
 
+/** `slos:`, each on an open state; the window defaults to the state's expect_within. */
+function readSlos(raw: Raw, known: KnownStates, problems: Problems): Slo[] {
   const slos: Slo[] = [];
   readList(raw, 'slos', problems, false).forEach((item, i) => {
     const at: Path = ['slos', i];
     if (!isObject(item)) return problems.add(at, 'must be a mapping with state, objective and within');
     checkKeys(item, ['state', 'objective', 'within'], at, problems);
-    const state = byName.get(String(item.state));
-    if (!state) problems.add([...at, 'state'], item.state === undefined ? 'is required' : unknown(String(item.state)));
+    const state = known.byName.get(String(item.state));
+    if (!state) problems.add([...at, 'state'], item.state === undefined ? 'is required' : unknownState(String(item.state), known));
     else if (state.terminal) problems.add([...at, 'state'], `"${state.name}" is terminal: orders never leave it`);
     const objective = item.objective;
-    if (typeof objective !== 'number' || !(objective > 0 && objective < 1)) {
+    const validObjective = typeof objective === 'number' && objective > 0 && objective < 1;
+    if (!validObjective) {
       problems.add([...at, 'objective'], `${objective === undefined ? 'is required:' : `"${String(objective)}" is not`} a fraction between 0 and 1, e.g. 0.99 for 99%`);
     }
     const within = readDuration(item, 'within', at, problems) ?? state?.expectWithinSeconds;
     if (state && !state.terminal && item.within === undefined && state.expectWithinSeconds === undefined) {
       problems.add([...at, 'within'], `is required: "${state.name}" has no expect_within to take it from`);
     }
-    if (state && !state.terminal && typeof objective === 'number' && objective > 0 && objective < 1 && within !== undefined) {
+    if (state && !state.terminal && validObjective && within !== undefined) {
       slos.push({ state: state.name, objective, withinSeconds: within });
     }
   });
+  return slos;
+}
 
-  return new ProcessModel(modelName, states, edges, handoffs, slos, readHistogram(raw, problems));
+/** The roles a model may name, in the order their problems are listed. */
+const ROLE_NAMES = ['confirmation', 'completion'] as const;
+
+/**
+ * `roles: { confirmation: confirmed, completion: shipped }`: the states reports give a meaning to.
+ * Each names a state of the model; completion must be terminal. Roles left out get their defaults
+ * from the {@link ProcessModel} constructor.
+ */
+function readRoles(raw: Raw, known: KnownStates, problems: Problems): Partial<ModelRoles> {
+  if (raw.roles === undefined || raw.roles === null) return {};
+  const at: Path = ['roles'];
+  if (!isObject(raw.roles)) {
+    problems.add(at, 'must be a mapping of roles to states, e.g. { confirmation: confirmed, completion: shipped }');
+    return {};
+  }
+  checkKeys(raw.roles, [...ROLE_NAMES], at, problems);
+  const roles: { -readonly [K in keyof ModelRoles]?: string } = {};
+  for (const role of ROLE_NAMES) {
+    const value = raw.roles[role];
+    if (value === undefined) continue;
+    const state = typeof value === 'string' ? known.byName.get(value) : undefined;
+    if (!state) {
+      problems.add([...at, role], typeof value === 'string' ? unknownState(value, known) : `must name a state (states are: ${known.list.map((s) => s.name).join(', ')})`);
+    } else if (role === 'completion' && !state.terminal) {
+      const terminal = known.list.filter((s) => s.terminal).map((s) => s.name);
+      problems.add([...at, role], `"${state.name}" is not terminal: reaching the completion state ends an order (terminal states are: ${terminal.join(', ')})`);
+    } else {
+      roles[role] = state.name;
+    }
+  }
+  return roles;
 }
 
 /** `histogram: { from: 1m, to: 30d }`: the durations the time-in-state buckets span. */

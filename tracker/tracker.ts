@@ -12,7 +12,7 @@ import { createTrackerApp } from './http';
 import { createAutoRedrive } from './redrive/auto-redrive';
 import { createRedriver } from './redrive/redriver';
 import { LatestHeartbeats, type PartitionHeartbeat } from './heartbeat/latest-heartbeats';
-import { createInstanceCleanup, createInstanceLease, describeHolder } from './lease';
+import { createInstanceCleanup, createInstanceLease, describeHolder, type InstanceLease } from './lease';
 import { TrackerMetrics } from './metrics';
 import { createReconcileJob, ReconcileMetrics } from './reconcile';
 import {
@@ -134,48 +134,17 @@ const START_DEADLINE_MS = 30_000;
  * `close()`, then the store.
  */
 export async function createTracker(options: TrackerOptions): Promise<Tracker> {
-  const { config, model, source, store } = options;
-  const now = options.now ?? Date.now;
+  const { config, model, store } = options;
   const logger = options.logger ?? silentLogger();
   const registry = options.registry ?? new Registry();
   const instance = options.instance ?? config.tracker.instance;
   if (!INSTANCE_NAME.test(instance)) throw new ConfigError(`tracker instance "${instance}": must be 1-128 letters, digits, ".", "_" or "-" (tracker.instance)`);
+  const ctx: TrackerContext = { options, logger, instance, now: options.now ?? Date.now };
 
   // The instance lease (tracker/lease): only its holder exports the duration histograms (read from
   // the store at scrape) and adds to their totals (the guard is the first statement of each apply).
-  const lease = createInstanceLease({
-    db: store,
-    instance,
-    ttlMs: config.tracker.instanceLeaseTtlMs,
-    renewMs: config.tracker.instanceLeaseRenewMs,
-    waitMs: config.tracker.instanceLeaseWaitMs,
-    ...(options.now && { now: options.now }),
-    onWait: (by) => logger.warn({ instance, holder: by }, `waiting for tracker instance "${instance}": another live process holds it (${describeHolder(by)}); a process that was killed lets it expire by then`),
-    onLost: (by) => {
-      metrics.recordLeaseLost();
-      logger.error({ instance, holder: by }, `tracker instance "${instance}" was taken over by another process${by ? ` (${describeHolder(by)})` : ''}: no longer exporting its histograms or applying batches; give each process its own tracker.instance (ORDERSCOPE_TRACKER_INSTANCE)`);
-    },
-    onRegained: () => logger.warn({ instance }, `holding tracker instance "${instance}" again: exporting its histograms and applying batches`),
-    onError: (err) => {
-      metrics.recordLeaseRenewalFailure();
-      logger.warn({ err, instance }, 'could not renew the tracker instance lease; trying again at the next interval');
-    },
-  });
-  const instanceCleanup = createInstanceCleanup({
-    db: store,
-    instance,
-    retentionMs: config.tracker.instanceRetentionMs,
-    ...(options.now && { now: options.now }),
-    onRemoved: (removed) => {
-      metrics.recordInstancesRemoved(removed.length);
-      logger.info({ instances: removed, retention_ms: config.tracker.instanceRetentionMs }, 'removed tracker instances nobody has held for longer than the retention, with their histogram totals');
-    },
-    onError: (err) => {
-      metrics.recordInstanceCleanupFailure();
-      logger.warn({ err }, 'could not remove the tracker instances gone for good; trying again at the next interval');
-    },
-  });
-  const abortStart = new AbortController();
+  // The metrics below read the lease, so they are made after it, and its events count in them later.
+  const lease = createTrackerLease(ctx, () => metrics);
   const heartbeats = new LatestHeartbeats();
   const metrics = new TrackerMetrics({
     readHeartbeats: () => heartbeats.snapshot(),
@@ -189,23 +158,156 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
     onTotalsError: (err) => logger.warn({ err }, 'could not read the histogram totals; the duration histograms keep their last values'),
     ...(options.now && { now: options.now }),
   });
-  const leasedStore = lease.guard(store);
+  const jobs = createBackgroundJobs(ctx, metrics, registry);
+  const life: Lifecycle = { started: undefined, running: false, closing: undefined, inFlight: new Set(), abortStart: new AbortController() };
+  const intake: Intake = { ctx, leasedStore: lease.guard(store), metrics, heartbeats, life };
+  const apply = (batch: readonly OrderEvent[], context?: DeliveryContext) => tracked(life, () => applyDelivery(intake, batch, context));
+  const retryDeadLetter = (id: number, by: string) => tracked(life, () => retryLetter(intake, id, by));
+  const dropDeadLetter = (id: number, by: string) => dropLetter(intake, id, by);
+  const app = createTrackerApp({
+    db: store,
+    ...(options.reportStore && { reportDb: options.reportStore }),
+    model,
+    tokens: config.tokens,
+    traces: traceBackend(config.tracker.traceBackend, config.tracker.traceBackendUrl),
+    registry,
+    logger,
+    readiness: () => ({ started: life.running && !life.closing, bus: options.source.isReady(), instance: lease.held }),
+    deadLetters: { retry: retryDeadLetter, drop: dropDeadLetter },
+    redriver: jobs.redriver,
+    ...(options.partitions && { partitions: options.partitions }),
+    heartbeats: { read: () => heartbeats.snapshot(), intervalMs: config.collector.heartbeatIntervalMs },
+    ...(options.now && { now: options.now }),
+  });
+
+  return {
+    app,
+    registry,
+    start: () => (life.started ??= startTracker(ctx, lease, jobs, life, apply)),
+    apply,
+    heartbeats: () => heartbeats.snapshot(),
+    retryDeadLetter,
+    dropDeadLetter,
+    sweep: () => jobs.sweeper.sweep(),
+    autoRedrive: () => jobs.autoRedrive.runOnce(),
+    removeGoneInstances: () => jobs.instanceCleanup.runNow(),
+    close: () => (life.closing ??= closeTracker(ctx, lease, jobs, life)),
+  };
+}
+
+/** What the parts of one tracker share: its options and what was resolved from them. */
+interface TrackerContext {
+  readonly options: TrackerOptions;
+  readonly logger: Logger;
+  readonly instance: string;
+  /** The clock, in ms: the option's, else the wall clock. */
+  readonly now: () => number;
+}
+
+/** The clock to hand to the parts, when the options have one (each part has its own default). */
+function injectedClock(options: TrackerOptions): { now?: () => number } {
+  return options.now ? { now: options.now } : {};
+}
+
+/** The tracker's state between start() and close(). */
+interface Lifecycle {
+  started: Promise<void> | undefined;
+  running: boolean;
+  closing: Promise<void> | undefined;
+  /** The batches and dead-letter retries being applied: close() waits for them. */
+  readonly inFlight: Set<Promise<unknown>>;
+  /** Fired by close(), so that a start waiting for the lease gives up. */
+  readonly abortStart: AbortController;
+}
+
+/** Runs `work` unless the tracker is closing, and lets close() wait for it. */
+async function tracked<T>(life: Lifecycle, work: () => Promise<T>): Promise<T> {
+  if (life.closing) throw new UnavailableError('the tracker is shutting down; the batch stays on the bus and will be delivered again');
+  const running = work();
+  life.inFlight.add(running);
+  try {
+    return await running;
+  } finally {
+    life.inFlight.delete(running);
+  }
+}
+
+/** The lease on the tracker's instance name; what becomes of it is logged and counted. */
+function createTrackerLease(ctx: TrackerContext, metrics: () => TrackerMetrics): InstanceLease {
+  const { options, logger, instance } = ctx;
+  const { config } = options;
+  return createInstanceLease({
+    db: options.store,
+    instance,
+    ttlMs: config.tracker.instanceLeaseTtlMs,
+    renewMs: config.tracker.instanceLeaseRenewMs,
+    waitMs: config.tracker.instanceLeaseWaitMs,
+    ...injectedClock(options),
+    onWait: (by) => logger.warn({ instance, holder: by }, `waiting for tracker instance "${instance}": another live process holds it (${describeHolder(by)}); a process that was killed lets it expire by then`),
+    onLost: (by) => {
+      metrics().recordLeaseLost();
+      logger.error({ instance, holder: by }, `tracker instance "${instance}" was taken over by another process${by ? ` (${describeHolder(by)})` : ''}: no longer exporting its histograms or applying batches; give each process its own tracker.instance (ORDERSCOPE_TRACKER_INSTANCE)`);
+    },
+    onRegained: () => logger.warn({ instance }, `holding tracker instance "${instance}" again: exporting its histograms and applying batches`),
+    onError: (err) => {
+      metrics().recordLeaseRenewalFailure();
+      logger.warn({ err, instance }, 'could not renew the tracker instance lease; trying again at the next interval');
+    },
+  });
+}
+
+/** What runs by itself once the tracker started, and the redriver the API and the policy share. */
+function createBackgroundJobs(ctx: TrackerContext, metrics: TrackerMetrics, registry: Registry) {
+  const { options, logger } = ctx;
+  const { config, model, store } = options;
   const redriver = createRedriver({
     db: store,
     model,
     rate: { eventsPerSecond: config.tracker.redriveRatePerSecond, burst: config.tracker.redriveBurst },
     onRedrive: (state, result) => metrics.recordRedrive(state, result),
-    ...(options.now && { now: options.now }),
+    ...injectedClock(options),
   });
-  const autoRedrive = createAutoRedrive({ db: store, model, redriver, intervalMs: config.tracker.autoRedriveIntervalMs, logger, ...(options.now && { now: options.now }) });
-  // Off unless tracker.reconcileIntervalMs > 0; its metrics are exported either way (at zero).
-  const reconcileJob = createReconcileJob({ config, store: options.reportStore ?? store, metrics: new ReconcileMetrics(registry), logger, ...(options.now && { now: options.now }) });
+  return {
+    redriver,
+    instanceCleanup: createTrackerInstanceCleanup(ctx, metrics),
+    autoRedrive: createAutoRedrive({ db: store, model, redriver, intervalMs: config.tracker.autoRedriveIntervalMs, logger, ...injectedClock(options) }),
+    // Off unless tracker.reconcileIntervalMs > 0; its metrics are exported either way (at zero).
+    reconcileJob: createReconcileJob({ config, store: options.reportStore ?? store, metrics: new ReconcileMetrics(registry), logger, ...injectedClock(options) }),
+    sweeper: createTrackerSweeper(ctx, metrics),
+  };
+}
 
-  const sweeper = createSweeper({
-    db: store,
+type BackgroundJobs = ReturnType<typeof createBackgroundJobs>;
+
+/** Removes the instances gone for good, with their histogram totals; logged and counted. */
+function createTrackerInstanceCleanup(ctx: TrackerContext, metrics: TrackerMetrics) {
+  const { options, logger, instance } = ctx;
+  const retentionMs = options.config.tracker.instanceRetentionMs;
+  return createInstanceCleanup({
+    db: options.store,
+    instance,
+    retentionMs,
+    ...injectedClock(options),
+    onRemoved: (removed) => {
+      metrics.recordInstancesRemoved(removed.length);
+      logger.info({ instances: removed, retention_ms: retentionMs }, 'removed tracker instances nobody has held for longer than the retention, with their histogram totals');
+    },
+    onError: (err) => {
+      metrics.recordInstanceCleanupFailure();
+      logger.warn({ err }, 'could not remove the tracker instances gone for good; trying again at the next interval');
+    },
+  });
+}
+
+/** The lost-order sweeper; each status change it makes is logged, each sweep counted. */
+function createTrackerSweeper(ctx: TrackerContext, metrics: TrackerMetrics) {
+  const { options, logger } = ctx;
+  const { model } = options;
+  return createSweeper({
+    db: options.store,
     model,
-    intervalMs: config.tracker.sweepIntervalMs,
-    ...(options.now && { now: options.now }),
+    intervalMs: options.config.tracker.sweepIntervalMs,
+    ...injectedClock(options),
     onSweep: (result) => {
       metrics.recordSweep(result);
       for (const change of result.changes) logStatusChange(logger, change, model);
@@ -216,174 +318,160 @@ export async function createTracker(options: TrackerOptions): Promise<Tracker> {
       logger.error({ err }, 'the lost-order sweep failed; the next one, an interval later, takes the same due orders');
     },
   });
+}
 
-  let started: Promise<void> | undefined;
-  let running = false;
-  let closing: Promise<void> | undefined;
-  const inFlight = new Set<Promise<unknown>>();
+/** What applying batches and dead letters needs. */
+interface Intake {
+  readonly ctx: TrackerContext;
+  /** The store whose transactions first check that this process holds the instance's lease. */
+  readonly leasedStore: Db;
+  readonly metrics: TrackerMetrics;
+  readonly heartbeats: LatestHeartbeats;
+  readonly life: Lifecycle;
+}
 
-  /** Runs `work` unless the tracker is closing, and lets close() wait for it. */
-  const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
-    if (closing) throw new UnavailableError('the tracker is shutting down; the batch stays on the bus and will be delivered again');
-    const running = work();
-    inFlight.add(running);
-    try {
-      return await running;
-    } finally {
-      inFlight.delete(running);
-    }
-  };
-
-  /** One transaction over `events`, retried in place on transient failures; counted once committed. */
-  const applyOnce = async (events: readonly OrderEvent[]): Promise<ApplyOutcome> => {
-    const begin = process.hrtime.bigint();
-    const outcome = await retry(() => applyBatch(leasedStore, model, events, instance, options.now), {
-      retries: APPLY_RETRIES,
-      onRetry: (err, attempt) => logger.warn({ err, attempt, events: events.length }, 'applying a batch failed for a transient reason; retrying'),
-    });
-    metrics.recordBatch(outcome, Number(process.hrtime.bigint() - begin) / 1e9, events);
-    for (const change of outcome.statusChanges) logStatusChange(logger, change, model);
-    logger.debug({ events: outcome.received, applied: outcome.applied, duplicates: outcome.duplicates, extended: outcome.ordersExtended, rebuilt: outcome.ordersRebuilt }, 'applied a batch');
-    return outcome;
-  };
-
-  /**
-   * Applies what it can of `items` and returns the letters of the events that can never be applied
-   * (isolatePoison). Throws only a failure that is not the events' own.
-   */
-  const applyIsolating = async (items: readonly { event: OrderEvent; origin: EventOrigin }[]): Promise<NewDeadLetter[]> => {
-    const { poisoned } = await isolatePoison(items, (part) => applyOnce(part.map((i) => i.event)), poisonReason);
-    return poisoned.map(({ item, reason, error }) => eventLetter(item.event, item.origin, reason, error));
-  };
-
-  /** Keeps letters in dead_letters (retrying transient failures in place), then counts and logs them. */
-  const setAside = async (letters: readonly NewDeadLetter[]): Promise<void> => {
-    if (letters.length === 0) return;
-    await retry(() => insertDeadLetters(store, letters, now() * 1000), { retries: APPLY_RETRIES });
-    metrics.recordDeadLetters(letters.map((l) => l.reason));
-    for (const l of letters) {
-      logger.error(
-        { order_id: l.orderId ?? undefined, event_id: l.eventId ?? undefined, reason: l.reason, origin: describeOrigin(l.origin as EventOrigin), error: l.error },
-        'set an event aside as a dead letter: it cannot be applied; the events beside it were (orderscope dead-letters list)',
-      );
-    }
-  };
-
-  const apply = (batch: readonly OrderEvent[], context?: DeliveryContext): Promise<void> =>
-    tracked(async () => {
-      if (batch.length === 0 && !context?.unreadable.length) return;
-      try {
-        // Heartbeats are about the pipeline, not orders: they never reach the store's order tables.
-        const { orders, heartbeats: beats } = splitHeartbeats(
-          batch.map((event, i) => ({ event, origin: context?.origins[i] ?? IN_PROCESS_ORIGIN })),
-          (item) => item.event,
-        );
-        const letters = orders.length > 0 ? await applyIsolating(orders) : [];
-        // A batch of heartbeats only still commits one (empty, lease-guarded) transaction: a tracker
-        // whose database refuses commits, or that lost its instance, must not look alive.
-        if (orders.length === 0 && beats.length > 0) await retry(() => leasedStore.transaction(async () => undefined), { retries: APPLY_RETRIES });
-        await setAside([...(context?.unreadable ?? []).map(unreadableLetter), ...letters]);
-        // Only now that everything before them in the batch is committed: a heartbeat says "all of it went through".
-        heartbeats.record(beats);
-      } catch (err) {
-        metrics.recordApplyFailure();
-        logger.error({ err, events: batch.length }, 'could not apply a batch for a transient reason; the bus will deliver it again');
-        throw err;
-      }
-    });
-
-  const retryDeadLetter = (id: number, by: string): Promise<DeadLetterResolution> =>
-    tracked(async () => {
-      const letter = await getDeadLetter(store, id);
-      if (!letter) return { result: 'not_found' };
-      if (letter.status !== 'parked') return { result: 'not_parked', letter };
-      const read = readLetter(letter.raw, new Date(now()));
-      const origin = letter.origin as EventOrigin;
-      const failed = read.ok
-        ? await applyIsolating([{ event: read.event, origin }])
-        : [{ key: letter.key, raw: letter.raw, eventId: letter.eventId, orderId: letter.orderId, reason: read.reason, error: read.error, origin }];
-      if (failed.length > 0) {
-        await setAside(failed);
-        return { result: 'failed', letter: (await getDeadLetter(store, id)) ?? letter, error: failed[0]!.error };
-      }
-      await resolveDeadLetter(store, id, 'retried', by, now() * 1000);
-      logger.info({ dead_letter: id, order_id: letter.orderId ?? undefined, by }, 'a dead letter was retried and applied');
-      return { result: 'retried', letter: (await getDeadLetter(store, id)) ?? letter };
-    });
-
-  const dropDeadLetter = async (id: number, by: string): Promise<DeadLetterResolution> => {
-    const letter = await getDeadLetter(store, id);
-    if (!letter) return { result: 'not_found' };
-    if (!(await resolveDeadLetter(store, id, 'dropped', by, now() * 1000))) return { result: 'not_parked', letter };
-    logger.warn({ dead_letter: id, order_id: letter.orderId ?? undefined, by }, 'a dead letter was dropped');
-    return { result: 'dropped', letter: (await getDeadLetter(store, id)) ?? letter };
-  };
-
-  const start = async (): Promise<void> => {
-    const result = await retry(() => migrate(store), {
-      deadlineMs: START_DEADLINE_MS,
-      retries: 20,
-      // The reason, not the error: its stack says nothing about a database that is down.
-      onRetry: (err) => logger.warn({ reason: describeError(err) }, `waiting for the database (${store.description})`),
-    });
-    for (const name of result.applied) logger.info({ migration: name }, 'applied a schema migration');
-    if (result.unknownVersions.length) {
-      logger.warn({ versions: result.unknownVersions }, 'the database has schema migrations this tracker does not know (a newer tracker ran on it)');
-    }
-    await lease.acquire(abortStart.signal);
-    await source.subscribe((batch, context) => apply(batch, context));
-    // After the subscription: what fell due while the tracker was down is flagged now, from the
-    // deadlines in the store (or once the caller's backlog is in: sweepAfter).
-    if (options.sweepAfter) {
-      void options.sweepAfter.then(
-        () => sweeper.start(),
-        (err: unknown) => {
-          logger.warn({ reason: describeError(err) }, 'what the sweeper waited for failed; sweeping now');
-          sweeper.start();
-        },
-      );
-    } else sweeper.start();
-    autoRedrive.start();
-    reconcileJob.start();
-    instanceCleanup.start();
-    running = true;
-    logger.info({ store: store.description, instance, model: model.name }, 'tracker started');
-  };
-
-  const app = createTrackerApp({
-    db: store,
-    ...(options.reportStore && { reportDb: options.reportStore }),
-    model,
-    tokens: config.tokens,
-    traces: traceBackend(config.tracker.traceBackend, config.tracker.traceBackendUrl),
-    registry,
-    logger,
-    readiness: () => ({ started: running && !closing, bus: source.isReady(), instance: lease.held }),
-    deadLetters: { retry: retryDeadLetter, drop: dropDeadLetter },
-    redriver,
-    ...(options.partitions && { partitions: options.partitions }),
-    heartbeats: { read: () => heartbeats.snapshot(), intervalMs: config.collector.heartbeatIntervalMs },
-    ...(options.now && { now: options.now }),
+/** One transaction over `events`, retried in place on transient failures; counted once committed. */
+async function applyOnce(intake: Intake, events: readonly OrderEvent[]): Promise<ApplyOutcome> {
+  const { options, logger, instance } = intake.ctx;
+  const begin = process.hrtime.bigint();
+  const outcome = await retry(() => applyBatch(intake.leasedStore, options.model, events, instance, options.now), {
+    retries: APPLY_RETRIES,
+    onRetry: (err, attempt) => logger.warn({ err, attempt, events: events.length }, 'applying a batch failed for a transient reason; retrying'),
   });
+  intake.metrics.recordBatch(outcome, Number(process.hrtime.bigint() - begin) / 1e9, events);
+  for (const change of outcome.statusChanges) logStatusChange(logger, change, options.model);
+  logger.debug({ events: outcome.received, applied: outcome.applied, duplicates: outcome.duplicates, extended: outcome.ordersExtended, rebuilt: outcome.ordersRebuilt }, 'applied a batch');
+  return outcome;
+}
 
-  return {
-    app,
-    registry,
-    start: () => (started ??= start()),
-    apply,
-    heartbeats: () => heartbeats.snapshot(),
-    retryDeadLetter,
-    dropDeadLetter,
-    sweep: () => sweeper.sweep(),
-    autoRedrive: () => autoRedrive.runOnce(),
-    removeGoneInstances: () => instanceCleanup.runNow(),
-    close: () =>
-      (closing ??= (async () => {
-        abortStart.abort(new UnavailableError('the tracker is shutting down'));
-        await started?.catch(() => undefined);
-        await Promise.allSettled([...inFlight, sweeper.close(), autoRedrive.close(), reconcileJob.close(), instanceCleanup.close()]);
-        running = false;
-        await lease.release().catch((err: unknown) => logger.warn({ err, instance }, 'could not give the tracker instance lease up; it expires by itself'));
-      })()),
-  };
+/**
+ * Applies what it can of `items` and returns the letters of the events that can never be applied
+ * (isolatePoison). Throws only a failure that is not the events' own.
+ */
+async function applyIsolating(intake: Intake, items: readonly { event: OrderEvent; origin: EventOrigin }[]): Promise<NewDeadLetter[]> {
+  const { poisoned } = await isolatePoison(items, (part) => applyOnce(intake, part.map((i) => i.event)), poisonReason);
+  return poisoned.map(({ item, reason, error }) => eventLetter(item.event, item.origin, reason, error));
+}
+
+/** Keeps letters in dead_letters (retrying transient failures in place), then counts and logs them. */
+async function setAside(intake: Intake, letters: readonly NewDeadLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  const { options, logger, now } = intake.ctx;
+  await retry(() => insertDeadLetters(options.store, letters, now() * 1000), { retries: APPLY_RETRIES });
+  intake.metrics.recordDeadLetters(letters.map((l) => l.reason));
+  for (const l of letters) {
+    logger.error(
+      { order_id: l.orderId ?? undefined, event_id: l.eventId ?? undefined, reason: l.reason, origin: describeOrigin(l.origin as EventOrigin), error: l.error },
+      'set an event aside as a dead letter: it cannot be applied; the events beside it were (orderscope dead-letters list)',
+    );
+  }
+}
+
+/** One delivery from the bus: its orders' events applied, what cannot be set aside, its heartbeats recorded. */
+async function applyDelivery(intake: Intake, batch: readonly OrderEvent[], context?: DeliveryContext): Promise<void> {
+  if (batch.length === 0 && !context?.unreadable.length) return;
+  try {
+    // Heartbeats are about the pipeline, not orders: they never reach the store's order tables.
+    const { orders, heartbeats: beats } = splitHeartbeats(
+      batch.map((event, i) => ({ event, origin: context?.origins[i] ?? IN_PROCESS_ORIGIN })),
+      (item) => item.event,
+    );
+    const letters = orders.length > 0 ? await applyIsolating(intake, orders) : [];
+    // A batch of heartbeats only still commits one (empty, lease-guarded) transaction: a tracker
+    // whose database refuses commits, or that lost its instance, must not look alive.
+    if (orders.length === 0 && beats.length > 0) await retry(() => intake.leasedStore.transaction(async () => undefined), { retries: APPLY_RETRIES });
+    await setAside(intake, [...(context?.unreadable ?? []).map(unreadableLetter), ...letters]);
+    // Only now that everything before them in the batch is committed: a heartbeat says "all of it went through".
+    intake.heartbeats.record(beats);
+  } catch (err) {
+    intake.metrics.recordApplyFailure();
+    intake.ctx.logger.error({ err, events: batch.length }, 'could not apply a batch for a transient reason; the bus will deliver it again');
+    throw err;
+  }
+}
+
+async function retryLetter(intake: Intake, id: number, by: string): Promise<DeadLetterResolution> {
+  const { options, logger, now } = intake.ctx;
+  const letter = await getDeadLetter(options.store, id);
+  if (!letter) return { result: 'not_found' };
+  if (letter.status !== 'parked') return { result: 'not_parked', letter };
+  const read = readLetter(letter.raw, new Date(now()));
+  const origin = letter.origin as EventOrigin;
+  const failed = read.ok
+    ? await applyIsolating(intake, [{ event: read.event, origin }])
+    : [{ key: letter.key, raw: letter.raw, eventId: letter.eventId, orderId: letter.orderId, reason: read.reason, error: read.error, origin }];
+  if (failed.length > 0) {
+    await setAside(intake, failed);
+    return { result: 'failed', letter: (await getDeadLetter(options.store, id)) ?? letter, error: failed[0]!.error };
+  }
+  await resolveDeadLetter(options.store, id, 'retried', by, now() * 1000);
+  logger.info({ dead_letter: id, order_id: letter.orderId ?? undefined, by }, 'a dead letter was retried and applied');
+  return { result: 'retried', letter: (await getDeadLetter(options.store, id)) ?? letter };
+}
+
+async function dropLetter(intake: Intake, id: number, by: string): Promise<DeadLetterResolution> {
+  const { options, logger, now } = intake.ctx;
+  const letter = await getDeadLetter(options.store, id);
+  if (!letter) return { result: 'not_found' };
+  if (!(await resolveDeadLetter(options.store, id, 'dropped', by, now() * 1000))) return { result: 'not_parked', letter };
+  logger.warn({ dead_letter: id, order_id: letter.orderId ?? undefined, by }, 'a dead letter was dropped');
+  return { result: 'dropped', letter: (await getDeadLetter(options.store, id)) ?? letter };
+}
+
+/** Schema, lease, subscription, then the jobs that run by themselves. */
+async function startTracker(ctx: TrackerContext, lease: InstanceLease, jobs: BackgroundJobs, life: Lifecycle, apply: Tracker['apply']): Promise<void> {
+  const { options, logger, instance } = ctx;
+  await migrateWhenReachable(ctx);
+  await lease.acquire(life.abortStart.signal);
+  await options.source.subscribe((batch, context) => apply(batch, context));
+  startSweeper(ctx, jobs.sweeper);
+  jobs.autoRedrive.start();
+  jobs.reconcileJob.start();
+  jobs.instanceCleanup.start();
+  life.running = true;
+  logger.info({ store: options.store.description, instance, model: options.model.name }, 'tracker started');
+}
+
+/** Brings the schema up to date, waiting up to START_DEADLINE_MS for the database to come up. */
+async function migrateWhenReachable(ctx: TrackerContext): Promise<void> {
+  const { options, logger } = ctx;
+  const { store } = options;
+  const result = await retry(() => migrate(store), {
+    deadlineMs: START_DEADLINE_MS,
+    retries: 20,
+    // The reason, not the error: its stack says nothing about a database that is down.
+    onRetry: (err) => logger.warn({ reason: describeError(err) }, `waiting for the database (${store.description})`),
+  });
+  for (const name of result.applied) logger.info({ migration: name }, 'applied a schema migration');
+  if (result.unknownVersions.length) {
+    logger.warn({ versions: result.unknownVersions }, 'the database has schema migrations this tracker does not know (a newer tracker ran on it)');
+  }
+}
+
+/**
+ * Starts the sweeper after the subscription: what fell due while the tracker was down is flagged now,
+ * from the deadlines in the store (or once the caller's backlog is in: sweepAfter).
+ */
+function startSweeper(ctx: TrackerContext, sweeper: BackgroundJobs['sweeper']): void {
+  const { sweepAfter } = ctx.options;
+  if (!sweepAfter) {
+    sweeper.start();
+    return;
+  }
+  void sweepAfter.then(
+    () => sweeper.start(),
+    (err: unknown) => {
+      ctx.logger.warn({ reason: describeError(err) }, 'what the sweeper waited for failed; sweeping now');
+      sweeper.start();
+    },
+  );
+}
+
+/** Stops a start in progress, waits for the work in hand and the jobs, and gives the lease up. */
+async function closeTracker(ctx: TrackerContext, lease: InstanceLease, jobs: BackgroundJobs, life: Lifecycle): Promise<void> {
+  life.abortStart.abort(new UnavailableError('the tracker is shutting down'));
+  await life.started?.catch(() => undefined);
+  await Promise.allSettled([...life.inFlight, jobs.sweeper.close(), jobs.autoRedrive.close(), jobs.reconcileJob.close(), jobs.instanceCleanup.close()]);
+  life.running = false;
+  await lease.release().catch((err: unknown) => ctx.logger.warn({ err, instance: ctx.instance }, 'could not give the tracker instance lease up; it expires by itself'));
 }

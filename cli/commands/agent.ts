@@ -58,7 +58,44 @@ export function registerAgent(program: Command): void {
   const agent = program
     .command('agent')
     .description('Run a sidecar agent that turns order state changes of an existing system into order events: pg-outbox (a PostgreSQL table) or amqp-tap (RabbitMQ messages).');
+  registerPgOutbox(agent);
+  registerAmqpTap(agent);
+}
 
+/** The end of every sidecar's help. */
+const RUNNING_HELP = `
+Logs are JSON lines on stdout (level: $ORDERSCOPE_LOG_LEVEL). SIGTERM or SIGINT finishes what is in hand
+and exits 0; an error that retrying cannot fix exits 1.`;
+
+const PG_OUTBOX_HELP = `
+What it installs (idempotently, at every start; PostgreSQL 14 or newer):
+  <outbox>                 id, event_id (gen_random_uuid()), source_table, order_id, state_value,
+                           occurred_at (clock_timestamp() of the change), attributes (jsonb)
+  <outbox>_dead_letter     rows that cannot become events, with the reason
+  orderscope_capture       an AFTER INSERT OR UPDATE OF <state column> trigger on the table, writing one
+                           outbox row per actual state change, in the same transaction, and NOTIFY
+
+Delivery: no transaction stays open while the collector is asked. Rows are claimed (FOR UPDATE SKIP
+LOCKED, marked with the round's token and a lease of --claim-lease, committed), posted, and deleted in a
+second short transaction only after the collector answered 202; a failed post gives the claim back.
+Several replicas may run: claimed rows are skipped by the others. Events keep the event_id made in SQL,
+so a row sent twice (the sidecar died between the 202 and its delete: its rows are sent again once its
+claim expires) counts once.
+
+Values: mapped values become their state; --ignore values are deleted and counted; any other value is
+dead-lettered (counted, logged), never dropped: after fixing --map, redrive with
+  WITH r AS (DELETE FROM orderscope_outbox_dead_letter WHERE reason LIKE 'unmapped%' RETURNING *)
+  INSERT INTO orderscope_outbox (event_id, source_table, order_id, state_value, occurred_at, attributes)
+  SELECT event_id, source_table, order_id, state_value, occurred_at, attributes FROM r;
+Events the collector rejects as invalid are dead-lettered the same way.
+
+Example:
+  orderscope agent pg-outbox --database-url postgres://shop@db/shop --table orders --state-column status \\
+    --source shop --map NEW=placed,QUOTE=quote_requested --attribute segment --collector http://collector:7400
+${RUNNING_HELP}`;
+
+/** `orderscope agent pg-outbox`: its options, its help, and what it runs. */
+function registerPgOutbox(agent: Command): void {
   withSidecarOptions(
     agent
       .command('pg-outbox')
@@ -84,84 +121,42 @@ export function registerAgent(program: Command): void {
       )
       .option('--uninstall', 'remove the trigger and its function from the table, then exit (the outbox tables stay)'),
   )
-    .addHelpText(
-      'after',
-      `
-What it installs (idempotently, at every start; PostgreSQL 14 or newer):
-  <outbox>                 id, event_id (gen_random_uuid()), source_table, order_id, state_value,
-                           occurred_at (clock_timestamp() of the change), attributes (jsonb)
-  <outbox>_dead_letter     rows that cannot become events, with the reason
-  orderscope_capture       an AFTER INSERT OR UPDATE OF <state column> trigger on the table, writing one
-                           outbox row per actual state change, in the same transaction, and NOTIFY
+    .addHelpText('after', PG_OUTBOX_HELP)
+    .action(runPgOutbox);
+}
 
-Delivery: no transaction stays open while the collector is asked. Rows are claimed (FOR UPDATE SKIP
-LOCKED, marked with the round's token and a lease of --claim-lease, committed), posted, and deleted in a
-second short transaction only after the collector answered 202; a failed post gives the claim back.
-Several replicas may run: claimed rows are skipped by the others. Events keep the event_id made in SQL,
-so a row sent twice (the sidecar died between the 202 and its delete: its rows are sent again once its
-claim expires) counts once.
+/** Installs the capture trigger and delivers the outbox, or with --uninstall removes the trigger. */
+async function runPgOutbox(flags: PgOutboxFlags): Promise<void> {
+  const logger = createLogger('pg-outbox');
+  const registry = new Registry();
+  const sidecar = new PgOutboxSidecar({
+    databaseUrl: required(flags.databaseUrl ?? process.env.DATABASE_URL, '--database-url (or $DATABASE_URL)'),
+    table: flags.table,
+    idColumn: flags.idColumn,
+    stateColumn: flags.stateColumn,
+    source: flags.source,
+    map: flags.map,
+    ignore: flags.ignore,
+    attributes: flags.attribute,
+    outboxTable: flags.outboxTable,
+    batchSize: flags.batchSize,
+    pollIntervalMs: flags.pollInterval,
+    requestTimeoutMs: flags.requestTimeout,
+    claimLeaseMs: flags.claimLease,
+    collectorUrl: collectorOf(flags),
+    token: tokenOf(flags),
+    logger,
+    registry,
+  });
+  if (flags.uninstall) {
+    await sidecar.uninstall();
+    logger.info({ table: flags.table }, 'removed the capture trigger; the outbox tables are kept');
+    return;
+  }
+  await runSidecar(flags, logger, registry, sidecar);
+}
 
-Values: mapped values become their state; --ignore values are deleted and counted; any other value is
-dead-lettered (counted, logged), never dropped: after fixing --map, redrive with
-  WITH r AS (DELETE FROM orderscope_outbox_dead_letter WHERE reason LIKE 'unmapped%' RETURNING *)
-  INSERT INTO orderscope_outbox (event_id, source_table, order_id, state_value, occurred_at, attributes)
-  SELECT event_id, source_table, order_id, state_value, occurred_at, attributes FROM r;
-Events the collector rejects as invalid are dead-lettered the same way.
-
-Example:
-  orderscope agent pg-outbox --database-url postgres://shop@db/shop --table orders --state-column status \\
-    --source shop --map NEW=placed,QUOTE=quote_requested --attribute segment --collector http://collector:7400
-${RUNNING_HELP}`,
-    )
-    .action(async (flags: PgOutboxFlags) => {
-      const logger = createLogger('pg-outbox');
-      const registry = new Registry();
-      const sidecar = new PgOutboxSidecar({
-        databaseUrl: required(flags.databaseUrl ?? process.env.DATABASE_URL, '--database-url (or $DATABASE_URL)'),
-        table: flags.table,
-        idColumn: flags.idColumn,
-        stateColumn: flags.stateColumn,
-        source: flags.source,
-        map: flags.map,
-        ignore: flags.ignore,
-        attributes: flags.attribute,
-        outboxTable: flags.outboxTable,
-        batchSize: flags.batchSize,
-        pollIntervalMs: flags.pollInterval,
-        requestTimeoutMs: flags.requestTimeout,
-        claimLeaseMs: flags.claimLease,
-        collectorUrl: collectorOf(flags),
-        token: tokenOf(flags),
-        logger,
-        registry,
-      });
-      if (flags.uninstall) {
-        await sidecar.uninstall();
-        logger.info({ table: flags.table }, 'removed the capture trigger; the outbox tables are kept');
-        return;
-      }
-      await runSidecar(flags, logger, registry, sidecar);
-    });
-
-  withSidecarOptions(
-    agent
-      .command('amqp-tap')
-      .description('Bind a queue of its own to RabbitMQ exchanges and emit a "message seen" order event for every message published there. The application\'s queues are not touched.')
-      .option('--amqp-url <url>', `the RabbitMQ URL (default: $ORDERSCOPE_AMQP_URL, else ${DEFAULT_AMQP_URL})`)
-      .requiredOption('--bind <exchange:routingKey[=state]>', 'an exchange and binding key to tap (repeatable; topic wildcards * and # work), and the state its messages mean', collect)
-      .requiredOption('--order-id <where>', 'where the order id is: header:<name> or json:<path>, e.g. header:x-order-id or json:$.order.id')
-      .option('--state <state>', 'the state of bindings that do not name one')
-      .requiredOption('--source <system>', 'the source of the events: the system whose messages these are (e.g. shop)')
-      .option('--queue <name>', 'the name of the tap queue, durable and kept while the tap is down (default: orderscope.tap.<source>.<hash of the --bind exchanges and keys>, shared by replicas of one tap)')
-      .option('--queue-max-length <n>', 'messages the tap queue holds at most; beyond it the oldest are dropped and counted (orderscope_amqp_tap_overflowed_total)', parsePositive('--queue-max-length'), DEFAULT_QUEUE_MAX_LENGTH)
-      .option('--prefetch <n>', 'unacknowledged messages at most', parsePositive('--prefetch'), 500)
-      .option('--attribute <name=where>', 'an extra attribute from header:<name> or json:<path> (repeatable), e.g. segment=json:$.customer.segment', collect)
-      .option('--spool-dir <dir>', 'where events wait while the collector is down (default: .orderscope/spool/amqp-tap-<source>)')
-      .option('--spool-max-mb <n>', 'size cap of the spool, in MiB', parsePositive('--spool-max-mb'), 256),
-  )
-    .addHelpText(
-      'after',
-      `
+const AMQP_TAP_HELP = `
 Each message's event: order_id from --order-id, state from its binding, source from --source, attributes
 exchange and routing_key (plus --attribute), trace_id/span_id from a traceparent header, occurred_at from
 the message timestamp (else the time it was seen). The event_id is derived from the message (its
@@ -182,30 +177,52 @@ another --queue-max-length) is refused by RabbitMQ: delete it, or give --queue a
 Example:
   orderscope agent amqp-tap --bind orders:quote.requested=quote_requested --order-id json:$.order.id \\
     --source shop --collector http://collector:7400
-${RUNNING_HELP}`,
-    )
-    .action(async (flags: AmqpTapFlags) => {
-      const logger = createLogger('amqp-tap');
-      const registry = new Registry();
-      const tap = new AmqpTap({
-        amqpUrl: flags.amqpUrl ?? process.env.ORDERSCOPE_AMQP_URL ?? DEFAULT_AMQP_URL,
-        bindings: flags.bind,
-        orderId: flags.orderId,
-        state: flags.state,
-        source: flags.source,
-        queue: flags.queue,
-        queueMaxLength: flags.queueMaxLength,
-        prefetch: flags.prefetch,
-        attributes: flags.attribute,
-        collectorUrl: collectorOf(flags),
-        token: tokenOf(flags),
-        spoolDir: flags.spoolDir,
-        spoolMaxBytes: flags.spoolMaxMb * 1_048_576,
-        logger,
-        registry,
-      });
-      await runSidecar(flags, logger, registry, tap);
-    });
+${RUNNING_HELP}`;
+
+/** `orderscope agent amqp-tap`: its options, its help, and what it runs. */
+function registerAmqpTap(agent: Command): void {
+  withSidecarOptions(
+    agent
+      .command('amqp-tap')
+      .description('Bind a queue of its own to RabbitMQ exchanges and emit a "message seen" order event for every message published there. The application\'s queues are not touched.')
+      .option('--amqp-url <url>', `the RabbitMQ URL (default: $ORDERSCOPE_AMQP_URL, else ${DEFAULT_AMQP_URL})`)
+      .requiredOption('--bind <exchange:routingKey[=state]>', 'an exchange and binding key to tap (repeatable; topic wildcards * and # work), and the state its messages mean', collect)
+      .requiredOption('--order-id <where>', 'where the order id is: header:<name> or json:<path>, e.g. header:x-order-id or json:$.order.id')
+      .option('--state <state>', 'the state of bindings that do not name one')
+      .requiredOption('--source <system>', 'the source of the events: the system whose messages these are (e.g. shop)')
+      .option('--queue <name>', 'the name of the tap queue, durable and kept while the tap is down (default: orderscope.tap.<source>.<hash of the --bind exchanges and keys>, shared by replicas of one tap)')
+      .option('--queue-max-length <n>', 'messages the tap queue holds at most; beyond it the oldest are dropped and counted (orderscope_amqp_tap_overflowed_total)', parsePositive('--queue-max-length'), DEFAULT_QUEUE_MAX_LENGTH)
+      .option('--prefetch <n>', 'unacknowledged messages at most', parsePositive('--prefetch'), 500)
+      .option('--attribute <name=where>', 'an extra attribute from header:<name> or json:<path> (repeatable), e.g. segment=json:$.customer.segment', collect)
+      .option('--spool-dir <dir>', 'where events wait while the collector is down (default: .orderscope/spool/amqp-tap-<source>)')
+      .option('--spool-max-mb <n>', 'size cap of the spool, in MiB', parsePositive('--spool-max-mb'), 256),
+  )
+    .addHelpText('after', AMQP_TAP_HELP)
+    .action(runAmqpTap);
+}
+
+/** Taps the exchanges and delivers a "message seen" event per message. */
+async function runAmqpTap(flags: AmqpTapFlags): Promise<void> {
+  const logger = createLogger('amqp-tap');
+  const registry = new Registry();
+  const tap = new AmqpTap({
+    amqpUrl: flags.amqpUrl ?? process.env.ORDERSCOPE_AMQP_URL ?? DEFAULT_AMQP_URL,
+    bindings: flags.bind,
+    orderId: flags.orderId,
+    state: flags.state,
+    source: flags.source,
+    queue: flags.queue,
+    queueMaxLength: flags.queueMaxLength,
+    prefetch: flags.prefetch,
+    attributes: flags.attribute,
+    collectorUrl: collectorOf(flags),
+    token: tokenOf(flags),
+    spoolDir: flags.spoolDir,
+    spoolMaxBytes: flags.spoolMaxMb * 1_048_576,
+    logger,
+    registry,
+  });
+  await runSidecar(flags, logger, registry, tap);
 }
 
 function withSidecarOptions(command: Command): Command {
@@ -215,11 +232,6 @@ function withSidecarOptions(command: Command): Command {
     .option('--metrics-port <port>', 'serve /metrics and /healthz on this port (default: not served)', parsePort)
     .option('--metrics-host <host>', 'the address of the metrics server', '127.0.0.1');
 }
-
-/** The end of every sidecar's help. */
-const RUNNING_HELP = `
-Logs are JSON lines on stdout (level: $ORDERSCOPE_LOG_LEVEL). SIGTERM or SIGINT finishes what is in hand
-and exits 0; an error that retrying cannot fix exits 1.`;
 
 /** Starts a sidecar (and its metrics server), stops both on SIGTERM/SIGINT, and exits 1 if the sidecar fails. */
 async function runSidecar(

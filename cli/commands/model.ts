@@ -30,7 +30,7 @@ export function registerModel(program: Command): void {
   const model = program.command('model').description('Work with the process model (config/order-model.yaml).');
   model
     .command('check')
-    .description('Validate a process model file and print its states, handoffs and SLOs.')
+    .description('Validate a process model file and print its states, handoffs, SLOs and roles.')
     .argument('[file]', 'the model file', DEFAULT_MODEL_PATH)
     .action((file: string) => {
       const m = loadModelFile(file);
@@ -42,6 +42,7 @@ export function registerModel(program: Command): void {
       for (const h of m.handoffs) out.push(`  ${h.from} (${h.fromSystem}) -> ${h.to} (${h.toSystem}) within ${formatDuration(h.withinSeconds)}${h.via ? `  via ${h.via}` : ''}`);
       if (m.slos.length) out.push('', 'SLOs:');
       for (const s of m.slos) out.push(`  ${(s.objective * 100).toFixed(1)}% of orders leave ${s.state} within ${formatDuration(s.withinSeconds)}`);
+      out.push('', `roles: confirmation ${m.roles.confirmation ?? '(none)'}, completion ${m.roles.completion ?? '(none)'}`);
       console.log(out.join('\n'));
     });
   withLogReadingOptions(

@@ -18,86 +18,111 @@ const isWhitespace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isHex = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
+/** Where the scan is: the offset, the open arrays and objects, and what may come next. */
+interface Scan {
+  readonly text: string;
+  i: number;
+  readonly stack: Array<'array' | 'object'>;
+  expect: Expect;
+}
+
 /** The first syntax error of `text`, or undefined when it is one valid JSON value. */
 export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
-  const stack: Array<'array' | 'object'> = [];
-  let expect: Expect = 'value';
-  let i = 0;
-  const fail = (offset: number, problem: string): JsonSyntaxError => ({ offset, problem });
-  const afterValue = () => (stack.length === 0 ? 'end' : 'comma-or-close');
-
+  const scan: Scan = { text, i: 0, stack: [], expect: 'value' };
   while (true) {
-    while (i < text.length && isWhitespace(text.charCodeAt(i))) i++;
-    if (i >= text.length) {
-      if (expect === 'end') return undefined;
-      if (stack.length === 0 && expect === 'value') return fail(i, 'the body is empty; expected a JSON value');
-      return fail(i, `unexpected end of the body (${stack.length} unclosed bracket${stack.length === 1 ? '' : 's'}; the body may be truncated)`);
-    }
-    const c = text[i]!;
-    switch (expect) {
-      case 'end':
-        return fail(i, 'unexpected content after the end of the JSON value');
-      case 'colon':
-        if (c !== ':') return fail(i, "expected ':' after a property name");
-        i++;
-        expect = 'value';
-        continue;
-      case 'comma-or-close': {
-        const top = stack[stack.length - 1]!;
-        const close = top === 'array' ? ']' : '}';
-        if (c === ',') {
-          i++;
-          expect = top === 'array' ? 'value' : 'key';
-          continue;
-        }
-        if (c === close) {
-          i++;
-          stack.pop();
-          expect = afterValue();
-          continue;
-        }
-        return fail(i, `expected ',' or '${close}' after ${top === 'array' ? 'an array element' : 'a property value'}`);
-      }
-      case 'key':
-      case 'key-or-close':
-        if (c === '}' && expect === 'key-or-close') {
-          i++;
-          stack.pop();
-          expect = afterValue();
-          continue;
-        }
-        if (c !== '"') {
-          return fail(i, expect === 'key' ? 'expected a property name in double quotes (no trailing comma)' : "expected a property name in double quotes or '}'");
-        }
-        {
-          const end = scanString(text, i);
-          if (typeof end !== 'number') return end;
-          i = end;
-        }
-        expect = 'colon';
-        continue;
-      case 'value':
-      case 'value-or-close': {
-        if (c === ']' && expect === 'value-or-close') {
-          i++;
-          stack.pop();
-          expect = afterValue();
-          continue;
-        }
-        if (c === '[' || c === '{') {
-          stack.push(c === '[' ? 'array' : 'object');
-          i++;
-          expect = c === '[' ? 'value-or-close' : 'key-or-close';
-          continue;
-        }
-        const end = c === '"' ? scanString(text, i) : scanScalar(text, i, stack.length > 0 && stack[stack.length - 1] === 'array' && expect === 'value');
-        if (typeof end !== 'number') return end;
-        i = end;
-        expect = afterValue();
-        continue;
-      }
-    }
+    while (scan.i < text.length && isWhitespace(text.charCodeAt(scan.i))) scan.i++;
+    if (scan.i >= text.length) return endOfText(scan);
+    const problem = step(scan, text[scan.i]!);
+    if (problem) return problem;
   }
+}
+
+/** Takes the token at `c` as `scan.expect` says, or says why it cannot. */
+function step(scan: Scan, c: string): JsonSyntaxError | undefined {
+  switch (scan.expect) {
+    case 'end':
+      return fail(scan.i, 'unexpected content after the end of the JSON value');
+    case 'colon':
+      if (c !== ':') return fail(scan.i, "expected ':' after a property name");
+      scan.i++;
+      scan.expect = 'value';
+      return undefined;
+    case 'comma-or-close':
+      return afterElement(scan, c);
+    case 'key':
+    case 'key-or-close':
+      return propertyName(scan, c);
+    case 'value':
+    case 'value-or-close':
+      return value(scan, c);
+  }
+}
+
+/** The text ended: fine after a whole value, else what is missing. */
+function endOfText({ i, stack, expect }: Scan): JsonSyntaxError | undefined {
+  if (expect === 'end') return undefined;
+  if (stack.length === 0 && expect === 'value') return fail(i, 'the body is empty; expected a JSON value');
+  return fail(i, `unexpected end of the body (${stack.length} unclosed bracket${stack.length === 1 ? '' : 's'}; the body may be truncated)`);
+}
+
+/** After an array element or a property value: a comma, or the bracket that closes it. */
+function afterElement(scan: Scan, c: string): JsonSyntaxError | undefined {
+  const top = scan.stack[scan.stack.length - 1]!;
+  const close = top === 'array' ? ']' : '}';
+  if (c === ',') {
+    scan.i++;
+    scan.expect = top === 'array' ? 'value' : 'key';
+    return undefined;
+  }
+  if (c === close) return closeBracket(scan);
+  return fail(scan.i, `expected ',' or '${close}' after ${top === 'array' ? 'an array element' : 'a property value'}`);
+}
+
+/** A property name in double quotes, or (first in an object) the '}' of an empty object. */
+function propertyName(scan: Scan, c: string): JsonSyntaxError | undefined {
+  if (c === '}' && scan.expect === 'key-or-close') return closeBracket(scan);
+  if (c !== '"') {
+    return fail(scan.i, scan.expect === 'key' ? 'expected a property name in double quotes (no trailing comma)' : "expected a property name in double quotes or '}'");
+  }
+  const end = scanString(scan.text, scan.i);
+  if (typeof end !== 'number') return end;
+  scan.i = end;
+  scan.expect = 'colon';
+  return undefined;
+}
+
+/** A value: an array or object opens, a string or scalar is scanned whole; or the ']' of an empty array. */
+function value(scan: Scan, c: string): JsonSyntaxError | undefined {
+  const { stack } = scan;
+  if (c === ']' && scan.expect === 'value-or-close') return closeBracket(scan);
+  if (c === '[' || c === '{') {
+    stack.push(c === '[' ? 'array' : 'object');
+    scan.i++;
+    scan.expect = c === '[' ? 'value-or-close' : 'key-or-close';
+    return undefined;
+  }
+  const end = c === '"' ? scanString(scan.text, scan.i) : scanScalar(scan.text, scan.i, stack.length > 0 && stack[stack.length - 1] === 'array' && scan.expect === 'value');
+  if (typeof end !== 'number') return end;
+  scan.i = end;
+  scan.expect = afterValue(scan);
+  return undefined;
+}
+
+/** Takes the closing bracket of the innermost array or object. */
+function closeBracket(scan: Scan): undefined {
+  scan.i++;
+  scan.stack.pop();
+  scan.expect = afterValue(scan);
+  return undefined;
+}
+
+/** What may follow a complete value: the end of the text, or a comma or closing bracket. */
+function afterValue({ stack }: Scan): Expect {
+  return stack.length === 0 ? 'end' : 'comma-or-close';
+}
+
+function fail(offset: number, problem: string): JsonSyntaxError {
+  return { offset, problem };
 }
 
 /** Scans a string starting at its opening quote; returns the offset after the closing quote. */

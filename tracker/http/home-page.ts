@@ -78,17 +78,45 @@ export function weekReportHref(now: Micros): string {
  * latency reports. No Grafana needed. It reloads itself every {@link HOME_REFRESH_SECONDS} seconds.
  */
 export function renderHomePage(d: HomeData): string {
+  const lostTable = lostOrdersTable(d.lost, d.model, d.now, 'No order is lost. Good.');
+  const stuckTable = stuckOrdersTable(d.stuck, d.model, d.now, 'No order is stuck.');
+  const lostLinks = orderListLinks('lost', d.lost.length, d.occupancy.map((o) => [o.state, d.lostByState.get(o.state) ?? 0]));
+  const stuckLinks = orderListLinks('stuck', d.stuck.length, d.occupancy.map((o) => [o.state, o.stuck]));
+  const partitions = d.partitions && partitionsCard(d.partitions);
+
+  return renderPage({
+    title: 'orderscope · orders in flight',
+    homeHref: '/',
+    ...trackerChrome(d.now),
+    refreshSeconds: HOME_REFRESH_SECONDS,
+    body: html`<h1>Orders in flight</h1>
+      <p class="sub">Process model “${d.model.name}” · as of ${formatTime(formatEventTime(d.now))} · this page reloads every ${HOME_REFRESH_SECONDS} seconds</p>
+      ${kpis(homeFigures(d))}
+      ${card('Where the orders are', 'Orders in each state of the pipeline now: blue within the state’s SLA, amber stuck past it, red lost.', occupancyChart(d), 'in-flight')}
+      ${card('Lost orders', html`Orders the detector declared lost, longest in their state first. Open one to see its timeline.`, html`${lostTable}${lostLinks}`, 'lost')}
+      ${card('Stuck orders', 'Orders past their state’s SLA, not lost yet, longest first.', html`${stuckTable}${stuckLinks}`, 'stuck')}
+      ${partitions ?? ''}
+      ${card('Latency reports', 'Time in each state against the SLAs, lead time, lost and slowest orders, segments and operators, for a period.', reportLinks(d.now), 'reports')}`,
+    footer: html`<p>API: <a href="/v1/orders">/v1/orders</a> · <a href="/v1/lost">/v1/lost</a> · <a href="/v1/reports/latency">/v1/reports/latency</a> · <a href="/v1/dead-letters?status=parked">/v1/dead-letters</a> (JSON; send Authorization: Bearer &lt;token&gt;, or sign in here) · <a href="/metrics">/metrics</a> for Prometheus</p>`,
+  });
+}
+
+/** How long an order has been where it is, as of the page's snapshot. */
+function ageOf(since: Micros, now: Micros): number {
+  return Math.max(0, secondsBetween(since, now));
+}
+
+/** The figures at the top: in flight, stuck, lost, the longest wait, dead letters, the heartbeat. */
+function homeFigures(d: HomeData): Kpi[] {
   const lostTotal = [...d.lostByState.values()].reduce((a, b) => a + b, 0);
   const stuckTotal = d.occupancy.reduce((a, o) => a + o.stuck, 0);
   const inFlight = d.occupancy.reduce((a, o) => a + o.orders, 0);
   const oldest = d.occupancy.filter((o) => o.oldestSince !== null).sort((a, b) => a.oldestSince! - b.oldestSince!)[0];
-  const age = (since: Micros) => Math.max(0, secondsBetween(since, d.now));
-
-  const figures: Kpi[] = [
+  return [
     { label: 'Orders in flight', value: formatCount(inFlight), note: 'in a state that is not final' },
     { label: 'Stuck', value: formatCount(stuckTotal), note: 'past their state’s SLA', ...(stuckTotal > 0 && { tone: 'warn' }) },
     { label: 'Lost', value: formatCount(lostTotal), note: 'past lost-after, or a missed handoff', tone: lostTotal > 0 ? 'bad' : 'good' },
-    { label: 'Longest wait', value: oldest ? roughDuration(age(oldest.oldestSince!)) : '—', note: oldest ? `in ${oldest.state}` : 'nothing in flight' },
+    { label: 'Longest wait', value: oldest ? roughDuration(ageOf(oldest.oldestSince!, d.now)) : '—', note: oldest ? `in ${oldest.state}` : 'nothing in flight' },
     {
       label: 'Dead letters',
       value: formatCount(d.deadLetters),
@@ -97,13 +125,16 @@ export function renderHomePage(d: HomeData): string {
     },
     ...(d.heartbeats ? [heartbeatKpi(d.heartbeats, d.now)] : []),
   ];
+}
 
-  const chart = stackedBars(
+/** A bar per open state: within SLA, stuck, lost, with the oldest order's age against the SLA. */
+function occupancyChart(d: HomeData): SafeHtml {
+  return stackedBars(
     'Orders in flight per state',
     d.occupancy.map((o) => {
       const lost = d.lostByState.get(o.state) ?? 0;
       const sla = d.model.state(o.state)?.expectWithinSeconds;
-      const oldestText = o.oldestSince === null ? '' : ` · oldest ${roughDuration(age(o.oldestSince))}${sla ? ` (SLA ${roughDuration(sla)})` : ''}`;
+      const oldestText = o.oldestSince === null ? '' : ` · oldest ${roughDuration(ageOf(o.oldestSince, d.now))}${sla ? ` (SLA ${roughDuration(sla)})` : ''}`;
       return {
         label: d.model.labelOf(o.state),
         parts: [Math.max(0, o.orders - o.stuck - lost), o.stuck, lost],
@@ -116,49 +147,31 @@ export function renderHomePage(d: HomeData): string {
       { label: 'lost', color: COLORS.lost },
     ],
   );
+}
 
-  /** Below a table: how many there are, and the pages that list them all, in all and per state. */
-  const more = (kind: OrderListKind, shown: number, perState: readonly (readonly [string, number])[]): HtmlValue => {
-    const total = perState.reduce((a, [, n]) => a + n, 0);
-    if (total === 0) return '';
-    const states = perState.filter(([, n]) => n > 0).map(([state, n]) => html` <a href="${orderListHref(kind, { state })}">${state} (${formatCount(n)})</a>`);
-    const shownText = total > shown ? `The ${formatCount(shown)} longest of ${formatCount(total)}. ` : '';
-    return html`<p class="links muted">${shownText}<a href="${orderListHref(kind, {})}">All ${kind} orders</a> by state:${states}</p>`;
-  };
+/** Below a table: how many there are, and the pages that list them all, in all and per state. */
+function orderListLinks(kind: OrderListKind, shown: number, perState: readonly (readonly [string, number])[]): HtmlValue {
+  const total = perState.reduce((a, [, n]) => a + n, 0);
+  if (total === 0) return '';
+  const states = perState.filter(([, n]) => n > 0).map(([state, n]) => html` <a href="${orderListHref(kind, { state })}">${state} (${formatCount(n)})</a>`);
+  const shownText = total > shown ? `The ${formatCount(shown)} longest of ${formatCount(total)}. ` : '';
+  return html`<p class="links muted">${shownText}<a href="${orderListHref(kind, {})}">All ${kind} orders</a> by state:${states}</p>`;
+}
 
-  const lostTable = lostOrdersTable(d.lost, d.model, d.now, 'No order is lost. Good.');
-  const stuckTable = stuckOrdersTable(d.stuck, d.model, d.now, 'No order is stuck.');
-
-  const partitions = d.partitions && partitionsCard(d.partitions);
-
+/** Links to the latency reports of the usual periods, as pages and as spreadsheets. */
+function reportLinks(now: Micros): SafeHtml {
   const day = 86_400_000_000;
-  const lastWeek = weekOf(d.now - 7 * day);
-  const reports = html`<p class="links">
-      <a href="${weekReportHref(d.now)}">This week’s report</a>
+  const lastWeek = weekOf(now - 7 * day);
+  return html`<p class="links">
+      <a href="${weekReportHref(now)}">This week’s report</a>
       <a href="/v1/reports/latency?format=html">The last 7 days</a>
       <a href="/v1/reports/latency?format=html&amp;from=${lastWeek.from}&amp;to=${lastWeek.to}">Last week</a>
-      <a href="/v1/reports/latency?format=html&amp;from=${utcDay(d.now - 30 * day)}">The last 30 days</a></p>
+      <a href="/v1/reports/latency?format=html&amp;from=${utcDay(now - 30 * day)}">The last 30 days</a></p>
     <p class="links muted">Spreadsheets (CSV) of the last 7 days:
       <a href="/v1/reports/latency?format=csv&amp;group_by=state">by state</a>
       <a href="/v1/reports/latency?format=csv&amp;group_by=segment">by segment</a>
       <a href="/v1/reports/latency?format=csv&amp;group_by=operator">by operator</a>
       <a href="/v1/reports/latency?format=csv&amp;group_by=day">by day</a></p>`;
-
-  return renderPage({
-    title: 'orderscope · orders in flight',
-    homeHref: '/',
-    ...trackerChrome(d.now),
-    refreshSeconds: HOME_REFRESH_SECONDS,
-    body: html`<h1>Orders in flight</h1>
-      <p class="sub">Process model “${d.model.name}” · as of ${formatTime(formatEventTime(d.now))} · this page reloads every ${HOME_REFRESH_SECONDS} seconds</p>
-      ${kpis(figures)}
-      ${card('Where the orders are', 'Orders in each state of the pipeline now: blue within the state’s SLA, amber stuck past it, red lost.', chart, 'in-flight')}
-      ${card('Lost orders', html`Orders the detector declared lost, longest in their state first. Open one to see its timeline.`, html`${lostTable}${more('lost', d.lost.length, d.occupancy.map((o) => [o.state, d.lostByState.get(o.state) ?? 0]))}`, 'lost')}
-      ${card('Stuck orders', 'Orders past their state’s SLA, not lost yet, longest first.', html`${stuckTable}${more('stuck', d.stuck.length, d.occupancy.map((o) => [o.state, o.stuck]))}`, 'stuck')}
-      ${partitions ?? ''}
-      ${card('Latency reports', 'Time in each state against the SLAs, lead time, lost and slowest orders, segments and operators, for a period.', reports, 'reports')}`,
-    footer: html`<p>API: <a href="/v1/orders">/v1/orders</a> · <a href="/v1/lost">/v1/lost</a> · <a href="/v1/reports/latency">/v1/reports/latency</a> · <a href="/v1/dead-letters?status=parked">/v1/dead-letters</a> (JSON; send Authorization: Bearer &lt;token&gt;, or sign in here) · <a href="/metrics">/metrics</a> for Prometheus</p>`,
-  });
 }
 
 /** What each partition status means to the reader of the home page. */

@@ -13,7 +13,7 @@ export type { ReportRows, ReportContext } from './assemble';
 export { newestStateSince } from './queries';
 export { parsePeriod, defaultPeriod, mondayOf, weekOf, utcDay, daysOf, DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS } from './period';
 export type { Period } from './period';
-export { reportStates, confirmationState, CONFIRMED_STATE } from './report-states';
+export { reportStates, confirmationState } from './report-states';
 export type { ReportStates } from './report-states';
 export { GROUP_BYS, reportTable } from './views';
 export { parseReportQuery, REPORT_FORMATS } from './report-request';

@@ -348,7 +348,7 @@ function segmentsCard(report: LatencyReport): SafeHtml {
 function operatorsCard(report: LatencyReport): SafeHtml {
   const ops = report.operators;
   if (ops.confirmationState === null) {
-    return card('By operator', '', html`<p class="empty">The process model has no state before “confirmed” owned by the same system, so there is no time to confirm to report.</p>`, 'operators');
+    return card('By operator', '', html`<p class="empty">The process model names no confirmation state (roles: confirmation), or none with a state before it owned by the same system, so there is no time to confirm to report.</p>`, 'operators');
   }
   const named = ops.rows.filter((o) => o.operatorId !== null).length;
   const even = named > 0 ? 1 / named : null;

@@ -40,7 +40,7 @@ export interface LatencyReport {
 
 /** The headline figures. */
 export interface ReportSummary {
-  /** Orders that reached the completed state (the end of the model's main path, e.g. shipped). */
+  /** Orders that reached the completed state (the model's completion state, e.g. shipped). */
   readonly ordersCompleted: number;
   /** Orders that reached another terminal state (e.g. cancelled). */
   readonly ordersEndedOtherwise: number;
@@ -103,7 +103,7 @@ export interface LeadTimeBin {
 }
 
 export interface LeadTimeSection {
-  /** The terminal state that means "completed" (e.g. shipped). */
+  /** The terminal state that means "completed": the model's completion state (e.g. shipped). */
   readonly completedState: string | null;
   readonly byEnd: readonly LeadTimeByEnd[];
   /** Empty bins at both ends are left out; the bounds are round durations (1m, 2m, 5m, ... 1d, 2d, ...). */
@@ -181,7 +181,8 @@ export interface OperatorRow {
 export interface OperatorSection {
   /**
    * The state whose time is "time to confirm": the state owned by the same system right before the
-   * model's `confirmed` state (assigned, in the default model); null when the model has no such state.
+   * model's confirmation state (`roles: { confirmation }`; assigned, in the default model); null when
+   * the model names no confirmation state or has no such state before it.
    */
   readonly confirmationState: string | null;
   readonly slaSeconds: number | null;
