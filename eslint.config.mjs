@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import moduleBoundaries from './scripts/lint/module-boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'reports/', '.stryker-tmp/', '**/*.js', '!eslint.config.mjs'] },
@@ -11,5 +12,10 @@ export default tseslint.config(
       'no-console': 'off',
       eqeqeq: ['error', 'always'],
     },
+  },
+  {
+    files: ['**/*.ts'],
+    plugins: { orderscope: { rules: { 'module-boundaries': moduleBoundaries } } },
+    rules: { 'orderscope/module-boundaries': 'error' },
   },
 );

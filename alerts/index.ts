@@ -14,3 +14,4 @@ export { serviceMetricCatalogue, unknownMetrics, describeUnknownMetrics, PROMETH
 export type { MetricCatalogue, CatalogueMetric, CatalogueService, UnknownMetric } from './catalogue/metric-catalogue';
 export { selector, leMatcher, promDuration, quote } from './promql';
 export type { Matcher } from './promql';
+export { orderAlertLabels, orderLostAnnotations } from './rules/order-alerts';

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Agent } from '../agents/node';
 import { loadConfig, sleep } from '../common';
-import { freePort } from '../common/free-port';
+import { freePort } from '../common/test/free-port';
 import { TRACKER_METRICS } from '../tracker';
 import { printFigures } from './report-figures';
 import { flag } from './support/args';

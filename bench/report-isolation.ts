@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../common/free-port';
+import { freePort } from '../common/test/free-port';
 import { migrate, openPglite } from '../tracker';
 import { embeddedToken } from '../cli/embedded';
 import { printFigures } from './report-figures';

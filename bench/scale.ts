@@ -7,7 +7,7 @@ import path from 'node:path';
 import { connect } from 'amqplib';
 import { Client } from 'pg';
 import { loadConfig, sleep } from '../common';
-import { freePort } from '../common/free-port';
+import { freePort } from '../common/test/free-port';
 import { PRICING_THREADS } from '../deploy/kubernetes';
 import { assertWorkQueue, EXCHANGE, QUEUES } from '../pipeline';
 import { printFigures } from './report-figures';

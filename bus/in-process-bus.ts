@@ -1,5 +1,5 @@
 import type { OrderEvent } from '../events';
-import { UnavailableError } from '../common/errors';
+import { UnavailableError } from '../common';
 import type { BatchHandler, DeliveryContext, EventOrigin, EventPublisher, EventSource, PublishOptions } from './bus';
 
 interface Pending {

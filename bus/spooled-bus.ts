@@ -1,6 +1,4 @@
-import { Spool } from '../common/spool';
-import { UnavailableError, describeError } from '../common/errors';
-import type { Logger } from '../common/logger';
+import { Spool, UnavailableError, describeError, type Logger } from '../common';
 import type { OrderEvent } from '../events';
 import type { BatchHandler, DeliveryContext, EventPublisher, EventSource, PublishOptions, UnreadableMessage } from './bus';
 import { BusFullError, IN_PROCESS_ORIGIN } from './in-process-bus';

@@ -1,7 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, describeError, settingName } from '../common';
-import { lockDirectory, type ReleaseLock } from '../common/spool';
+import { ConfigError, describeError, settingName, lockDirectory, type ReleaseLock } from '../common';
 
 /** The lock of a data directory in use: the socket `<dir>/orderscope.lock.sock` that the `orderscope up` using it listens on (see lockDirectory). */
 export const DATA_DIR_LOCK = 'orderscope.lock';

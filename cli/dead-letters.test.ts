@@ -1,4 +1,4 @@
-import { listen, type RunningServer } from '../common/http';
+import { listen, type RunningServer } from '../common';
 import { ADMIN_TOKEN as ADMIN, READ_TOKEN as READ, apiTestConfig, orderEvent, startEmbedded, type EmbeddedTracker } from '../tracker/test/fixtures';
 import { runCli as run } from './test/run-cli';
 

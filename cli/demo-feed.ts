@@ -2,8 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { OrderEventInput, ProcessModel } from '../events';
 import type { CollectorClient } from '../agents/shared';
-import { describeError } from '../common/errors';
-import type { Logger } from '../common/logger';
+import { describeError, type Logger } from '../common';
 import { planOrder } from './demo-plan';
 
 interface Scheduled {

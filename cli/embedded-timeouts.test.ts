@@ -1,8 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, silentLogger } from '../common';
-import { sendAndStall } from '../common/slow-client';
+import { loadConfig, silentLogger, sendAndStall } from '../common';
 import { loadModelFile, DEMO_MODEL_PATH } from '../events';
 import { startEmbedded } from './embedded';
 

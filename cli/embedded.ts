@@ -5,8 +5,7 @@ import { Registry } from 'prom-client';
 import { SpooledBus } from '../bus';
 import { createCollector, type Collector } from '../collector';
 import { createTracker, openPgliteThread, type Tracker, type Db } from '../tracker';
-import { hashToken, type Config, type Logger } from '../common';
-import { listen, type RunningServer } from '../common/http';
+import { hashToken, type Config, type Logger, listen, type RunningServer } from '../common';
 import type { ProcessModel } from '../events';
 import { checkDataDirModel, databaseOpenError, dataDirError, takeDataDir } from './data-dir';
 

@@ -1,6 +1,4 @@
-import type { Logger } from '../common/logger';
-import { ConfigError } from '../common/errors';
-import { SHUTDOWN_DEADLINE_MS } from '../common/lifecycle';
+import { type Logger, ConfigError, SHUTDOWN_DEADLINE_MS } from '../common';
 
 /**
  * On SIGTERM or SIGINT: stop gracefully and exit 0; exit 1 if that takes longer than the deadline or

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { buildProgram } from './program';
-import { OrderscopeError } from '../common/errors';
+import { OrderscopeError } from '../common';
 
 // Library timers are unref'd (a retry's backoff, for one): while a command runs, waiting for a
 // database or collector that is down, nothing else might keep the process alive, and it would end

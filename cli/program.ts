@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { PROJECT_ROOT } from '../common/paths';
+import { PROJECT_ROOT } from '../common';
 import { registerAgent } from './commands/agent';
 import { registerCollector } from './commands/collector';
 import { registerDashboards } from './commands/dashboards';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../common/errors';
+import { ValidationError } from '../common';
 import { runCli } from './test/run-cli';
 
 // Refusals that need no clock and no database: parseReportQuery refuses before either is used.

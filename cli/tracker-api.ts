@@ -1,4 +1,4 @@
-import { ConfigError, OrderscopeError, UnavailableError, networkFailureReason } from '../common/errors';
+import { ConfigError, OrderscopeError, UnavailableError, networkFailureReason } from '../common';
 
 /** Where a command finds the tracker's API, and with which token. */
 export interface TrackerApi {

@@ -1,12 +1,10 @@
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import type { EventPublisher } from '../bus';
-import { silentLogger, type Config, type Logger } from '../common';
-import { listen, type ListenOptions, type RunningServer } from '../common/http';
-import { heartbeatOrderId } from '../events/heartbeat';
+import { silentLogger, type Config, type Logger, listen, type ListenOptions, type RunningServer, RateLimiter } from '../common';
+import { heartbeatOrderId } from '../events';
 import { createHeartbeater } from './heartbeat/heartbeater';
 import { createApp } from './http/app';
-import { RateLimiter } from '../common/rate-limit';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics';
 
 export interface CollectorOptions {

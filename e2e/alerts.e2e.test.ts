@@ -4,14 +4,12 @@ import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { ALERT_FILES, alertFiles, DEMO_ALERT_OPTIONS, resolveAlertOptions, type AlertOptions } from '../alerts';
-import { orderAlertLabels, orderLostAnnotations } from '../alerts/rules/order-alerts';
+import { ALERT_FILES, alertFiles, DEMO_ALERT_OPTIONS, resolveAlertOptions, type AlertOptions, orderAlertLabels, orderLostAnnotations } from '../alerts';
 import { KafkaPublisher, KafkaSource, LagMonitor } from '../bus';
 import { BROKERS, deleteTopic, freshTopic } from '../bus/test/kafka-topic';
 import { createCollector, type Collector } from '../collector';
 import { CollectorClient } from '../agents/shared';
-import { collectProcessMetrics, createLogger, hashToken, loadConfig, type Config } from '../common';
-import { listen, type RunningServer } from '../common/http';
+import { collectProcessMetrics, createLogger, hashToken, loadConfig, type Config, listen, type RunningServer } from '../common';
 import { DEMO_MODEL_PATH, loadModelFile, type OrderEventInput } from '../events';
 import { createTracker, openPostgres, type Db, type Tracker } from '../tracker';
 import { createTestDatabase } from '../tracker/test/postgres';

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEMO_FAULT_ATTRIBUTE } from '../cli/demo-plan';
-import { freePort } from '../common/free-port';
-import { sleep } from '../common/retry';
+import { freePort } from '../common/test/free-port';
+import { sleep } from '../common';
 
 /*
  * The first hour of a new user, as the README's Quick start has it: `orderscope up --demo` (what

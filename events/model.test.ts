@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadModel, loadModelFile, mainPath, stateTitle, ProcessModel, DEMO_MODEL_PATH, DEFAULT_MODEL_PATH, type StateDef } from './model';
-import { ConfigError } from '../common/errors';
+import { ConfigError } from '../common';
 
 /** A small valid model; tests replace one line to break one rule. */
 const BASE = `name: test

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { ConfigError } from '../common/errors';
-import { parseDuration } from '../common/duration';
-import { PROJECT_ROOT } from '../common/paths';
+import { ConfigError, parseDuration, PROJECT_ROOT } from '../common';
 import { LIMITS } from './order-event';
 import { readRedrive, type Redrive } from './redrive';
 

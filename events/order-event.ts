@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { printable, unstorableText } from '../common/storable-text';
+import { printable, unstorableText } from '../common';
 import { occurredAtMicros, offsetMinutes } from './occurred-at';
 
 /** Limits of the contract; exported so that docs, errors and tests quote the same numbers. */

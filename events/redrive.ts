@@ -1,4 +1,4 @@
-import { parseDuration } from '../common/duration';
+import { parseDuration } from '../common';
 
 /**
  * How to get an order moving again, named in the process model on a state or a handoff:

@@ -32,3 +32,4 @@ export type { Reconciliation, Discrepancy, DiscrepancyKind } from './reconcile';
 export { card, dataTable, html, kpis, lineChart, renderPage, roughDuration, formatCount, formatShare, SafeHtml } from './html';
 export type { HtmlValue, Kpi, LineSeries } from './html';
 export { countTicks } from './report';
+export { SERIES_COLORS } from './html';

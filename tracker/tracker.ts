@@ -1,8 +1,6 @@
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
-import { retry, silentLogger, type Config, type Logger } from '../common';
-import { INSTANCE_NAME } from '../common/config';
-import { ConfigError, UnavailableError, describeError } from '../common/errors';
+import { retry, silentLogger, type Config, type Logger, INSTANCE_NAME, ConfigError, UnavailableError, describeError } from '../common';
 import { describeOrigin, IN_PROCESS_ORIGIN, type DeliveryContext, type EventOrigin, type EventSource, type PartitionReading } from '../bus';
 import { splitHeartbeats, type OrderEvent, type ProcessModel } from '../events';
 import { applyBatch, eventLetter, isolatePoison, readLetter, unreadableLetter, type ApplyOutcome } from './apply';

@@ -1,5 +1,5 @@
 import { orderEventShape } from '../../events';
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 
 /** One exchange and routing key the tap queue is bound to, and the state its messages mean. */
 export interface TapBinding {

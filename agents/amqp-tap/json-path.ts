@@ -1,4 +1,4 @@
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 
 type Step = string | number;
 

@@ -1,5 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 import { compileJsonPath } from './json-path';
 
 /** Reads one value from a message: a header, or a JSON path into the body. */

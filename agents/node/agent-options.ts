@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { DestinationStream } from 'pino';
 import { orderEventShape } from '../../events';
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 
 const MIB = 1_048_576;
 const positiveInt = z.number().int().positive();

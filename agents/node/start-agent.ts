@@ -1,9 +1,6 @@
 import type { RequestHandler } from 'express';
 import { Registry } from 'prom-client';
-import { collectProcessMetrics } from '../../common/process-metrics';
-import { ConfigError } from '../../common/errors';
-import { createLogger, type Logger } from '../../common/logger';
-import { metricsHandler } from '../../common/http';
+import { collectProcessMetrics, ConfigError, createLogger, type Logger, metricsHandler } from '../../common';
 import { parseAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options';
 import { createHttpMetricsMiddleware } from './http-metrics';
 import { createAgentMetrics, createSpoolingSender, ThrottledWarning, type AgentMetrics } from '../shared';

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
-import { ORDER_EVENT_SCHEMA_VERSION, orderEventShape, validateOrderEvent, type AttributeValue, type OrderEventInput } from '../../events';
-import { describeError } from '../../common/errors';
+import { ORDER_EVENT_SCHEMA_VERSION, orderEventShape, validateOrderEvent, type AttributeValue, type OrderEventInput, ORDER_ID_ATTRIBUTE } from '../../events';
+import { describeError } from '../../common';
 import type { AgentMetrics, EventSender, ThrottledWarning } from '../shared';
 import { sampledTraceIds } from './trace-context';
-import { ORDER_ID_ATTRIBUTE } from '../../events';
 
 /** Extra facts about an order (segment, operator, amount): at most 32, names up to 64 characters, values up to 1 KiB. */
 export type OrderAttributes = Record<string, AttributeValue>;

@@ -1,10 +1,7 @@
 import type { Pool } from 'pg';
-import { ConfigError } from '../../common/errors';
-import { retry } from '../../common/retry';
-import type { Logger } from '../../common/logger';
+import { ConfigError, retry, type Logger, withTransaction } from '../../common';
 import { installStatements, uninstallStatements, type CaptureSpec } from './sql/capture-sql';
 import type { TableName } from './sql/identifiers';
-import { withTransaction } from '../../common/pg';
 
 /** One advisory lock for every install: replicas starting together would otherwise fail with "tuple concurrently updated". */
 const INSTALL_LOCK_KEY = 0x6f726473; // "ords"

@@ -1,7 +1,5 @@
 import { Client } from 'pg';
-import { sleep } from '../../common/retry';
-import { describeError } from '../../common/errors';
-import type { Logger } from '../../common/logger';
+import { sleep, describeError, type Logger } from '../../common';
 import { quoteIdent } from './sql/identifiers';
 
 /**

@@ -3,8 +3,7 @@ import type { Pool } from 'pg';
 import type { DeadLetter, OutboxRow } from './drain-plan';
 import { deadLetterTable } from './sql/capture-sql';
 import type { TableName } from './sql/identifiers';
-import { isTransientPgError, withTransaction } from '../../common/pg';
-import { retry } from '../../common/retry';
+import { isTransientPgError, withTransaction, retry } from '../../common';
 
 /** What the drain does with claimed rows: delete them, or move them to the dead-letter table. */
 export interface RowDecision {

@@ -1,9 +1,7 @@
 import { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { orderEventShape, LIMITS } from '../../events';
-import { ConfigError, describeError, isRetriable } from '../../common/errors';
-import { retry } from '../../common/retry';
-import type { Logger } from '../../common/logger';
+import { ConfigError, describeError, isRetriable, retry, type Logger, isTransientPgError } from '../../common';
 import { CollectorClient, isDeliveryRetriable, parseAttributeSpecs, postBatch, retryDelayHint, ThrottledWarning, type EventTransport } from '../shared';
 import { planDrain, settleDrain, type OutboxRow } from './drain-plan';
 import { installCapture, uninstallCapture } from './install';
@@ -14,7 +12,6 @@ import { NOTIFY_CHANNEL, type CaptureSpec } from './sql/capture-sql';
 import { parseTableName } from './sql/identifiers';
 import { splitList, ValueMap } from './value-map';
 import { Wakeup } from './wakeup';
-import { isTransientPgError } from '../../common/pg';
 
 export interface PgOutboxOptions {
   databaseUrl: string;

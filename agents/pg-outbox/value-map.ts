@@ -1,5 +1,5 @@
 import { orderEventShape } from '../../events';
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 
 /** What the sidecar does with one value of the state column. */
 export type Mapped = { kind: 'state'; state: string } | { kind: 'ignored' } | { kind: 'unmapped' };

@@ -1,5 +1,5 @@
 import { orderEventShape } from '../../events';
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 
 /** One `--attribute` spec, split: the event attribute's name and where the agent reads its value. */
 export interface AttributeSpec {

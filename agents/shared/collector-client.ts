@@ -1,6 +1,5 @@
 import type { IngestResult, OrderEventInput } from '../../events';
-import { OrderscopeError, UnavailableError, networkFailureReason } from '../../common/errors';
-import { retry, type RetryOptions } from '../../common/retry';
+import { OrderscopeError, UnavailableError, networkFailureReason, retry, type RetryOptions } from '../../common';
 
 export interface CollectorClientOptions {
   /** Base URL, e.g. http://127.0.0.1:7400 */

@@ -1,4 +1,4 @@
-import type { Logger } from '../../common/logger';
+import type { Logger } from '../../common';
 
 /**
  * Logs a warning at most once per interval and key, with the number of repeats it held back.

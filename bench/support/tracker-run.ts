@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { KafkaPublisher } from '../../bus';
 import { PROBE_PATHS, sleep, type Config } from '../../common';
-import { freePort } from '../../common/free-port';
+import { freePort } from '../../common/test/free-port';
 import type { OrderEvent } from '../../events';
 import { TRACKER_METRICS } from '../../tracker';
 import { cpuSnapshot } from './cpu-time';

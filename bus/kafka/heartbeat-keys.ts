@@ -1,5 +1,5 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
-import { heartbeatOrderId } from '../../events/heartbeat';
+import { heartbeatOrderId } from '../../events';
 
 /**
  * How many candidate ids are tried before giving up. murmur2 spreads keys evenly, so the expected

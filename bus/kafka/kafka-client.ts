@@ -1,6 +1,5 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
-import type { Config, Logger } from '../../common';
-import { describeError, UnavailableError } from '../../common/errors';
+import { type Config, type Logger, describeError, UnavailableError } from '../../common';
 
 // kafkajs is unmaintained: it is used in bus/kafka only, so that replacing it touches nothing else.
 

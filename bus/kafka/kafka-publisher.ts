@@ -1,8 +1,6 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
-import type { Config, Logger } from '../../common';
-import { silentLogger } from '../../common/logger';
-import { describeError, UnavailableError } from '../../common/errors';
+import { type Config, type Logger, silentLogger, describeError, UnavailableError } from '../../common';
 import type { OrderEvent } from '../../events';
 import type { EventPublisher, PublishOptions } from '../bus';
 import { createKafkaClient, ensureTopic } from './kafka-client';

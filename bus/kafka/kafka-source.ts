@@ -1,8 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import type { Config, Logger } from '../../common';
-import { silentLogger } from '../../common/logger';
-import { describeError, UnavailableError } from '../../common/errors';
+import { type Config, type Logger, silentLogger, describeError, UnavailableError } from '../../common';
 import type { OrderEvent } from '../../events';
 import type { BatchHandler, EventOrigin, EventSource, UnreadableMessage } from '../bus';
 import { decodeEvent } from './decode-event';

@@ -1,8 +1,6 @@
 import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import type { Config, Logger } from '../../common';
-import { silentLogger } from '../../common/logger';
-import { describeError, UnavailableError } from '../../common/errors';
+import { type Config, type Logger, silentLogger, describeError, UnavailableError } from '../../common';
 import { createKafkaClient } from './kafka-client';
 import { createLagMonitorMetrics } from './kafka-metrics';
 import { backlogLeft, type StartBacklog } from './start-backlog';

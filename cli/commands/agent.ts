@@ -1,11 +1,9 @@
 import { Option, type Command } from 'commander';
 import express from 'express';
 import { Registry } from 'prom-client';
-import { collectProcessMetrics } from '../../common/process-metrics';
+import { collectProcessMetrics, ConfigError, createLogger, parseDuration, type Logger, listen, metricsHandler } from '../../common';
 import { AmqpTap, DEFAULT_QUEUE_MAX_LENGTH } from '../../agents/amqp-tap';
 import { PgOutboxSidecar } from '../../agents/pg-outbox';
-import { ConfigError, createLogger, parseDuration, type Logger } from '../../common';
-import { listen, metricsHandler } from '../../common/http';
 import { closeOnSignals, parsePort } from '../lifecycle';
 
 const DEFAULT_COLLECTOR_URL = 'http://127.0.0.1:7400';

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../../common';
-import { parseDuration } from '../../common/duration';
+import { ConfigError, parseDuration } from '../../common';
 import { dashboardFiles } from '../../dashboards';
 import { writeDashboardPreviews } from '../../dashboards/preview';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../../events';

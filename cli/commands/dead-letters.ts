@@ -1,6 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { OrderscopeError, ValidationError } from '../../common/errors';
+import { OrderscopeError, ValidationError } from '../../common';
 import { askTracker, trackerApi, type TrackerApi } from '../tracker-api';
 
 /** A dead letter as the tracker's API shows it. */

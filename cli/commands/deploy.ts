@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { createKafkaClient, deleteTopicAndGroup } from '../../bus';
-import { configSchema, parseDuration, silentLogger } from '../../common';
-import { ConfigError } from '../../common/errors';
+import { configSchema, parseDuration, silentLogger, ConfigError } from '../../common';
 import { PREVIEW_SECRET_KEYS, previewNames, previewUrl, provision, renderPreview, renderPreviewDeletion, unprovision, type ProvisionStep, type SharedServers } from '../../deploy/preview';
 
 interface PreviewCliOptions {

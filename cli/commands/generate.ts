@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { absoluteUrlProblem, DEFAULT_ALERT_OPTIONS, type AlertOptions } from '../../alerts';
-import { ConfigError } from '../../common';
-import { PROJECT_ROOT } from '../../common/paths';
+import { ConfigError, PROJECT_ROOT } from '../../common';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../../events';
 import { deploymentFiles, writeFiles } from '../deployment-files';
 import { generatedFiles } from '../generated-files';

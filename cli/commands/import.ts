@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CollectorClient } from '../../agents/shared';
-import { loadConfig } from '../../common';
-import { ConfigError } from '../../common/errors';
+import { loadConfig, ConfigError } from '../../common';
 import { DEFAULT_MODEL_PATH, loadModelFile, type ProcessModel } from '../../events';
 import { byteProgress } from '../byte-progress';
 import { openStore } from '../open-store';

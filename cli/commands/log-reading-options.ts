@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 import { LOG_FORMATS, type LogFormat, type LogReading } from '../import/import-log';
 import { isTimeZone } from '../import/log-time';
 

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
-import { ValidationError } from '../../common/errors';
-import { listDeadLetters, redriveDeadLetters, withRabbitMq } from '../../pipeline/shared/amqp/dead-letter-queue';
-import type { DeadLetter } from '../../pipeline/shared/amqp/dead-letters';
+import { ValidationError } from '../../common';
+import { listDeadLetters, redriveDeadLetters, withRabbitMq, type DeadLetter } from '../../pipeline';
 
 interface DlqFlags {
   queue: string;

@@ -2,8 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { loadConfig, parseDuration } from '../../common';
-import { ConfigError } from '../../common/errors';
+import { loadConfig, parseDuration, ConfigError } from '../../common';
 import { openPostgres, parsePeriod, renderReconcileCsv, renderReconcileJson, runReconcile, sourceTables } from '../../tracker';
 
 const FORMATS = ['json', 'csv'] as const;

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CollectorClient } from '../../agents/shared';
-import { ConfigError, UnavailableError } from '../../common/errors';
+import { ConfigError, UnavailableError } from '../../common';
 import { byteProgress } from '../byte-progress';
 import { replayFile, formatSummary } from '../replay';
 

@@ -2,8 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../../common';
-import { ConfigError, OrderscopeError } from '../../common/errors';
+import { loadConfig, type Config, ConfigError, OrderscopeError } from '../../common';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../../events';
 import {
   buildLatencyReport,

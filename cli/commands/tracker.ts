@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { KafkaSource, LagMonitor } from '../../bus';
-import { collectProcessMetrics, createLogger, loadConfig, settingName, type Logger } from '../../common';
-import { listen } from '../../common/http';
+import { collectProcessMetrics, createLogger, loadConfig, settingName, type Logger, listen } from '../../common';
 import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
 import { createTracker, databaseAtStartError, openPostgres } from '../../tracker';
 import { closeOnSignals, parsePort } from '../lifecycle';

@@ -1,4 +1,4 @@
-import { formatDuration } from '../../common/duration';
+import { formatDuration } from '../../common';
 import type { Observations, StateSummary } from './observations';
 
 /**

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse';
-import { ValidationError } from '../../common/errors';
+import { ValidationError } from '../../common';
 import type { LogFields, LogRecord } from './log-record';
 
 /** Which CSV column holds what, and how fields are delimited. */

@@ -1,5 +1,5 @@
 import { createGunzip } from 'node:zlib';
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 import type { ProcessModel } from '../../events';
 import { sendFileInBatches, type EventSink, type ReadItem, type SendSummary } from '../send-batches';
 import { readCsvLog, type CsvColumns } from './csv-log';

@@ -1,5 +1,5 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { ValidationError } from '../../common/errors';
+import { ValidationError } from '../../common';
 import type { LogFields, LogRecord } from './log-record';
 
 /** Which XES attribute keys hold what (the standard extensions' keys by default); further attributes are an event's or its trace's. */

@@ -1,7 +1,6 @@
 import { Registry } from 'prom-client';
 import { InProcessBus, type EventPublisher } from '../../bus';
-import { UnavailableError } from '../../common/errors';
-import { silentLogger } from '../../common/logger';
+import { UnavailableError, silentLogger } from '../../common';
 import { validateOrderEvent, type OrderEvent } from '../../events';
 import { createCollectorMetrics } from '../metrics';
 import { createHeartbeater } from './heartbeater';

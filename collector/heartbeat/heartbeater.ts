@@ -1,6 +1,6 @@
 import type { EventPublisher } from '../../bus';
 import type { Logger } from '../../common';
-import { heartbeatEvent } from '../../events/heartbeat';
+import { heartbeatEvent } from '../../events';
 import type { CollectorMetrics } from '../metrics';
 
 export interface HeartbeaterOptions {

@@ -1,8 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { EventPublisher } from '../../bus';
-import { errorHandler, metricsHandler, sendError } from '../../common/http';
-import { PROBE_PATHS } from '../../common/lifecycle';
+import { errorHandler, metricsHandler, sendError, PROBE_PATHS } from '../../common';
 import type { CollectorMetrics } from '../metrics';
 import { ingestRoute, type IngestDeps } from './ingest-route';
 

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { TokenConfig } from '../../common';
-import { authorize } from '../../common/auth';
+import { type TokenConfig, authorize } from '../../common';
 import { RequestRefused } from './refusal';
 
 /** The configured token that a request presents, if it may ingest; else refuses with 401 or 403. */

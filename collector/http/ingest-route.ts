@@ -1,12 +1,8 @@
 import type { Request, Response } from 'express';
 import { BusFullError, type EventPublisher } from '../../bus';
-import type { Config, Logger, TokenConfig } from '../../common';
-import { allowsSource, hasScope } from '../../common/auth';
-import { describeError, UnavailableError } from '../../common/errors';
-import { sendError } from '../../common/http';
+import { type Config, type Logger, type TokenConfig, allowsSource, hasScope, describeError, UnavailableError, sendError, type RateLimiter } from '../../common';
 import type { IngestResult, OrderEvent } from '../../events';
 import { checkBatch, type Rejection } from '../ingest/check-batch';
-import type { RateLimiter } from '../../common/rate-limit';
 import type { RejectionReason } from '../ingest/rejection-reason';
 import type { CollectorMetrics } from '../metrics';
 import { authenticateIngest } from './authenticate';

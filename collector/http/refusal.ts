@@ -1,4 +1,4 @@
-import { OrderscopeError } from '../../common/errors';
+import { OrderscopeError } from '../../common';
 
 /**
  * A whole request that the collector refuses, with the HTTP status, the error code clients branch on

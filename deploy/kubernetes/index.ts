@@ -14,3 +14,4 @@ export { PRODUCTION_BOUNDS, PROMETHEUS_URL, collectorRequestRateQuery } from './
 export { workloads, secretKeys, AGENT_LABEL, JOB_LABEL, SECRET, ENVIRONMENT_CONFIG_MAP, TERMINATION_GRACE_SECONDS, PRE_STOP_SECONDS, IMAGE_UID } from './workloads';
 export type { Workload } from './workloads';
 export { DASHBOARD_LABEL } from './monitoring';
+export { CONTAINER_SECURITY_CONTEXT, PART_OF, PORT_NAME, collectorNetworkPolicy, environmentData, fromEnvironment, fromSecret, optionEnv, workloadObjects } from './workloads';

@@ -9,15 +9,18 @@ import {
   environmentData,
   fromEnvironment,
   fromSecret,
+  loadModels,
   optionEnv,
   PART_OF,
   PORT_NAME,
   SECRET,
+  validateObject,
   workloadObjects,
   workloads,
+  type KubeObject,
+  type Models,
   type Workload,
-} from '../kubernetes/workloads';
-import { loadModels, validateObject, type KubeObject, type Models } from '../kubernetes/models';
+} from '../kubernetes';
 import type { PreviewDatabase, PreviewNames } from './preview-names';
 
 /**

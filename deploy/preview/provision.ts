@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { ConfigError, UnavailableError, describeError } from '../../common/errors';
+import { ConfigError, UnavailableError, describeError } from '../../common';
 
 /**
  * What a preview environment has on the shared servers besides its namespace: PostgreSQL databases

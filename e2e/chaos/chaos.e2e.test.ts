@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../common';
-import { sleep } from '../../common/retry';
+import { PROJECT_ROOT, sleep } from '../../common';
 import { checkChaosRun, formatSummary, isClean, type CheckInput, type StoredHistogram } from './checker';
 import { startChaosStack, TOPIC_PARTITIONS, type ChaosStack } from './chaos-stack';
 import { emittedByOutbox, WorkloadDriver } from './driver';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import amqp from 'amqplib';
 import { Pool } from 'pg';
-import { sleep } from '../../common/retry';
+import { sleep } from '../../common';
 import type { EmittedEvent } from './checker';
 import { MIN_GAP_MS, OUTBOX_STATUS, STALLED_AGE_MS, type Emitter, type Step, type Workload } from './workload';
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { freePort } from '../../common/free-port';
+import { freePort } from '../../common/test/free-port';
 import { answersOk, logTailOf } from './process-probes';
 
 export { freePort };

@@ -8,10 +8,9 @@ import { ALERT_FILES, alertFiles, DEMO_ALERT_OPTIONS, type AlertOptions } from '
 import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
 import { PROJECT_ROOT } from '../../common';
 import { DEMO_MODEL_PATH, loadModelFile, type ProcessModel } from '../../events';
-import type { PipelineUrls } from '../../pipeline/driver/client';
+import type { PipelineUrls } from '../../pipeline';
 import { createTestDatabase } from '../../tracker/test/postgres';
-import type { ChildServer } from './child-server';
-import { freePort } from './child-server';
+import { type ChildServer, freePort } from './child-server';
 import { startAlertmanager, startPrometheus } from './monitoring';
 import { createVhost } from '../../bench/support/rabbitmq-vhost';
 import { startSupervised, type SupervisedProcess } from './supervised-process';

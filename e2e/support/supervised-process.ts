@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { sleep } from '../../common/retry';
+import { sleep } from '../../common';
 import { answersOk, logTailOf } from './process-probes';
 
 /**

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 
 /** An operator of the CRM as configured: who, their share of the orders and how many they may hold open. */
 export interface OperatorConfig {

@@ -1,5 +1,4 @@
-import { parseDuration } from '../../common/duration';
-import { ConfigError } from '../../common/errors';
+import { parseDuration, ConfigError } from '../../common';
 import { DEFAULT_OPERATORS, parseOperators } from './operators';
 import { parseServiceConfig, serviceConfigSchemas, SERVICE_OPTIONS, SERVICES, type ServiceName } from './service-config';
 

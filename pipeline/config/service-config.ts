@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { ConfigError } from '../../common/errors';
-import { parseDuration } from '../../common/duration';
+import { ConfigError, parseDuration } from '../../common';
 import { parseToggles, TOGGLE_NAMES } from './toggles';
 import { parseOperators } from './operators';
 

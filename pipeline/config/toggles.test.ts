@@ -1,4 +1,4 @@
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 import { ackThenDieApplies, isToggleOn, parseToggles, TOGGLE_NAMES, untrackedApplies } from './toggles';
 
 describe('feature toggles', () => {

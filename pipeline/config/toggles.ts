@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 
 /**
  * Feature toggles for risky behaviour, read once at start (`--toggle name=value`, repeatable, or

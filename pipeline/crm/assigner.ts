@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Logger } from '../../common/logger';
+import type { Logger } from '../../common';
 import { withTransaction } from '../shared/db';
 import type { RecordStateChange } from '../shared/state-journal';
 import { ORDER_ID_ATTRIBUTE } from '../../events';

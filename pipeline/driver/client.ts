@@ -1,4 +1,4 @@
-import { UnavailableError, ValidationError } from '../../common/errors';
+import { UnavailableError, ValidationError } from '../../common';
 import type { CrmOrder } from '../crm/orders-store';
 import type { ProductionState, ProductionStep, ProductionView } from '../mes/store/production-orders';
 import type { NewOrder } from '../shared/messages';

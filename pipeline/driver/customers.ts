@@ -1,5 +1,4 @@
-import { isRetriable } from '../../common/errors';
-import { sleep } from '../../common/retry';
+import { isRetriable, sleep } from '../../common';
 import type { NewOrder } from '../shared/messages';
 import type { PipelineClient } from './client';
 import { runLimited } from './floor';

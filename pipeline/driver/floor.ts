@@ -1,5 +1,4 @@
-import { isRetriable } from '../../common/errors';
-import { sleep } from '../../common/retry';
+import { isRetriable, sleep } from '../../common';
 import type { ProductionStep } from '../mes/store/production-orders';
 import { OrderMovedOn, type PipelineClient } from './client';
 

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { Logger } from '../../common/logger';
+import type { Logger } from '../../common';
 import { orderFromCatalogue, partCatalogue } from './catalogue';
 import { PipelineClient, type PipelineUrls } from './client';
 import { placeOrders } from './customers';

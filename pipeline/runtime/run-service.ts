@@ -1,5 +1,5 @@
 import type { Agent } from '../../agents/node';
-import { SHUTDOWN_DEADLINE_MS } from '../../common/lifecycle';
+import { SHUTDOWN_DEADLINE_MS } from '../../common';
 import type { ServiceName } from '../config/service-config';
 import { ServiceCrash } from '../shared/errors';
 import { exposeToggles } from '../shared/metrics';

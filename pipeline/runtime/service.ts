@@ -1,5 +1,5 @@
 import type { Agent } from '../../agents/node';
-import type { Logger } from '../../common/logger';
+import type { Logger } from '../../common';
 import type { ServiceConfig, ServiceName } from '../config/service-config';
 import type { ServiceCrash } from '../shared/errors';
 

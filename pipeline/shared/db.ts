@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
-import { withTransaction } from '../../common/pg';
-import { ConfigError } from '../../common/errors';
-import { retry } from '../../common/retry';
-import type { Logger } from '../../common/logger';
+import { withTransaction, ConfigError, retry, type Logger } from '../../common';
 import { isTransient } from './errors';
 
 /** How long a service waits at start for its database to come up (compose starts everything at once). */

@@ -1,5 +1,4 @@
-import { isRetriable, OrderscopeError } from '../../common/errors';
-import { isTransientPgError } from '../../common/pg';
+import { isRetriable, OrderscopeError, isTransientPgError } from '../../common';
 
 /**
  * An error after which the process must not go on: it stops gracefully (finishing the work in

@@ -1,9 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { ZodType } from 'zod';
 import type { Agent } from '../../agents/node';
-import { ValidationError } from '../../common/errors';
-import { errorHandler, listen, sendError } from '../../common/http';
-import { PROBE_PATHS } from '../../common/lifecycle';
+import { ValidationError, errorHandler, listen, sendError, PROBE_PATHS } from '../../common';
 import { closeInOrder, type RunningService } from '../runtime/service';
 import { ConflictError, NotFoundError } from './errors';
 

@@ -1,5 +1,5 @@
 import type { ClientBase, Pool } from 'pg';
-import type { Logger } from '../../common/logger';
+import type { Logger } from '../../common';
 import type { Publisher } from './amqp/publisher';
 import type { WorkQueue } from './amqp/topology';
 import { withTransaction } from './db';

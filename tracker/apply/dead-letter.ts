@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readJson, type EventOrigin, type UnreadableMessage } from '../../bus';
-import { describeError } from '../../common/errors';
+import { describeError } from '../../common';
 import { LIMITS, validateOrderEvent, type OrderEvent } from '../../events';
 import type { DeadLetterReason, NewDeadLetter } from '../store';
 

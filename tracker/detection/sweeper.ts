@@ -1,4 +1,4 @@
-import { periodic } from '../../common/periodic';
+import { periodic } from '../../common';
 import type { ProcessModel } from '../../events';
 import { insertStatusChanges, sourceClocks, takeDueOrders, writeStatuses, WALL_CLOCK, type Db, type DueOrder, type OrderClock, type StatusChange } from '../store';
 import type { Micros } from '../timeline';

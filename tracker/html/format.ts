@@ -1,4 +1,4 @@
-import { formatDuration } from '../../common/duration';
+import { formatDuration } from '../../common';
 
 const UNITS = [86_400, 3600, 60, 1];
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { listen, type RunningServer } from '../../common/http';
+import { listen, type RunningServer } from '../../common';
 import { TRACKER_METRICS } from '../metric-names';
 import { orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, model, READ_TOKEN } from '../test/fixtures';
 

@@ -1,10 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { PartitionReading } from '../../bus';
-import type { Logger, TokenConfig } from '../../common';
-import { describeError, ValidationError } from '../../common/errors';
-import { errorHandler, metricsHandler, sendError } from '../../common/http';
-import { PROBE_PATHS } from '../../common/lifecycle';
+import { type Logger, type TokenConfig, describeError, ValidationError, errorHandler, metricsHandler, sendError, PROBE_PATHS } from '../../common';
 import type { ProcessModel } from '../../events';
 import { listOrders, type Db } from '../store';
 import { pageOf, parseListQuery } from './list-query';

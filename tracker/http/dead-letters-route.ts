@@ -1,12 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { TokenConfig } from '../../common';
-import { authorize } from '../../common/auth';
-import { ValidationError } from '../../common/errors';
-import { sendError } from '../../common/http';
+import { type TokenConfig, authorize, ValidationError, sendError, printable, queryReader } from '../../common';
 import { DEAD_LETTER_REASONS, DEAD_LETTER_STATUSES, getDeadLetter, listDeadLetters, type DeadLetterFilter, type DeadLetterReason, type DeadLetterRow, type DeadLetterStatus, type Db } from '../store';
 import { formatEventTime } from '../timeline';
-import { printable } from '../../common/storable-text';
-import { queryReader } from '../../common/query-reader';
 import { readPageSize } from './list-query';
 import { authorizationOf } from './browser-session';
 

@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ValidationError } from '../../common/errors';
-import { printable } from '../../common/storable-text';
+import { ValidationError, printable } from '../../common';
 import type { Micros } from '../timeline';
 import { renderBadRequestPage } from './home-page';
 import { sendPage } from './send-page';

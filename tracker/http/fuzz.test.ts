@@ -1,4 +1,4 @@
-import { listen, type RunningServer } from '../../common/http';
+import { listen, type RunningServer } from '../../common';
 import { seededRandom, type SeededRandom } from '../../common/test/seeded-random';
 import { ADMIN_TOKEN, READ_TOKEN, apiTestConfig, orderEvent, startEmbedded, type EmbeddedTracker } from '../test/fixtures';
 import { encodeCursor } from './list-query';

@@ -1,5 +1,5 @@
 import { heartbeatEvent } from '../../events';
-import { listen, type RunningServer } from '../../common/http';
+import { listen, type RunningServer } from '../../common';
 import { loadWeek, NOW_MS } from '../report/test/week';
 import { apiGet, orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig } from '../test/fixtures';
 

@@ -1,6 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { TokenConfig } from '../../common';
-import { authorize } from '../../common/auth';
+import { type TokenConfig, authorize } from '../../common';
 import type { PartitionReading } from '../../bus';
 import type { ProcessModel } from '../../events';
 import type { PartitionHeartbeat } from '../heartbeat/latest-heartbeats';

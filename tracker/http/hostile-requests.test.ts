@@ -1,4 +1,4 @@
-import { listen, type RunningServer } from '../../common/http';
+import { listen, type RunningServer } from '../../common';
 import { parseReportQuery } from '../report';
 import { ADMIN_TOKEN, READ_TOKEN, apiGet, apiTestConfig, orderEvent, startEmbedded, type EmbeddedTracker } from '../test/fixtures';
 import { encodeCursor, parseListQuery } from './list-query';

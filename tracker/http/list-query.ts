@@ -1,5 +1,4 @@
-import { ValidationError } from '../../common/errors';
-import { queryReader, type QueryText } from '../../common/query-reader';
+import { ValidationError, queryReader, type QueryText } from '../../common';
 import { OCCURRED_AT_BEFORE, OCCURRED_AT_FROM, orderIdProblem } from '../../events';
 import type { OrderFilter, OrderListPosition } from '../store';
 import { ORDER_STATUSES } from '../timeline';

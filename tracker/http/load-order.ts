@@ -1,4 +1,4 @@
-import { printable } from '../../common/storable-text';
+import { printable } from '../../common';
 import { orderIdProblem } from '../../events';
 import { getOrder, loadStays, orderEvents, orderRedrives, orderStatusHistory, type Db } from '../store';
 

@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { ValidationError } from '../../common/errors';
+import { ValidationError } from '../../common';
 import type { ProcessModel } from '../../events';
 import { listLostOrders, listOrders, type Db } from '../store';
 import type { Micros } from '../timeline';

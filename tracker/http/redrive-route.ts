@@ -1,9 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { TokenConfig } from '../../common';
-import { authorize } from '../../common/auth';
-import { ValidationError } from '../../common/errors';
-import { sendError } from '../../common/http';
-import { queryReader } from '../../common/query-reader';
+import { type TokenConfig, authorize, ValidationError, sendError, queryReader } from '../../common';
 import { listLostOrders, type Db, type RedriveRow } from '../store';
 import type { RedriveOutcome, Redriver } from '../redrive/redriver';
 import { authorizationOf } from './browser-session';

@@ -1,6 +1,5 @@
 import { traceBackend } from '../traces';
-import { silentLogger } from '../../common';
-import { listen, type RunningServer } from '../../common/http';
+import { silentLogger, listen, type RunningServer } from '../../common';
 import { Registry } from 'prom-client';
 import { openPglite, migrate, type Db } from '../store';
 import { loadWeek, NOW_MS } from '../report/test/week';

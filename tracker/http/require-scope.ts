@@ -1,7 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { TokenConfig } from '../../common';
-import { authorize, type Scope } from '../../common/auth';
-import { sendError } from '../../common/http';
+import { type TokenConfig, authorize, type Scope, sendError } from '../../common';
 import { authorizationOf } from './browser-session';
 
 /**

@@ -1,4 +1,4 @@
-import { periodic, type Periodic } from '../../common/periodic';
+import { periodic, type Periodic } from '../../common';
 import { removeGoneInstances, type Db } from '../store';
 
 /** How often a tracker looks for instances gone for good: their rows wait a retention (a day by default) anyway. */

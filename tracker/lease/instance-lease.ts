@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { sleep } from '../../common';
-import { ConfigError, OrderscopeError, isRetriable } from '../../common/errors';
+import { sleep, ConfigError, OrderscopeError, isRetriable } from '../../common';
 import { checkLeaseHolder, releaseLease, renewLease, takeLease, type Db, type LeaseClaim, type LeaseHolder, type Sql } from '../store';
 
 /**

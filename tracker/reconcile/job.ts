@@ -1,6 +1,4 @@
-import type { Config, Logger } from '../../common';
-import { ConfigError } from '../../common/errors';
-import { periodic } from '../../common/periodic';
+import { type Config, type Logger, ConfigError, periodic } from '../../common';
 import type { Db } from '../store';
 import { countByKind } from './compare';
 import type { ReconcileMetrics } from './metrics';

@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { parseTableName, quoteIdent, ValueMap, type TableName } from '../../agents/pg-outbox';
-import { ConfigError, UnavailableError, describeError } from '../../common/errors';
-import type { ReconcileSourceConfig } from '../../common';
+import { ConfigError, UnavailableError, describeError, type ReconcileSourceConfig } from '../../common';
 import { describeUrl, micros, timestampParam, type Sql } from '../store';
 import type { Micros } from '../timeline';
 import type { ResolvedValue, SourceRow } from './compare';

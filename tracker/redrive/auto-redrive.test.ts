@@ -1,6 +1,5 @@
 import express from 'express';
-import { createLogger } from '../../common';
-import { listen, type RunningServer } from '../../common/http';
+import { createLogger, listen, type RunningServer } from '../../common';
 import type { ProcessModel } from '../../events';
 import type { Db } from '../store';
 import { apiTestConfig, orderEvent, redriveTestModel, startEmbedded, type EmbeddedTracker } from '../test/fixtures';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../common/logger';
+import type { Logger } from '../../common';
 import type { ProcessModel } from '../../events';
 import { autoRedriveCounts, historyOrders, listLostOrders, type Db } from '../store';
 import type { Redriver } from './redriver';

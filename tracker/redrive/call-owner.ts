@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import amqp from 'amqplib';
-import { describeError, networkFailureReason } from '../../common/errors';
+import { describeError, networkFailureReason } from '../../common';
 import { redriveUrl, type RedriveAction } from '../../events';
 
 /** What the owning system made of a redrive: whether it took it, and its answer in a few words. */

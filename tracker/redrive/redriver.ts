@@ -1,7 +1,6 @@
-import { RateLimiter, type RateLimit } from '../../common/rate-limit';
+import { RateLimiter, type RateLimit } from '../../common';
 import { describeRedrive, type ProcessModel, type Redrive } from '../../events';
-import { findRedrive, finishRedrive, getOrder, orderStatusHistory, startRedrive, type Db, type RedriveRow } from '../store';
-import type { OrderRow } from '../store';
+import { findRedrive, finishRedrive, getOrder, orderStatusHistory, startRedrive, type Db, type RedriveRow, type OrderRow } from '../store';
 import type { Micros } from '../timeline';
 import { callOwner, type OwnerAnswer } from './call-owner';
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../common/errors';
+import { ValidationError } from '../../common';
 import { LIMITS, OCCURRED_AT_BEFORE, OCCURRED_AT_FROM } from '../../events';
 import { formatEventTime, parseEventTime, type Micros } from '../timeline';
 

@@ -1,5 +1,4 @@
-import { ValidationError } from '../../common/errors';
-import { queryReader } from '../../common/query-reader';
+import { ValidationError, queryReader } from '../../common';
 import type { Micros } from '../timeline';
 import { parsePeriod, type Period } from './period';
 import { STAYS_COUNTED, type StaysCounted } from './types';

@@ -1,4 +1,4 @@
-import { freePort } from '../../common/free-port';
+import { freePort } from '../../common/test/free-port';
 import { settingName, UnavailableError } from '../../common';
 import { databaseAtStartError } from './db-errors';
 import { openPostgres } from './postgres-db';

@@ -1,5 +1,4 @@
-import { ConfigError, OrderscopeError, UnavailableError, describeError, isRetriable, networkFailureReason } from '../../common/errors';
-import { isPgConnectionLoss, isTransientPgError } from '../../common/pg';
+import { ConfigError, OrderscopeError, UnavailableError, describeError, isRetriable, networkFailureReason, isPgConnectionLoss, isTransientPgError } from '../../common';
 
 /**
  * Turns a driver error into an orderscope error whose message says what to do: a missing database

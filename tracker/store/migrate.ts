@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../../common/errors';
-import { PROJECT_ROOT } from '../../common/paths';
+import { ConfigError, PROJECT_ROOT } from '../../common';
 import type { Db } from './db';
 
 /** Where the numbered SQL migrations live (read at run time, from the sources or beside dist/). */

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { UnavailableError } from '../../common/errors';
-import { startModuleThread } from '../../common/module-thread';
+import { UnavailableError, startModuleThread } from '../../common';
 import type { Db, Row, Sql } from './db';
 import { translateDbError } from './db-errors';
 

@@ -1,5 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
-import { withTransaction } from '../../common/pg';
+import { withTransaction } from '../../common';
 import type { Db, Row, Sql } from './db';
 import { translateDbError } from './db-errors';
 

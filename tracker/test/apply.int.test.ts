@@ -1,4 +1,4 @@
-import { ConfigError } from '../../common/errors';
+import { ConfigError } from '../../common';
 import type { OrderEvent } from '../../events';
 import { applyBatch, type ApplyOutcome } from '../apply';
 import { migrate, openPostgres, readMigrations, type Db } from '../store';

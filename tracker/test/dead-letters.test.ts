@@ -1,7 +1,6 @@
 import { Registry } from 'prom-client';
 import { createCollector, type Collector } from '../../collector';
-import { hashToken, loadConfig, UnavailableError } from '../../common';
-import { listen, type RunningServer } from '../../common/http';
+import { hashToken, loadConfig, UnavailableError, listen, type RunningServer } from '../../common';
 import type { OrderEvent } from '../../events';
 import { openPglite, type Db } from '../store';
 import { apiGet, journey, metricValue, orderEvent, random, startEmbedded, storeSnapshot, type EmbeddedTracker } from './fixtures';

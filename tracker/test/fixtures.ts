@@ -1,9 +1,7 @@
 import { InProcessBus } from '../../bus';
 import { seededRandom } from '../../common/test/seeded-random';
-import { UnavailableError } from '../../common/errors';
-import { hashToken, loadConfig, type Config } from '../../common';
+import { UnavailableError, hashToken, loadConfig, type Config, type Logger } from '../../common';
 import { loadModel, loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent, type ProcessModel } from '../../events';
-import type { Logger } from '../../common';
 import { Registry } from 'prom-client';
 import { createTracker, type Tracker } from '../tracker';
 import { openPglite, type Db, type Sql } from '../store';

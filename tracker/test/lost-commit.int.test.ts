@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { InProcessBus } from '../../bus';
-import { loadConfig } from '../../common';
-import { listen, type RunningServer } from '../../common/http';
+import { loadConfig, listen, type RunningServer } from '../../common';
 import type { OrderEvent } from '../../events';
 import { TRACKER_METRICS } from '../metric-names';
 import { migrate, openPostgres, translateDbError, type Db, type Sql } from '../store';

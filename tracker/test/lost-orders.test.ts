@@ -1,5 +1,4 @@
-import { createLogger, hashToken, loadConfig } from '../../common';
-import { listen, type RunningServer } from '../../common/http';
+import { createLogger, hashToken, loadConfig, listen, type RunningServer } from '../../common';
 import { DEMO_MODEL_PATH, loadModelFile } from '../../events';
 import { TRACKER_METRICS } from '../metric-names';
 import { migrate, openPglite, readMigrations } from '../store';

@@ -1,5 +1,5 @@
 import express from 'express';
-import { listen, type RunningServer } from '../../common/http';
+import { listen, type RunningServer } from '../../common';
 import { ADMIN_TOKEN, apiTestConfig, metricValue, orderEvent, READ_TOKEN, redriveTestModel as modelWith, startEmbedded, type EmbeddedTracker } from './fixtures';
 
 /*

@@ -1,10 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
-import { hashToken, loadConfig } from '../../common';
-import { listen, type RunningServer } from '../../common/http';
+import { hashToken, loadConfig, listen, type RunningServer } from '../../common';
 import { COLORS } from '../html';
-import { localPath, setSessionCookie } from '../http/browser-session';
+import { localPath, setSessionCookie } from '../http';
 import { buildLatencyReport, parsePeriod, renderHtml, type LatencyReport } from '../report';
 import { loadWeek, NOW_MS, WEEK } from '../report/test/week';
 import { ensureChromium, screenshot, SCREENSHOT_DIR } from './chromium';

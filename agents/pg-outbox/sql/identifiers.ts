@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError } from '../../../common/errors';
+import { ConfigError } from '../../../common';
 
 /** A table as the user named it (`orders` or `sales.orders`), ready for SQL. */
 export interface TableName {

@@ -1,5 +1,5 @@
 import type { IngestResult, OrderEventInput } from '../../../events';
-import { isRetriable } from '../../../common/errors';
+import { isRetriable } from '../../../common';
 import { IngestRejectedError, RetryLaterError } from '../collector-client';
 
 /** Where events go: the collector's `POST /v1/events` ({@link CollectorClient} in production). */

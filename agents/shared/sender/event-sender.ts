@@ -1,9 +1,6 @@
 import type { IngestResult, OrderEventInput } from '../../../events';
-import { describeError, OrderscopeError, UnavailableError } from '../../../common/errors';
-import { retry, sleep } from '../../../common/retry';
-import type { Logger } from '../../../common/logger';
+import { describeError, OrderscopeError, UnavailableError, retry, sleep, type Logger, type Spool } from '../../../common';
 import type { AgentMetrics, DropReason } from '../metrics';
-import type { Spool } from '../../../common/spool';
 import { ThrottledWarning } from '../throttled-warning';
 import { isDeliveryRetriable, postBatch, retryDelayHint, type EventTransport } from './delivery';
 

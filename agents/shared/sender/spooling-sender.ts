@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { CollectorClient } from '../collector-client';
 import type { OrderEventInput } from '../../../events';
-import type { Logger } from '../../../common/logger';
+import { type Logger, Spool } from '../../../common';
 import type { AgentMetrics } from '../metrics';
-import { Spool } from '../../../common/spool';
 import { EventSender, type EventSenderOptions } from './event-sender';
 
 export interface SpoolingSenderOptions extends Omit<EventSenderOptions, 'transport' | 'spool' | 'metrics' | 'logger'> {

@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { IngestRejectedError, RetryLaterError } from '../collector-client';
-import { silentLogger, UnavailableError } from '../../../common';
+import { silentLogger, UnavailableError, Spool } from '../../../common';
 import type { OrderEventInput } from '../../../events';
 import { createAgentMetrics } from '../metrics';
 import { EventSender, NotDurableError, type EventSenderOptions } from '../sender/event-sender';
-import { Spool } from '../../../common/spool';
 import { testEvent } from './support/events';
 import { acceptAll, ScriptedTransport, valueOf, waitFor, type Answer } from './support/scripted-transport';
 

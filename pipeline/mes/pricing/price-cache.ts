@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { sleep } from '../../../common/retry';
-import type { Logger } from '../../../common/logger';
+import { sleep, type Logger } from '../../../common';
 import type { PricedPart } from './price-part';
 
 /** How a price was obtained: from the cache, computed (miss), computed because the cache failed, or with the cache toggled off. */

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Logger } from '../../../common/logger';
+import type { Logger } from '../../../common';
 import { ackThenDieApplies, type Toggles } from '../../config/toggles';
 import type { Delivery } from '../../shared/amqp/consumer';
 import type { Publisher } from '../../shared/amqp/publisher';

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import type { Logger } from '../../../common/logger';
-import { sleep } from '../../../common/retry';
+import { type Logger, sleep } from '../../../common';
 import type { RunningService, ServiceContext } from '../../runtime/service';
 import { connectAmqp } from '../../shared/amqp/connection';
 import { QueueConsumer } from '../../shared/amqp/consumer';

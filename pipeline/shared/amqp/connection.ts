@@ -1,6 +1,5 @@
 import { connect, type ChannelModel } from 'amqplib';
-import { retry } from '../../../common/retry';
-import type { Logger } from '../../../common/logger';
+import { retry, type Logger } from '../../../common';
 import { ServiceCrash } from '../errors';
 import type { PipelineMetrics } from '../metrics';
 import { Publisher } from './publisher';

@@ -1,7 +1,6 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ZodType } from 'zod';
-import { describeError } from '../../../common/errors';
-import type { Logger } from '../../../common/logger';
+import { describeError, type Logger } from '../../../common';
 import { isTransient, ServiceCrash } from '../errors';
 import type { PipelineMetrics } from '../metrics';
 import { Publisher } from './publisher';

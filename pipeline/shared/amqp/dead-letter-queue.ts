@@ -1,6 +1,6 @@
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
 import { Registry } from 'prom-client';
-import { describeError, OrderscopeError, UnavailableError } from '../../../common/errors';
+import { describeError, OrderscopeError, UnavailableError } from '../../../common';
 import { PipelineMetrics } from '../metrics';
 import { describeDeadLetter, redriveHeaders, workQueueOfDead, type DeadLetter } from './dead-letters';
 import { Publisher } from './publisher';

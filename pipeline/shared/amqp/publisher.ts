@@ -1,5 +1,5 @@
 import type { ConfirmChannel, Options } from 'amqplib';
-import { UnavailableError } from '../../../common/errors';
+import { UnavailableError } from '../../../common';
 import type { PipelineMetrics } from '../metrics';
 import { EXCHANGE, type WorkQueue } from './topology';
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../common/errors';
+import { ValidationError } from '../../../common';
 import { loadModelFile, DEMO_MODEL_PATH } from '../../../events';
 import { model } from '../../test/fixtures';
 import { parseEventTime } from '../../timeline';

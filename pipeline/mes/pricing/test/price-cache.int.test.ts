@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { silentLogger } from '../../../../common';
-import { sleep } from '../../../../common/retry';
+import { silentLogger, sleep } from '../../../../common';
 import { RedisPriceCache } from '../price-cache';
 import type { PricedPart } from '../price-part';
 
