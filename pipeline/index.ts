@@ -21,7 +21,5 @@ export { placeOrders } from './driver/customers';
 export { runLimited, startFloor } from './driver/floor';
 export type { Floor } from './driver/floor';
 export { partKey } from './mes/pricing/part-key';
-export { listDeadLetters, redriveDeadLetters, withRabbitMq } from './shared/amqp/dead-letter-queue';
-export type { DeadLetter } from './shared/amqp/dead-letters';
 export { partSpecSchema } from './shared/messages';
 export type { NewOrder } from './shared/messages';

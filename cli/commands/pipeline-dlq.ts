@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ValidationError } from '../../common';
-import { listDeadLetters, redriveDeadLetters, withRabbitMq, type DeadLetter } from '../../pipeline';
+import { listDeadLetters, redriveDeadLetters, withRabbitMq, type DeadLetter } from '../../pipeline/dlq';
 
 interface DlqFlags {
   queue: string;
