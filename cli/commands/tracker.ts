@@ -14,24 +14,24 @@ import { closeOnSignals, parsePort } from '../lifecycle';
 const BACKLOG_WAIT_MS = 5 * 60_000;
 
 /**
- * Resolves once the events that were on the bus when this replica started are in the store, or after
- * BACKLOG_WAIT_MS. Until then an order whose next event waits in that backlog only looks overdue: a
- * sweep right after a restart or an outage would declare it lost and page someone for nothing.
+ * Resolves once the events that were on the bus when this replica started are in the store, or
+ * BACKLOG_WAIT_MS after the lag monitor started reading the broker (`monitorStarted`: the database,
+ * the lease and joining the group come first and are not counted). Until then an order whose next
+ * event waits in that backlog only looks overdue: a sweep right after a restart or an outage would
+ * declare it lost and page someone for nothing.
  */
-function backlogAppliedOrLater(lagMonitor: LagMonitor, logger: Logger): Promise<void> {
+async function backlogAppliedOrLater(lagMonitor: LagMonitor, monitorStarted: Promise<void>, logger: Logger): Promise<void> {
+  const applied = lagMonitor.backlogApplied();
+  await monitorStarted;
   let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      logger.warn({ waitedMs: BACKLOG_WAIT_MS }, 'the backlog in Kafka at start is not applied yet; the lost-order sweeper starts anyway');
-      resolve();
-    }, BACKLOG_WAIT_MS);
+  const waited = new Promise<'waited'>((resolve) => {
+    timer = setTimeout(() => resolve('waited'), BACKLOG_WAIT_MS);
     timer.unref();
   });
-  const applied = lagMonitor.backlogApplied().then((messages) => {
-    clearTimeout(timer);
-    logger.info({ messages }, 'the backlog in Kafka at start is applied; the lost-order sweeper starts');
-  });
-  return Promise.race([applied, waited]);
+  const outcome = await Promise.race([applied, waited]);
+  clearTimeout(timer);
+  if (outcome === 'waited') logger.warn({ waitedMs: BACKLOG_WAIT_MS }, 'the backlog in Kafka at start is not applied yet; the lost-order sweeper starts anyway');
+  else logger.info({ messages: outcome }, 'the backlog in Kafka at start is applied; the lost-order sweeper starts');
 }
 
 /** `orderscope tracker`: the production tracker, Kafka consumer group member with PostgreSQL state. */
@@ -123,6 +123,8 @@ the database and exits 0.`,
       // Beside the source and independent of it: judges the group by the broker's offsets, so that a
       // partition whose batches keep failing is seen (TrackingStalled, and the home page).
       const lagMonitor = new LagMonitor({ kafka: config.kafka, logger, registry });
+      let lagMonitorStarted!: () => void;
+      const lagMonitorReading = new Promise<void>((resolve) => (lagMonitorStarted = resolve));
       const tracker = await createTracker({
         config,
         model,
@@ -133,7 +135,7 @@ the database and exits 0.`,
         registry,
         instance: config.tracker.instance,
         partitions: () => lagMonitor.latest(),
-        sweepAfter: backlogAppliedOrLater(lagMonitor, logger),
+        sweepAfter: backlogAppliedOrLater(lagMonitor, lagMonitorReading, logger),
       });
       // The tracker first: a missing database or a failed migration is reported before Kafka is tried.
       await tracker.start().catch((err: unknown) => {
@@ -141,6 +143,7 @@ the database and exits 0.`,
       });
       await source.start();
       await lagMonitor.start();
+      lagMonitorStarted();
       const server = await listen(tracker.app, config.tracker.host, config.tracker.port, { timeouts: config.http, configSection: 'tracker', flags: { host: '--host', port: '--port' } });
       logger.info({ url: server.url }, 'tracker listening');
       closeOnSignals(logger, async () => {

@@ -36,7 +36,11 @@ function resolve(fromFile, specifier) {
  */
 export function bypassedModule(importer, target) {
   let common = path.dirname(importer);
-  while (!(target + path.sep).startsWith(common + path.sep)) common = path.dirname(common);
+  while (!(target + path.sep).startsWith(common + path.sep)) {
+    // Only a path that leaves the file system's root ends here; nothing to judge.
+    if (common === path.dirname(common)) return null;
+    common = path.dirname(common);
+  }
   let module = null;
   let dir = common;
   for (const part of path.relative(common, path.dirname(target)).split(path.sep).filter(Boolean)) {
