@@ -3,8 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc's CPU times: 100 on Linux's every common configuration (USER_HZ). */
 const TICKS_PER_SECOND = 100;
 
-/** The CPU seconds (user + system) the processes have used so far; a process that is gone counts 0. */
-export function cpuSeconds(pids: readonly number[]): number {
+/**
+ * The CPU seconds (user + system) the processes have used so far; a process that is gone counts 0.
+ * With `reaped`, a process also counts what its exited children used (cutime + cstime): for a server
+ * whose workers come and go (PostgreSQL's backends and autovacuum workers), the parent's total plus its
+ * live children's is the server's, whichever of them exited between two readings.
+ */
+export function cpuSeconds(pids: readonly number[], reaped = false): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
@@ -12,6 +17,7 @@ export function cpuSeconds(pids: readonly number[]): number {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]);
+      if (reaped) ticks += Number(fields[13]) + Number(fields[14]);
     } catch {
       // Exited since it was listed.
     }
@@ -33,14 +39,17 @@ export function pidsMatching(pattern: RegExp): number[] {
   return pids;
 }
 
-/** The servers a tracker run leans on, by command line: PostgreSQL's processes and the Kafka broker. */
-export const SERVER_PROCESSES = { postgres: /^postgres[: ]|\/postgres /, kafka: /kafka\.Kafka\b/ } as const;
+/**
+ * The servers a tracker run leans on, by command line: PostgreSQL's postmaster (which reaps its
+ * backends), its live children, and the Kafka broker.
+ */
+export const SERVER_PROCESSES = { postmaster: /\/postgres -D /, postgresChildren: /^postgres: /, kafka: /kafka\.Kafka\b/ } as const;
 
-/** CPU seconds used so far by the given processes and by each server of SERVER_PROCESSES. */
+/** CPU seconds used so far by the given processes and by PostgreSQL and Kafka (see SERVER_PROCESSES). */
 export function cpuSnapshot(pids: readonly number[]): { own: number; postgres: number; kafka: number } {
   return {
     own: cpuSeconds(pids),
-    postgres: cpuSeconds(pidsMatching(SERVER_PROCESSES.postgres)),
+    postgres: cpuSeconds(pidsMatching(SERVER_PROCESSES.postmaster), true) + cpuSeconds(pidsMatching(SERVER_PROCESSES.postgresChildren)),
     kafka: cpuSeconds(pidsMatching(SERVER_PROCESSES.kafka)),
   };
 }

@@ -7,7 +7,7 @@ import { KafkaPublisher } from '../../bus';
 import { PROBE_PATHS, sleep, type Config } from '../../common';
 import { freePort } from '../../common/test/free-port';
 import type { OrderEvent } from '../../events';
-import { TRACKER_METRICS } from '../../tracker';
+import { TRACKER_METRICS } from '../../tracker/metric-names';
 import { cpuSnapshot } from './cpu-time';
 
 /**
@@ -147,7 +147,7 @@ export async function measureTrackers(url: string, kafka: KafkaConfig, events: n
     let last = { at: process.hrtime.bigint(), done: 0, batches: 0, applySeconds: 0 };
     let peakRssBytes = 0;
     let lastProgress = Date.now();
-    let cpu = cpuSnapshot(pids);
+    let cpu: ReturnType<typeof cpuSnapshot> | undefined;
     for (;;) {
       const exited = children.find((c) => c.exitCode !== null);
       if (exited) throw new Error(`a tracker exited with code ${exited.exitCode} before applying every event`);
@@ -173,7 +173,8 @@ export async function measureTrackers(url: string, kafka: KafkaConfig, events: n
     }
     if (!first || last.done === first.done) throw new Error(`the trackers applied every event before all ${replicas} were in the group: give them more events (--events)`);
     const seconds = Number(last.at - first.at) / 1e9;
-    const cores = { trackers: (cpu.own - first.cpu.own) / seconds, postgres: (cpu.postgres - first.cpu.postgres) / seconds, kafka: (cpu.kafka - first.cpu.kafka) / seconds };
+    const end = cpu!;
+    const cores = { trackers: (end.own - first.cpu.own) / seconds, postgres: (end.postgres - first.cpu.postgres) / seconds, kafka: (end.kafka - first.cpu.kafka) / seconds };
     return { rate: (last.done - first.done) / seconds, peakRssBytes, batches: last.batches, applyShare: (last.applySeconds - first.applySeconds) / seconds, cores };
   } finally {
     for (const child of children) child.kill('SIGTERM');
