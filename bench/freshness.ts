@@ -29,6 +29,7 @@ import { printFigures } from './report-figures';
 import { flag } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
 import { quantile } from './support/quantile';
+import { scrape } from './support/scrape';
 import { deleteTopic } from './support/tracker-run';
 import { startCliProcesses, stopAll, type CliProcess } from './support/cli-processes';
 
@@ -214,17 +215,14 @@ async function orderState(trackerUrl: string, token: string, orderId: string): P
 
 /** Stays in pricing observed so far (the histogram's count): only probes leave pricing. */
 async function pricingStaysObserved(trackerUrl: string): Promise<number> {
-  return metricValue(await (await fetch(`${trackerUrl}/metrics`)).text(), `${TRACKER_METRICS.stateDuration.name}_count{state="pricing"}`);
+  const name = TRACKER_METRICS.stateDuration.name;
+  return (await scrape(trackerUrl, [name]))(`${name}_count{state="pricing"}`);
 }
 
 async function appliedEvents(trackerUrl: string): Promise<number> {
-  const text = await (await fetch(`${trackerUrl}/metrics`)).text();
-  return metricValue(text, TRACKER_METRICS.eventsApplied.name) + metricValue(text, TRACKER_METRICS.duplicateEvents.name);
-}
-
-function metricValue(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
+  const { eventsApplied, duplicateEvents } = TRACKER_METRICS;
+  const value = await scrape(trackerUrl, [eventsApplied.name, duplicateEvents.name]);
+  return value(eventsApplied.name) + value(duplicateEvents.name);
 }
 
 async function waitFor(done: () => Promise<boolean>, what: string, everyMs = 20): Promise<void> {

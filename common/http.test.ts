@@ -1,6 +1,7 @@
 import express from 'express';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { ConfigError } from './errors';
-import { listen, type RunningServer } from './http';
+import { listen, metricsHandler, type RunningServer } from './http';
 import { sendAndStall } from './slow-client';
 
 /** What Node answers a client that ran out of time, before it closes the connection. */
@@ -51,5 +52,48 @@ describe('a server that cannot listen', () => {
     } finally {
       await taken.close();
     }
+  });
+});
+
+describe('the /metrics handler', () => {
+  let server: RunningServer;
+  let gaugeReads = 0;
+  beforeAll(async () => {
+    const registry = new Registry();
+    new Counter({ name: 'demo_events_total', help: 'events', registers: [registry] }).inc(3);
+    new Counter({ name: 'demo_batches_total', help: 'batches', registers: [registry] }).inc(2);
+    new Gauge({
+      name: 'demo_orders',
+      help: 'read from the database on every scrape',
+      registers: [registry],
+      collect() {
+        gaugeReads += 1;
+        this.set(7);
+      },
+    });
+    const app = express();
+    app.get('/metrics', metricsHandler(registry, { openMetrics: true }));
+    server = await listen(app, '127.0.0.1', 0);
+  });
+  afterAll(() => server?.close());
+
+  const samples = (text: string) => text.split('\n').filter((line) => line && !line.startsWith('#'));
+
+  it('serves every metric without a name[] parameter', async () => {
+    const before = gaugeReads;
+    expect(samples(await (await fetch(`${server.url}/metrics`)).text())).toEqual(['demo_events_total 3', 'demo_batches_total 2', 'demo_orders 7']);
+    expect(gaugeReads).toBe(before + 1);
+  });
+
+  it('serves only the metrics name[] names, leaves out unknown names, and does not collect the others', async () => {
+    const before = gaugeReads;
+    const res = await fetch(`${server.url}/metrics?name[]=demo_batches_total&name[]=no_such_metric&name[]=demo_events_total&name[]=demo_batches_total`);
+    expect(samples(await res.text())).toEqual(['demo_batches_total 2', 'demo_events_total 3']);
+    expect(gaugeReads).toBe(before);
+  });
+
+  it('filters the OpenMetrics format alike', async () => {
+    const res = await fetch(`${server.url}/metrics?name[]=demo_orders`, { headers: { accept: 'application/openmetrics-text;version=1.0.0' } });
+    expect(samples(await res.text())).toEqual(['demo_orders 7']);
   });
 });

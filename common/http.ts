@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, NextFunction, Request, Response } from 'express';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Logger } from './logger';
 import { ConfigError, OrderscopeError } from './errors';
 import { settingName } from './setting-names';
@@ -39,18 +39,34 @@ export function errorHandler(logger: Logger) {
 /**
  * Serves a registry's metrics in the Prometheus text format; with `openMetrics`, in the OpenMetrics
  * format to a scraper whose Accept header asks for it (exemplars travel only there), else as before.
+ *
+ * `?name[]=<metric>` (repeatable) serves only those metrics, as the Prometheus Java client does: a
+ * scrape config's `params`, or a script that polls one counter, then skips the gauges that read the
+ * database on every scrape. Names the registry does not hold are left out.
  */
 export function metricsHandler(registry: Registry, options: { openMetrics?: boolean } = {}) {
   return async (req: Request, res: Response): Promise<void> => {
+    const served = onlyNamed(registry, req.query['name[]']);
     res.setHeader('Vary', 'Accept');
     if (options.openMetrics && acceptsOpenMetrics(req.get('accept'))) {
       res.setHeader('Content-Type', OPENMETRICS_CONTENT_TYPE);
-      res.end(await openMetricsText(registry));
+      res.end(await openMetricsText(served));
       return;
     }
     res.setHeader('Content-Type', registry.contentType);
-    res.end(await registry.metrics());
+    res.end(await served.metrics());
   };
+}
+
+/** `registry`, or a registry of only the metrics named by a `name[]` query parameter. */
+function onlyNamed(registry: Registry, names: unknown): Registry {
+  if (names === undefined) return registry;
+  const subset = new Registry();
+  for (const name of new Set([names].flat())) {
+    const metric = typeof name === 'string' ? registry.getSingleMetric(name) : undefined;
+    if (metric) subset.registerMetric(metric);
+  }
+  return subset;
 }
 
 export interface RunningServer {

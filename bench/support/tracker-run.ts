@@ -9,6 +9,7 @@ import { freePort } from '../../common/test/free-port';
 import type { OrderEvent } from '../../events';
 import { TRACKER_METRICS } from '../../tracker/metric-names';
 import { cpuSnapshot } from './cpu-time';
+import { scrape } from './scrape';
 
 /**
  * What the tracker benchmarks share: the event stream of a busy pipeline, publishing it to a bench
@@ -195,12 +196,12 @@ async function allReady(ports: readonly number[]): Promise<boolean> {
 /** Applied plus duplicate events and batches so far, from the tracker's /metrics; undefined while it is not up. */
 async function readProgress(port: number): Promise<{ done: number; batches: number; applySeconds: number } | undefined> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const { eventsApplied, duplicateEvents, batchApplyDuration } = TRACKER_METRICS;
+    const value = await scrape(`http://127.0.0.1:${port}`, [eventsApplied.name, duplicateEvents.name, batchApplyDuration.name]);
     return {
-      done: value(TRACKER_METRICS.eventsApplied.name) + value(TRACKER_METRICS.duplicateEvents.name),
-      batches: value(`${TRACKER_METRICS.batchApplyDuration.name}_count`),
-      applySeconds: value(`${TRACKER_METRICS.batchApplyDuration.name}_sum`),
+      done: value(eventsApplied.name) + value(duplicateEvents.name),
+      batches: value(`${batchApplyDuration.name}_count`),
+      applySeconds: value(`${batchApplyDuration.name}_sum`),
     };
   } catch {
     return undefined;
