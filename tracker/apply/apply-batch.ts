@@ -3,14 +3,14 @@ import { settleAfterEvents } from '../detection';
 import { addHistogramChanges, type HistogramChange } from '../histograms';
 import {
   advanceSourceClocks,
+  ConcurrentOrderCreation,
   deleteBackfillChanges,
   deleteStaysFrom,
   insertEvents,
   insertStatusChanges,
-  loadPositions,
   loadStays,
   loadTimelineEvents,
-  lockOrders,
+  lockPositions,
   savePositions,
   setViolations,
   upsertStays,
@@ -55,7 +55,7 @@ export interface ApplyOutcome {
  * 1. insert the events, each state written as the model names it (a label or alias is mapped,
  *    state-names.ts), skipping event_ids already stored (a redelivered batch changes nothing);
  * 2. lock the orders that got new events, in a fixed order (concurrent batches on one order queue up),
- *    and read their stored positions;
+ *    reading their stored positions (new orders get their rows when their positions are written);
  * 3. extend each order from its position by its new events when they all come after its last one,
  *    else rebuild it from all its stored events: either way the result is what in-order delivery of
  *    every event would have given; write only what changed;
@@ -73,12 +73,29 @@ export interface ApplyOutcome {
  */
 export async function applyBatch(db: Db, model: ProcessModel, batch: readonly OrderEvent[], observer: string, now: () => number = Date.now): Promise<ApplyOutcome> {
   const unique = uniqueEvents(batch).map((e) => withStateName(e, model));
+  // A conflict over a new order means another transaction created it and committed (the insert waited
+  // for it): the next attempt finds its row. Each attempt lets at least one of the racing transactions
+  // through, so a few suffice; past them the caller's own retry takes over.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyInTransaction(db, model, batch.length, unique, observer, now);
+    } catch (err) {
+      if (!(err instanceof ConcurrentOrderCreation) || attempt === CREATION_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** Attempts at a batch whose new orders other transactions create at the same time. */
+const CREATION_ATTEMPTS = 5;
+
+/** One attempt at {@link applyBatch}: `unique` is the batch without repeated events, states named as the model names them. */
+async function applyInTransaction(db: Db, model: ProcessModel, received: number, unique: readonly OrderEvent[], observer: string, now: () => number): Promise<ApplyOutcome> {
   return db.transaction(async (tx) => {
     // Every statement below reaches a few thousand rows by key. Left to itself the planner prefers
     // scanning a table that is small now, a cost that grows with the table, batch after batch.
     await tx.query('SET LOCAL enable_seqscan = off');
     const inserted = await insertEvents(tx, unique);
-    if (inserted.length === 0) return nothingNew(batch.length);
+    if (inserted.length === 0) return nothingNew(received);
 
     const byId = new Map(unique.map((e) => [e.event_id, e]));
     const newEvents = groupBy(
@@ -88,8 +105,7 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
       }),
     );
     const orderIds = [...newEvents.keys()].sort();
-    await lockOrders(tx, orderIds);
-    const positions = await loadPositions(tx, orderIds);
+    const { positions, existing } = await lockPositions(tx, orderIds);
 
     const plans: OrderPlan[] = [];
     const late: string[] = [];
@@ -118,7 +134,7 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
     const histories = await judgeHistory(tx, new Map(plans.filter((p) => history.has(p.orderId)).map((p) => [p.orderId, p.position.current])), model);
     await deleteBackfillChanges(tx, [...histories.keys()]);
     const settled = settleStatuses(plans, positions, model, now() * 1000, histories, (eventId) => byId.get(eventId)?.trace_id ?? null);
-    await savePositions(tx, settled.writes);
+    await savePositions(tx, settled.writes, existing);
     await insertStatusChanges(tx, settled.changes);
     // History is in the reports (the stays), not in what Prometheus rates: a year of imported stays
     // in the live histogram would burn the SLO budgets today and page.
@@ -126,9 +142,9 @@ export async function applyBatch(db: Db, model: ProcessModel, batch: readonly Or
     await addHistogramChanges(tx, observer, histogramChanges, model.durationBuckets());
 
     return {
-      received: batch.length,
+      received,
       applied: inserted.length,
-      duplicates: batch.length - inserted.length,
+      duplicates: received - inserted.length,
       ordersExtended: plans.length - late.length,
       ordersRebuilt: late.length,
       // The apply lag of live events only: a backfill's are months old by design.

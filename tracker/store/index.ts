@@ -13,7 +13,7 @@ export { loadStays, upsertStays, deleteStaysFrom } from './stays-table';
 export { backtestCounts } from './backtest-counts';
 export type { StateLimits, BacktestSpan, StateCounts } from './backtest-counts';
 export type { StoredStay } from './stays-table';
-export { lockOrders, loadPositions, savePositions, getOrder, listOrders, stateOccupancy, historyOrders } from './orders-table';
+export { lockPositions, savePositions, ConcurrentOrderCreation, getOrder, listOrders, stateOccupancy, historyOrders } from './orders-table';
 export type { OrderRow, OrderFilter, OrderListPosition, StateOccupancy, StoredPosition, PositionWrite } from './orders-table';
 export { listLostOrders } from './lost-orders';
 export type { LostOrderRow } from './lost-orders';

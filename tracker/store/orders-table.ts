@@ -1,3 +1,4 @@
+import { OrderscopeError } from '../../common';
 import type { Micros, OrderPosition, OrderStatus } from '../timeline';
 import type { Sql } from './db';
 import { micros, timestampParam } from './sql-time';
@@ -17,24 +18,6 @@ export interface OrderRow {
   readonly violationCount: number;
 }
 
-/**
- * Locks the rows of the given orders for the rest of the transaction, creating the missing ones, in
- * one statement. Rows are taken in order_id order, so two transactions that touch the same orders
- * wait for each other instead of deadlocking, and the second one builds on the first one's committed
- * events. (Row locks, not advisory locks: a batch may touch thousands of orders, more than the shared
- * lock table holds.)
- */
-export async function lockOrders(sql: Sql, orderIds: readonly string[]): Promise<void> {
-  if (orderIds.length === 0) return;
-  // DO UPDATE ... WHERE false updates nothing but still locks each existing row it meets.
-  await sql.query(
-    `INSERT INTO orders (order_id)
-     SELECT order_id FROM unnest($1::text[]) AS u(order_id) ORDER BY order_id
-     ON CONFLICT (order_id) DO UPDATE SET updated_at = EXCLUDED.updated_at WHERE false`,
-    [orderIds],
-  );
-}
-
 /** An order's stored position and the status the lost-order detector gave it. */
 export interface StoredPosition {
   readonly position: OrderPosition;
@@ -44,13 +27,19 @@ export interface StoredPosition {
 }
 
 /**
- * The stored positions of the given orders; orders seen for the first time are absent (their row,
- * just inserted by {@link lockOrders}, has no state yet).
+ * Locks the rows of the given orders that exist, for the rest of the transaction, and reads their
+ * positions, in one statement: `existing` holds every order with a row, `positions` those of them with
+ * a position (a row without one is only ever seen by the transaction writing it). Orders seen for the
+ * first time are in neither; {@link savePositions} creates their rows. Rows are locked in order_id order, so two transactions that touch the same
+ * orders wait for each other instead of deadlocking, and `FOR UPDATE` reads the row as the first one
+ * committed it: the second builds on the first one's events. (Row locks, not advisory locks: a batch
+ * may touch thousands of orders, more than the shared lock table holds.)
  */
-export async function loadPositions(sql: Sql, orderIds: readonly string[]): Promise<Map<string, StoredPosition>> {
+export async function lockPositions(sql: Sql, orderIds: readonly string[]): Promise<LockedPositions> {
+  if (orderIds.length === 0) return { positions: new Map(), existing: new Set() };
   const rows = await sql.query<{
     order_id: string;
-    state: string;
+    state: string | null;
     system: string;
     status: OrderStatus;
     state_since: number;
@@ -69,11 +58,11 @@ export async function loadPositions(sql: Sql, orderIds: readonly string[]): Prom
     `SELECT order_id, state, system, status, clock_source, ${micros('state_since')} AS state_since, state_event_id::text AS state_event_id, stay_count,
             ${micros('first_event_at')} AS first_event_at, ${micros('last_event_at')} AS last_event_at, last_event_seq::float8 AS last_event_seq,
             last_event_id::text AS last_event_id, segment, operator_id, event_count, violation_count
-     FROM orders WHERE order_id = ANY($1::text[]) AND state IS NOT NULL`,
+     FROM orders WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE`,
     [orderIds],
   );
-  return new Map(
-    rows.map((r) => [
+  const positions = new Map(
+    rows.filter((r): r is typeof r & { state: string } => r.state !== null).map((r) => [
       r.order_id,
       {
         status: r.status,
@@ -90,6 +79,13 @@ export async function loadPositions(sql: Sql, orderIds: readonly string[]): Prom
       },
     ]),
   );
+  return { positions, existing: new Set(rows.map((r) => r.order_id)) };
+}
+
+/** What {@link lockPositions} found. */
+export interface LockedPositions {
+  readonly positions: ReadonlyMap<string, StoredPosition>;
+  readonly existing: ReadonlySet<string>;
 }
 
 /** What apply writes of an order: its position, its status and when the lost-order detector must look at it next. */
@@ -107,44 +103,90 @@ export interface PositionWrite {
 }
 
 /**
- * Writes the positions of orders locked by {@link lockOrders}. ("= ANY" lets the planner reach the rows
- * through the primary key: joined to the array alone, it may hash the whole table.)
+ * Another transaction created an order's row between this one's {@link lockPositions} and its write.
+ * Retriable: run again, the transaction finds the row and locks it.
  */
-export async function savePositions(sql: Sql, rows: readonly PositionWrite[]): Promise<void> {
-  if (rows.length === 0) return;
+export class ConcurrentOrderCreation extends OrderscopeError {
+  constructor(orderIds: readonly string[]) {
+    super(`another transaction created order ${orderIds.slice(0, 3).join(', ')}${orderIds.length > 3 ? ` and ${orderIds.length - 3} more` : ''} at the same time`, {
+      code: 'concurrent_creation',
+      retriable: true,
+    });
+  }
+}
+
+/** The columns of a position, in the order of {@link positionArrays}. */
+const POSITION_COLUMNS = `order_id, state, system, state_since, state_event_id, stay_count, status, first_event_at, last_event_at, last_event_seq,
+  last_event_id, segment, operator_id, event_count, violation_count, next_deadline_at, clock_source`;
+const POSITION_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[],
+  $10::int8[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::int[], $16::timestamptz[], $17::text[]) AS u(${POSITION_COLUMNS})`;
+
+/**
+ * Writes positions: orders {@link lockPositions} found are updated, the others inserted (their first
+ * events). An order another transaction inserted in between (two consumers on one new order, during a
+ * rebalance) fails the transaction with {@link ConcurrentOrderCreation}, a transient error: applied
+ * again, it finds that row and builds on it. (Inserting the new rows once, instead of an empty row to
+ * lock and then the position, halves what a new order costs.)
+ */
+export async function savePositions(sql: Sql, rows: readonly PositionWrite[], existing: ReadonlySet<string>): Promise<void> {
+  const updates = rows.filter((r) => existing.has(r.orderId));
+  // In order_id order, as the locks: two transactions creating the same orders wait instead of deadlocking.
+  const inserts = rows.filter((r) => !existing.has(r.orderId)).sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
+  if (updates.length > 0) {
+    // "= ANY" lets the planner reach the rows through the primary key: joined to the array alone, it may hash the whole table.
+    await sql.query(
+      `UPDATE orders o SET state = u.state, system = u.system, state_since = u.state_since, state_event_id = u.state_event_id, stay_count = u.stay_count,
+         status = u.status, first_event_at = u.first_event_at, last_event_at = u.last_event_at, last_event_seq = u.last_event_seq,
+         last_event_id = u.last_event_id, segment = u.segment, operator_id = u.operator_id, event_count = u.event_count,
+         violation_count = u.violation_count, updated_at = now(), clock_source = u.clock_source,
+         next_deadline_at = CASE WHEN u.clock_source IS NULL THEN u.next_deadline_at END,
+         history_deadline_at = CASE WHEN u.clock_source IS NOT NULL THEN u.next_deadline_at END
+       FROM ${POSITION_UNNEST}
+       WHERE o.order_id = u.order_id AND o.order_id = ANY($1::text[])`,
+      positionArrays(updates),
+    );
+  }
+  if (inserts.length > 0) {
+    const created = await sql.query<{ order_id: string }>(
+      `INSERT INTO orders (order_id, state, system, state_since, state_event_id, stay_count, status, first_event_at, last_event_at, last_event_seq,
+         last_event_id, segment, operator_id, event_count, violation_count, clock_source, next_deadline_at, history_deadline_at)
+       SELECT order_id, state, system, state_since, state_event_id, stay_count, status, first_event_at, last_event_at, last_event_seq,
+         last_event_id, segment, operator_id, event_count, violation_count, clock_source,
+         CASE WHEN clock_source IS NULL THEN next_deadline_at END, CASE WHEN clock_source IS NOT NULL THEN next_deadline_at END
+       FROM ${POSITION_UNNEST}
+       ON CONFLICT (order_id) DO NOTHING
+       RETURNING order_id`,
+      positionArrays(inserts),
+    );
+    if (created.length < inserts.length) {
+      const done = new Set(created.map((r) => r.order_id));
+      throw new ConcurrentOrderCreation(inserts.map((r) => r.orderId).filter((id) => !done.has(id)));
+    }
+  }
+}
+
+/** The statement parameters of {@link POSITION_UNNEST}. */
+function positionArrays(rows: readonly PositionWrite[]): unknown[] {
   const p = rows.map((r) => r.position);
-  await sql.query(
-    `UPDATE orders o SET state = u.state, system = u.system, state_since = u.state_since, state_event_id = u.state_event_id, stay_count = u.stay_count,
-       status = u.status, first_event_at = u.first_event_at, last_event_at = u.last_event_at, last_event_seq = u.last_event_seq,
-       last_event_id = u.last_event_id, segment = u.segment, operator_id = u.operator_id, event_count = u.event_count,
-       violation_count = u.violation_count, updated_at = now(), clock_source = u.clock_source,
-       next_deadline_at = CASE WHEN u.clock_source IS NULL THEN u.next_deadline_at END,
-       history_deadline_at = CASE WHEN u.clock_source IS NOT NULL THEN u.next_deadline_at END
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[],
-                 $10::int8[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::int[], $16::timestamptz[], $17::text[])
-       AS u(order_id, state, system, state_since, state_event_id, stay_count, status, first_event_at, last_event_at, last_event_seq,
-            last_event_id, segment, operator_id, event_count, violation_count, next_deadline_at, clock_source)
-     WHERE o.order_id = u.order_id AND o.order_id = ANY($1::text[])`,
-    [
-      rows.map((r) => r.orderId),
-      p.map((x) => x.current.state),
-      p.map((x) => x.current.system),
-      p.map((x) => timestampParam(x.current.enteredAt)),
-      p.map((x) => x.current.enteredEventId),
-      p.map((x) => x.current.seqNo + 1),
-      rows.map((r) => r.status),
-      p.map((x) => timestampParam(x.firstEventAt)),
-      p.map((x) => timestampParam(x.lastEvent.occurredAt)),
-      p.map((x) => x.lastEvent.seq),
-      p.map((x) => x.lastEvent.eventId),
-      p.map((x) => x.segment),
-      p.map((x) => x.operatorId),
-      p.map((x) => x.eventCount),
-      p.map((x) => x.violationCount),
-      rows.map((r) => timestampParam(r.nextDeadlineAt)),
-      rows.map((r) => r.clockSource),
-    ],
-  );
+  return [
+    rows.map((r) => r.orderId),
+    p.map((x) => x.current.state),
+    p.map((x) => x.current.system),
+    p.map((x) => timestampParam(x.current.enteredAt)),
+    p.map((x) => x.current.enteredEventId),
+    p.map((x) => x.current.seqNo + 1),
+    rows.map((r) => r.status),
+    p.map((x) => timestampParam(x.firstEventAt)),
+    p.map((x) => timestampParam(x.lastEvent.occurredAt)),
+    p.map((x) => x.lastEvent.seq),
+    p.map((x) => x.lastEvent.eventId),
+    p.map((x) => x.segment),
+    p.map((x) => x.operatorId),
+    p.map((x) => x.eventCount),
+    p.map((x) => x.violationCount),
+    rows.map((r) => timestampParam(r.nextDeadlineAt)),
+    rows.map((r) => r.clockSource),
+  ];
 }
 
 /** The columns of an {@link OrderRow}, times in microseconds. */

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../common';
 import type { OrderEvent } from '../../events';
 import { applyBatch, type ApplyOutcome } from '../apply';
-import { migrate, openPostgres, readMigrations, type Db } from '../store';
+import { ConcurrentOrderCreation, lockPositions, migrate, openPostgres, readMigrations, savePositions, type Db, type PositionWrite } from '../store';
 import { journey, model, random, shuffled, storeSnapshot } from './fixtures';
 import { createTestDatabase } from './postgres';
 
@@ -72,6 +72,51 @@ describe('applying batches on PostgreSQL', () => {
        FROM histogram_totals WHERE observer = 'tracker-a'`,
     );
     expect(totals[0]!.n).toBe(closed[0]!.n);
+  });
+
+  it('a transaction that finds an order missing, then meets the row another one created meanwhile, is told to run again', async () => {
+    const db = await freshStore();
+    const write = (state: string): PositionWrite => ({
+      orderId: 'n-1',
+      status: 'open',
+      nextDeadlineAt: null,
+      clockSource: null,
+      position: {
+        current: { seqNo: 0, state, system: 'shop', enteredAt: T0 * 1000, leftAt: null, durationSeconds: null, enteredEventId: '00000000-0000-4000-8000-000000000001' },
+        lastEvent: { occurredAt: T0 * 1000, seq: 0, eventId: '00000000-0000-4000-8000-000000000001' },
+        firstEventAt: T0 * 1000,
+        eventCount: 1,
+        violationCount: 0,
+        segment: null,
+        operatorId: null,
+      },
+    });
+    let firstInserted!: () => void;
+    const inserted = new Promise<void>((resolve) => (firstInserted = resolve));
+    let secondLocked!: () => void;
+    const locked = new Promise<void>((resolve) => (secondLocked = resolve));
+    const first = db.transaction(async (tx) => {
+      await savePositions(tx, [write('placed')], (await lockPositions(tx, ['n-1'])).existing);
+      firstInserted();
+      await locked; // commits only once the second has looked and found nothing
+    });
+    const second = db.transaction(async (tx) => {
+      await inserted;
+      const found = await lockPositions(tx, ['n-1']);
+      secondLocked();
+      expect(found.existing.size).toBe(0); // the first one's row is not committed yet
+      await savePositions(tx, [write('cancelled')], found.existing); // waits for the first one's commit
+    });
+    await first;
+    await expect(second).rejects.toBeInstanceOf(ConcurrentOrderCreation);
+    // Run again, it finds the row, locks it and builds on it.
+    const again = await db.transaction(async (tx) => {
+      const found = await lockPositions(tx, ['n-1']);
+      await savePositions(tx, [write('cancelled')], found.existing);
+      return found.positions.get('n-1')?.position.current.state;
+    });
+    expect(again).toBe('placed');
+    expect(await db.query('SELECT state FROM orders')).toEqual([{ state: 'cancelled' }]);
   });
 
   it('a batch delivered again after it committed, even while it is being applied, changes nothing', async () => {
