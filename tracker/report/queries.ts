@@ -3,10 +3,11 @@ import type { Micros } from '../timeline';
 import type { Period } from './period';
 
 /**
- * The SQL of the latency report: one statement per section, each one pass over the rows of the
- * period, all aggregation and every percentile done by PostgreSQL. Percentiles are exact
- * (`percentile_cont` over the stored durations, interpolated between the two nearest values), never
- * estimated from histogram buckets.
+ * The SQL of the latency report's exact path (and of the sections that list orders, which have no
+ * other): one statement per section, each one pass over the rows of the period, all aggregation and
+ * every percentile done by PostgreSQL. Percentiles are exact (`percentile_cont` over the stored
+ * durations, interpolated between the two nearest values). rollup-queries.ts reads whole days from
+ * the rollups instead, for the sections that aggregate durations.
  *
  * Indexes that keep the cost proportional to the period, not to the history (migration 003 and before):
  * stays (state, left_at) INCLUDE (duration_seconds, order_id) for closed stays, read index-only; orders (state,
@@ -61,19 +62,7 @@ export async function stateLatency(
   closedOnly = false,
 ): Promise<StateLatencyRow[]> {
   const rows = await sql.query<{ state: string; stays: number; open_stays: number; percentiles: Percentiles; mean: number; within_sla: number; missed_sla: number }>(
-    `WITH RECURSIVE stay_states(state) AS (
-       (SELECT state FROM stays ORDER BY state LIMIT 1)
-       UNION ALL
-       SELECT (SELECT s.state FROM stays s WHERE s.state > p.state ORDER BY s.state LIMIT 1) FROM stay_states p WHERE p.state IS NOT NULL
-     ),
-     order_states(state) AS (
-       (SELECT state FROM orders WHERE state IS NOT NULL ORDER BY state LIMIT 1)
-       UNION ALL
-       SELECT (SELECT o.state FROM orders o WHERE o.state > p.state ORDER BY o.state LIMIT 1) FROM order_states p WHERE p.state IS NOT NULL
-     ),
-     states(state) AS (
-       SELECT state FROM stay_states UNION SELECT state FROM order_states UNION SELECT unnest($7::text[])
-     )
+    `WITH RECURSIVE ${statesCte('$7')}
      SELECT st.state, a.stays, a.open_stays, a.percentiles, a.mean, a.within_sla, a.missed_sla
      FROM states st
      LEFT JOIN unnest($5::text[], $6::float8[]) AS sla(state, seconds) ON sla.state = st.state
@@ -96,6 +85,28 @@ export async function stateLatency(
     [...windowParams(w), terminal, [...slas.keys()], [...slas.values()], modelStates, closedOnly],
   );
   return rows.map((r) => ({ state: r.state, stays: r.stays, openStays: r.open_stays, percentiles: r.percentiles, meanSeconds: r.mean, withinSla: r.within_sla, missedSla: r.missed_sla }));
+}
+
+/**
+ * The CTEs (for WITH RECURSIVE) of `states(state)`: every state the stays and orders hold, found by
+ * skipping through their state indexes from one distinct state to the next (a few probes, whatever
+ * the number of rows), plus the model's states, given as a text[] parameter; and a NULL row (the end
+ * of each skip), which the statement filters out.
+ */
+export function statesCte(modelStatesParam: string): string {
+  return `stay_states(state) AS (
+       (SELECT state FROM stays ORDER BY state LIMIT 1)
+       UNION ALL
+       SELECT (SELECT s.state FROM stays s WHERE s.state > p.state ORDER BY s.state LIMIT 1) FROM stay_states p WHERE p.state IS NOT NULL
+     ),
+     order_states(state) AS (
+       (SELECT state FROM orders WHERE state IS NOT NULL ORDER BY state LIMIT 1)
+       UNION ALL
+       SELECT (SELECT o.state FROM orders o WHERE o.state > p.state ORDER BY o.state LIMIT 1) FROM order_states p WHERE p.state IS NOT NULL
+     ),
+     states(state) AS (
+       SELECT state FROM stay_states UNION SELECT state FROM order_states UNION SELECT unnest(${modelStatesParam}::text[])
+     )`;
 }
 
 /** Lead-time percentiles of one group of finished orders (see {@link finishedOrders}). */
