@@ -81,6 +81,26 @@ describe('report rollups kept by apply', () => {
   });
 });
 
+describe('report rollups of the largest attributes the contract accepts', () => {
+  it('hold a segment and an operator of 1 KB each, text that does not compress, with a state of 200 characters', async () => {
+    const db = await openPglite();
+    try {
+      await migrate(db);
+      const rnd = random(1024);
+      const text = () => Array.from({ length: 1024 }, () => String.fromCharCode(33 + Math.floor(rnd() * 94))).join('');
+      // 200 characters of 3 bytes each: the most bytes a state can have.
+      const state = Array.from({ length: 200 }, () => String.fromCharCode(0x4e00 + Math.floor(rnd() * 20_000))).join('');
+      const at = T0 + 50 * 86_400_000;
+      const attributes = { segment: text(), operator_id: text() };
+      await applyBatch(db, model, [orderEvent('big-1', state, at, { source: 'shop', attributes }), orderEvent('big-1', 'placed', at + 60_000, { source: 'shop' }), orderEvent('big-1', 'quote_requested', at + 120_000)], 'test', NOW);
+      expect(await db.query(`SELECT count(*)::int AS n FROM stay_rollups WHERE segment = $1 AND operator_id = $2`, [attributes.segment, attributes.operator_id])).toEqual([{ n: 2 }]);
+      expect(await rollupDrift(db)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('migration 008', () => {
   it('fills the rollups from the stays and orders an installation already has', async () => {
     const db = await openPglite();
