@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../common/test/free-port';
-import { migrate, openPglite } from '../tracker';
+import { migrate, openPglite, rebuildReportRollups } from '../tracker';
 import { embeddedToken } from '../cli/embedded';
 import { printFigures } from './report-figures';
 import { flag } from './support/args';
@@ -88,7 +88,8 @@ export async function run(args: string[]): Promise<void> {
 /**
  * Orders as the tracker would have left them: `orders` shipped orders started evenly over the 365
  * days before `now`, each with a closed stay in every state of the main path (durations spread up
- * to 6 hours), a segment and an operator. Written with generate_series before `up` opens the directory.
+ * to 6 hours), a segment and an operator, and the report rollups of them. Written with
+ * generate_series before `up` opens the directory.
  */
 async function seedYear(pgdata: string, orders: number, now: number): Promise<void> {
   const db = await openPglite(pgdata);
@@ -111,6 +112,8 @@ async function seedYear(pgdata: string, orders: number, now: number): Promise<vo
        FROM generate_series(0, $2::int - 1) AS o`,
       [yearStart, orders],
     );
+    // Written past apply: the report rollups are filled as migration 008 fills them from existing data.
+    await rebuildReportRollups(db);
     await db.exec('VACUUM ANALYZE');
   } finally {
     await db.close();

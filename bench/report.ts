@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../common';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../events';
-import { buildLatencyReport, migrate, openPostgres } from '../tracker';
+import { buildLatencyReport, migrate, openPostgres, rebuildReportRollups, type LatencyReport } from '../tracker';
 import { printFigures } from './report-figures';
 import { flag } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
@@ -10,13 +10,17 @@ import { adminQuery, withDatabase } from './support/database';
 /**
  * `npm run bench -- report [--stays N] [--runs R] [--keep]`: the order-latency report of one week holding N closed
  * stays (default 10,000,000) in real PostgreSQL, beside the plainest read of the same rows in the same
- * run: `SELECT count(*) FROM stays` over the week. Prints both times (the median of R runs, after a
- * warm-up), their ratio, and the time of each section of the report.
+ * run: `SELECT count(*) FROM stays` over the week. The report as it is asked for by default (whole
+ * days from the rollups of migration 008) and with exact=true (every stay). Prints the three times
+ * (the median of R runs each, after a warm-up), the ratio of each report to count(*), and the time of
+ * each section of both reports; checks that both count every stay of the week, and the largest
+ * relative difference of the rollups' percentiles from the exact ones.
  *
  * The data is what a busy pipeline leaves in a week: orders of 8 closed stays each (the default model's
  * main path up to shipped), most shipped, some cancelled, some still in flight, a few stuck and lost,
  * with per-state durations spread around their SLAs. It is filled with `INSERT ... SELECT
- * generate_series`, indexes built after the fill, into a database of its own (created on postgres.url's
+ * generate_series`, indexes built after the fill, the rollups filled by migration 008's backfill
+ * (the stays never went through apply), into a database of its own (created on postgres.url's
  * server, dropped at the end; `--keep` keeps it, to look at the plans).
  */
 export async function run(args: string[]): Promise<void> {
@@ -39,6 +43,15 @@ export async function run(args: string[]): Promise<void> {
     await migrate(db);
     const fillSeconds = await timed(() => fill(benchUrl, stays, new Date(weekStart).toISOString()));
     console.log(`  filled and indexed in ${fillSeconds.toFixed(1)} s (setup, not measured against)`);
+    // The stays never went through apply: the rollups are filled by migration 008's backfill, as an
+    // installation upgraded with these rows gets them.
+    const backfillSeconds = await timed(async () => {
+      await rebuildReportRollups(db);
+      await db.query('VACUUM ANALYZE stay_rollups');
+      await db.query('VACUUM ANALYZE order_rollups');
+    });
+    const [rollupRows] = await db.query<{ stays: number; orders: number }>('SELECT (SELECT count(*) FROM stay_rollups)::float8 AS stays, (SELECT count(*) FROM order_rollups)::float8 AS orders');
+    console.log(`  rollups backfilled in ${backfillSeconds.toFixed(1)} s: ${rollupRows!.stays.toLocaleString('en-US')} stay rows, ${rollupRows!.orders.toLocaleString('en-US')} order rows`);
 
     const count = async () => {
       const rows = await db.query<{ n: number }>('SELECT count(*)::float8 AS n FROM stays WHERE left_at >= $1 AND left_at < $2', [
@@ -47,29 +60,40 @@ export async function run(args: string[]): Promise<void> {
       ]);
       if (rows[0]?.n !== stays) throw new Error(`expected ${stays} stays in the week, counted ${rows[0]?.n}`);
     };
-    let sections: { name: string; seconds: number }[] = [];
-    const report = async () => {
+    const sections: Record<'rollup' | 'exact', { name: string; seconds: number }[]> = { rollup: [], exact: [] };
+    const reports: Partial<Record<'rollup' | 'exact', LatencyReport>> = {};
+    const report = (method: 'rollup' | 'exact') => async () => {
       const marks: { name: string; at: bigint }[] = [];
       const result = await buildLatencyReport(db, model, period, {
         now: Date.now() * 1000,
+        exact: method === 'exact',
         onSection: (_i, _total, name) => marks.push({ name, at: process.hrtime.bigint() }),
       });
-      sections = marks.slice(0, -1).map((m, i) => ({ name: m.name, seconds: Number(marks[i + 1]!.at - m.at) / 1e9 }));
+      sections[method] = marks.slice(0, -1).map((m, i) => ({ name: m.name, seconds: Number(marks[i + 1]!.at - m.at) / 1e9 }));
+      if (result.method !== method) throw new Error(`asked for the ${method} report, got ${result.method}`);
       const judged = result.states.reduce((n, s) => n + s.stays - s.openStays, 0);
-      if (judged !== stays) throw new Error(`the report counted ${judged} closed stays, the week has ${stays}`);
+      if (judged !== stays) throw new Error(`the ${method} report counted ${judged} closed stays, the week has ${stays}`);
+      reports[method] = result;
     };
 
     await count();
-    await report();
+    await report('rollup')();
+    await report('exact')();
     const countSeconds = median(await repeat(runs, count));
-    const reportSeconds = median(await repeat(runs, report));
+    const reportSeconds = median(await repeat(runs, report('rollup')));
+    const exactSeconds = median(await repeat(runs, report('exact')));
     printFigures(
       `report: one week, ${stays.toLocaleString('en-US')} closed stays, ${Math.ceil(stays / STAYS_PER_ORDER).toLocaleString('en-US')} orders (median of ${runs} runs)`,
       [
-        { label: 'latency report, all sections', value: reportSeconds, unit: 's' },
+        { label: 'latency report, all sections (rollups, the default)', value: reportSeconds, unit: 's' },
+        { label: 'latency report, all sections (exact=true)', value: exactSeconds, unit: 's' },
         { label: 'baseline, SELECT count(*) of the same stays', value: countSeconds, unit: 's' },
-        { label: 'report throughput', value: stays / reportSeconds, unit: 'stays/s' },
-        ...sections.map((s) => ({ label: `  section: ${s.name}`, value: s.seconds, unit: 's' })),
+        { label: 'exact report / count(*)', value: exactSeconds / countSeconds, unit: '' },
+        { label: 'rollup report / exact report', value: reportSeconds / exactSeconds, unit: '' },
+        { label: 'largest relative error of a percentile (rollups vs exact)', value: 100 * largestPercentileError(reports.rollup!, reports.exact!), unit: '%' },
+        { label: 'report throughput (rollups)', value: stays / reportSeconds, unit: 'stays/s' },
+        ...sections.rollup.map((s) => ({ label: `  section: ${s.name}`, value: s.seconds, unit: 's' })),
+        ...sections.exact.map((s) => ({ label: `  section: ${s.name} (exact)`, value: s.seconds, unit: 's' })),
       ],
       { label: 'report / count(*)', value: reportSeconds / countSeconds },
     );
@@ -89,8 +113,8 @@ const SLOT_SECONDS = 6 * 3600;
 /**
  * Fills the week: `stays` closed stays over ceil(stays / 8) orders, then the orders, then some status
  * changes, then the indexes (dropped for the fill: building them once is minutes faster than keeping
- * them up to date row by row), then ANALYZE and VACUUM (statistics and the visibility map, as autovacuum
- * would leave them).
+ * them up to date row by row), then ANALYZE and VACUUM (statistics and the visibility map, as
+ * autovacuum would leave them).
  */
 async function fill(url: string, stays: number, weekStart: string): Promise<void> {
   const client = new Client({ connectionString: url });
@@ -136,9 +160,7 @@ async function fill(url: string, stays: number, weekStart: string): Promise<void
        FROM orders WHERE status = 'lost'`,
     );
     await rebuildIndexes();
-    await client.query('VACUUM ANALYZE stays');
-    await client.query('VACUUM ANALYZE orders');
-    await client.query('VACUUM ANALYZE status_changes');
+    for (const table of ['stays', 'orders', 'status_changes']) await client.query(`VACUUM ANALYZE ${table}`);
   } finally {
     await client.end();
   }
@@ -159,6 +181,21 @@ async function dropIndexes(client: Client, table: string): Promise<() => Promise
   return async () => {
     for (const r of rows) await client.query(r.constraintdef ? `ALTER TABLE ${table} ADD CONSTRAINT ${r.name} ${r.constraintdef}` : r.indexdef);
   };
+}
+
+/**
+ * The largest |rollup - exact| / exact over the percentiles both reports give (time in state, lead
+ * time, operators): what the rollups' stated relative error bounds.
+ */
+function largestPercentileError(rollup: LatencyReport, exact: LatencyReport): number {
+  const values = (r: LatencyReport) => [
+    ...r.states.flatMap((s) => [s.p50Seconds, s.p90Seconds, s.p99Seconds]),
+    ...r.leadTime.byEnd.flatMap((e) => [e.p50Seconds, e.p90Seconds, e.p99Seconds]),
+    ...r.operators.rows.flatMap((o) => [o.timeToConfirmP50Seconds, o.timeToConfirmP90Seconds]),
+  ];
+  const [a, b] = [values(rollup), values(exact)];
+  if (a.length !== b.length) throw new Error(`the rollup report has ${a.length} percentiles, the exact one ${b.length}`);
+  return a.reduce((worst: number, value, i) => (value === null || !b[i] ? worst : Math.max(worst, Math.abs(value - b[i]) / b[i])), 0);
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {

@@ -16,6 +16,8 @@ export { openPostgres, openPglite, openPgliteThread, migrate, readMigrations, MI
 export type { Db, Sql, MigrationResult } from './store';
 export { applyBatch } from './apply';
 export type { ApplyOutcome } from './apply';
+export { rebuildReportRollups, rollupDrift } from './rollups';
+export type { RollupDrift } from './rollups';
 export { createSweeper, decideAt, settleAfterEvents, backtest, LOST_REASONS } from './detection';
 export type { Sweeper, SweeperOptions, SweepResult, BacktestResult } from './detection';
 export { DUE_ORDERS_SQL } from './store';

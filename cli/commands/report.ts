@@ -29,6 +29,7 @@ interface ReportOptions {
   to?: string;
   groupBy?: string;
   stays?: string;
+  exact?: boolean;
   format?: string;
   out?: string;
   databaseUrl?: string;
@@ -48,6 +49,7 @@ export function registerReport(program: Command): void {
     .option('--to <date|time>', 'end of the period: a date includes that whole day (default: now)')
     .option('--group-by <view>', 'csv and json: one view, state | segment | operator | day (csv default: state; json default: the whole report)')
     .option('--stays <which>', 'time in state counts closed_and_open stays (default: also those orders are still in) or only closed ones (for history, where a log leaves cases open)')
+    .option('--exact', 'compute every figure from the stays and orders of the period (exact percentiles) instead of reading whole days from the daily rollups (percentiles within 1 %)')
     .option('--format <format>', `${REPORT_FORMATS.join(' | ')} (default: from the --out extension, else html)`)
     .option('-o, --out <file>', 'where to write it (default: standard output)')
     .option('--database-url <url>', 'read PostgreSQL directly (default: postgres.readUrl, else postgres.url of the config)')
@@ -61,14 +63,17 @@ export function registerReport(program: Command): void {
       `
 What counts in the period: a stay when it ended in it, or, for the stay an order is still in, when it
 started in it (its time so far counts); an order's lead time when it reached its final state in it;
-stuck and lost orders when the detector flagged them in it. Percentiles are exact (PostgreSQL
-percentile_cont over every duration). The database is read in one read-only transaction.
+stuck and lost orders when the detector flagged them in it. Whole UTC days are read from daily
+rollups: counts and means exact, percentiles within 1 % of PostgreSQL's percentile_cont (the report
+says which method it used); --exact computes them from every duration. The database is read in one
+read-only transaction.
 
 CSV views (--group-by), one row per group, durations in seconds, shares from 0 to 1:
   state      state, system, sla_seconds, stays, open_stays, p50/p90/p99_seconds, within_sla, missed_sla, within_sla_share, stuck, lost, label, mean_seconds
   segment    segment, orders_completed, orders_ended_otherwise, lead_time_p50/p90/p99_seconds, stuck, lost
   operator   operator_id, orders, share_of_orders, time_to_confirm_p50/p90_seconds, within_sla_share
   day        day (UTC), orders_completed, orders_ended_otherwise, lead_time_p50/p90_seconds
+  every view ends with method (rollup | exact) and relative_error (the error bound of its percentiles)
 
 Examples:
   orderscope report --from 2026-11-23 --to 2026-11-29 --out week.html
@@ -79,7 +84,7 @@ Examples:
       if (opts.databaseUrl !== undefined && opts.tracker !== undefined) throw new ConfigError('give --database-url or --tracker, not both');
       const format = opts.format ?? formatOfFile(opts.out);
       const request = parseReportQuery(
-        { format, ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }), ...(opts.groupBy !== undefined && { group_by: opts.groupBy }), ...(opts.stays !== undefined && { stays: opts.stays }) },
+        { format, ...(opts.from !== undefined && { from: opts.from }), ...(opts.to !== undefined && { to: opts.to }), ...(opts.groupBy !== undefined && { group_by: opts.groupBy }), ...(opts.stays !== undefined && { stays: opts.stays }), ...(opts.exact === true && { exact: 'true' }) },
         Date.now() * 1000,
       );
       const bar = new SingleBar({ format: 'report [{bar}] {value}/{total} | {section}', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
@@ -132,7 +137,7 @@ async function fromDatabase(opts: ReportOptions, request: ReportRequest, progres
     const now = Date.now() * 1000;
     // Without --from and --to: the last week, or the last week of the data when it is older (a backfill).
     const period = request.periodGiven ? request.period : defaultPeriod(now, await newestStateSince(db));
-    const report = await buildLatencyReport(db, model, period, { now, onSection: progress, staysCounted: request.staysCounted });
+    const report = await buildLatencyReport(db, model, period, { now, onSection: progress, staysCounted: request.staysCounted, exact: request.exact });
     // With reconcile.sources configured, the HTML report has a Reconciliation section of the same period.
     const sources = request.format === 'html' ? sourceTables(config.reconcile.sources) : [];
     const reconciliation = sources.length > 0 ? reconciliationCard(await runReconcile({ tracker: db, sources, window: period, now, graceMs: config.reconcile.graceMs })) : undefined;
@@ -172,6 +177,7 @@ async function fromTracker(trackerUrl: string, opts: ReportOptions, request: Rep
   url.searchParams.set('format', request.format === 'html' ? 'json' : request.format);
   if (request.groupBy !== undefined) url.searchParams.set('group_by', request.groupBy);
   url.searchParams.set('stays', request.staysCounted);
+  if (request.exact) url.searchParams.set('exact', 'true');
   progress(0, 1, `asking ${url.origin}`);
   const text = await askTracker(api, url);
   progress(1, 1, 'done');

@@ -1,6 +1,7 @@
 import { isBackfill, type OrderEvent, type ProcessModel } from '../../events';
 import { settleAfterEvents } from '../detection';
 import { addHistogramChanges, type HistogramChange } from '../histograms';
+import { addReportRollups } from '../rollups';
 import {
   advanceSourceClocks,
   ConcurrentOrderCreation,
@@ -64,7 +65,8 @@ export interface ApplyOutcome {
  *    new stay (`next_deadline_at`), so the sweeper finds it when a limit passes; a history order
  *    (all its events marked backfill) is judged again in event time from all its stays
  *    (judge-history.ts), whatever batches its events came in;
- * 5. add the histogram changes to this instance's running totals, in the same transaction.
+ * 5. add the histogram changes to this instance's running totals, and the stays and positions the
+ *    batch changed to the report rollups (tracker/rollups), in the same transaction.
  *
  * A fixed number of statements per batch, whatever its size: every statement takes arrays.
  *
@@ -140,6 +142,8 @@ async function applyInTransaction(db: Db, model: ProcessModel, received: number,
     // in the live histogram would burn the SLO budgets today and page.
     const histogramChanges = plans.filter((p) => !history.has(p.orderId)).flatMap((p) => p.histogramChanges);
     await addHistogramChanges(tx, observer, histogramChanges, model.durationBuckets());
+    // History too: the reports show it, whatever path its events came by.
+    await addReportRollups(tx, plans, positions);
 
     return {
       received,

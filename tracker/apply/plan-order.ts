@@ -1,7 +1,7 @@
 import type { ProcessModel } from '../../events';
 import { histogramChanges, type HistogramChange } from '../histograms';
 import type { StoredEvent, StoredStay } from '../store';
-import { buildTimeline, continueTimeline, leadTimeAt, type OrderPosition, type Stay, type TimelineEvent, type ViolationKind } from '../timeline';
+import { buildTimeline, closedStayChanges, continueTimeline, leadTimeAt, type OrderPosition, type Stay, type StayChange, type TimelineEvent, type ViolationKind } from '../timeline';
 
 /** What applying new events to one order changes in the store and in the histograms. */
 export interface OrderPlan {
@@ -19,6 +19,8 @@ export interface OrderPlan {
   readonly flagWrites: readonly { eventId: string; kind: ViolationKind | null; detail: string | null }[];
   /** A kind per event this change flagged (newly, or with another kind). */
   readonly raisedViolations: readonly ViolationKind[];
+  /** Closed stays added to the store and taken out of it: what histograms and report rollups follow. */
+  readonly stayChanges: readonly StayChange[];
   /** Observations to make (and take back) once the transaction commits. */
   readonly histogramChanges: readonly HistogramChange[];
   /** Stays that closed in a state the model does not know: stored, but never a histogram label. */
@@ -35,7 +37,8 @@ export interface OrderPlan {
  */
 export function planAppend(orderId: string, from: OrderPosition | undefined, events: readonly TimelineEvent[], model: ProcessModel): OrderPlan {
   const { position, stays, violations } = continueTimeline(from, events, model);
-  const histograms = histogramChanges(from ? [from.current] : [], stays, from && leadTimeAt(from, model), leadTimeAt(position, model), model);
+  const stayChanges = closedStayChanges(from ? [from.current] : [], stays);
+  const histograms = histogramChanges(stayChanges, from && leadTimeAt(from, model), leadTimeAt(position, model), model);
   return {
     orderId,
     rebuilt: false,
@@ -45,6 +48,7 @@ export function planAppend(orderId: string, from: OrderPosition | undefined, eve
     staysCutFrom: null,
     flagWrites: violations.map((v) => ({ eventId: v.eventId, kind: v.kind, detail: v.message })),
     raisedViolations: violations.map((v) => v.kind),
+    stayChanges,
     histogramChanges: histograms.changes,
     unobservableStays: histograms.unobservableStays,
   };
@@ -79,7 +83,8 @@ export function planRebuild(
     if (kind !== null && kind !== event.violation) raisedViolations.push(kind);
   }
 
-  const histograms = histogramChanges(storedStays, timeline.stays, from && leadTimeAt(from, model), leadTimeAt(timeline.position, model), model);
+  const stayChanges = closedStayChanges(storedStays, timeline.stays);
+  const histograms = histogramChanges(stayChanges, from && leadTimeAt(from, model), leadTimeAt(timeline.position, model), model);
   return {
     orderId,
     rebuilt: true,
@@ -89,6 +94,7 @@ export function planRebuild(
     staysCutFrom: storedStays.length > closed.length ? closed.length : null,
     flagWrites,
     raisedViolations,
+    stayChanges,
     histogramChanges: histograms.changes,
     unobservableStays: histograms.unobservableStays,
   };

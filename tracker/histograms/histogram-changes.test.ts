@@ -1,8 +1,11 @@
 import { loadModelFile, DEFAULT_MODEL_PATH } from '../../events';
-import type { LeadTime, Stay } from '../timeline';
-import { histogramChanges } from './histogram-changes';
+import { closedStayChanges, type LeadTime, type Stay } from '../timeline';
+import { histogramChanges as fromChanges } from './histogram-changes';
 
 const model = loadModelFile(DEFAULT_MODEL_PATH);
+/** The histogram changes of stored stays `before` replaced by `after`, as a plan computes them. */
+const histogramChanges = (before: readonly Stay[], after: readonly Stay[], leadBefore: LeadTime | undefined, leadAfter: LeadTime | undefined, m: typeof model) =>
+  fromChanges(closedStayChanges(before, after), leadBefore, leadAfter, m);
 const s = (seconds: number) => seconds * 1e6;
 const stay = (state: string, enteredAt: number, leftAt: number | null, seqNo = 0): Stay => ({
   seqNo,

@@ -31,7 +31,7 @@ const TARGETS: readonly Target[] = [
   { method: 'GET', path: '/v1/orders', parameters: ['state', 'status', 'segment', 'limit', 'cursor'] },
   { method: 'GET', path: '/v1/orders/{id}', parameters: [] },
   { method: 'GET', path: '/v1/lost', parameters: ['state', 'segment', 'limit', 'cursor'] },
-  { method: 'GET', path: '/v1/reports/latency', parameters: ['from', 'to', 'group_by', 'format'] },
+  { method: 'GET', path: '/v1/reports/latency', parameters: ['from', 'to', 'group_by', 'format', 'exact'] },
   { method: 'GET', path: '/v1/dead-letters', parameters: ['status', 'reason', 'limit', 'cursor'] },
   { method: 'GET', path: '/v1/dead-letters/{id}', parameters: [] },
   { method: 'POST', path: '/v1/dead-letters/{id}/retry', parameters: [], admin: true },

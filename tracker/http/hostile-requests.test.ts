@@ -71,19 +71,20 @@ describe('report periods a report cannot cover', () => {
 });
 
 describe('CSV cells a spreadsheet would run as formulas', () => {
-  const WEEK = 'from=2026-11-23&to=2026-11-29&format=csv';
+  // exact: the figures are percentile_cont's (the rollups' would be within 1 % of them).
+  const WEEK = 'from=2026-11-23&to=2026-11-29&format=csv&exact=true';
 
   it('start with a quote in the segment view, then are quoted as RFC 4180 says', async () => {
     const res = await get(`/v1/reports/latency?${WEEK}&group_by=segment`);
     expect(res.text.split('\r\n')).toEqual([
-      'segment,orders_completed,orders_ended_otherwise,lead_time_p50_seconds,lead_time_p90_seconds,lead_time_p99_seconds,stuck,lost',
-      "'\tTAB,0,1,,,,0,0",
-      `"'\rCR",0,1,,,,0,0`,
-      "'+1,0,1,,,,0,0",
-      "'-2+3+cmd,0,1,,,,0,0",
-      `"'=HYPERLINK(""http://x"",""y"")",0,1,,,,0,0`,
-      "'=cmd|' /C calc'!A0,0,1,,,,0,0",
-      "'@SUM(1+1),0,1,,,,0,0",
+      'segment,orders_completed,orders_ended_otherwise,lead_time_p50_seconds,lead_time_p90_seconds,lead_time_p99_seconds,stuck,lost,method,relative_error',
+      "'\tTAB,0,1,,,,0,0,exact,0",
+      `"'\rCR",0,1,,,,0,0,exact,0`,
+      "'+1,0,1,,,,0,0,exact,0",
+      "'-2+3+cmd,0,1,,,,0,0,exact,0",
+      `"'=HYPERLINK(""http://x"",""y"")",0,1,,,,0,0,exact,0`,
+      "'=cmd|' /C calc'!A0,0,1,,,,0,0,exact,0",
+      "'@SUM(1+1),0,1,,,,0,0,exact,0",
       '',
     ]);
   });
@@ -91,14 +92,14 @@ describe('CSV cells a spreadsheet would run as formulas', () => {
   it('start with a quote in the operator view, while the numbers stay numbers (an hour in assigned, within its 8h SLA)', async () => {
     const res = await get(`/v1/reports/latency?${WEEK}&group_by=operator`);
     expect(res.text.split('\r\n')).toEqual([
-      'operator_id,orders,share_of_orders,time_to_confirm_p50_seconds,time_to_confirm_p90_seconds,within_sla_share',
-      "'\tTAB,1,0.142857,3600,3600,1",
-      `"'\rCR",1,0.142857,3600,3600,1`,
-      "'+1,1,0.142857,3600,3600,1",
-      "'-2+3+cmd,1,0.142857,3600,3600,1",
-      `"'=HYPERLINK(""http://x"",""y"")",1,0.142857,3600,3600,1`,
-      "'=cmd|' /C calc'!A0,1,0.142857,3600,3600,1",
-      "'@SUM(1+1),1,0.142857,3600,3600,1",
+      'operator_id,orders,share_of_orders,time_to_confirm_p50_seconds,time_to_confirm_p90_seconds,within_sla_share,method,relative_error',
+      "'\tTAB,1,0.142857,3600,3600,1,exact,0",
+      `"'\rCR",1,0.142857,3600,3600,1,exact,0`,
+      "'+1,1,0.142857,3600,3600,1,exact,0",
+      "'-2+3+cmd,1,0.142857,3600,3600,1,exact,0",
+      `"'=HYPERLINK(""http://x"",""y"")",1,0.142857,3600,3600,1,exact,0`,
+      "'=cmd|' /C calc'!A0,1,0.142857,3600,3600,1,exact,0",
+      "'@SUM(1+1),1,0.142857,3600,3600,1,exact,0",
       '',
     ]);
   });

@@ -51,7 +51,8 @@ describe('GET /v1/reports/latency', () => {
     expect(status).toBe(200);
     expect(headers.get('content-type')).toContain('application/json');
     expect(body.period).toEqual({ from: '2026-11-23T12:00:00.000Z', to: '2026-11-30T12:00:00.000Z' });
-    expect(Object.keys(body)).toEqual(['model', 'period', 'measured_until', 'generated_at', 'stays_counted', 'empty', 'summary', 'states', 'lead_time', 'slowest', 'lost', 'segments', 'operators', 'days']);
+    expect(body).toMatchObject({ method: 'rollup', relative_error: 0.01 });
+    expect(Object.keys(body)).toEqual(['model', 'method', 'relative_error', 'period', 'measured_until', 'generated_at', 'stays_counted', 'empty', 'summary', 'states', 'lead_time', 'slowest', 'lost', 'segments', 'operators', 'days']);
   });
 
   it('gives one view as JSON rows with group_by', async () => {
@@ -65,26 +66,27 @@ describe('GET /v1/reports/latency', () => {
   });
 
   it('gives a CSV download, by state unless told otherwise', async () => {
-    const res = await get(`/v1/reports/latency?${WEEK_QUERY}&format=csv`);
+    // exact=true: the percentiles below are percentile_cont's, worked out by hand.
+    const res = await get(`/v1/reports/latency?${WEEK_QUERY}&format=csv&exact=true`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8; header=present');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="orderscope-latency-2026-11-23_2026-11-29-by-state.csv"');
     const lines = res.text.split('\r\n');
-    expect(lines[0]).toBe('state,system,sla_seconds,stays,open_stays,p50_seconds,p90_seconds,p99_seconds,within_sla,missed_sla,within_sla_share,stuck,lost,label,mean_seconds');
+    expect(lines[0]).toBe('state,system,sla_seconds,stays,open_stays,p50_seconds,p90_seconds,p99_seconds,within_sla,missed_sla,within_sla_share,stuck,lost,label,mean_seconds,method,relative_error');
     // placed: 60 60 60 120 180 240 600 7200 (xss1 added one 60); p90 = 600 + 0.3 * 6600
-    expect(lines[1]).toBe('placed,shop,120,8,0,150,2580,6738,4,4,0.5,0,0,placed,1065');
+    expect(lines[1]).toBe('placed,shop,120,8,0,150,2580,6738,4,4,0.5,0,0,placed,1065,exact,0');
     expect(lines).toHaveLength(10); // header, 8 states, and the empty string after the last CRLF
-    const days = await get(`/v1/reports/latency?${WEEK_QUERY}&format=csv&group_by=day`);
+    const days = await get(`/v1/reports/latency?${WEEK_QUERY}&format=csv&group_by=day&exact=true`);
     expect(days.text.split('\r\n').slice(0, 3)).toEqual([
-      'day,orders_completed,orders_ended_otherwise,lead_time_p50_seconds,lead_time_p90_seconds',
-      '2026-11-23,0,0,,',
-      '2026-11-24,1,0,94860,94860',
+      'day,orders_completed,orders_ended_otherwise,lead_time_p50_seconds,lead_time_p90_seconds,method,relative_error',
+      '2026-11-23,0,0,,,exact,0',
+      '2026-11-24,1,0,94860,94860,exact,0',
     ]);
   });
 
   it('quotes user data in the CSV as RFC 4180 says', async () => {
     const res = await get(`/v1/reports/latency?${WEEK_QUERY}&format=csv&group_by=segment`);
-    expect(res.text).toContain(`\r\n"""><script>alert(1)</script>",0,1,,,,0,0\r\n`);
+    expect(res.text).toContain(`\r\n"""><script>alert(1)</script>",0,1,,,,0,0,rollup,0.01\r\n`);
   });
 
   it('gives a self-contained HTML page that shows user data as text', async () => {
@@ -111,6 +113,7 @@ describe('GET /v1/reports/latency', () => {
     ['group_by=state&format=html', 'group_by: the HTML report shows every view'],
     ['from=2026-11-23&from=2026-11-24', 'from: give it once'],
     ['form=html', 'unknown query parameter "form"'],
+    ['exact=yes', 'exact: "yes" is not true or false'],
   ])('answers 400 for %s, saying what to fix', async (query, message) => {
     const res = await get(`/v1/reports/latency?${query}`);
     expect(res.status).toBe(400);

@@ -14,7 +14,7 @@ export interface ReportRouteOptions {
 }
 
 /**
- * `GET /v1/reports/latency?from=&to=&group_by=state|segment|operator|day&format=json|csv|html`, the
+ * `GET /v1/reports/latency?from=&to=&group_by=state|segment|operator|day&format=json|csv|html&exact=true`, the
  * order-latency report of a period (default: the last 7 days): JSON (the whole report, or one view with
  * group_by), CSV (one view, state by default, as a download) or a self-contained HTML page. Mounted on
  * /v1, behind its token check.
@@ -26,7 +26,7 @@ export function reportRoutes(options: ReportRouteOptions): Router {
     const request = parseReportQuery(req.query as Record<string, unknown>, now);
     // Without from and to: the last week, or the last week of the data when it is older (a backfill).
     const period = request.periodGiven ? request.period : defaultPeriod(now, await newestStateSince(options.db));
-    const report = await buildLatencyReport(options.db, options.model, period, { now, staysCounted: request.staysCounted });
+    const report = await buildLatencyReport(options.db, options.model, period, { now, staysCounted: request.staysCounted, exact: request.exact });
     switch (request.format) {
       case 'json':
         setPrivateHeaders(res);

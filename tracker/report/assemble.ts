@@ -3,7 +3,7 @@ import { formatEventTime, type Micros } from '../timeline';
 import { daysOf } from './period';
 import type { FinishedGroupRow, FlagCountRow, LeadTimeBinRow, LostOrderRow, OperatorLatencyRow, QueryWindow, SlowOrderRow, StateLatencyRow } from './queries';
 import { byModelOrder, type ReportStates } from './report-states';
-import type { DayRow, LatencyReport, LeadTimeBin, LeadTimeByEnd, OperatorSection, SegmentRow, StateLatency, StaysCounted } from './types';
+import type { DayRow, LatencyReport, LeadTimeBin, LeadTimeByEnd, OperatorSection, ReportMethod, SegmentRow, StateLatency, StaysCounted } from './types';
 
 /** What the report's statements returned (see queries.ts), one field per section. */
 export interface ReportRows {
@@ -24,12 +24,15 @@ export interface ReportContext {
   readonly staysCounted: StaysCounted;
   /** The lead-time bin bounds the histogram statement used. */
   readonly binBounds: readonly number[];
+  /** How the rows were computed, and the error bound of that method (see {@link LatencyReport}). */
+  readonly method: ReportMethod;
+  readonly relativeError: number;
 }
 
 /**
- * Builds the report from the rows of its statements: no I/O, every figure either taken from
- * PostgreSQL as it is (counts, percentiles) or a plain ratio of such figures, so that the report and
- * the database always agree.
+ * Builds the report from the rows of its statements: no I/O, every figure either taken from the rows
+ * as they are (counts, percentiles) or a plain ratio of such figures, so that the report and the
+ * database always agree. The rows are the same whichever method computed them.
  */
 export function assembleReport(rows: ReportRows, ctx: ReportContext): LatencyReport {
   const { model, roles, window } = ctx;
@@ -42,6 +45,8 @@ export function assembleReport(rows: ReportRows, ctx: ReportContext): LatencyRep
 
   return {
     model: model.name,
+    method: ctx.method,
+    relativeError: ctx.relativeError,
     period: { from: formatEventTime(window.from), to: formatEventTime(window.to) },
     measuredUntil: formatEventTime(window.measuredUntil),
     generatedAt: formatEventTime(ctx.generatedAt),

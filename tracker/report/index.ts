@@ -1,7 +1,9 @@
 /**
- * Order-latency reports for managers: per period, time in each state against its SLA (exact
- * percentiles computed by PostgreSQL), lead time, daily trend, lost and slowest orders, segments and
- * operators; as JSON, CSV (one view per `group_by`) or a self-contained HTML page with charts.
+ * Order-latency reports for managers: per period, time in each state against its SLA, lead time,
+ * daily trend, lost and slowest orders, segments and operators; as JSON, CSV (one view per
+ * `group_by`) or a self-contained HTML page with charts. Whole UTC days are read from the daily
+ * rollups (tracker/rollups; percentiles within 1 %), or everything from the raw rows with `exact`
+ * (percentile_cont computed by PostgreSQL); the report says which.
  *
  * `buildLatencyReport(readDb, model, period, { now })` reads it in one read-only transaction; the
  * renderers are pure functions of the result.

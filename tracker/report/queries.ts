@@ -3,10 +3,11 @@ import type { Micros } from '../timeline';
 import type { Period } from './period';
 
 /**
- * The SQL of the latency report: one statement per section, each one pass over the rows of the
- * period, all aggregation and every percentile done by PostgreSQL. Percentiles are exact
- * (`percentile_cont` over the stored durations, interpolated between the two nearest values), never
- * estimated from histogram buckets.
+ * The SQL of the latency report's exact path (and of the sections that list orders, which have no
+ * other): one statement per section, each one pass over the rows of the period, all aggregation and
+ * every percentile done by PostgreSQL. Percentiles are exact (`percentile_cont` over the stored
+ * durations, interpolated between the two nearest values). rollup-queries.ts reads whole days from
+ * the rollups instead, for the sections that aggregate durations.
  *
  * Indexes that keep the cost proportional to the period, not to the history (migration 003 and before):
  * stays (state, left_at) INCLUDE (duration_seconds, order_id) for closed stays, read index-only; orders (state,
@@ -61,19 +62,7 @@ export async function stateLatency(
   closedOnly = false,
 ): Promise<StateLatencyRow[]> {
   const rows = await sql.query<{ state: string; stays: number; open_stays: number; percentiles: Percentiles; mean: number; within_sla: number; missed_sla: number }>(
-    `WITH RECURSIVE stay_states(state) AS (
-       (SELECT state FROM stays ORDER BY state LIMIT 1)
-       UNION ALL
-       SELECT (SELECT s.state FROM stays s WHERE s.state > p.state ORDER BY s.state LIMIT 1) FROM stay_states p WHERE p.state IS NOT NULL
-     ),
-     order_states(state) AS (
-       (SELECT state FROM orders WHERE state IS NOT NULL ORDER BY state LIMIT 1)
-       UNION ALL
-       SELECT (SELECT o.state FROM orders o WHERE o.state > p.state ORDER BY o.state LIMIT 1) FROM order_states p WHERE p.state IS NOT NULL
-     ),
-     states(state) AS (
-       SELECT state FROM stay_states UNION SELECT state FROM order_states UNION SELECT unnest($7::text[])
-     )
+    `WITH RECURSIVE ${statesCte('$7')}
      SELECT st.state, a.stays, a.open_stays, a.percentiles, a.mean, a.within_sla, a.missed_sla
      FROM states st
      LEFT JOIN unnest($5::text[], $6::float8[]) AS sla(state, seconds) ON sla.state = st.state
@@ -96,6 +85,28 @@ export async function stateLatency(
     [...windowParams(w), terminal, [...slas.keys()], [...slas.values()], modelStates, closedOnly],
   );
   return rows.map((r) => ({ state: r.state, stays: r.stays, openStays: r.open_stays, percentiles: r.percentiles, meanSeconds: r.mean, withinSla: r.within_sla, missedSla: r.missed_sla }));
+}
+
+/**
+ * The CTEs (for WITH RECURSIVE) of `states(state)`: every state the stays and orders hold, found by
+ * skipping through their state indexes from one distinct state to the next (a few probes, whatever
+ * the number of rows), plus the model's states, given as a text[] parameter; and a NULL row (the end
+ * of each skip), which the statement filters out.
+ */
+export function statesCte(modelStatesParam: string): string {
+  return `stay_states(state) AS (
+       (SELECT state FROM stays ORDER BY state LIMIT 1)
+       UNION ALL
+       SELECT (SELECT s.state FROM stays s WHERE s.state > p.state ORDER BY s.state LIMIT 1) FROM stay_states p WHERE p.state IS NOT NULL
+     ),
+     order_states(state) AS (
+       (SELECT state FROM orders WHERE state IS NOT NULL ORDER BY state LIMIT 1)
+       UNION ALL
+       SELECT (SELECT o.state FROM orders o WHERE o.state > p.state ORDER BY o.state LIMIT 1) FROM order_states p WHERE p.state IS NOT NULL
+     ),
+     states(state) AS (
+       SELECT state FROM stay_states UNION SELECT state FROM order_states UNION SELECT unnest(${modelStatesParam}::text[])
+     )`;
 }
 
 /** Lead-time percentiles of one group of finished orders (see {@link finishedOrders}). */
@@ -254,15 +265,23 @@ export interface FlagCountRow {
   readonly lost: number;
 }
 
-/** Orders the detector flagged stuck or lost in the period: in all, per state and per segment. */
+/**
+ * Orders the detector flagged stuck or lost in the period: in all, per state and per segment. Each
+ * flag's segment is looked up by the order's key (a subquery per flag) rather than joined: joined,
+ * the planner hashes the whole orders table for a period's flags, which took most of the time of a
+ * report from rollups (1.4 s of 3 s for a week of 1.25 million orders, bench/report.ts).
+ */
 export async function flagCounts(sql: Sql, w: Period): Promise<FlagCountRow[]> {
   const rows = await sql.query<{ state: string | null; segment: string | null; grouping: number; stuck: number; lost: number }>(
-    `SELECT c.state, o.segment, GROUPING(c.state, o.segment)::int AS grouping,
+    `SELECT c.state, c.segment, GROUPING(c.state, c.segment)::int AS grouping,
             count(DISTINCT c.order_id) FILTER (WHERE c.to_status = 'stuck')::float8 AS stuck,
             count(DISTINCT c.order_id) FILTER (WHERE c.to_status = 'lost')::float8 AS lost
-     FROM status_changes c LEFT JOIN orders o ON o.order_id = c.order_id
-     WHERE c.at >= $1::timestamptz AND c.at < $2::timestamptz AND c.to_status IN ('stuck', 'lost')
-     GROUP BY GROUPING SETS ((c.state), (o.segment), ())`,
+     FROM (
+       SELECT f.order_id, f.state, f.to_status, (SELECT o.segment FROM orders o WHERE o.order_id = f.order_id) AS segment
+       FROM status_changes f
+       WHERE f.at >= $1::timestamptz AND f.at < $2::timestamptz AND f.to_status IN ('stuck', 'lost')
+     ) c
+     GROUP BY GROUPING SETS ((c.state), (c.segment), ())`,
     periodParams(w),
   );
   // GROUPING() bits: state (2), segment (1).
@@ -304,16 +323,21 @@ export async function lostOrders(sql: Sql, w: Period, limit: number): Promise<Lo
     total: number;
   }>(
     `SELECT l.order_id, l.state, l.reason, l.handoff_to, ${micros('l.at')} AS lost_at, l.trace_id,
-            o.segment, o.operator_id, o.status AS status_now, count(*) OVER ()::float8 AS total
+            o.segment, o.operator_id, o.status AS status_now, l.total
      FROM (
-       SELECT DISTINCT ON (order_id) order_id, state, reason, handoff_to, at, trace_id
-       FROM status_changes
-       WHERE to_status = 'lost' AND at >= $1::timestamptz AND at < $2::timestamptz
-       ORDER BY order_id, at DESC, id DESC
+       SELECT d.*, count(*) OVER ()::float8 AS total
+       FROM (
+         SELECT DISTINCT ON (order_id) order_id, state, reason, handoff_to, at, trace_id
+         FROM status_changes
+         WHERE to_status = 'lost' AND at >= $1::timestamptz AND at < $2::timestamptz
+         ORDER BY order_id, at DESC, id DESC
+       ) d
+       ORDER BY d.at DESC, d.order_id
+       LIMIT $3
      ) l
+     -- Joined after the limit: the orders of the listed losses only, reached by their key.
      LEFT JOIN orders o ON o.order_id = l.order_id
-     ORDER BY l.at DESC, l.order_id
-     LIMIT $3`,
+     ORDER BY l.at DESC, l.order_id`,
     [...periodParams(w), limit],
   );
   return rows.map((r) => ({

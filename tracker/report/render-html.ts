@@ -23,7 +23,7 @@ import {
 } from '../html';
 import { countTicks, durationTicks } from './duration-ladder';
 import { highlights } from './highlights';
-import type { LatencyReport, LeadTimeBin, LostOrder, StateLatency, StaysCounted } from './types';
+import type { LatencyReport, LeadTimeBin, LostOrder, ReportMethod, StateLatency, StaysCounted } from './types';
 
 export interface HtmlReportOptions {
   /**
@@ -59,7 +59,7 @@ export function renderHtml(report: LatencyReport, options: HtmlReportOptions = {
     ...(options.linkBase !== undefined && { homeHref: `${options.linkBase}/` }),
     ...(options.nav && { nav: options.nav }),
     ...(options.orderSearch !== undefined && { orderSearch: options.orderSearch }),
-    footer: html`<p>How to read this report: a stay counts in the period when it ended in it, or, for the stay an order is still in, when it started in it (then its time so far, until ${formatTime(report.measuredUntil)}, is its time). An order counts as completed when it reached ${report.leadTime.completedState ?? 'its final state'} in the period; its lead time runs from its first event to then. Stuck and lost counts are orders the detector flagged in the period. Percentiles are exact: p50 is the median, p90 the time 9 in 10 stayed within. Days are UTC days.</p>
+    footer: html`<p>How to read this report: a stay counts in the period when it ended in it, or, for the stay an order is still in, when it started in it (then its time so far, until ${formatTime(report.measuredUntil)}, is its time). An order counts as completed when it reached ${report.leadTime.completedState ?? 'its final state'} in the period; its lead time runs from its first event to then. Stuck and lost counts are orders the detector flagged in the period. p50 is the median, p90 the time 9 in 10 stayed within. ${METHOD_NOTE[report.method](report.relativeError)} Days are UTC days.</p>
       <p>Generated ${formatTime(report.generatedAt)} by orderscope from the process model "${report.model}".</p>`,
   });
 }
@@ -160,6 +160,13 @@ function statesCard(report: LatencyReport): SafeHtml {
     'states',
   );
 }
+
+/** How the figures were computed, and how close they are (method and relativeError of the report). */
+const METHOD_NOTE: Readonly<Record<ReportMethod, (relativeError: number) => string>> = {
+  exact: () => 'Percentiles are exact (method: exact), computed from every stay.',
+  rollup: (e) =>
+    `Whole days are read from daily rollups (method: rollup): counts and means are exact, percentiles within ${formatShare(e)} of the exact ones, and a stay within about ${formatShare(2 * e)} of its SLA or of a histogram bar’s edge may be counted on the other side. Ask for exact=true for exact percentiles.`,
+};
 
 /** Which stays the time-in-state figures count, said where they are read. */
 const STAYS_NOTE: Readonly<Record<StaysCounted, string>> = {

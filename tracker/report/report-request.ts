@@ -17,13 +17,16 @@ export interface ReportRequest {
   readonly periodGiven: boolean;
   /** Which stays time in state counts (`stays`: closed_and_open by default, or closed). */
   readonly staysCounted: StaysCounted;
+  /** `exact=true`: every figure from the stays and orders of the period, not from the daily rollups. */
+  readonly exact: boolean;
 }
 
-const PARAMETERS = ['from', 'to', 'group_by', 'format', 'stays'];
+const PARAMETERS = ['from', 'to', 'group_by', 'format', 'stays', 'exact'];
 
 /**
  * Reads what a report is asked for: `from`, `to` (see {@link parsePeriod}), `group_by` (a view: state,
- * segment, operator, day; not with html, which shows them all) and `format` (json by default). Anything
+ * segment, operator, day; not with html, which shows them all), `format` (json by default), `stays`
+ * and `exact` (true or false, default false: whole days from the rollups). Anything
  * else, a repeated parameter, text PostgreSQL cannot store or a bad value is a ValidationError whose
  * message says what to write instead (see {@link queryReader}). The API's query string and the CLI's
  * options both go through here, so both answer the same words.
@@ -43,8 +46,13 @@ export function parseReportQuery(query: Record<string, unknown>, now: Micros): R
   if (!(STAYS_COUNTED as readonly string[]).includes(stays)) {
     throw new ValidationError(`stays: "${stays}" is not a choice of stays (closed: only stays that ended in the period; closed_and_open: also the ones orders are still in)`);
   }
+  const exact = text('exact') ?? 'false';
+  if (exact !== 'true' && exact !== 'false') {
+    throw new ValidationError(`exact: "${exact}" is not true or false (true: every figure from the stays of the period, exact percentiles; false: whole days from the daily rollups, percentiles within 1 %)`);
+  }
   return {
     staysCounted: stays as StaysCounted,
+    exact: exact === 'true',
     periodGiven: text('from') !== undefined || text('to') !== undefined,
     period: parsePeriod({ from: text('from'), to: text('to') }, now),
     format: format as ReportFormat,

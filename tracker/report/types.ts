@@ -15,8 +15,24 @@
 export const STAYS_COUNTED = ['closed_and_open', 'closed'] as const;
 export type StaysCounted = (typeof STAYS_COUNTED)[number];
 
+/**
+ * How the report's figures were computed: `exact` from every stay and order of the period (exact
+ * percentile_cont); `rollup` from the daily rollups for the whole UTC days of the period and the raw
+ * rows, bucketed alike, for the partial days at its edges (see relativeError).
+ */
+export const REPORT_METHODS = ['rollup', 'exact'] as const;
+export type ReportMethod = (typeof REPORT_METHODS)[number];
+
 export interface LatencyReport {
   readonly model: string;
+  readonly method: ReportMethod;
+  /**
+   * The error bound of the method: 0 when exact. With rollups: each percentile is within this
+   * fraction of the exact one (0.01: 1 %); counts and means are exact; a duration within about twice
+   * this fraction of its state's SLA, or of a bin bound of the lead-time histogram, may be counted
+   * on the other side of it.
+   */
+  readonly relativeError: number;
   readonly period: { readonly from: string; readonly to: string };
   /** Until when open stays were measured: min(to, generatedAt). */
   readonly measuredUntil: string;
@@ -67,7 +83,7 @@ export interface StateLatency {
   readonly stays: number;
   /** Of which still open at measuredUntil (counted with their age so far). */
   readonly openStays: number;
-  /** Exact percentile_cont of the durations, in seconds; null when the state had no stay in the period. */
+  /** percentile_cont of the durations, in seconds (within relativeError with rollups); null when the state had no stay in the period. */
   readonly p50Seconds: number | null;
   readonly p90Seconds: number | null;
   readonly p99Seconds: number | null;

@@ -24,8 +24,16 @@ export interface ReportTable {
  *   within_sla_share — most orders first;
  * - `day`: day (YYYY-MM-DD, UTC), orders_completed, orders_ended_otherwise, lead_time_p50_seconds,
  *   lead_time_p90_seconds — every day of the period.
+ *
+ * Every view ends with `method` (rollup or exact) and `relative_error` (the report's error bound), the
+ * same on every row: a CSV file has nowhere else to say how its figures were computed.
  */
 export function reportTable(report: LatencyReport, groupBy: GroupBy): ReportTable {
+  const view = viewOf(report, groupBy);
+  return { columns: [...view.columns, 'method', 'relative_error'], rows: view.rows.map((row) => [...row, report.method, report.relativeError]) };
+}
+
+function viewOf(report: LatencyReport, groupBy: GroupBy): ReportTable {
   switch (groupBy) {
     case 'state':
       return table(report.states, {

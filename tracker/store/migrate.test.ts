@@ -25,7 +25,7 @@ describe('schema migrations', () => {
     expect(readMigrations().slice(0, 2).map((m) => m.name)).toEqual(['001_init.sql', '002_lost_orders.sql']);
     expect(await migrate(db)).toEqual({ applied: [], unknownVersions: [] });
     const tables = await db.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-    expect(tables.map((t) => t.tablename)).toEqual(['dead_letters', 'events', 'histogram_totals', 'orders', 'redrives', 'schema_migrations', 'source_clocks', 'status_changes', 'stays', 'tracker_instances']);
+    expect(tables.map((t) => t.tablename)).toEqual(['dead_letters', 'events', 'histogram_totals', 'order_rollups', 'orders', 'redrives', 'schema_migrations', 'source_clocks', 'status_changes', 'stay_rollups', 'stays', 'tracker_instances']);
   });
 
   it('applies only the migrations not recorded yet, in order', async () => {

@@ -27,7 +27,7 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   t = await startEmbedded({ config, now: () => NOW_MS });
   await loadWeek(t);
-  report = await buildLatencyReport(t.db, model, parsePeriod(WEEK, NOW_MS * 1000), { now: NOW_MS * 1000 });
+  report = await buildLatencyReport(t.db, model, parsePeriod(WEEK, NOW_MS * 1000), { now: NOW_MS * 1000, exact: true });
   // A command-line browser cannot press the sign-in button of the `?token=` page (home-route.test.ts
   // covers that flow), so a route of the test's own sets the cookie the button would have set.
   const app = express();

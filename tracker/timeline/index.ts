@@ -2,6 +2,8 @@ export { buildTimeline, inEventTimeOrder } from './build-timeline';
 export { continueTimeline } from './continue-timeline';
 export type { Continuation } from './continue-timeline';
 export { statusAt, leadTimeAt, isAfter } from './order-position';
+export { closedStayChanges } from './stay-changes';
+export type { StayChange } from './stay-changes';
 export type { LeadTime } from './order-position';
 export { checkMove } from './conformance';
 export { compareEvents } from './event-order';

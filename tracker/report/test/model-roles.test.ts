@@ -62,7 +62,7 @@ describe('a report on a model whose confirmation and completion states have othe
         ...journey('a3', '2026-11-24T10:00:00Z', approvedAfter(1800), 'op-a'),
         ...journey('r1', '2026-11-24T11:00:00Z', [['received', 600], ['rejected', 0]]),
       ]);
-      report = await buildLatencyReport(t.db, APPROVAL, parsePeriod(WEEK, NOW_MS * 1000), { now: NOW_MS * 1000 });
+      report = await buildLatencyReport(t.db, APPROVAL, parsePeriod(WEEK, NOW_MS * 1000), { now: NOW_MS * 1000, exact: true });
     });
 
     afterAll(async () => {
