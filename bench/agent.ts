@@ -1,27 +1,35 @@
 /**
- * `npm run bench -- agent [--duration 10] [--warmup 2] [--connections 16] [--rounds 4]`
+ * `npm run bench -- agent [--endpoint trivial|shop|both] [--duration 10] [--warmup 2] [--connections 16] [--rounds 4]`
  *
- * What the Node agent costs a service: requests/s of an express endpoint with the agent (OpenTelemetry
- * tracing of http and express with spans exported over OTLP/HTTP, RED metrics middleware, one
- * trackOrder per request, events batched and posted) beside the same endpoint without it. Each app
- * runs in a child process of its own (the agent must start before express is loaded) and gets the
- * same loopback load: a fixed number of keep-alive connections, each sending its next request as
- * soon as the last is answered, for the same total duration, in alternating rounds.
+ * What the Node agent costs a service: requests/s of an endpoint with the agent (OpenTelemetry
+ * tracing of http, express, pg and amqplib with spans exported over OTLP/HTTP, RED metrics
+ * middleware, the log mixin, trackOrder, events batched and posted) beside the same endpoint without
+ * it, and the CPU time the app spends per request with and without it. Two endpoints (see
+ * support/agent-apps.ts): a trivial express `GET /orders/:id`, where the agent is nearly all of the
+ * work, and the pipeline shop's real `POST /orders` (two PostgreSQL transactions and a RabbitMQ
+ * publish, on this machine's servers, in a database and a virtual host of the bench's own, created
+ * and dropped by it), where the goal of issue 18 is set.
+ *
+ * Each app runs in a child process of its own (the agent must start before express is loaded) and
+ * gets the same loopback load: a fixed number of keep-alive connections, each sending its next
+ * request as soon as the last is answered, for the same total duration, in alternating rounds.
  *
  * The collector and the OTLP endpoint are a sink in this process that answers at once (202, 200):
  * the figure is the agent's cost inside the service, not the collector's.
- *
- * Only node: modules are imported at the top: in the child that runs the agent, express and http
- * must be loaded after startAgent, or OpenTelemetry could not instrument them.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { Agent } from '../agents/node';
+import { loadConfig } from '../common';
+import { orderFromCatalogue, partCatalogue } from '../pipeline';
 import { printFigures } from './report-figures';
-
-type Variant = 'plain' | 'agent';
+import type { AppCommand, AppSpec, Endpoint, Variant } from './support/agent-apps';
+import { APP_SPEC_ENV } from './support/agent-apps';
+import { adminQuery, withDatabase } from './support/database';
+import { createVhost } from './support/rabbitmq-vhost';
 
 interface LoadResult {
   requests: number;
@@ -34,26 +42,71 @@ interface Totals extends LoadResult {
   cpuMicros: number;
 }
 
+interface LoadSettings {
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  rounds: number;
+}
+
+/** The i-th request of the load. */
+interface RequestOf {
+  (i: number): { method: 'GET' | 'POST'; path: string; body?: string };
+}
+
+/** Each endpoint's load, and the status of an answer that counts as served. */
+const ENDPOINTS: Record<Endpoint, { title: string; request: RequestOf; status: number }> = {
+  trivial: {
+    title: 'express GET /orders/:id (the RED middleware and 1 trackOrder per request)',
+    request: (i) => ({ method: 'GET', path: `/orders/SO-${i}` }),
+    status: 200,
+  },
+  shop: {
+    title: "the pipeline shop's POST /orders (PostgreSQL, RabbitMQ; 2 trackOrder and 2 log lines per request)",
+    request: shopOrder(),
+    status: 201,
+  },
+};
+
 export async function run(args: string[]): Promise<void> {
-  const durationS = numberArg(args, '--duration', 10);
-  const warmupS = numberArg(args, '--warmup', 2);
-  const connections = numberArg(args, '--connections', 16);
-  const rounds = numberArg(args, '--rounds', 4);
+  const settings: LoadSettings = {
+    durationS: numberArg(args, '--duration', 10),
+    warmupS: numberArg(args, '--warmup', 2),
+    connections: numberArg(args, '--connections', 16),
+    rounds: numberArg(args, '--rounds', 4),
+  };
+  const chosen = endpointArg(args);
   const sink = await startSink();
-  const apps: App[] = [];
   try {
-    const plain = await startApp('plain', sink.url);
-    apps.push(plain);
-    const agent = await startApp('agent', sink.url);
-    apps.push(agent);
-    for (const app of apps) await load(app.port, warmupS * 1000, connections);
+    for (const endpoint of chosen) await measure(endpoint, settings, sink);
+  } finally {
+    await new Promise((r) => sink.server.close(r));
+  }
+}
+
+/** Runs the plain and the agent app of `endpoint` side by side and prints their figures. */
+async function measure(endpoint: Endpoint, s: LoadSettings, sink: Sink): Promise<void> {
+  const { title, request, status } = ENDPOINTS[endpoint];
+  const backing = endpoint === 'shop' ? await shopBacking() : undefined;
+  const apps: App[] = [];
+  const sent = { ...sink.counts };
+  try {
+    for (const variant of ['plain', 'agent'] as const) apps.push(await startApp({ endpoint, variant, sinkUrl: sink.url, ...backing?.of(variant) }));
+    // Every request each app answered, warm-up included: what its events and spans are counted against.
+    const served = new Map<Variant, number>([['plain', 0], ['agent', 0]]);
+    const load = async (app: App, ms: number) => {
+      const result = await loadApp(app.port, ms, s.connections, request, status);
+      served.set(app.variant, served.get(app.variant)! + result.requests + result.errors);
+      return result;
+    };
+    for (const app of apps) await load(app, s.warmupS * 1000);
     // Short alternating rounds (plain, agent, agent, plain, ...): a change in the machine's load during
     // the run (other processes on a shared host) then weighs on both variants alike.
     const totals = new Map<Variant, Totals>(apps.map((a) => [a.variant, { requests: 0, errors: 0, seconds: 0, cpuMicros: 0 }]));
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; round < s.rounds; round++) {
       for (const app of round % 2 === 0 ? apps : [...apps].reverse()) {
         const cpuBefore = await app.cpuMicros();
-        const result = await load(app.port, (durationS * 1000) / rounds, connections);
+        const result = await load(app, (s.durationS * 1000) / s.rounds);
         const total = totals.get(app.variant)!;
         total.cpuMicros += (await app.cpuMicros()) - cpuBefore;
         total.requests += result.requests;
@@ -61,14 +114,16 @@ export async function run(args: string[]): Promise<void> {
         total.seconds += result.seconds;
       }
     }
+    // Stopped before the figures: the agent's shutdown delivers the events and spans still queued.
+    for (const app of apps) await app.stop();
     const rate = (v: Variant) => totals.get(v)!.requests / totals.get(v)!.seconds;
     const cpuPerRequest = (v: Variant) => totals.get(v)!.cpuMicros / totals.get(v)!.requests;
     const ratio = rate('agent') / rate('plain');
     printFigures(
-      `agent: express GET /orders/:id on loopback, ${connections} keep-alive connections, ${durationS} s each in ${rounds} alternating rounds (after ${warmupS} s of warm-up)`,
+      `agent: ${title}, on loopback, ${s.connections} keep-alive connections, ${s.durationS} s each in ${s.rounds} alternating rounds (after ${s.warmupS} s of warm-up)`,
       [
         { label: 'without the agent', value: rate('plain'), unit: 'requests/s' },
-        { label: 'with the agent (spans exported, RED metrics, 1 trackOrder per request)', value: rate('agent'), unit: 'requests/s' },
+        { label: 'with the agent (spans exported, RED metrics, trackOrder)', value: rate('agent'), unit: 'requests/s' },
       ],
       { label: 'ratio (with / without)', value: ratio },
     );
@@ -78,13 +133,52 @@ export async function run(args: string[]): Promise<void> {
       `  CPU time per request in the app: ${cpuPerRequest('plain').toFixed(1)} µs without, ${cpuPerRequest('agent').toFixed(1)} µs with the agent ` +
         `(+${(cpuPerRequest('agent') - cpuPerRequest('plain')).toFixed(1)} µs, +${((cpuPerRequest('agent') / cpuPerRequest('plain') - 1) * 100).toFixed(0)} %)`,
     );
+    // What reached the sink against every request the agent app served, warm-up included: whether each
+    // request's events and spans were delivered (a span processor whose queue overflows drops spans).
+    const received = { events: sink.counts.events - sent.events, spans: sink.counts.spans - sent.spans };
+    const agentServed = served.get('agent')!;
     console.log(
-      `  the sink received ${sink.counts.eventPosts} event batches and ${sink.counts.spanExports} span exports; failed requests: ${totals.get('plain')!.errors} without, ${totals.get('agent')!.errors} with`,
+      `  the sink received ${(received.events / agentServed).toFixed(2)} events and ${(received.spans / agentServed).toFixed(2)} spans per request the agent app served ` +
+        `(${sink.counts.eventPosts - sent.eventPosts} event batches, ${sink.counts.spanExports - sent.spanExports} span exports); ` +
+        `failed requests: ${totals.get('plain')!.errors} without, ${totals.get('agent')!.errors} with`,
     );
   } finally {
     for (const app of apps) await app.stop();
-    await new Promise((r) => sink.server.close(r));
+    await backing?.drop();
   }
+}
+
+/**
+ * A PostgreSQL database and a RabbitMQ virtual host for each variant of the shop, as each replica of
+ * a real shop has its servers to itself; dropped with everything in them at the end.
+ */
+async function shopBacking(): Promise<{ of(variant: Variant): Pick<AppSpec, 'databaseUrl' | 'amqpUrl'>; drop(): Promise<void> }> {
+  const pgUrl = loadConfig().postgres.url;
+  const adminUrl = withDatabase(pgUrl, 'postgres');
+  const runId = randomBytes(4).toString('hex');
+  const database = (v: Variant) => `orderscope_bench_agent_${runId}_${v}`;
+  const made: { db: string[]; vhosts: Awaited<ReturnType<typeof createVhost>>[] } = { db: [], vhosts: [] };
+  const drop = async () => {
+    for (const db of made.db) await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    for (const vhost of made.vhosts) await vhost.drop();
+  };
+  try {
+    for (const v of ['plain', 'agent'] as const) {
+      await adminQuery(adminUrl, `CREATE DATABASE ${database(v)}`);
+      made.db.push(database(v));
+      made.vhosts.push(await createVhost('orderscope-bench'));
+    }
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return { of: (v) => ({ databaseUrl: withDatabase(pgUrl, database(v)), amqpUrl: made.vhosts[v === 'plain' ? 0 : 1]!.url }), drop };
+}
+
+/** The orders of the shop's load: the driver's customers ordering from a catalogue of 100 parts. */
+function shopOrder(): RequestOf {
+  const catalogue = partCatalogue(100, 'P-BENCH');
+  return (i) => ({ method: 'POST', path: '/orders', body: JSON.stringify(orderFromCatalogue(i, catalogue)) });
 }
 
 interface App {
@@ -95,10 +189,14 @@ interface App {
   stop(): Promise<void>;
 }
 
-/** Starts the app of `variant` in a child process and waits until it listens. */
-async function startApp(variant: Variant, sinkUrl: string): Promise<App> {
+/** Starts the app of `spec` in a child process (support/agent-apps.ts), with a spool directory of its own, and waits until it listens. */
+async function startApp(spec: Omit<AppSpec, 'spoolDir'>): Promise<App> {
   const spoolDir = mkdtempSync(path.join(os.tmpdir(), 'orderscope-bench-agent-'));
-  const child = fork(__filename, ['--serve', variant], { env: { ...process.env, SINK_URL: sinkUrl, SPOOL_DIR: spoolDir }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, 'support', 'agent-apps.js'), [], {
+    env: { ...process.env, [APP_SPEC_ENV]: JSON.stringify({ ...spec, spoolDir }) },
+    // Log lines go nowhere (as to a log shipper that keeps up); errors show.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const stop = async () => {
     await stopChild(child);
     rmSync(spoolDir, { recursive: true, force: true });
@@ -106,14 +204,14 @@ async function startApp(variant: Variant, sinkUrl: string): Promise<App> {
   const cpuMicros = () =>
     new Promise<number>((resolve) => {
       child.once('message', (m: { cpuMicros: number }) => resolve(m.cpuMicros));
-      child.send('cpu');
+      child.send('cpu' satisfies AppCommand);
     });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (m: { port: number }) => resolve(m.port));
-      child.once('exit', (code) => reject(new Error(`the ${variant} app exited with ${code} before listening`)));
+      child.once('exit', (code) => reject(new Error(`the ${spec.variant} ${spec.endpoint} app exited with ${code} before listening`)));
     });
-    return { variant, port, cpuMicros, stop };
+    return { variant: spec.variant, port, cpuMicros, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -121,17 +219,18 @@ async function startApp(variant: Variant, sinkUrl: string): Promise<App> {
 }
 
 /** Keeps `connections` requests in flight on keep-alive connections until the time is up. */
-async function load(port: number, durationMs: number, connections: number): Promise<LoadResult> {
-  const http = await import('node:http');
+async function loadApp(port: number, durationMs: number, connections: number, request: RequestOf, okStatus: number): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const result: LoadResult = { requests: 0, errors: 0, seconds: 0 };
   let next = 0;
   const one = () =>
     new Promise<void>((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port, path: `/orders/SO-${next++}`, agent }, (res) => {
+      const { method, path: requestPath, body } = request(next++);
+      const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const req = http.request({ host: '127.0.0.1', port, method, path: requestPath, headers, agent }, (res) => {
         res.resume();
         res.on('end', () => {
-          if (res.statusCode === 200) result.requests++;
+          if (res.statusCode === okStatus) result.requests++;
           else result.errors++;
           resolve();
         });
@@ -140,6 +239,7 @@ async function load(port: number, durationMs: number, connections: number): Prom
         result.errors++;
         resolve();
       });
+      req.end(body);
     });
   const started = performance.now();
   const deadline = Date.now() + durationMs;
@@ -153,18 +253,39 @@ async function load(port: number, durationMs: number, connections: number): Prom
   return result;
 }
 
-/** Stands in for the collector (202 to every batch) and the OTLP endpoint (200), reading and discarding bodies. */
-async function startSink() {
-  const http = await import('node:http');
-  const counts = { eventPosts: 0, spanExports: 0 };
+interface Sink {
+  server: http.Server;
+  url: string;
+  counts: SinkCounts;
+}
+
+/** What the sink received: requests, and the events and spans in them (counted by their id fields, without parsing). */
+interface SinkCounts {
+  eventPosts: number;
+  events: number;
+  spanExports: number;
+  spans: number;
+}
+
+/**
+ * Stands in for the collector (202 to every batch) and the OTLP endpoint (200). It counts the events
+ * and spans it receives, so that the figures show what the agent delivered per request (a span
+ * processor that drops spans under load would look cheap).
+ */
+async function startSink(): Promise<Sink> {
+  const counts: SinkCounts = { eventPosts: 0, events: 0, spanExports: 0, spans: 0 };
   const server = http.createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
       if (req.url === '/v1/events') {
         counts.eventPosts++;
+        counts.events += occurrences(body, '"event_id":');
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":0,"rejected":[]}');
       } else {
         counts.spanExports++;
+        counts.spans += occurrences(body, '"spanId":');
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       }
     });
@@ -174,51 +295,16 @@ async function startSink() {
   return { server, counts, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
 }
 
-/** The app under load (child process): startAgent first when measuring the agent, then express. */
-function serve(variant: Variant): void {
-  const sink = process.env.SINK_URL!;
-  let agent: Agent | undefined;
-  if (variant === 'agent') {
-    // require, not import(): OpenTelemetry's hook sees require calls (import() in this CommonJS build is an ES import).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { startAgent } = require('../agents/node') as typeof import('../agents/node');
-    agent = startAgent({
-      service: 'bench',
-      source: 'shop',
-      collectorUrl: sink,
-      token: 'bench',
-      spoolDir: process.env.SPOOL_DIR,
-      tracing: { endpoint: `${sink}/v1/traces` },
-      log: { level: 'warn' },
-    });
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const express = require('express') as typeof import('express');
-  const app = express();
-  if (agent) app.use(agent.metricsMiddleware);
-  app.get('/orders/:id', (req, res) => {
-    agent?.trackOrder(req.params.id, 'placed');
-    res.json({ id: req.params.id });
-  });
-  const server = app.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
-  });
-  process.on('message', async (command: 'cpu' | 'stop') => {
-    if (command === 'cpu') {
-      const { user, system } = process.cpuUsage();
-      process.send?.({ cpuMicros: user + system });
-      return;
-    }
-    await agent?.shutdown();
-    process.exit(0);
-  });
+function occurrences(text: string, needle: string): number {
+  let count = 0;
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) count++;
+  return count;
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  child.send('stop');
+  child.send('stop' satisfies AppCommand);
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
@@ -232,6 +318,11 @@ function numberArg(args: string[], name: string, fallback: number): number {
   return value;
 }
 
-if (require.main === module && process.argv[2] === '--serve') {
-  serve(process.argv[3] as Variant);
+/** `--endpoint trivial|shop|both`, both by default: the endpoints to measure, in order. */
+function endpointArg(args: string[]): Endpoint[] {
+  const index = args.indexOf('--endpoint');
+  const value = index < 0 ? 'both' : args[index + 1];
+  if (value === 'both') return ['trivial', 'shop'];
+  if (value === 'trivial' || value === 'shop') return [value];
+  throw new Error(`--endpoint: "${value ?? ''}" is not trivial, shop or both`);
 }

@@ -44,9 +44,10 @@ export interface Agent {
 let running: Agent | undefined;
 
 /**
- * Starts the orderscope agent in this process: OpenTelemetry tracing (OTLP/HTTP; http, express, pg,
- * amqplib and kafkajs instrumented), a pino logger with trace ids, a Prometheus registry with RED
- * middleware, and trackOrder with its batching, retrying, spooling sender.
+ * Starts the orderscope agent in this process: OpenTelemetry tracing (OTLP/HTTP; http, pg, amqplib
+ * and kafkajs instrumented, a request's span named by its express route), a pino logger with trace
+ * ids, a Prometheus registry with RED middleware, and trackOrder with its batching, retrying,
+ * spooling sender.
  *
  * **Call it before anything requires http, express, pg, amqplib or kafkajs**: OpenTelemetry
  * instruments a module when it is required, and a module required earlier stays untraced. Either

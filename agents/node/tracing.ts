@@ -1,14 +1,14 @@
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import type { Span } from '@opentelemetry/api';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
-import { HTTP_METRICS_MIDDLEWARE_NAME } from './http-metrics';
+import { expressRoute } from './express-route';
 
 export interface TracingOptions {
   serviceName: string;
@@ -26,7 +26,7 @@ export interface TracingOptions {
 
 /**
  * Starts OpenTelemetry tracing: a NodeSDK with the OTLP/HTTP or the Zipkin exporter and the instrumentations of
- * http, express, pg, amqplib and kafkajs.
+ * http (a server span named by its express route), pg, amqplib and kafkajs.
  *
  * Instrumentations patch a module when it is required, so this must run before the host requires
  * any of them; a module required earlier stays uninstrumented.
@@ -41,10 +41,14 @@ export function startTracing(options: TracingOptions): NodeSDK {
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req: IncomingMessage) => ignored.has(pathOf(req.url)) }),
-      // The agent's own RED middleware would add a span to every request that says nothing.
-      new ExpressInstrumentation({ ignoreLayers: [`middleware - ${HTTP_METRICS_MIDDLEWARE_NAME}`] }),
-      new PgInstrumentation(),
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req: IncomingMessage) => ignored.has(pathOf(req.url)), applyCustomAttributesOnSpan: nameByRoute }),
+      // No express instrumentation: its spans (one per middleware and route handler) cost more per
+      // request than the request's own span and tell little more, and the route it gives the request's
+      // span is express's own req.route, which nameByRoute reads at the end of the request.
+
+      // Only queries inside a traced unit of work get a span (not the outbox sweep's or a gauge's
+      // timer queries, each of which would be a trace of its own), and no span per pool checkout.
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       new AmqplibInstrumentation(),
       new KafkaJsInstrumentation(),
     ],
@@ -56,6 +60,21 @@ export function startTracing(options: TracingOptions): NodeSDK {
 /** Both are OpenTelemetry's own exporters: Zipkin gets the spans' attributes (order.id) as tags, which its search queries. */
 function exporterOf(options: TracingOptions): SpanExporter {
   return options.exporter === 'zipkin' ? new ZipkinExporter({ url: options.zipkinEndpoint, serviceName: options.serviceName }) : new OTLPTraceExporter({ url: options.endpoint });
+}
+
+/**
+ * Names a server span by its express route, as OpenTelemetry's express instrumentation would:
+ * `http.route` "/orders/:id" and the name "GET /orders/:id", by which traces are searched. Called for
+ * every http span as it ends; client spans and requests no route took keep their name.
+ */
+// OpenTelemetry's semantic convention for the matched route (its semantic-conventions package is no dependency of ours).
+const HTTP_ROUTE = 'http.route';
+
+function nameByRoute(span: Span, request: ClientRequest | IncomingMessage): void {
+  const route = expressRoute(request);
+  if (route === undefined) return;
+  span.setAttribute(HTTP_ROUTE, route);
+  span.updateName(`${(request as IncomingMessage).method ?? 'GET'} ${route}`);
 }
 
 function pathOf(url: string | undefined): string {

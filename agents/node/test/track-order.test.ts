@@ -71,12 +71,24 @@ describe('trackOrder', () => {
     ['too many attributes', 'SO-1', 'placed', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`a${i}`, i]))],
     ['an object as attribute value', 'SO-1', 'placed', { nested: { a: 1 } }],
     ['a number as order id', 42, 'placed', undefined],
+    // An own "__proto__" key, as JSON.parse makes it: zod's records would skip it without a word.
+    ['an attribute named __proto__', 'SO-1', 'placed', JSON.parse('{"segment": "b2b", "__proto__": "x"}') as Record<string, string>],
+    ['an attribute value of more than 1 KiB', 'SO-1', 'placed', { note: 'x'.repeat(1025) }],
   ])('never throws on %s: the call is counted as an invalid drop and nothing is queued', async (_what, orderId, state, attributes) => {
     const { trackOrder, queued, metrics } = setup();
     expect(trackOrder(orderId as string, state, attributes as Record<string, number>)).toBeUndefined();
     expect(queued).toEqual([]);
     expect(await valueOf(metrics.dropped, { reason: 'invalid' })).toBe(1);
     expect(await valueOf(metrics.eventsTracked)).toBe(1);
+  });
+
+  it('checks a state it took before as strictly as a new one: the same call with an invalid order id is still dropped', async () => {
+    const { trackOrder, queued, metrics } = setup();
+    expect(trackOrder('SO-1', 'placed', { segment: 'b2b' })).toBeDefined();
+    expect(trackOrder('SO 2', 'placed', { segment: 'b2b' })).toBeUndefined();
+    expect(trackOrder('SO-3', 'placed\n', { segment: 'b2b' })).toBeUndefined();
+    expect(queued.map((e) => e.order_id)).toEqual(['SO-1']);
+    expect(await valueOf(metrics.dropped, { reason: 'invalid' })).toBe(2);
   });
 
   it('returns undefined when the sender could not queue the event', () => {
