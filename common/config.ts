@@ -73,8 +73,10 @@ export const configSchema = z.strictObject({
       brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
       /**
        * The Kafka client library behind the bus: kafkajs (unmaintained since 2023) or
-       * @platformatic/kafka. Only bus/kafka knows; both speak the same contract. Every member of one
-       * consumer group must use the same client (their assignment protocols differ).
+       * @platformatic/kafka. Only bus/kafka knows; both speak the same contract, put an order's events
+       * on the same partition, and can be members of one consumer group. kafkajs stays the default
+       * for now (issue 18): platformatic publishes 1.7x faster, but its tracker is within noise of
+       * kafkajs's and peaks about 200 MiB higher.
        */
       client: z.enum(KAFKA_CLIENTS).default('kafkajs'),
       clientId: z.string().default('orderscope'),
