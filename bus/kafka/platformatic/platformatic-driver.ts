@@ -91,6 +91,10 @@ export class PlatformaticDriver implements KafkaDriver {
           offsetsAt(partitions, ListOffsetTimestamps.EARLIEST),
           offsetsAt(partitions, ListOffsetTimestamps.LATEST),
           admin.listConsumerGroupOffsets({ groups: [groupId] }),
+          // Known risk (issue 18): @platformatic/kafka 1.35 decodes every member's assignment without
+          // checking its length, and throws inside its socket callback (not catchable here) on the
+          // empty one a kafkajs group leader gives a member without partitions (more trackers than
+          // partitions in a group led by a kafkajs member). Its own leader encodes every member.
           admin.describeGroups({ groups: [groupId] }),
         ]);
         const members = [...(groups.get(groupId)?.members.values() ?? [])];
