@@ -4,19 +4,24 @@ import type { AddressInfo } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { KafkaPublisher } from '../bus';
 import { createCollector } from '../collector';
-import { hashToken, loadConfig } from '../common';
+import { hashToken, loadConfig, type Config } from '../common';
 import { printFigures } from './report-figures';
+import { kafkaClients } from './support/args';
 
 /**
- * `npm run bench -- collector [--seconds 10] [--concurrency 8] [--batch 100]`: events per second
- * through `POST /v1/events` into the real Kafka broker on 127.0.0.1:9092, beside the ceiling of a
- * bare Node http server that reads and JSON.parses the same bodies and answers 202. Each server runs
- * in its own worker thread; the load comes from keep-alive clients on the main thread, over loopback.
+ * `npm run bench -- collector [--seconds 10] [--concurrency 8] [--batch 100] [--client kafkajs|platformatic|both]`:
+ * events per second through `POST /v1/events` into the real Kafka broker on 127.0.0.1:9092, beside
+ * the ceiling of a bare Node http server that reads and JSON.parses the same bodies and answers 202.
+ * With both Kafka clients (the default), the collector is measured on each, one after the other, and
+ * their ratio is printed too. Each server runs in its own worker thread; the load comes from
+ * keep-alive clients on the main thread, over loopback.
  */
 
 interface Role {
   role: 'collector' | 'baseline';
   topic: string;
+  /** The Kafka client of the collector's bus (unused by the baseline). */
+  client: Config['kafka']['client'];
   /** The ingest token, made once by the main thread (a module constant would differ per thread). */
   token: string;
 }
@@ -28,29 +33,42 @@ interface Options {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const options = parseArgs(args);
+  const { clients, rest } = kafkaClients(args);
+  const options = parseArgs(rest);
   const bodies = makeBodies(200, options.batch);
   const topic = `orderscope-bench-${Date.now()}`;
   const token = `bench-${randomUUID()}`;
   console.log(
     `collector benchmark: ${options.seconds} s per server after 2 s of warm-up, ${options.concurrency} keep-alive clients, ` +
-      `${options.batch} events per request (${Math.round(bodies[0]!.length / 1024)} KiB), Kafka topic ${topic}`,
+      `${options.batch} events per request (${Math.round(bodies[0]!.length / 1024)} KiB), Kafka topics ${topic}-<client>, Kafka clients ${clients.join(' and ')}`,
   );
-  const baseline = await measure({ role: 'baseline', topic, token }, bodies, options);
-  const collector = await measure({ role: 'collector', topic, token }, bodies, options);
-  for (const [name, m] of [['baseline', baseline], ['collector', collector]] as const) {
+  const baseline = await measure({ role: 'baseline', topic, client: clients[0]!, token }, bodies, options);
+  const collectors: { client: string; m: Measurement }[] = [];
+  // Each client its own topic: the second does not write behind the first's messages.
+  for (const client of clients) collectors.push({ client, m: await measure({ role: 'collector', topic: `${topic}-${client}`, client, token }, bodies, options) });
+  for (const [name, m] of [['baseline', baseline] as const, ...collectors.map(({ client, m }) => [`collector on ${client}`, m] as const)]) {
     if (m.failed > 0) console.log(`  ${name}: ${m.failed} requests were not answered 202 (first: ${m.firstFailure})`);
   }
-  printFigures(
-    `POST /v1/events, batches of ${options.batch}, ${options.concurrency} clients`,
-    [
-      { label: 'collector (validate + auth + Kafka acks=all)', value: collector.eventsPerSecond, unit: 'events/s' },
-      { label: 'baseline (http + JSON.parse, answer 202)', value: baseline.eventsPerSecond, unit: 'events/s' },
-      { label: 'collector p50 request latency', value: collector.p50Ms, unit: 'ms' },
-      { label: 'baseline p50 request latency', value: baseline.p50Ms, unit: 'ms' },
-    ],
-    { label: 'collector / baseline throughput', value: collector.eventsPerSecond / baseline.eventsPerSecond },
-  );
+  for (const { client, m: collector } of collectors) {
+    printFigures(
+      `POST /v1/events, batches of ${options.batch}, ${options.concurrency} clients, Kafka client ${client}`,
+      [
+        { label: 'collector (validate + auth + Kafka acks=all)', value: collector.eventsPerSecond, unit: 'events/s' },
+        { label: 'baseline (http + JSON.parse, answer 202)', value: baseline.eventsPerSecond, unit: 'events/s' },
+        { label: 'collector p50 request latency', value: collector.p50Ms, unit: 'ms' },
+        { label: 'baseline p50 request latency', value: baseline.p50Ms, unit: 'ms' },
+      ],
+      { label: 'collector / baseline throughput', value: collector.eventsPerSecond / baseline.eventsPerSecond },
+    );
+  }
+  const [first, second] = collectors;
+  if (first && second) {
+    printFigures(
+      `the Kafka clients compared, same run`,
+      collectors.map(({ client, m }) => ({ label: `collector on ${client}`, value: m.eventsPerSecond, unit: 'events/s' })),
+      { label: `${second.client} / ${first.client} throughput`, value: second.m.eventsPerSecond / first.m.eventsPerSecond },
+    );
+  }
 }
 
 function parseArgs(args: string[]): Options {
@@ -58,7 +76,7 @@ function parseArgs(args: string[]): Options {
   for (let i = 0; i < args.length; i += 2) {
     const key = args[i]?.replace(/^--/, '') as keyof Options;
     const value = Number(args[i + 1]);
-    if (!(key in options) || !Number.isInteger(value) || value < 1) throw new Error(`usage: npm run bench -- collector [--seconds N] [--concurrency N] [--batch N]`);
+    if (!(key in options) || !Number.isInteger(value) || value < 1) throw new Error(`usage: npm run bench -- collector [--seconds N] [--concurrency N] [--batch N] [--client kafkajs|platformatic|both]`);
     options[key] = value;
   }
   options.seconds = Math.min(options.seconds, 60);
@@ -153,7 +171,7 @@ function post(url: URL, token: string, agent: Agent, body: Buffer): Promise<{ st
 }
 
 /** Worker side: serve one of the two servers on a free loopback port until told to stop. */
-async function serve({ role, topic, token }: Role): Promise<void> {
+async function serve({ role, topic, client, token }: Role): Promise<void> {
   let stop: () => Promise<void>;
   let url: string;
   if (role === 'baseline') {
@@ -179,7 +197,7 @@ async function serve({ role, topic, token }: Role): Promise<void> {
       env: {},
       overrides: {
         collector: { port: 0, rateLimitEventsPerSecond: 0 },
-        kafka: { topic, partitions: 6 },
+        kafka: { topic, partitions: 6, client },
         tokens: [{ name: 'bench', sha256: hashToken(token), sources: ['*'], scopes: ['ingest'] }],
       },
     });

@@ -5,15 +5,17 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../common';
 import { printFigures } from './report-figures';
-import { flag } from './support/args';
+import { flag, kafkaClients } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
 import { checkStore, deleteTopic, eventStream, measureTrackers, produce, type StreamSpec } from './support/tracker-run';
 
 /**
- * `npm run bench -- tracker [--events N] [--orders M]`: events applied per second, end to end
- * (Kafka -> `orderscope tracker` -> PostgreSQL), beside the ceiling measured in the same run: a
- * PostgreSQL `COPY ... FROM STDIN` of the same events into a table without any index. Also prints the
- * tracker's peak RSS.
+ * `npm run bench -- tracker [--events N] [--orders M] [--client kafkajs|platformatic|both]`: events
+ * applied per second, end to end (Kafka -> `orderscope tracker` -> PostgreSQL), beside the ceiling
+ * measured in the same run: a PostgreSQL `COPY ... FROM STDIN` of the same events into a table
+ * without any index. Also prints the tracker's peak RSS. With both Kafka clients (the default), the
+ * stream is published and applied once on each (a topic each, an empty store each), and the ratio
+ * between them is printed too.
  *
  * The stream is what a busy pipeline sends: orders start one after another and move through the
  * process model, so at any time some tens of thousands are in flight and a batch touches thousands
@@ -23,44 +25,69 @@ import { checkStore, deleteTopic, eventStream, measureTrackers, produce, type St
  * bench creates and drops its own database and topic there).
  */
 export async function run(args: string[]): Promise<void> {
-  const events = flag(args, '--events', 1_000_000);
-  const orders = flag(args, '--orders', 100_000);
+  const { clients, rest } = kafkaClients(args);
+  const events = flag(rest, '--events', 1_000_000);
+  const orders = flag(rest, '--orders', 100_000);
   if (events < orders) throw new Error(`--events (${events}) must be at least --orders (${orders}): every order has at least one event`);
   const config = loadConfig();
   const runId = randomBytes(4).toString('hex');
   const database = `orderscope_bench_${runId}`;
   const topic = `orderscope-bench-${runId}`;
   const stream = { events, orders, runId };
-  console.log(`tracker bench: ${events.toLocaleString('en-US')} events over ${orders.toLocaleString('en-US')} orders; database ${database}, topic ${topic}`);
+  console.log(
+    `tracker bench: ${events.toLocaleString('en-US')} events over ${orders.toLocaleString('en-US')} orders; database ${database}, topics ${topic}-<client>, Kafka clients ${clients.join(' and ')}`,
+  );
 
   // CREATE/DROP DATABASE run on the server's maintenance database, the bench on its own.
   const adminUrl = withDatabase(config.postgres.url, 'postgres');
   const benchUrl = withDatabase(config.postgres.url, database);
   await adminQuery(adminUrl, `CREATE DATABASE ${database}`);
-  const kafka = { ...config.kafka, topic, groupId: `orderscope-bench-${runId}` };
+  const topics: string[] = [];
   try {
     const copyRate = await measureCopy(benchUrl, stream);
     console.log(`  COPY ceiling: ${Math.round(copyRate).toLocaleString('en-US')} events/s`);
 
-    const produced = await produce(kafka, stream);
-    console.log(`  published to Kafka at ${Math.round(produced).toLocaleString('en-US')} events/s (setup, not measured against)`);
+    const runs: { client: string; rate: number; published: number }[] = [];
+    for (const client of clients) {
+      // Each client's tracker starts from an empty store, as the first did: none finds the events already there.
+      if (runs.length > 0) {
+        await adminQuery(adminUrl, `DROP DATABASE ${database} WITH (FORCE)`);
+        await adminQuery(adminUrl, `CREATE DATABASE ${database}`);
+      }
+      const kafka = { ...config.kafka, client, topic: `${topic}-${client}`, groupId: `orderscope-bench-${runId}-${client}` };
+      topics.push(kafka.topic);
+      const produced = await produce(kafka, stream);
+      console.log(`  published to Kafka with ${client} at ${Math.round(produced).toLocaleString('en-US')} events/s (setup, not measured against)`);
 
-    const tracker = await measureTrackers(benchUrl, kafka, events);
-    await checkStore(benchUrl, stream);
-    printFigures(
-      `tracker: ${events.toLocaleString('en-US')} events, ${orders.toLocaleString('en-US')} orders`,
-      [
-        { label: 'tracker, Kafka -> tracker -> PostgreSQL', value: tracker.rate, unit: 'events/s' },
-        { label: 'ceiling, COPY into an unindexed table', value: copyRate, unit: 'events/s' },
-        { label: 'tracker peak RSS', value: tracker.peakRssBytes / 2 ** 20, unit: 'MiB' },
-        { label: 'tracker batches applied', value: tracker.batches, unit: `(mean ${Math.round(events / Math.max(1, tracker.batches))} events)` },
-        // Summed over the partitions applied at once, so above 100 % when they overlap.
-        { label: 'apply transactions in flight, on average', value: tracker.applyShare, unit: '(time in apply transactions / wall time)' },
-      ],
-      { label: 'tracker / COPY', value: tracker.rate / copyRate },
-    );
+      const tracker = await measureTrackers(benchUrl, kafka, events, 1, { ORDERSCOPE_KAFKA_CLIENT: client });
+      await checkStore(benchUrl, stream);
+      runs.push({ client, rate: tracker.rate, published: produced });
+      printFigures(
+        `tracker on ${client}: ${events.toLocaleString('en-US')} events, ${orders.toLocaleString('en-US')} orders`,
+        [
+          { label: 'tracker, Kafka -> tracker -> PostgreSQL', value: tracker.rate, unit: 'events/s' },
+          { label: 'ceiling, COPY into an unindexed table', value: copyRate, unit: 'events/s' },
+          { label: 'tracker peak RSS', value: tracker.peakRssBytes / 2 ** 20, unit: 'MiB' },
+          { label: 'tracker batches applied', value: tracker.batches, unit: `(mean ${Math.round(events / Math.max(1, tracker.batches))} events)` },
+          // Summed over the partitions applied at once, so above 100 % when they overlap.
+          { label: 'apply transactions in flight, on average', value: tracker.applyShare, unit: '(time in apply transactions / wall time)' },
+        ],
+        { label: 'tracker / COPY', value: tracker.rate / copyRate },
+      );
+    }
+    const [first, second] = runs;
+    if (first && second) {
+      printFigures(
+        'the Kafka clients compared, same run',
+        runs.flatMap(({ client, rate, published }) => [
+          { label: `tracker on ${client}`, value: rate, unit: 'events/s' },
+          { label: `publishing the stream with ${client}`, value: published, unit: 'events/s' },
+        ]),
+        { label: `tracker on ${second.client} / on ${first.client}`, value: second.rate / first.rate },
+      );
+    }
   } finally {
-    await deleteTopic(kafka.brokers, topic).catch((err: unknown) => console.error(`could not delete topic ${topic}: ${String(err)}`));
+    for (const t of topics) await deleteTopic(config.kafka.brokers, t).catch((err: unknown) => console.error(`could not delete topic ${t}: ${String(err)}`));
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
 }

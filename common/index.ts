@@ -4,7 +4,7 @@ export type { RetryOptions } from './retry';
 export { parseDuration, formatDuration } from './duration';
 export { createLogger, silentLogger } from './logger';
 export type { Logger, LoggerExtras } from './logger';
-export { loadConfig, configSchema, configEnvNames, envName, settingName, hashToken } from './config';
+export { loadConfig, configSchema, KAFKA_CLIENTS, configEnvNames, envName, settingName, hashToken } from './config';
 export type { Config, TokenConfig, LoadConfigOptions, ReconcileSourceConfig } from './config';
 export { PROJECT_ROOT } from './paths';
 export { collectProcessMetrics } from './process-metrics';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { ALERT_FILES, alertFiles, DEMO_ALERT_OPTIONS, resolveAlertOptions, type AlertOptions, orderAlertLabels, orderLostAnnotations } from '../alerts';
 import { KafkaPublisher, KafkaSource, LagMonitor } from '../bus';
-import { BROKERS, deleteTopic, freshTopic } from '../bus/test/kafka-topic';
+import { BROKERS, deleteTopic, freshTopic, KAFKA_CLIENT } from '../bus/test/kafka-topic';
 import { createCollector, type Collector } from '../collector';
 import { CollectorClient } from '../agents/shared';
 import { collectProcessMetrics, createLogger, hashToken, loadConfig, type Config, listen, type RunningServer } from '../common';
@@ -67,7 +67,7 @@ beforeAll(async () => {
     env: {},
     overrides: {
       // The lag monitor on the demo's clock of seconds.
-      kafka: { brokers: BROKERS, topic, partitions: 1, groupId: `orderscope-e2e-${randomUUID()}`, lagIntervalMs: 500, lagWindowMs: 5000 },
+      kafka: { client: KAFKA_CLIENT, brokers: BROKERS, topic, partitions: 1, groupId: `orderscope-e2e-${randomUUID()}`, lagIntervalMs: 500, lagWindowMs: 5000 },
       postgres: { url: database.url },
       collector: { port: 0 },
       // The sweeper looks for due orders four times a second: the demo model counts in seconds.

@@ -1,5 +1,5 @@
-import type { KafkaMessage } from 'kafkajs';
 import { orderEventShape, type OrderEvent } from '../../events';
+import type { EventOrigin, UnreadableMessage } from '../bus';
 import type { DropReason } from '../metric-names';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -19,8 +19,13 @@ export function readJson(raw: Uint8Array): { readonly json: unknown } | { readon
   }
 }
 
+/** A message's value as a Kafka client hands it over: kafkajs says null for none, @platformatic/kafka undefined. */
+export interface RawMessage {
+  readonly value: Buffer | null | undefined;
+}
+
 /** The order event in a Kafka message, or why there is none. */
-export function decodeEvent(message: Pick<KafkaMessage, 'value'>): Decoded {
+export function decodeEvent(message: RawMessage): Decoded {
   if (!message.value || message.value.length === 0) return { dropped: 'no_value' };
   const read = readJson(message.value);
   if ('error' in read) return { unreadable: 'not_json', error: read.error };
@@ -35,4 +40,32 @@ export function readOrderEvent(json: unknown): { readonly event: OrderEvent } | 
   const issue = result.error.issues[0];
   const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
   return { error: `the message is not a valid order event: ${where}${issue?.message ?? 'invalid'}` };
+}
+
+/** One partition's fetched messages, sorted out for the batch handler. */
+export interface DecodedBatch {
+  readonly events: OrderEvent[];
+  /** Where each event came from, index for index. */
+  readonly origins: EventOrigin[];
+  readonly unreadable: UnreadableMessage[];
+  /** Messages that carry nothing (tombstones, empty values): only counted. */
+  readonly dropped: { readonly origin: EventOrigin; readonly reason: DropReason }[];
+}
+
+/** Decodes the messages of one partition's batch, whichever client fetched them. */
+export function decodeBatch(topic: string, partition: number, messages: Iterable<RawMessage & { readonly offset: string | bigint }>): DecodedBatch {
+  const batch: DecodedBatch = { events: [], origins: [], unreadable: [], dropped: [] };
+  for (const message of messages) {
+    const origin = { topic, partition, offset: String(message.offset) };
+    const decoded = decodeEvent(message);
+    if ('event' in decoded) {
+      batch.events.push(decoded.event);
+      batch.origins.push(origin);
+    } else if ('unreadable' in decoded) {
+      batch.unreadable.push({ raw: message.value!, reason: decoded.unreadable, error: decoded.error, origin });
+    } else {
+      batch.dropped.push({ origin, reason: decoded.dropped });
+    }
+  }
+  return batch;
 }

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { loadConfig, UnavailableError, type Config } from '../../common';
 import type { OrderEvent } from '../../events';
-import type { UnreadableMessage } from '../bus';
-import { BROKERS, freshTopic, produceRaw, readTopic } from '../test/kafka-topic';
+import type { EventOrigin, UnreadableMessage } from '../bus';
+import { BROKERS, freshTopic, KAFKA_CLIENTS, produceRaw, readTopic } from '../test/kafka-topic';
+import { heartbeatOrderIds } from './heartbeat-keys';
 import { KafkaPublisher } from './kafka-publisher';
 import { KafkaSource } from './kafka-source';
 
-function kafkaConfig(topic: string, overrides: Partial<Config['kafka']> = {}): Config['kafka'] {
+function configOf(topic: string, overrides: Partial<Config['kafka']> = {}): Config['kafka'] {
   return loadConfig({ env: {}, overrides: { kafka: { brokers: BROKERS, topic, partitions: 3, groupId: `group-${randomUUID()}`, ...overrides } } }).kafka;
 }
 
@@ -35,7 +36,8 @@ async function eventually(predicate: () => boolean, timeoutMs = 30_000): Promise
 
 jest.setTimeout(90_000);
 
-describe('the Kafka publisher and source on a real broker', () => {
+describe.each(KAFKA_CLIENTS)('the Kafka publisher and source on a real broker, on %s', (client) => {
+  const kafkaConfig = (topic: string, overrides: Partial<Config['kafka']> = {}) => configOf(topic, { client, ...overrides });
   const open: { close(): Promise<void> }[] = [];
   const publisher = (kafka: Config['kafka'], registry?: Registry) => {
     const b = new KafkaPublisher({ kafka, registry, publishTimeoutMs: 10_000 });
@@ -150,6 +152,26 @@ describe('the Kafka publisher and source on a real broker', () => {
     expect(seen).toEqual(later.map((e) => e.event_id));
   });
 
+  it('shares the partitions with a member that joins the group later, each batch of one partition, and together they deliver every event', async () => {
+    const topic = freshTopic('rebalance');
+    const kafka = kafkaConfig(topic, { partitions: 3 });
+    const out = publisher(kafka);
+    await out.start();
+    const sent = events(300, (i) => `ord-${i}`);
+    const seen = new Set<string>();
+    const batchPartitions: number[][] = [];
+    const handler = async (batch: readonly OrderEvent[], { origins }: { origins: readonly EventOrigin[] }) => {
+      for (const e of batch) seen.add(e.event_id);
+      batchPartitions.push([...new Set(origins.map((o) => ('partition' in o ? o.partition : -1)))]);
+    };
+    await source(kafka).subscribe(handler);
+    await out.publish(sent.slice(0, 150));
+    await source(kafka).subscribe(handler);
+    await out.publish(sent.slice(150));
+    await eventually(() => sent.every((e) => seen.has(e.event_id)));
+    expect(batchPartitions.every((partitions) => partitions.length === 1)).toBe(true);
+  });
+
   it('hands over the messages that are not order events with their offsets, counts empty ones, and delivers the others', async () => {
     const topic = freshTopic('garbage');
     const registry = new Registry();
@@ -175,5 +197,52 @@ describe('the Kafka publisher and source on a real broker', () => {
     ]);
     const dropped = await registry.getSingleMetric('orderscope_bus_dropped_total')!.get();
     expect(Object.fromEntries(dropped.values.map((v) => [v.labels.reason, v.value]))).toEqual({ no_value: 1 });
+  });
+});
+
+describe('both clients on one topic', () => {
+  it('put each order on the same partition, the one the heartbeat ids were chosen for', async () => {
+    const topic = freshTopic('same-partition');
+    const orders = [...heartbeatOrderIds(6), ...Array.from({ length: 60 }, (_, i) => `ord-${i}`)];
+    for (const client of KAFKA_CLIENTS) {
+      const b = new KafkaPublisher({ kafka: configOf(topic, { client, partitions: 6 }), publishTimeoutMs: 10_000 });
+      try {
+        await b.start();
+        await b.publish(events(orders.length, (i) => orders[i]!));
+      } finally {
+        await b.close();
+      }
+    }
+    const read = await readTopic(topic, orders.length * KAFKA_CLIENTS.length);
+    const partitionsOf = new Map<string, Set<number>>();
+    for (const m of read) partitionsOf.set(m.key!, (partitionsOf.get(m.key!) ?? new Set()).add(m.partition));
+    expect([...partitionsOf.values()].every((p) => p.size === 1)).toBe(true);
+    expect(heartbeatOrderIds(6).map((id) => [...partitionsOf.get(id)!][0])).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('members of both clients in one group', () => {
+  it('share its partitions and together deliver every event, so that trackers can switch client one at a time', async () => {
+    const topic = freshTopic('mixed-group');
+    const groupId = `group-${randomUUID()}`;
+    const [first, second] = KAFKA_CLIENTS.map((client) => configOf(topic, { client, partitions: 4, groupId }));
+    const out = new KafkaPublisher({ kafka: first!, publishTimeoutMs: 10_000 });
+    const sources = [new KafkaSource({ kafka: first! }), new KafkaSource({ kafka: second! })];
+    try {
+      await out.start();
+      const sent = events(200, (i) => `ord-${i}`);
+      const seenBy = sources.map(() => new Set<string>());
+      for (const [i, s] of sources.entries()) {
+        await s.subscribe(async (batch) => {
+          for (const e of batch) seenBy[i]!.add(e.event_id);
+        });
+      }
+      await out.publish(sent);
+      await eventually(() => sent.every((e) => seenBy.some((seen) => seen.has(e.event_id))));
+      // Each got a share: the group was not refused to either client.
+      expect(seenBy.map((seen) => seen.size > 0)).toEqual([true, true]);
+    } finally {
+      await Promise.all([out, ...sources].map((b) => b.close()));
+    }
   });
 });

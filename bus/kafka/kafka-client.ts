@@ -1,7 +1,9 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
-import { type Config, type Logger, describeError, UnavailableError } from '../../common';
+import { type Config, type Logger, UnavailableError } from '../../common';
+import { topicUnavailable } from './topic-unavailable';
 
-// kafkajs is unmaintained: it is used in bus/kafka only, so that replacing it touches nothing else.
+// kafkajs is unmaintained: it is used in bus/kafka only (kafka.client: kafkajs), so that replacing it
+// touches nothing else; @platformatic/kafka is the other client (platformatic/).
 
 /** A kafkajs client for the `kafka` section of the config, logging through `logger`. */
 export function createKafkaClient(config: Config['kafka'], logger: Logger): Kafka {
@@ -36,7 +38,7 @@ export async function ensureTopic(kafka: Kafka, config: Config['kafka'], logger:
       logger.warn({ topic, partitions: existing, configured: partitions }, 'the topic exists with another partition count than kafka.partitions; keeping it');
     }
   } catch (err) {
-    throw new UnavailableError(`cannot create or inspect the topic "${topic}" on Kafka at ${config.brokers.join(',')}: ${describeError(err)}`, err);
+    throw topicUnavailable(config, err);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -1,24 +1,24 @@
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { type Config, type Logger, silentLogger, describeError, UnavailableError } from '../../common';
 import type { OrderEvent } from '../../events';
 import type { EventPublisher, PublishOptions } from '../bus';
-import { createKafkaClient, ensureTopic } from './kafka-client';
+import { kafkaDriver, type KafkaDriver, type KeyedMessage, type ProducerLink } from './kafka-driver';
 import { createPublisherMetrics } from './kafka-metrics';
+import { topicUnavailable } from './topic-unavailable';
 
 export interface KafkaPublisherOptions {
-  /** The `kafka` section of the config: brokers, topic, partitions, timeouts. */
+  /** The `kafka` section of the config: client, brokers, topic, partitions, timeouts. */
   kafka: Config['kafka'];
   /** Longest a publish waits for Kafka's acknowledgement before it rejects with UnavailableError. Default 5000. */
   publishTimeoutMs?: number;
-  /** Receives kafkajs's own warnings and errors, and the publisher's. */
+  /** Receives the Kafka client's own warnings and errors, and the publisher's. */
   logger?: Logger;
   /** Where the publisher's metrics are registered (a private registry when absent). */
   registry?: Registry;
 }
 
 interface PendingPublish {
-  readonly messages: Message[];
+  readonly messages: KeyedMessage[];
   readonly bytes: number;
   settled: boolean;
   timer?: NodeJS.Timeout;
@@ -38,7 +38,8 @@ const RECONNECT_MAX_MS = 5000;
 
 /**
  * The collector's side of the bus in production: publishes to a Kafka topic, keyed by order_id so
- * that one order's events stay in order on one partition.
+ * that one order's events stay in order on one partition, through the client library `kafka.client`
+ * names (see kafka-driver.ts).
  *
  * An idempotent producer with acks from all in-sync replicas; concurrent publishes are merged into
  * one produce request while another is in flight, which is what makes many small HTTP batches
@@ -49,7 +50,7 @@ const RECONNECT_MAX_MS = 5000;
  * connected in the background, so the publisher recovers by itself when Kafka comes back.
  */
 export class KafkaPublisher implements EventPublisher {
-  private readonly kafka: Kafka;
+  private readonly driver: KafkaDriver;
   private readonly config: Config['kafka'];
   private readonly publishTimeoutMs: number;
   private readonly logger: Logger;
@@ -59,27 +60,31 @@ export class KafkaPublisher implements EventPublisher {
   private closing?: Promise<void>;
   private closed = false;
 
-  private producer?: Producer;
-  private connectingProducer?: Promise<Producer>;
+  private producer?: ProducerLink;
+  private connectingProducer?: Promise<ProducerLink>;
   private reconnectTimer?: NodeJS.Timeout;
   private reconnectDelayMs = RECONNECT_MIN_MS;
   private readonly queue: PendingPublish[] = [];
   private pumping?: Promise<void>;
   /** The send in flight: which publishes it carries, on which producer. */
-  private inFlight?: { producer: Producer; entries: readonly PendingPublish[] };
+  private inFlight?: { producer: ProducerLink; entries: readonly PendingPublish[] };
 
   constructor(options: KafkaPublisherOptions) {
     this.config = options.kafka;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'kafka-publisher' });
     this.metrics = createPublisherMetrics(options.registry ?? new Registry());
-    this.kafka = createKafkaClient(this.config, this.logger);
+    this.driver = kafkaDriver(this.config, this.logger);
   }
 
   /** Creates the topic when it does not exist (with `kafka.partitions` partitions) and connects the producer. */
   start(): Promise<void> {
     return (this.starting ??= (async () => {
-      await ensureTopic(this.kafka, this.config, this.logger);
+      try {
+        await this.driver.ensureTopic();
+      } catch (err) {
+        throw topicUnavailable(this.config, err);
+      }
       await this.getProducer();
     })().catch((err: unknown) => {
       this.starting = undefined;
@@ -94,7 +99,7 @@ export class KafkaPublisher implements EventPublisher {
     if (signal?.aborted) return Promise.reject(new UnavailableError('the publisher gave up before the events were sent'));
     let bytes = 0;
     const messages = events.map((event) => {
-      // A Buffer (kafkajs would make one anyway) so that the size below is in bytes, not characters.
+      // A Buffer (the client would make one anyway) so that the size below is in bytes, not characters.
       const value = Buffer.from(JSON.stringify(event), 'utf8');
       bytes += value.length + event.order_id.length;
       return { key: event.order_id, value };
@@ -123,17 +128,10 @@ export class KafkaPublisher implements EventPublisher {
    * topic created before: what the collector's heartbeats need, one per partition.
    */
   async partitionCount(): Promise<number> {
-    const admin = this.kafka.admin();
     try {
-      await admin.connect();
-      const metadata = await admin.fetchTopicMetadata({ topics: [this.config.topic] });
-      const count = metadata.topics[0]?.partitions.length;
-      if (!count) throw new Error('the topic has no partitions');
-      return count;
+      return await this.driver.partitionCount();
     } catch (err) {
       throw new UnavailableError(`cannot read the partitions of the topic "${this.config.topic}": ${describeError(err)}`, err);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
     }
   }
 
@@ -145,7 +143,7 @@ export class KafkaPublisher implements EventPublisher {
       while (this.pumping) await this.pumping;
       const producer = this.producer ?? (await this.connectingProducer?.catch(() => undefined));
       this.producer = undefined;
-      await producer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'error while disconnecting the Kafka producer'));
+      await producer?.close().catch((err: unknown) => this.logger.warn({ err }, 'error while disconnecting the Kafka producer'));
     })());
   }
 
@@ -166,7 +164,7 @@ export class KafkaPublisher implements EventPublisher {
     while (this.queue.length > 0) {
       const taken = this.takeBatch();
       if (taken.length === 0) continue;
-      let producer: Producer;
+      let producer: ProducerLink;
       try {
         producer = await this.getProducer();
       } catch (err) {
@@ -176,7 +174,7 @@ export class KafkaPublisher implements EventPublisher {
       this.inFlight = { producer, entries: taken };
       try {
         for (const messages of chunks(taken.filter((e) => !e.settled))) {
-          await producer.send({ topic: this.config.topic, acks: -1, timeout: this.publishTimeoutMs, messages });
+          await producer.send(messages);
         }
         this.settle(taken);
       } catch (err) {
@@ -184,9 +182,9 @@ export class KafkaPublisher implements EventPublisher {
         this.settle(taken, err);
       } finally {
         this.inFlight = undefined;
-        // A producer dropped while its send was in flight may have been reconnected by kafkajs's own
+        // A producer dropped while its send was in flight may have been reconnected by the client's own
         // retry of that send; disconnect it again so that no orphan connection stays open.
-        if (this.producer !== producer) producer.disconnect().catch(() => undefined);
+        if (this.producer !== producer) producer.close().catch(() => undefined);
       }
     }
   }
@@ -223,34 +221,27 @@ export class KafkaPublisher implements EventPublisher {
 
   // --- producer lifecycle ------------------------------------------------------------------------
 
-  private getProducer(): Promise<Producer> {
+  private getProducer(): Promise<ProducerLink> {
     if (this.producer) return Promise.resolve(this.producer);
     if (this.closed && !this.connectingProducer) return Promise.reject(new UnavailableError('the Kafka bus is closed'));
     return (this.connectingProducer ??= this.connectProducer().finally(() => (this.connectingProducer = undefined)));
   }
 
-  private async connectProducer(): Promise<Producer> {
-    const producer = this.kafka.producer({
-      idempotent: true,
-      // kafkajs requires one request in flight per connection for an idempotent producer.
-      maxInFlightRequests: 1,
-      // Explicit, so kafkajs does not warn about its v2 default change; murmur2 like the Java client.
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-      retry: { retries: 2 },
-    });
-    producer.on(producer.events.DISCONNECT, () => {
-      if (this.producer === producer) this.producer = undefined;
-    });
+  private async connectProducer(): Promise<ProducerLink> {
+    let producer: ProducerLink;
     try {
-      await producer.connect();
+      producer = await this.driver.connectProducer({
+        sendTimeoutMs: this.publishTimeoutMs,
+        onLost: () => {
+          if (this.producer === producer) this.producer = undefined;
+        },
+      });
     } catch (err) {
-      await producer.disconnect().catch(() => undefined);
       this.scheduleReconnect();
       throw new UnavailableError(`cannot connect to Kafka at ${this.config.brokers.join(',')}: ${describeError(err)}`, err);
     }
     if (this.closed) {
-      await producer.disconnect().catch(() => undefined);
+      await producer.close().catch(() => undefined);
       throw new UnavailableError('the Kafka bus is closed');
     }
     this.producer = producer;
@@ -259,12 +250,12 @@ export class KafkaPublisher implements EventPublisher {
   }
 
   /** Drops a producer whose send failed or timed out, and reconnects a fresh one in the background. */
-  private replaceProducer(producer: Producer, cause: unknown): void {
+  private replaceProducer(producer: ProducerLink, cause: unknown): void {
     if (this.producer !== producer) return;
     this.producer = undefined;
     this.metrics.producerResets.inc();
     this.logger.warn({ cause: describeError(cause) }, 'a Kafka send failed; replacing the producer');
-    producer.disconnect().catch((err: unknown) => this.logger.debug({ err }, 'error while disconnecting a failed Kafka producer'));
+    producer.close().catch((err: unknown) => this.logger.debug({ err }, 'error while disconnecting a failed Kafka producer'));
     this.scheduleReconnect();
   }
 
@@ -282,13 +273,13 @@ export class KafkaPublisher implements EventPublisher {
 }
 
 /** Splits messages into produce requests of at most MAX_SEND_BYTES (a single larger message goes alone). */
-function chunks(entries: readonly PendingPublish[]): Message[][] {
-  const out: Message[][] = [];
-  let current: Message[] = [];
+function chunks(entries: readonly PendingPublish[]): KeyedMessage[][] {
+  const out: KeyedMessage[][] = [];
+  let current: KeyedMessage[] = [];
   let bytes = 0;
   for (const entry of entries) {
     for (const message of entry.messages) {
-      const size = (message.value as Buffer).length + (message.key as string).length;
+      const size = message.value.length + message.key.length;
       if (current.length > 0 && bytes + size > MAX_SEND_BYTES) {
         out.push(current);
         current = [];

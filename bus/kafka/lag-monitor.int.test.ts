@@ -5,7 +5,7 @@ import { DEFAULT_ALERT_OPTIONS } from '../../alerts';
 import { generatedAlertExpr, promqlExprTest } from '../../alerts/test/rule-expression';
 import { loadConfig, type Config } from '../../common';
 import type { OrderEvent } from '../../events';
-import { BROKERS, deleteTopic, freshTopic } from '../test/kafka-topic';
+import { BROKERS, deleteTopic, freshTopic, KAFKA_CLIENTS } from '../test/kafka-topic';
 import { KafkaSource } from './kafka-source';
 import { LagMonitor, type LagMonitorOptions } from './lag-monitor';
 
@@ -40,10 +40,10 @@ function event(i: number): OrderEvent {
 }
 
 /** The kafka config of one test's topic: its own group, the monitor reading every 100 ms. */
-function kafkaConfig(topic: string, partitions: number): Config['kafka'] {
+function kafkaConfig(client: Config['kafka']['client'], topic: string, partitions: number): Config['kafka'] {
   return loadConfig({
     env: {},
-    overrides: { kafka: { brokers: BROKERS, topic, partitions, groupId: `group-${randomUUID()}`, lagIntervalMs: 100, lagWindowMs: WINDOW_MS } },
+    overrides: { kafka: { client, brokers: BROKERS, topic, partitions, groupId: `group-${randomUUID()}`, lagIntervalMs: 100, lagWindowMs: WINDOW_MS } },
   }).kafka;
 }
 
@@ -60,9 +60,9 @@ async function produceTo(topic: string, partition: number, count: number, from: 
   }
 }
 
-describe('the lag monitor on a real broker', () => {
+describe.each(KAFKA_CLIENTS)('the lag monitor on a real broker, on %s', (client) => {
   const topic = freshTopic('lag');
-  const config = kafkaConfig(topic, 3);
+  const config = kafkaConfig(client, topic, 3);
   const registry = new Registry();
   const waiters: Array<(r: Reading) => void> = [];
   // The monitor's clock advances one step per reading: a stall is a number of readings, not a wait.
@@ -158,9 +158,9 @@ async function trackingStalledSelects(text: string) {
   return promqlExprTest(series, [{ expr: `count by (topic, partition) (${expr})`, eval_time: '4m', exp_samples: [{ labels: `{topic="${topic}",partition="${FAILING}"}`, value: 1 }] }]);
 }
 
-describe('the backlog a tracker finds at start', () => {
+describe.each(KAFKA_CLIENTS)('the backlog a tracker finds at start, on %s', (client) => {
   const topic = freshTopic('backlog');
-  const config = kafkaConfig(topic, 2);
+  const config = kafkaConfig(client, topic, 2);
   let readings = 0;
   const readingWaiters: Array<() => void> = [];
   const monitor = new LagMonitor({ kafka: config, onAssessed: () => ((readings += 1), readingWaiters.splice(0).forEach((w) => w())) });

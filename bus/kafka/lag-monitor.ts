@@ -1,13 +1,12 @@
-import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { type Config, type Logger, silentLogger, describeError, UnavailableError } from '../../common';
-import { createKafkaClient } from './kafka-client';
+import { kafkaDriver, type KafkaDriver, type OffsetsReader } from './kafka-driver';
 import { createLagMonitorMetrics } from './kafka-metrics';
 import { backlogLeft, type StartBacklog } from './start-backlog';
 import { assessPartition, nextSample, PARTITION_STATUSES, trimSamples, type PartitionAssessment, type PartitionObservation, type PartitionSample, type PartitionStatus } from './partition-status';
 
 export interface LagMonitorOptions {
-  /** The `kafka` section of the config: brokers, topic, groupId, lagIntervalMs, lagWindowMs. */
+  /** The `kafka` section of the config: client, brokers, topic, groupId, lagIntervalMs, lagWindowMs. */
   kafka: Config['kafka'];
   logger?: Logger;
   /** Where the monitor's metrics are registered (a private registry when absent). */
@@ -44,7 +43,7 @@ export interface PartitionReading {
 export class LagMonitor {
   private readonly config: Config['kafka'];
   private readonly logger: Logger;
-  private readonly kafka: Kafka;
+  private readonly driver: KafkaDriver;
   private readonly metrics: ReturnType<typeof createLagMonitorMetrics>;
   private readonly now: () => number;
   private readonly onAssessed: LagMonitorOptions['onAssessed'];
@@ -53,7 +52,7 @@ export class LagMonitor {
   private startBacklogSize = 0;
   private backlogWaiters: Array<(messages: number) => void> = [];
   private readings: PartitionReading[] = [];
-  private admin?: Admin;
+  private reader?: OffsetsReader;
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private starting?: Promise<void>;
@@ -62,7 +61,7 @@ export class LagMonitor {
   constructor(options: LagMonitorOptions) {
     this.config = options.kafka;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'lag-monitor' });
-    this.kafka = createKafkaClient(this.config, this.logger);
+    this.driver = kafkaDriver(this.config, this.logger);
     this.metrics = createLagMonitorMetrics(options.registry ?? new Registry());
     this.now = options.now ?? Date.now;
     this.onAssessed = options.onAssessed;
@@ -72,14 +71,12 @@ export class LagMonitor {
   start(): Promise<void> {
     if (this.closing) return Promise.reject(new UnavailableError('the lag monitor is closed'));
     return (this.starting ??= (async () => {
-      const admin = this.kafka.admin();
       try {
-        await admin.connect();
+        this.reader = await this.driver.openOffsetsReader();
       } catch (err) {
         this.starting = undefined;
         throw new UnavailableError(`the lag monitor cannot connect to Kafka at ${this.config.brokers.join(',')}: ${describeError(err)}`, err);
       }
-      this.admin = admin;
       this.schedule(0);
     })());
   }
@@ -106,7 +103,7 @@ export class LagMonitor {
       await this.starting?.catch(() => undefined);
       clearTimeout(this.timer);
       await this.polling;
-      await this.admin?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'error while disconnecting the lag monitor'));
+      await this.reader?.close().catch((err: unknown) => this.logger.warn({ err }, 'error while disconnecting the lag monitor'));
     })());
   }
 
@@ -128,35 +125,20 @@ export class LagMonitor {
 
   /** One reading of the broker, folded into each partition's samples and exported. */
   private async poll(): Promise<void> {
-    const admin = this.admin!;
-    const { topic, groupId, lagWindowMs } = this.config;
-    const [watermarks, committed, groups] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-      admin.describeGroups([groupId]),
-    ]);
+    const { topic, lagWindowMs } = this.config;
+    const { watermarks, committed: committedOf, owned, members } = await this.reader!.read();
     const at = this.now();
-    const members = groups.groups.find((g) => g.groupId === groupId)?.members ?? [];
-    const owned = new Set<number>();
-    for (const member of members) {
-      // A member that joined but has not been assigned yet has an empty assignment.
-      const decoded = member.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(member.memberAssignment) : null;
-      for (const p of decoded?.assignment[topic] ?? []) owned.add(p);
-    }
-    const committedOf = new Map<number, number>();
-    for (const p of committed.find((t) => t.topic === topic)?.partitions ?? []) committedOf.set(p.partition, Number(p.offset));
     const assessed = new Map<number, PartitionAssessment & { sample: PartitionSample }>();
     const marks = new Map<number, number>();
     const consumedTo = new Map<number, number>();
     for (const w of watermarks) {
-      const c = committedOf.get(w.partition) ?? -1;
       const observation: PartitionObservation = {
         at,
         // No commit yet: the group starts from the beginning (KafkaSource subscribes fromBeginning).
-        committed: c < 0 ? Number(w.low) : c,
-        highWatermark: Number(w.high),
+        committed: committedOf.get(w.partition) ?? w.low,
+        highWatermark: w.high,
         owned: owned.has(w.partition),
-        groupHasMembers: members.length > 0,
+        groupHasMembers: members > 0,
       };
       marks.set(w.partition, observation.highWatermark);
       consumedTo.set(w.partition, observation.committed);

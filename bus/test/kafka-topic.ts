@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { KAFKA_CLIENTS, loadConfig, type Config } from '../../common';
 
 /**
  * Test helpers that talk to the real broker directly with kafkajs, independently of KafkaPublisher and KafkaSource, to
@@ -7,6 +8,15 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
  */
 
 export const BROKERS = (process.env.ORDERSCOPE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+/** Every Kafka client the bus runs on: the bus's own suites run once on each. */
+export { KAFKA_CLIENTS };
+
+/**
+ * The client the other Kafka suites run on: ORDERSCOPE_KAFKA_CLIENT, as for the services (those
+ * suites build their config without the rest of the environment), kafkajs when unset.
+ */
+export const KAFKA_CLIENT: Config['kafka']['client'] = loadConfig({ env: { ORDERSCOPE_KAFKA_CLIENT: process.env.ORDERSCOPE_KAFKA_CLIENT } }).kafka.client;
 
 const kafka = new Kafka({ clientId: 'orderscope-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
 

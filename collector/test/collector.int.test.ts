@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { KafkaPublisher, KafkaSource } from '../../bus';
 import { PROJECT_ROOT } from '../../common';
-import { BROKERS, freshTopic, readTopic } from '../../bus/test/kafka-topic';
+import { BROKERS, freshTopic, KAFKA_CLIENT, readTopic } from '../../bus/test/kafka-topic';
 import { postJson, send, shopEvent, startCollector, testConfig, type TestCollector } from './harness';
 
 const run = promisify(execFile);
@@ -37,7 +37,7 @@ describe('collector on real Kafka', () => {
 
   beforeAll(async () => {
     topic = freshTopic('collector');
-    const config = testConfig({ publishTimeoutMs: PUBLISH_TIMEOUT_MS, rateLimitEventsPerSecond: 0 }, { brokers: BROKERS, topic, partitions: 3 });
+    const config = testConfig({ publishTimeoutMs: PUBLISH_TIMEOUT_MS, rateLimitEventsPerSecond: 0 }, { client: KAFKA_CLIENT, brokers: BROKERS, topic, partitions: 3 });
     const bus = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: PUBLISH_TIMEOUT_MS });
     c = await startCollector({ config, bus });
     tap = new KafkaSource({ kafka: { ...config.kafka, groupId: `tap-${topic}` } });

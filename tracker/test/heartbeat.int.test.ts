@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { DEFAULT_ALERT_OPTIONS } from '../../alerts';
 import { generatedAlertExpr, promqlExprTest } from '../../alerts/test/rule-expression';
 import { heartbeatOrderIds, KafkaPublisher, KafkaSource } from '../../bus';
-import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
+import { BROKERS, deleteTopic, freshTopic, KAFKA_CLIENT } from '../../bus/test/kafka-topic';
 import { createCollector, type Collector } from '../../collector';
 import { loadConfig, parseDuration, silentLogger } from '../../common';
 import { createTracker, type Tracker } from '../tracker';
@@ -62,7 +62,7 @@ describe('collector heartbeats through Kafka to the tracker', () => {
     topic = freshTopic('heartbeat');
     const config = loadConfig({
       env: {},
-      overrides: { kafka: { brokers: BROKERS, topic, partitions: 3, groupId: `${topic}-tracker` }, collector: { port: 0, heartbeatIntervalMs: 100 } },
+      overrides: { kafka: { client: KAFKA_CLIENT, brokers: BROKERS, topic, partitions: 3, groupId: `${topic}-tracker` }, collector: { port: 0, heartbeatIntervalMs: 100 } },
     });
 
     const registry = new Registry();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { KafkaPublisher } from '../../bus';
-import { freshTopic, BROKERS } from '../../bus/test/kafka-topic';
+import { BROKERS, freshTopic, KAFKA_CLIENT } from '../../bus/test/kafka-topic';
 import { createCollector, type Collector } from '../../collector';
 import { CollectorClient } from '../../agents/shared';
 import { loadConfig, PROJECT_ROOT, silentLogger, sleep } from '../../common';
@@ -100,7 +100,7 @@ describe('collector -> Kafka -> tracker -> PostgreSQL', () => {
     const groupId = `${topic}-tracker`;
     const config = loadConfig({
       env: { ORDERSCOPE_TOKEN: TOKEN },
-      overrides: { kafka: { brokers: BROKERS, topic, partitions: 6 }, collector: { port: 0, rateLimitEventsPerSecond: 0 } },
+      overrides: { kafka: { client: KAFKA_CLIENT, brokers: BROKERS, topic, partitions: 6 }, collector: { port: 0, rateLimitEventsPerSecond: 0 } },
     });
     bus = new KafkaPublisher({ kafka: config.kafka, publishTimeoutMs: 10_000, logger: silentLogger(), registry: new Registry() });
     await bus.start();

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { DEFAULT_ALERT_OPTIONS } from '../../alerts';
 import { generatedAlertExpr, promqlExprTest } from '../../alerts/test/rule-expression';
 import { KafkaPublisher, KafkaSource } from '../../bus';
-import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
+import { BROKERS, deleteTopic, freshTopic, KAFKA_CLIENT } from '../../bus/test/kafka-topic';
 import { loadConfig, silentLogger } from '../../common';
 import type { OrderEvent } from '../../events';
 import { createTracker, type Tracker } from '../tracker';
@@ -63,7 +63,7 @@ describe('poison events on Kafka and PostgreSQL', () => {
 
     topic = freshTopic('poison');
     const groupId = `${topic}-tracker`;
-    const config = loadConfig({ env: {}, overrides: { kafka: { brokers: BROKERS, topic, partitions: 3, groupId } } });
+    const config = loadConfig({ env: {}, overrides: { kafka: { client: KAFKA_CLIENT, brokers: BROKERS, topic, partitions: 3, groupId } } });
     await migrate(store);
     await store.query(`ALTER TABLE events ADD CONSTRAINT test_refuses_orders CHECK (order_id NOT LIKE '${REFUSED}%')`);
 
