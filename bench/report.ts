@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../common';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../events';
-import { buildLatencyReport, migrate, openPostgres, rebuildReportRollups, type LatencyReport } from '../tracker';
+import { buildLatencyReport, migrate, openPostgres, rebuildReportRollups, writerConnectionOptions, type LatencyReport } from '../tracker';
 import { printFigures } from './report-figures';
 import { flag } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
@@ -117,7 +117,8 @@ const SLOT_SECONDS = 6 * 3600;
  * autovacuum would leave them).
  */
 async function fill(url: string, stays: number, weekStart: string): Promise<void> {
-  const client = new Client({ connectionString: url });
+  // A writer of stays and orders announces the schema it knows (migration 008 refuses older ones).
+  const client = new Client({ connectionString: url, options: writerConnectionOptions() });
   await client.connect();
   try {
     await client.query(`SET maintenance_work_mem = '512MB'`);

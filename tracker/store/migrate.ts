@@ -45,6 +45,22 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return migrations;
 }
 
+/**
+ * The newest schema this code knows (the number of its last migration), which every connection of the
+ * tracker's store announces as `orderscope.writer_schema`: a migration that older code must not write
+ * past (008, the report rollups) refuses writers that announce less, or nothing.
+ */
+export function writerSchema(): number {
+  return (cachedWriterSchema ??= readMigrations().at(-1)?.version ?? 0);
+}
+let cachedWriterSchema: number | undefined;
+
+/** The statement that announces {@link writerSchema} on a connection (PGlite's one). */
+export const ANNOUNCE_WRITER_SCHEMA = () => `SET orderscope.writer_schema = '${writerSchema()}'`;
+
+/** The `options` of a `pg` client or pool that announce {@link writerSchema} when they connect. */
+export const writerConnectionOptions = () => `-c orderscope.writer_schema=${writerSchema()}`;
+
 export interface MigrationResult {
   /** File names applied by this call, in order. */
   readonly applied: readonly string[];

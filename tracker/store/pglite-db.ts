@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Row, Sql } from './db';
 import { translateDbError } from './db-errors';
+import { ANNOUNCE_WRITER_SCHEMA } from './migrate';
 
 /**
  * A {@link Db} on PGlite, PostgreSQL compiled to WASM, for embedded mode and unit tests: the same SQL
@@ -11,6 +12,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
   let pg: PGlite;
   try {
     pg = await PGlite.create(dataDir);
+    await pg.exec(ANNOUNCE_WRITER_SCHEMA());
   } catch (err) {
     throw translateDbError(err, where);
   }

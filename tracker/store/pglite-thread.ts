@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { ANNOUNCE_WRITER_SCHEMA } from './migrate';
 import type { ThreadReply, ThreadRequest, ThreadError } from './pglite-thread-db';
 
 const port = parentPort!;
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   let pg: PGlite;
   try {
     pg = await PGlite.create((workerData as { dataDir?: string }).dataDir);
+    await pg.exec(ANNOUNCE_WRITER_SCHEMA());
   } catch (err) {
     reply({ id: 0, error: errorOf(err) });
     return;

@@ -1,4 +1,5 @@
-import { ConfigError } from '../../common';
+import { Client } from 'pg';
+import { ConfigError, isTransientPgError } from '../../common';
 import type { OrderEvent } from '../../events';
 import { applyBatch, type ApplyOutcome } from '../apply';
 import { rollupDrift } from '../rollups';
@@ -121,6 +122,33 @@ describe('applying batches on PostgreSQL', () => {
     });
     expect(again).toBe('placed');
     expect(await db.query('SELECT state FROM orders')).toEqual([{ state: 'cancelled' }]);
+  });
+
+  it('refuses writes of stays and orders from code older than the report rollups, with an error such code retries', async () => {
+    const database = await createTestDatabase();
+    dropAfterAll.push(database.drop);
+    const db = openPostgres({ url: database.url });
+    closeAfterAll.push(db);
+    await migrate(db);
+    // A tracker that predates migration 008 announces no writer schema: what it would write is refused.
+    const old = new Client({ connectionString: database.url });
+    await old.connect();
+    try {
+      const refusals = await Promise.all(
+        [`INSERT INTO orders (order_id) VALUES ('o-1')`, `UPDATE orders SET status = 'lost'`, `DELETE FROM stays`].map((statement) => old.query(statement).then(() => undefined, (err: unknown) => err)),
+      );
+      for (const err of refusals) {
+        expect(err).toMatchObject({ code: '57P03', message: expect.stringMatching(/^this process predates migration 008 \(report rollups\) and may not write (orders|stays); upgrade it/) as unknown });
+        expect(isTransientPgError(err)).toBe(true); // its batches stay on the bus: nothing set aside, nothing lost
+      }
+      // Reading is not writing.
+      expect(await old.query('SELECT count(*)::int AS n FROM orders').then((r) => r.rows)).toEqual([{ n: 0 }]);
+    } finally {
+      await old.end();
+    }
+    // The store of this code announces its schema on every connection.
+    await applyBatch(db, model, journey('w-1', T0, 4, random(1)), 'tracker-a');
+    expect(await db.query('SELECT count(*)::int AS n FROM stays')).toEqual([{ n: 3 }]);
   });
 
   it('a batch delivered again after it committed, even while it is being applied, changes nothing', async () => {

@@ -3,7 +3,7 @@ import { InProcessBus } from '../../bus';
 import { loadConfig, listen, type RunningServer } from '../../common';
 import type { OrderEvent } from '../../events';
 import { TRACKER_METRICS } from '../metric-names';
-import { migrate, openPostgres, translateDbError, type Db, type Sql } from '../store';
+import { migrate, openPostgres, translateDbError, writerConnectionOptions, type Db, type Sql } from '../store';
 import { createTracker, type Tracker } from '../tracker';
 import { journey, metricValue, model, netHistogram, random, shuffled, staysHistogram, waitFor, type HistogramByState } from './fixtures';
 import { createTestDatabase } from './postgres';
@@ -56,7 +56,7 @@ function commitReplyLosingDb(url: string, real: Db, admin: Client): Db & { loseN
     exec: (script) => real.exec(script),
     close: () => real.close(),
     async transaction(fn) {
-      const client = new Client({ connectionString: url });
+      const client = new Client({ connectionString: url, options: writerConnectionOptions() });
       // Errors of a connection the test cut reach the pending query; nothing else to report.
       client.on('error', () => undefined);
       await client.connect();

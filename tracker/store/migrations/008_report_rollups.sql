@@ -11,6 +11,29 @@
 -- event retracts with a negative count, and sums are whole microseconds (bigint): additions in any
 -- order give exactly the same total, so a maintained rollup equals a rebuilt one to the last digit.
 
+-- Trackers that predate this migration write stays and orders without keeping the rollups: during a
+-- rolling upgrade (the StatefulSet replaces one pod at a time) the ones still running would leave the
+-- rollups short for good. So from here on, every statement that writes stays or orders must come from
+-- a connection that announces the schema its code knows (orderscope.writer_schema, which the
+-- tracker's store sets on each connection: tracker/store/migrate.ts writerSchema) of 8 or more. Older
+-- code is refused with SQLSTATE 57P03 ("cannot connect now"), which every tracker version treats as
+-- transient: its batches stay on the bus until an upgraded tracker takes its partitions over. Created
+-- before the backfill, in the same transaction: the triggers' lock waits for the writes under way,
+-- and no old writer gets in between the backfill and the commit.
+CREATE FUNCTION refuse_old_writers() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  IF coalesce(nullif(current_setting('orderscope.writer_schema', true), ''), '0')::integer < 8 THEN
+    RAISE EXCEPTION 'this process predates migration 008 (report rollups) and may not write %; upgrade it: a newer tracker has migrated this database', TG_TABLE_NAME
+      USING ERRCODE = '57P03';
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER stays_writers BEFORE INSERT OR UPDATE OR DELETE ON stays FOR EACH STATEMENT EXECUTE FUNCTION refuse_old_writers();
+CREATE TRIGGER orders_writers BEFORE INSERT OR UPDATE OR DELETE ON orders FOR EACH STATEMENT EXECUTE FUNCTION refuse_old_writers();
+
 -- The one definition of the bucket of a duration, given in whole microseconds (so that every caller,
 -- SQL or not, passes the same exact number). Below 1 us (zero: a stay entered and left at the same
 -- instant) a bucket of its own, below every other (the smallest, 1 us, is bucket -690).
@@ -37,7 +60,9 @@ CREATE TABLE stay_rollups (
   stays bigint NOT NULL,
   micros bigint NOT NULL,
   CONSTRAINT stay_rollups_key UNIQUE NULLS NOT DISTINCT (state, day, segment, operator_id, bucket)
-);
+)
+-- Room on each page for the row's next version: apply updates rows in place (HOT, no index entry).
+WITH (fillfactor = 70);
 
 -- Every order once, in the state it is in now, by the UTC day it entered it (state_since), with its
 -- time since its first event (state_since - first_event_at): for an order in a terminal state, its
@@ -52,7 +77,8 @@ CREATE TABLE order_rollups (
   orders bigint NOT NULL,
   micros bigint NOT NULL,
   CONSTRAINT order_rollups_key UNIQUE NULLS NOT DISTINCT (state, day, segment, bucket)
-);
+)
+WITH (fillfactor = 70);
 
 -- The rollups as the stored rows make them: what the maintained tables must equal (the tests' oracle)
 -- and what rebuild_report_rollups() fills them with.
@@ -62,7 +88,7 @@ SELECT s.state, (s.left_at AT TIME ZONE 'UTC')::date AS day, o.segment, o.operat
 FROM stays s LEFT JOIN orders o ON o.order_id = s.order_id
 GROUP BY 1, 2, 3, 4, 5;
 
--- Orders without a position (the row lockOrders creates, filled in the same transaction) have none.
+-- Orders without a position (none is ever committed so) have none.
 CREATE VIEW order_rollups_from_orders AS
 SELECT state, (state_since AT TIME ZONE 'UTC')::date AS day, segment, rollup_bucket(us) AS bucket, count(*) AS orders, sum(us)::bigint AS micros
 FROM (
@@ -76,6 +102,10 @@ GROUP BY 1, 2, 3, 4;
 CREATE FUNCTION rebuild_report_rollups() RETURNS void
 LANGUAGE sql
 AS $$
+  -- Trackers may be applying: the stored rows hold still while they are read, and the rollups are
+  -- taken whole before they are emptied (row by row, the DELETE would deadlock with apply's upserts).
+  LOCK TABLE stays, orders IN SHARE MODE;
+  LOCK TABLE stay_rollups, order_rollups IN EXCLUSIVE MODE;
   DELETE FROM stay_rollups;
   INSERT INTO stay_rollups (state, day, segment, operator_id, bucket, stays, micros)
     SELECT state, day, segment, operator_id, bucket, stays, micros FROM stay_rollups_from_stays;
