@@ -138,12 +138,15 @@ async function applyInTransaction(db: Db, model: ProcessModel, received: number,
     const settled = settleStatuses(plans, positions, model, now() * 1000, histories, (eventId) => byId.get(eventId)?.trace_id ?? null);
     await savePositions(tx, settled.writes, existing);
     await insertStatusChanges(tx, settled.changes);
+    // Last, the rows that concurrent batches share (the rollups' and this tracker's histogram totals):
+    // a batch that meets a row another batch updated waits for that one's commit, so each is held
+    // from its statement to the commit only, not through the rest of the batch. The rollups count
+    // history too: the reports show it, whatever path its events came by.
+    await addReportRollups(tx, plans, positions);
     // History is in the reports (the stays), not in what Prometheus rates: a year of imported stays
     // in the live histogram would burn the SLO budgets today and page.
     const histogramChanges = plans.filter((p) => !history.has(p.orderId)).flatMap((p) => p.histogramChanges);
     await addHistogramChanges(tx, observer, histogramChanges, model.durationBuckets());
-    // History too: the reports show it, whatever path its events came by.
-    await addReportRollups(tx, plans, positions);
 
     return {
       received,
