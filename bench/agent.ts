@@ -15,7 +15,9 @@
  * request as soon as the last is answered, for the same total duration, in alternating rounds.
  *
  * The collector and the OTLP endpoint are a sink in this process that answers at once (202, 200):
- * the figure is the agent's cost inside the service, not the collector's.
+ * the figure is the agent's cost inside the service, not the collector's. Spans go in the agent's
+ * default encoding, protobuf; OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json in the bench's environment
+ * (the apps inherit it) measures JSON instead.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +25,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { decodeOtlpTraces } from '../agents/test/otlp-traces';
 import { loadConfig } from '../common';
 import { orderFromCatalogue, partCatalogue } from '../pipeline';
 import { printFigures } from './report-figures';
@@ -259,7 +262,7 @@ interface Sink {
   counts: SinkCounts;
 }
 
-/** What the sink received: requests, and the events and spans in them (counted by their id fields, without parsing). */
+/** What the sink received: requests, and the events (counted by their id fields, without parsing) and spans in them. */
 interface SinkCounts {
   eventPosts: number;
   events: number;
@@ -278,14 +281,14 @@ async function startSink(): Promise<Sink> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
+      const body = Buffer.concat(chunks);
       if (req.url === '/v1/events') {
         counts.eventPosts++;
-        counts.events += occurrences(body, '"event_id":');
+        counts.events += occurrences(body.toString('utf8'), '"event_id":');
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":0,"rejected":[]}');
       } else {
         counts.spanExports++;
-        counts.spans += occurrences(body, '"spanId":');
+        counts.spans += decodeOtlpTraces(body, req.headers['content-type']).length;
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       }
     });

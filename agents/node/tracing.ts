@@ -1,6 +1,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import type { Span } from '@opentelemetry/api';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -14,6 +15,8 @@ export interface TracingOptions {
   serviceName: string;
   /** Where spans go: over OTLP/HTTP to `endpoint` (Tempo, Jaeger), or to Zipkin at `zipkinEndpoint`. */
   exporter: 'otlp' | 'zipkin';
+  /** OTLP/HTTP's encoding of the spans. */
+  protocol: 'http/protobuf' | 'http/json';
   /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces */
   endpoint: string;
   /** Zipkin's v2 span endpoint, e.g. http://127.0.0.1:9411/api/v2/spans */
@@ -25,7 +28,7 @@ export interface TracingOptions {
 }
 
 /**
- * Starts OpenTelemetry tracing: a NodeSDK with the OTLP/HTTP or the Zipkin exporter and the instrumentations of
+ * Starts OpenTelemetry tracing: a NodeSDK with the OTLP/HTTP (protobuf or JSON) or the Zipkin exporter and the instrumentations of
  * http (a server span named by its express route), pg, amqplib and kafkajs.
  *
  * Instrumentations patch a module when it is required, so this must run before the host requires
@@ -57,9 +60,10 @@ export function startTracing(options: TracingOptions): NodeSDK {
   return sdk;
 }
 
-/** Both are OpenTelemetry's own exporters: Zipkin gets the spans' attributes (order.id) as tags, which its search queries. */
+/** All are OpenTelemetry's own exporters: Zipkin gets the spans' attributes (order.id) as tags, which its search queries. */
 function exporterOf(options: TracingOptions): SpanExporter {
-  return options.exporter === 'zipkin' ? new ZipkinExporter({ url: options.zipkinEndpoint, serviceName: options.serviceName }) : new OTLPTraceExporter({ url: options.endpoint });
+  if (options.exporter === 'zipkin') return new ZipkinExporter({ url: options.zipkinEndpoint, serviceName: options.serviceName });
+  return options.protocol === 'http/json' ? new OtlpJsonExporter({ url: options.endpoint }) : new OtlpProtobufExporter({ url: options.endpoint });
 }
 
 /**

@@ -50,4 +50,28 @@ describe('agent options', () => {
       else process.env.OTEL_TRACES_EXPORTER = before;
     }
   });
+
+  it("encode spans as OpenTelemetry's variables ask, protobuf by default, and refuse grpc by name", () => {
+    const names = ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'] as const;
+    const before = names.map((n) => process.env[n]);
+    try {
+      for (const n of names) delete process.env[n];
+      expect(parseAgentOptions(required).tracing.protocol).toBe('http/protobuf');
+      process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
+      expect(parseAgentOptions(required).tracing.protocol).toBe('http/json');
+      // The traces' own variable wins over the one for every signal.
+      process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = ' http/protobuf ';
+      expect(parseAgentOptions(required).tracing.protocol).toBe('http/protobuf');
+      process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = 'grpc';
+      expect(() => parseAgentOptions(required, AGENT_ENV_NAMES)).toThrow(
+        'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (or OTEL_EXPORTER_OTLP_PROTOCOL): must be http/protobuf or http/json (the agent does not export over grpc)',
+      );
+      expect(parseAgentOptions({ ...required, tracing: { protocol: 'http/json' } }).tracing.protocol).toBe('http/json');
+    } finally {
+      names.forEach((n, i) => {
+        if (before[i] === undefined) delete process.env[n];
+        else process.env[n] = before[i];
+      });
+    }
+  });
 });

@@ -11,31 +11,29 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { forkTs, RecordingCollector, TEST_TOKEN, waitFor, type TsChild } from '../../test/harness';
+import { decodeOtlpTraces, type OtlpSpan } from '../../test/otlp-traces';
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  name: string;
-  attributes: { key: string; value: { stringValue?: string; intValue?: number | string } }[];
-}
-
-/** Receives OTLP/HTTP JSON trace exports, like a local OpenTelemetry Collector would. */
-async function startTraceSink(): Promise<{ server: Server; url: string; spans: OtlpSpan[] }> {
+/** Receives OTLP/HTTP trace exports, protobuf or JSON, like a local OpenTelemetry Collector would. */
+async function startTraceSink(): Promise<{ server: Server; url: string; spans: OtlpSpan[]; contentTypes: Set<string | undefined> }> {
   const spans: OtlpSpan[] = [];
+  const contentTypes = new Set<string | undefined>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
-      for (const r of body.resourceSpans) for (const s of r.scopeSpans) spans.push(...s.spans);
+      contentTypes.add(req.headers['content-type']);
+      spans.push(...decodeOtlpTraces(Buffer.concat(chunks), req.headers['content-type']));
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, spans };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, spans, contentTypes };
 }
 
-const attribute = (span: OtlpSpan, key: string) => span.attributes.find((a) => a.key === key)?.value.stringValue;
+const attribute = (span: OtlpSpan, key: string) => {
+  const value = span.attributes[key];
+  return typeof value === 'string' ? value : undefined;
+};
 
 describe('the SDK in an instrumented host process', () => {
   let collector: RecordingCollector;
@@ -55,8 +53,15 @@ describe('the SDK in an instrumented host process', () => {
     rmSync(spoolDir, { recursive: true, force: true });
   });
 
-  it('links the order event, the span (order.id), the log line and the metrics of one request', async () => {
+  // Protobuf is the default encoding (OpenTelemetry's); JSON is what OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json asks for.
+  it.each([
+    ['http/protobuf', 'application/x-protobuf', 'SO-2026-000042'],
+    ['http/json', 'application/json', 'SO-2026-000043'],
+  ])('links the order event, the span (order.id), the log line and the metrics of one request (spans over OTLP %s)', async (protocol, contentType, orderId) => {
+    sink.spans.length = 0;
+    sink.contentTypes.clear();
     host = forkTs(path.join(__dirname, 'fixtures/host-app.ts'), [], {
+      ...(protocol === 'http/json' ? { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol } : {}),
       COLLECTOR_URL: collector.url,
       TOKEN: TEST_TOKEN,
       SPOOL_DIR: spoolDir,
@@ -67,19 +72,22 @@ describe('the SDK in an instrumented host process', () => {
     const { port } = await host.next<{ port: number }>('ready');
     const base = `http://127.0.0.1:${port}`;
 
-    const answer = (await (await fetch(`${base}/orders/SO-2026-000042/placed`, { method: 'POST' })).json()) as { event_id: string };
+    const answer = (await (await fetch(`${base}/orders/${orderId}/placed`, { method: 'POST' })).json()) as { event_id: string };
     expect((await fetch(`${base}/probe`)).status).toBe(200);
-    await waitFor('the order event at the collector', () => collector.distinct === 1, 10_000);
+    await waitFor('the order event at the collector', () => collector.deliveries.has(answer.event_id), 10_000);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     await host.ask({ type: 'shutdown' }, 'stopped');
 
     // The event: from the shop, with the trace ids of the request that tracked it.
-    const [event] = collector.events;
-    expect(event).toMatchObject({ event_id: answer.event_id, order_id: 'SO-2026-000042', source: 'shop', state: 'placed', attributes: { segment: 'b2b' } });
+    const event = collector.events.find((e) => e.event_id === answer.event_id);
+    expect(event).toMatchObject({ event_id: answer.event_id, order_id: orderId, source: 'shop', state: 'placed', attributes: { segment: 'b2b' } });
     expect(event!.trace_id).toMatch(/^[0-9a-f]{32}$/);
 
+    // The spans came in the encoding asked for.
+    expect([...sink.contentTypes]).toEqual([contentType]);
+
     // The span that tracked it carries the order id, so traces can be searched by order.
-    const tagged = sink.spans.find((s) => attribute(s, 'order.id') === 'SO-2026-000042');
+    const tagged = sink.spans.find((s) => attribute(s, 'order.id') === orderId);
     expect(tagged).toBeDefined();
     expect(tagged!.traceId).toBe(event!.trace_id);
     expect(tagged!.spanId).toBe(event!.span_id);
@@ -95,7 +103,7 @@ describe('the SDK in an instrumented host process', () => {
 
     // The log line written inside the request carries the same trace.
     const line = JSON.parse(await host.line('the log line of the request', (l) => l.includes('order state changed'))) as Record<string, unknown>;
-    expect(line).toMatchObject({ order_id: 'SO-2026-000042', trace_id: event!.trace_id, service: 'shop' });
+    expect(line).toMatchObject({ order_id: orderId, trace_id: event!.trace_id, service: 'shop' });
     expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
 
     // RED metrics by route pattern, and the agent's own counters, on the agent's registry.
