@@ -16,6 +16,7 @@ export { networkFailureReason } from './errors';
 export { errorHandler, listen, metricsHandler, sendError } from './http';
 export type { ListenOptions, RunningServer } from './http';
 export { startModuleThread } from './module-thread';
+export { groupBy } from './group-by';
 export { periodic } from './periodic';
 export type { Periodic } from './periodic';
 export { isPgConnectionLoss, isTransientPgError, withTransaction } from './pg';

@@ -1,3 +1,4 @@
+import { groupBy } from '../../common';
 import { isBackfill, type OrderEvent, type ProcessModel } from '../../events';
 import { settleAfterEvents } from '../detection';
 import { addHistogramChanges, type HistogramChange } from '../histograms';
@@ -105,6 +106,7 @@ async function applyInTransaction(db: Db, model: ProcessModel, received: number,
         const e = byId.get(eventId)!;
         return { orderId, eventId, source: e.source, state: e.state, occurredAt, seq: e.seq, attributes: e.attributes };
       }),
+      byOrder,
     );
     const orderIds = [...newEvents.keys()].sort();
     const { positions, existing } = await lockPositions(tx, orderIds);
@@ -118,8 +120,8 @@ async function applyInTransaction(db: Db, model: ProcessModel, received: number,
       else plans.push(planAppend(id, from, events, model));
     }
     if (late.length > 0) {
-      const stored = groupBy(await loadTimelineEvents(tx, late));
-      const stays = groupBy(await loadStays(tx, late));
+      const stored = groupBy(await loadTimelineEvents(tx, late), byOrder);
+      const stays = groupBy(await loadStays(tx, late), byOrder);
       for (const id of late) plans.push(planRebuild(id, positions.get(id)?.position, stored.get(id) ?? [], stays.get(id) ?? [], model));
     }
     const history = new Set(orderIds.filter((id) => isHistory(positions.get(id), newEvents.get(id)!, (eventId) => isBackfill(byId.get(eventId)!))));
@@ -256,12 +258,4 @@ function uniqueEvents(batch: readonly OrderEvent[]): OrderEvent[] {
   return out;
 }
 
-function groupBy<T extends { orderId: string }>(rows: readonly T[]): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const group = groups.get(row.orderId);
-    if (group) group.push(row);
-    else groups.set(row.orderId, [row]);
-  }
-  return groups;
-}
+const byOrder = (row: { readonly orderId: string }): string => row.orderId;

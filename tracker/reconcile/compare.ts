@@ -10,6 +10,7 @@
  * ```
  * and, from the tracker's events alone, duplicated: one step of an order reported by two systems.
  */
+import { groupBy } from '../../common';
 import type { Micros } from '../timeline';
 
 /** What a reconciliation reports. */
@@ -185,17 +186,6 @@ function newestUpdate(rows: readonly SourceRow[]): Micros | null {
     newest = newest === null ? r.updatedAt : Math.max(newest, r.updatedAt);
   }
   return newest;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }
 
 /** Code-point order, the same on every machine (localeCompare is not). */

@@ -1,3 +1,4 @@
+import { groupBy } from '../../common';
 import { bucketBin, bucketPercentiles, bucketSeconds, type BucketCount } from './log-buckets';
 import type { FinishedGroupRow, LeadTimeBinRow, OperatorLatencyRow, Percentiles, StateLatencyRow } from './queries';
 
@@ -118,13 +119,3 @@ function sum(rows: readonly BucketCount[]): number {
   return rows.reduce((n, r) => n + r.count, 0);
 }
 
-function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const group = groups.get(k);
-    if (group) group.push(row);
-    else groups.set(k, [row]);
-  }
-  return groups;
-}
