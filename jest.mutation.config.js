@@ -16,6 +16,7 @@ const CORE_TESTS = [
   'tracker/report/test/report-maths.test.ts',
   'tracker/histograms/stored-histogram.test.ts',
   'tracker/histograms/histogram-changes.test.ts',
+  'tracker/rollups/rollup-changes.test.ts',
 ];
 
 /** @type {import('jest').Config} */

@@ -1,15 +1,15 @@
 // Mutation testing of the pure core (issue 23): does a test fail when the code is wrong? Stryker
 // changes one thing at a time (a `<` to `<=`, a condition to `true`, a string to "") and runs the
 // tests that cover it; a mutant no test notices is behaviour no test pins down.
-//   npm run test:mutation:full   every core module (over an hour on 2 shared cores), HTML report in reports/
+//   npm run test:mutation:full   every core module (about two hours on 2 cores), HTML report in reports/
 //   npx stryker run --mutate <file>   one module (minutes; static mutants such as a zod schema rerun every test)
 //   npm run test:mutation        only the core files changed since main (what .ci/run does)
-// The break threshold may only go up. 90: every module measured after the tests of issue 23 scored
-// 90 % or more in per-module runs (timeline 100, status rules 97.1, ingest 97.3, report 98.3,
-// occurred_at 91.1, stored histogram 96.6, histogram changes 100; the model 95.9 against its own
-// tests, without the type checker, before the model got its roles; order-event 90.9 without its
-// static mutants, the zod schema that every test loads: 123 killed, 7 timed out, 10 survived, 3 not
-// covered, of 216). Raise it to the overall score of the first complete full run.
+// The break threshold may only go up. 96: the first complete full run (2026-12-04, 2080 mutants, static
+// ones included, 130 minutes on 2 cores, then an incremental run for the rollup tests) scored 96.15 %
+// overall; per module: timeline 99.1, status rules 97.1, order-event 90.3, model 98.1, occurred_at
+// 91.1, collector ingest 97.3, report period and CSV 100, stored histogram 96.6, histogram changes
+// 100, rollup changes 100. Most of what survives is the text of the event contract's messages in its
+// zod schema (static mutants).
 //
 // Equivalent mutants (no test can kill them; left alone):
 // - status-rules.ts deadlinesOf, the tie-break `order[a] - order[b]` mutated to `+`: limits are
@@ -45,6 +45,7 @@ const CORE = [
   'tracker/report/csv.ts',
   'tracker/histograms/stored-histogram.ts',
   'tracker/histograms/histogram-changes.ts',
+  'tracker/rollups/rollup-changes.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
@@ -64,6 +65,6 @@ module.exports = {
   incrementalFile: 'reports/stryker-incremental.json',
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
-  thresholds: { high: 95, low: 90, break: 90 },
+  thresholds: { high: 98, low: 96, break: 96 },
   timeoutMS: 10000,
 };

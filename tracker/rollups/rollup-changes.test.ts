@@ -74,4 +74,28 @@ describe('what a batch changes in the report rollups', () => {
     const same = position(stay('pricing', 600, null, 1), 0, 'b2c');
     expect(rollupChanges([{ orderId: 'o1', stayChanges: [], position: { ...same, eventCount: 2 } }], new Map([['o1', { position: same }]]))).toEqual({ stays: [], moves: [], orders: [] });
   });
+
+  it('moves the stays when only the segment changes, as when only the operator does', () => {
+    const before = position(stay('quoted', 60, null, 1), 0, null, 'op-7');
+    const after = position(stay('quoted', 60, null, 1), 0, 'b2b', 'op-7');
+    expect(rollupChanges([{ orderId: 'o1', stayChanges: [], position: after }], new Map([['o1', { position: before }]])).moves).toEqual([
+      { orderId: 'o1', from: { segment: null, operatorId: 'op-7' }, to: { segment: 'b2b', operatorId: 'op-7' } },
+    ]);
+  });
+
+  // Each part of an order's row in the rollups, changed alone, makes it another row: the old one is
+  // retracted and the new one added.
+  it.each([
+    ['state', position(stay('assigned', 60, null, 1), 0, 'b2b')],
+    ['since', position(stay('quoted', 90, null, 1), 30, 'b2b')],
+    ['time since the first event', position(stay('quoted', 60, null, 1), -30, 'b2b')],
+    ['segment', position(stay('quoted', 60, null, 1), 0, 'b2c')],
+  ])('retracts and adds the order row when its %s changes', (_part, after) => {
+    const before = position(stay('quoted', 60, null, 1), 0, 'b2b');
+    const { orders } = rollupChanges([{ orderId: 'o1', stayChanges: [], position: after }], new Map([['o1', { position: before }]]));
+    expect(orders).toEqual([
+      { state: 'quoted', since: s(60), sinceFirstEvent: s(60), segment: 'b2b', count: -1 },
+      { state: after.current.state, since: after.current.enteredAt, sinceFirstEvent: after.current.enteredAt - after.firstEventAt, segment: after.segment, count: 1 },
+    ]);
+  });
 });
