@@ -7,7 +7,7 @@ import { OrderscopeError } from '../common';
 // with status 0 (a replay that looks done and is not).
 const running = setInterval(() => undefined, 60_000);
 
-buildProgram()
+buildProgram(process.argv)
   .parseAsync(process.argv)
   .then(() => clearInterval(running))
   .catch((err: unknown) => {

@@ -11,7 +11,8 @@ export async function runCli(...args: string[]): Promise<{ out: string; err: str
   const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
   const stderr = jest.spyOn(console, 'error').mockImplementation((...line) => void err.push(line.join(' ')));
   try {
-    await buildProgram().exitOverride().parseAsync(['node', 'orderscope', ...args]);
+    const argv = ['node', 'orderscope', ...args];
+    await buildProgram(argv).exitOverride().parseAsync(argv);
     return { out: out.join(''), err: err.join('\n') };
   } finally {
     stdout.mockRestore();
