@@ -7,15 +7,15 @@ import { loadConfig } from '../common';
 import { printFigures } from './report-figures';
 import { flag, kafkaClients } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
-import { checkStore, deleteTopic, eventStream, measureTrackers, produce, type StreamSpec } from './support/tracker-run';
+import { checkStore, deleteTopic, eventStream, measureTrackers, produce, TRACKER_NODE_OPTIONS, type StreamSpec } from './support/tracker-run';
 
 /**
  * `npm run bench -- tracker [--events N] [--orders M] [--client kafkajs|platformatic|both]`: events
  * applied per second, end to end (Kafka -> `orderscope tracker` -> PostgreSQL), beside the ceiling
  * measured in the same run: a PostgreSQL `COPY ... FROM STDIN` of the same events into a table
- * without any index. Also prints the tracker's peak RSS. With both Kafka clients (the default), the
- * stream is published and applied once on each (a topic each, an empty store each), and the ratio
- * between them is printed too.
+ * without any index. Also prints the tracker's peak RSS, with the heap bound it is deployed with
+ * (deploy/servers.ts). With both Kafka clients (the default), the stream is published and applied
+ * once on each (a topic each, an empty store each), and the ratio between them is printed too.
  *
  * The stream is what a busy pipeline sends: orders start one after another and move through the
  * process model, so at any time some tens of thousands are in flight and a batch touches thousands
@@ -67,7 +67,7 @@ export async function run(args: string[]): Promise<void> {
         [
           { label: 'tracker, Kafka -> tracker -> PostgreSQL', value: tracker.rate, unit: 'events/s' },
           { label: 'ceiling, COPY into an unindexed table', value: copyRate, unit: 'events/s' },
-          { label: 'tracker peak RSS', value: tracker.peakRssBytes / 2 ** 20, unit: 'MiB' },
+          { label: 'tracker peak RSS', value: tracker.peakRssBytes / 2 ** 20, unit: `MiB (node ${TRACKER_NODE_OPTIONS}, as deployed)` },
           { label: 'tracker batches applied', value: tracker.batches, unit: `(mean ${Math.round(events / Math.max(1, tracker.batches))} events)` },
           // Summed over the partitions applied at once, so above 100 % when they overlap.
           { label: 'apply transactions in flight, on average', value: tracker.applyShare, unit: '(time in apply transactions / wall time)' },

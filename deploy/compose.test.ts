@@ -4,7 +4,7 @@ import Ajv from 'ajv';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { parse } from 'yaml';
 import { PROBE_PATHS, PROJECT_ROOT } from '../common';
-import { listenerOf as serverListener, serverOf } from './servers';
+import { listenerOf as serverListener, nodeOptionsOf, serverOf } from './servers';
 
 /*
  * docker-compose.yml cannot be run here (no Docker engine on these machines), so it is checked for
@@ -133,6 +133,15 @@ describe('docker-compose.yml', () => {
     expect(compose.services.grafana!.volumes).toContain('./dashboards/generated:/var/lib/grafana/dashboards:ro');
     expect(compose.services.prometheus!.volumes).toContain('./alerts/generated/orderscope.rules.yml:/etc/prometheus/rules/orderscope.rules.yml:ro');
     expect(compose.services.alertmanager!.volumes).toContain('./alerts/generated/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro');
+  });
+
+  it('runs each orderscope server with the Node.js options its deployments share (the tracker\'s heap bound)', () => {
+    const set = orderscope.map(([name, service]) => {
+      const server = serverOf(service.command ?? []);
+      return [name, service.environment?.NODE_OPTIONS, server && nodeOptionsOf(server)];
+    });
+    expect(set.filter(([, actual, wanted]) => actual !== wanted)).toEqual([]);
+    expect(set.filter(([, actual]) => actual !== undefined).map(([name]) => name)).toEqual(['tracker-1', 'tracker-2']);
   });
 
   it('tells each orderscope server to bind 0.0.0.0, and publishes and health-checks the ports they listen on', () => {

@@ -8,6 +8,7 @@ import { PROBE_PATHS, sleep, type Config } from '../../common';
 import { freePort } from '../../common/test/free-port';
 import type { OrderEvent } from '../../events';
 import { TRACKER_METRICS } from '../../tracker/metric-names';
+import { nodeOptionsOf } from '../../deploy/servers';
 import { cpuSnapshot } from './cpu-time';
 import { scrape } from './scrape';
 
@@ -17,6 +18,9 @@ import { scrape } from './scrape';
  */
 
 type KafkaConfig = Config['kafka'];
+
+/** How the deployments run a tracker's Node.js (its heap bound): the benchmarks measure it as deployed. */
+export const TRACKER_NODE_OPTIONS = nodeOptionsOf('tracker')!;
 
 export interface StreamSpec {
   readonly events: number;
@@ -123,8 +127,9 @@ export interface TrackerRun {
  * Runs `replicas` processes of `orderscope tracker` in one consumer group on the filled topic until
  * every event is applied. The rate runs from the first progress reading once every replica is
  * ready (in the group, after the rebalances of their joins) to the last event; start-up is not
- * counted. Each replica has its own instance name, as on Kubernetes (the StatefulSet's pod names);
- * `env` adds to their environment.
+ * counted. Each replica has its own instance name, as on Kubernetes (the StatefulSet's pod names),
+ * and the Node.js options the deployments give it (its heap bound, deploy/servers.ts); `env` adds
+ * to their environment.
  */
 export async function measureTrackers(url: string, kafka: KafkaConfig, events: number, replicas = 1, env: Record<string, string> = {}): Promise<TrackerRun> {
   const ports = await Promise.all(Array.from({ length: replicas }, () => freePort()));
@@ -136,6 +141,7 @@ export async function measureTrackers(url: string, kafka: KafkaConfig, events: n
         ORDERSCOPE_KAFKA_TOPIC: kafka.topic,
         ORDERSCOPE_KAFKA_GROUP_ID: kafka.groupId,
         ORDERSCOPE_LOG_LEVEL: 'warn',
+        NODE_OPTIONS: TRACKER_NODE_OPTIONS,
         ...env,
       },
       stdio: ['ignore', 'inherit', 'inherit'],

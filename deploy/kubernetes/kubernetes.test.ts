@@ -6,7 +6,7 @@ import { DEFAULT_ALERT_OPTIONS, metricNamesIn, serviceMetricCatalogue } from '..
 import { COLLECTOR_ROUTES } from '../../collector';
 import { configSchema, loadConfig, PROBE_PATHS, PROJECT_ROOT, SHUTDOWN_DEADLINE_MS } from '../../common';
 import { QUEUES, SERVICE_OPTIONS } from '../../pipeline';
-import { environmentOf, listenerOf, serverOf, type ServerName } from '../servers';
+import { environmentOf, listenerOf, nodeOptionsOf, serverOf, type ServerName } from '../servers';
 import {
   AGENT_LABEL,
   ENVIRONMENT_CONFIG_MAP,
@@ -193,6 +193,7 @@ describe.each(Object.keys(OVERLAYS) as OverlayName[])('the %s overlay', (overlay
       const listener = listenerOf(server, env);
       const reads = environmentOf(server);
       for (const variable of Object.keys(env)) if (!reads.has(variable)) problems.push(`${name}: sets ${variable}, which ${server} does not read`);
+      if (env.NODE_OPTIONS !== nodeOptionsOf(server)) problems.push(`${name}: NODE_OPTIONS ${env.NODE_OPTIONS}, not ${nodeOptionsOf(server)}`);
       if (env[listener.hostEnv] !== '0.0.0.0') problems.push(`${name}: ${listener.hostEnv} is not 0.0.0.0`);
       const port = container!.ports.find((p) => p.name === 'http');
       if (port?.containerPort !== listener.port) problems.push(`${name}: declares port ${port?.containerPort}, listens on ${listener.port}`);

@@ -4,7 +4,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec' with { 'resolution-
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements' with { 'resolution-mode': 'import' };
 import { configSchema, envName, PROBE_PATHS, SHUTDOWN_DEADLINE_MS } from '../../common';
 import { SERVICE_OPTIONS, type ServiceName } from '../../pipeline';
-import { argsOf, listenerOf, type ServerName } from '../servers';
+import { argsOf, listenerOf, nodeOptionsOf, type ServerName } from '../servers';
 import { PRICING_THREADS } from './capacity';
 import type { KubeObject, Models } from './models';
 
@@ -131,7 +131,8 @@ export function workloads(): Workload[] {
         fromEnvironment(TRACE_BACKEND, true),
         fromEnvironment(TRACE_BACKEND_URL, true),
       ],
-      resources: resources(['1', '2'], [512, 1024]),
+      // Its heap is bounded (nodeOptionsOf, deploy/servers.ts): 256 MiB of heap peaked at 359 MiB resident in the tracker bench.
+      resources: resources(['1', '2'], [384, 512]),
     },
     pipeline('shop', [fromSecret(optionEnv('shop', 'amqpUrl')), fromSecret(optionEnv('shop', 'databaseUrl'))], resources(['250m', '1'], [256, 512])),
     pipeline('crm', [fromSecret(optionEnv('crm', 'amqpUrl')), fromSecret(optionEnv('crm', 'databaseUrl')), fromEnvironment(optionEnv('crm', 'operators'))], resources(['250m', '1'], [256, 512])),
@@ -189,13 +190,19 @@ export const CONTAINER_SECURITY_CONTEXT: NonNullable<IContainer['securityContext
 
 function container(w: Workload): IContainer {
   const listener = listenerOf(w.server);
+  const nodeOptions = nodeOptionsOf(w.server);
   return {
     name: w.name,
     image: IMAGE,
     imagePullPolicy: 'IfNotPresent',
     args: argsOf(w.server),
     ports: [{ name: PORT_NAME, containerPort: listener.port, protocol: 'TCP' }],
-    env: [{ name: listener.hostEnv, value: '0.0.0.0' }, { name: listener.portEnv, value: String(listener.port) }, ...w.env],
+    env: [
+      { name: listener.hostEnv, value: '0.0.0.0' },
+      { name: listener.portEnv, value: String(listener.port) },
+      ...(nodeOptions === undefined ? [] : [{ name: 'NODE_OPTIONS', value: nodeOptions }]),
+      ...w.env,
+    ],
     startupProbe: { httpGet: { path: PROBE_PATHS.live, port: PORT_NAME }, periodSeconds: STARTUP_PERIOD_SECONDS, failureThreshold: Math.ceil(STARTUP_SECONDS / STARTUP_PERIOD_SECONDS) },
     livenessProbe: { httpGet: { path: PROBE_PATHS.live, port: PORT_NAME }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
     readinessProbe: { httpGet: { path: PROBE_PATHS.ready, port: PORT_NAME }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
