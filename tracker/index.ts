@@ -12,7 +12,7 @@ export type { Tracker, TrackerOptions } from './tracker';
 export { TrackerMetrics } from './metrics';
 export { TRACKER_METRICS, TRACKER_METRIC_NAMES, RECONCILE_METRICS } from './metric-names';
 export type { MetricSpec } from './metric-names';
-export { openPostgres, openPglite, openPgliteThread, migrate, readMigrations, MIGRATIONS_DIR, databaseAtStartError, writerConnectionOptions } from './store';
+export { openPostgres, openPglite, openPgliteThread, migrate, readMigrations, recordedSchema, writerSchema, MIGRATIONS_DIR, databaseAtStartError, writerConnectionOptions } from './store';
 export type { Db, Sql, MigrationResult } from './store';
 export { applyBatch } from './apply';
 export type { ApplyOutcome } from './apply';

@@ -17,10 +17,13 @@ import {
   renderJson,
   REPORT_FORMATS,
   reconciliationCard,
+  recordedSchema,
   runReconcile,
   sourceTables,
+  writerSchema,
   type LatencyReport,
   type ReportRequest,
+  type Sql,
 } from '../../tracker';
 import { askTracker, trackerApi } from '../tracker-api';
 
@@ -134,6 +137,7 @@ async function fromDatabase(opts: ReportOptions, request: ReportRequest, progres
   const model = loadModelFile(opts.model ?? (config.model.file || DEFAULT_MODEL_PATH));
   const db = openPostgres({ url: opts.databaseUrl ?? (config.postgres.readUrl || config.postgres.url), poolSize: 1 });
   try {
+    await checkSchema(db, request.exact);
     const now = Date.now() * 1000;
     // Without --from and --to: the last week, or the last week of the data when it is older (a backfill).
     const period = request.periodGiven ? request.period : defaultPeriod(now, await newestStateSince(db));
@@ -146,6 +150,23 @@ async function fromDatabase(opts: ReportOptions, request: ReportRequest, progres
     throw opts.databaseUrl === undefined ? embeddedHint(err, config) : err;
   } finally {
     await db.close();
+  }
+}
+
+/**
+ * This command reads a database without migrating it, which may be behind this code (its trackers
+ * older than the command, or none started on it): say so, and how to get the report, instead of
+ * failing on a missing table. The exact report reads only the stays and orders of the first schema.
+ */
+async function checkSchema(db: Sql, exact: boolean): Promise<void> {
+  const recorded = await recordedSchema(db);
+  if (recorded === 0) {
+    throw new ConfigError('this database holds no orderscope schema (no tracker has started on it): point --database-url, or postgres.readUrl / postgres.url, at the tracker\'s database');
+  }
+  if (!exact && recorded < writerSchema()) {
+    throw new ConfigError(
+      `this database's orderscope schema is at migration ${recorded}, older than this orderscope's ${writerSchema()}, whose report reads the daily rollups: start a tracker of this version on its primary (it migrates at start; a replica follows), or add --exact to compute the report from the stays`,
+    );
   }
 }
 

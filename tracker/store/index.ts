@@ -5,7 +5,7 @@ export { openPglite } from './pglite-db';
 export { openPgliteThread } from './pglite-thread-db';
 export { translateDbError, databaseAtStartError } from './db-errors';
 export { micros, timestampParam } from './sql-time';
-export { migrate, readMigrations, MIGRATIONS_DIR, writerConnectionOptions } from './migrate';
+export { migrate, readMigrations, recordedSchema, writerSchema, MIGRATIONS_DIR, writerConnectionOptions } from './migrate';
 export type { Migration, MigrationResult } from './migrate';
 export { insertEvents, loadTimelineEvents, setViolations, orderEvents, traceIdsOf } from './events-table';
 export type { StoredEvent, EventDetail } from './events-table';

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { migrate, readMigrations } from './migrate';
+import { migrate, readMigrations, recordedSchema, writerSchema } from './migrate';
 import { openPglite } from './pglite-db';
 import type { Db } from './db';
 
@@ -60,6 +60,21 @@ describe('schema migrations', () => {
       expect(await migrate(gapped, filled)).toEqual({ applied: ['002_b.sql'], unknownVersions: [] });
     } finally {
       await gapped.close();
+    }
+  });
+});
+
+describe('the schema recorded in a database', () => {
+  it('is 0 before any tracker migrated it, then the newest migration applied', async () => {
+    const fresh = await openPglite();
+    try {
+      expect(await recordedSchema(fresh)).toBe(0);
+      await migrate(fresh, readMigrations().filter((m) => m.version <= 7));
+      expect(await recordedSchema(fresh)).toBe(7);
+      await migrate(fresh);
+      expect(await recordedSchema(fresh)).toBe(writerSchema());
+    } finally {
+      await fresh.close();
     }
   });
 });

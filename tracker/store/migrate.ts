@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, PROJECT_ROOT } from '../../common';
-import type { Db } from './db';
+import type { Db, Sql } from './db';
 
 /** Where the numbered SQL migrations live (read at run time, from the sources or beside dist/). */
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'tracker', 'store', 'migrations');
@@ -60,6 +60,18 @@ export const ANNOUNCE_WRITER_SCHEMA = () => `SET orderscope.writer_schema = '${w
 
 /** The `options` of a `pg` client or pool that announce {@link writerSchema} when they connect. */
 export const writerConnectionOptions = () => `-c orderscope.writer_schema=${writerSchema()}`;
+
+/**
+ * The newest migration recorded in a database, 0 when no tracker ever migrated it: for code that reads
+ * a database without migrating it (`orderscope report` on a replica, or on a primary whose trackers
+ * are older than the command).
+ */
+export async function recordedSchema(sql: Sql): Promise<number> {
+  const [table] = await sql.query<{ found: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS found`);
+  if (!table?.found) return 0;
+  const [row] = await sql.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+  return row?.version ?? 0;
+}
 
 export interface MigrationResult {
   /** File names applied by this call, in order. */
