@@ -23,7 +23,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Agent } from '../agents/node';
 import { loadConfig, sleep } from '../common';
-import { freePort } from '../common/test/free-port';
+import { freePorts } from '../common/test/free-port';
 import { TRACKER_METRICS } from '../tracker/metric-names';
 import { printFigures } from './report-figures';
 import { flag } from './support/args';
@@ -67,7 +67,7 @@ export async function run(args: string[]): Promise<void> {
   const kafka = new Kafka({ clientId: 'orderscope-bench-freshness', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `orderscope-bench-freshness-${runId}`, maxWaitTimeInMs: 50 });
   try {
-    const [collectorPort, trackerPort] = [await freePort(), await freePort()];
+    const [collectorPort, trackerPort] = (await freePorts(2)) as [number, number];
     const env = {
       ORDERSCOPE_TOKEN: token,
       ORDERSCOPE_POSTGRES_URL: withDatabase(config.postgres.url, database),

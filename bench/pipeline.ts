@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig, silentLogger, sleep } from '../common';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../events';
-import { freePort } from '../common/test/free-port';
+import { freePort, freePorts } from '../common/test/free-port';
 import { runDriver } from '../pipeline';
 import { printFigures } from './report-figures';
 import { flag } from './support/args';
@@ -107,7 +107,7 @@ async function runProfile(profile: Profile, s: Settings): Promise<Outcome> {
   const clients: Client[] = [];
   try {
     // orderscope itself, embedded: what the services' agents report to, and the tracker's view.
-    const [collectorPort, trackerPort] = [await freePort(), await freePort()];
+    const [collectorPort, trackerPort] = (await freePorts(2)) as [number, number];
     running.push(
       ...(await startCliProcesses([
         { name: 'orderscope up', port: trackerPort, args: ['up', '--data-dir', path.join(dir, 'orderscope'), '--collector-port', String(collectorPort), '--tracker-port', String(trackerPort), '--no-generated'], env: { ORDERSCOPE_LOG_LEVEL: 'warn' } },

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../common/test/free-port';
+import { freePorts } from '../common/test/free-port';
 import { migrate, openPglite, rebuildReportRollups } from '../tracker';
 import { embeddedToken } from '../cli/embedded';
 import { printFigures } from './report-figures';
@@ -34,7 +34,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`report-isolation bench: ${orders.toLocaleString('en-US')} orders over the year before ${new Date(now).toISOString()} in ${dataDir}`);
     await seedYear(path.join(dataDir, 'pgdata'), orders, now);
     const token = embeddedToken(dataDir).value;
-    const [collectorPort, trackerPort] = [await freePort(), await freePort()];
+    const [collectorPort, trackerPort] = (await freePorts(2)) as [number, number];
     up = spawn(process.execPath, [path.join(__dirname, '../cli/main.js'), 'up', '--data-dir', dataDir, '--collector-port', String(collectorPort), '--tracker-port', String(trackerPort)], {
       env: { ...process.env, ORDERSCOPE_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],

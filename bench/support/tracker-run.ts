@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { KafkaPublisher } from '../../bus';
 import { PROBE_PATHS, sleep, type Config } from '../../common';
-import { freePort } from '../../common/test/free-port';
+import { freePorts } from '../../common/test/free-port';
 import type { OrderEvent } from '../../events';
 import { TRACKER_METRICS } from '../../tracker/metric-names';
 import { nodeOptionsOf } from '../../deploy/servers';
@@ -132,7 +132,7 @@ export interface TrackerRun {
  * to their environment.
  */
 export async function measureTrackers(url: string, kafka: KafkaConfig, events: number, replicas = 1, env: Record<string, string> = {}): Promise<TrackerRun> {
-  const ports = await Promise.all(Array.from({ length: replicas }, () => freePort()));
+  const ports = await freePorts(replicas);
   const children = ports.map((port, i) =>
     spawn(process.execPath, [path.join(__dirname, '..', '..', 'cli', 'main.js'), 'tracker', '--port', String(port), '--instance', `bench-${i + 1}`], {
       env: {

@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { createVhost } from '../../bench/support/rabbitmq-vhost';
 import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
 import { PROJECT_ROOT, sleep } from '../../common';
-import { freePort } from '../support/child-server';
+import { freePort, freePorts } from '../support/child-server';
 import { controlledProcess, readyAt, type ControlledProcess } from '../support/controlled-process';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startTcpBalancer, type TcpBalancer } from '../support/tcp-balancer';
@@ -104,7 +104,7 @@ export async function startChaosStack(): Promise<ChaosStack> {
   };
 
   try {
-    const collectorPorts = [await freePort(), await freePort()];
+    const collectorPorts = await freePorts(2);
     const collectors = collectorPorts.map((port, i) =>
       cli(`collector-${i + 1}`, ['collector', '--port', String(port)], readyAt(`http://127.0.0.1:${port}/readyz`), { ...baseEnv, ORDERSCOPE_COLLECTOR_RATE_LIMIT_EVENTS_PER_SECOND: '0' }),
     );

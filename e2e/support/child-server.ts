@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { freePort } from '../../common/test/free-port';
+import { freePort, freePorts } from '../../common/test/free-port';
 import { answersOk, logTailOf } from './process-probes';
 
-export { freePort };
+export { freePort, freePorts };
 
 /** A server the test started as a child process. */
 export interface ChildServer {
