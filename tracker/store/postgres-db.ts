@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import { withTransaction } from '../../common';
+import { arrayParam } from './array-param';
 import type { Db, Row, Sql } from './db';
 import { translateDbError } from './db-errors';
 import { writerConnectionOptions } from './migrate';
@@ -28,7 +29,7 @@ export function openPostgres(options: PostgresOptions): Db {
 
   const run = async <R = Row>(client: Pool | PoolClient, text: string, params?: readonly unknown[]): Promise<R[]> => {
     try {
-      const result = await client.query(text, params as unknown[] | undefined);
+      const result = await client.query(text, params?.map(arrayParam));
       return result.rows as R[];
     } catch (err) {
       throw translateDbError(err, where);
