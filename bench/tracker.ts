@@ -69,8 +69,9 @@ export async function run(args: string[]): Promise<void> {
           { label: 'ceiling, COPY into an unindexed table', value: copyRate, unit: 'events/s' },
           { label: 'tracker peak RSS', value: tracker.peakRssBytes / 2 ** 20, unit: `MiB (node ${TRACKER_NODE_OPTIONS}, as deployed)` },
           { label: 'tracker batches applied', value: tracker.batches, unit: `(mean ${Math.round(events / Math.max(1, tracker.batches))} events)` },
-          // What applying costs besides its rate: the tracker's process and PostgreSQL's, in cores over the timed part.
-          { label: 'cores used by the tracker, by PostgreSQL', value: tracker.cores.trackers, unit: `and ${tracker.cores.postgres.toFixed(2)}` },
+          // What applying costs besides its rate, in cores over the timed part: one Node.js thread tops out near 1.
+          { label: 'cores used by the tracker process', value: tracker.cores.trackers, unit: 'cores' },
+          { label: 'cores used by PostgreSQL', value: tracker.cores.postgres, unit: 'cores' },
           // Summed over the partitions applied at once, so above 100 % when they overlap.
           { label: 'apply transactions in flight, on average', value: tracker.applyShare, unit: '(time in apply transactions / wall time)' },
         ],

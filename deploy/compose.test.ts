@@ -136,12 +136,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs each orderscope server with the Node.js options its deployments share (the tracker\'s heap bound)', () => {
-    const set = orderscope.map(([name, service]) => {
+    const options = orderscope.map(([name, service]) => {
       const server = serverOf(service.command ?? []);
       return [name, service.environment?.NODE_OPTIONS, server && nodeOptionsOf(server)];
     });
-    expect(set.filter(([, actual, wanted]) => actual !== wanted)).toEqual([]);
-    expect(set.filter(([, actual]) => actual !== undefined).map(([name]) => name)).toEqual(['tracker-1', 'tracker-2']);
+    expect(options.filter(([, actual, wanted]) => actual !== wanted)).toEqual([]);
+    expect(options.filter(([, actual]) => actual !== undefined).map(([name]) => name)).toEqual(['tracker-1', 'tracker-2']);
   });
 
   it('tells each orderscope server to bind 0.0.0.0, and publishes and health-checks the ports they listen on', () => {
