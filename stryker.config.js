@@ -27,9 +27,9 @@
 // - model.ts, `expect !== undefined && lost !== undefined` before `lost < expect`: a comparison with
 //   undefined is false anyway. indexOf's `i >= 0` (to true, or `> 0`): the state is always in the raw
 //   list, and when it is first there it is first among the states too.
-// - occurred-at.ts occurredAtMicros, `Number.isNaN(wholeSecondsMs)` to false (NaN * 1000 + micros is
-//   NaN), `fraction.length <= 6` to false or `< 6` (up to six digits, rounding 0.ddddd * 1e6 gives the
-//   same whole number), and roundHalfEven's `rest < 0.5` to `<=` (a rest of 0.5 returned just before).
+// - occurred-at.ts readTimestamp, `fraction.length <= 6` to false or `< 6` (up to six digits, rounding
+//   0.ddddd * 1e6 gives the same whole number), and roundHalfEven's `rest < 0.5` to `<=` (a rest of
+//   0.5 returned just before).
 // - stored-histogram.ts histogramSeries, `if (i >= 0)` to true: perBucket[-1] is a property, not an
 //   element, and map() never reads it.
 

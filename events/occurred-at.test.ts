@@ -1,4 +1,4 @@
-import { occurredAtMicros, offsetMinutes } from './occurred-at';
+import { occurredAtMicros, offsetMinutes, readTimestamp } from './occurred-at';
 
 const MICROS_2026_11_26_10_15 = Date.UTC(2026, 10, 26, 10, 15) * 1000;
 
@@ -48,5 +48,16 @@ describe('the offset of occurred_at', () => {
     for (const text of ['2026-11-26T10:15:00', 'x2026-11-26T10:15:00+01:00', '2026-11-26T10:15:00+01:00x', 'today']) {
       expect([text, offsetMinutes(text)]).toEqual([text, Number.NaN]);
     }
+  });
+});
+
+describe('both readings of occurred_at at once', () => {
+  it('are the instant and the offset, each as read alone; the offset of a month that does not exist, with a NaN instant', () => {
+    for (const text of ['2026-11-26T10:15:00.1234565-03:30', '2026-11-26t10:15:00z']) {
+      expect(readTimestamp(text)).toEqual({ micros: occurredAtMicros(text), offsetMinutes: offsetMinutes(text) });
+    }
+    expect(readTimestamp('2026-11-26T10:15:00+05:45')).toEqual({ micros: MICROS_2026_11_26_10_15 - 345 * 60_000_000, offsetMinutes: 345 });
+    expect(readTimestamp('2026-13-01T10:15:00+20:00')).toEqual({ micros: Number.NaN, offsetMinutes: 1200 });
+    expect(readTimestamp('2026-11-26T10:15:00')).toBeUndefined();
   });
 });

@@ -15,21 +15,29 @@ const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|([+-])(\d{
  * both sides land on the same microsecond, ties included (`.0000005` is 0 µs, `.0000015` is 2 µs).
  */
 export function occurredAtMicros(text: string): number {
-  const match = RFC3339.exec(text.toUpperCase());
-  if (!match) return NaN;
-  const wholeSecondsMs = Date.parse(`${match[1]}${match[3]}`);
-  if (Number.isNaN(wholeSecondsMs)) return NaN;
-  const fraction = match[2] ?? '';
-  const micros = fraction.length <= 6 ? Number(fraction.padEnd(6, '0')) : roundHalfEven(Number(`0.${fraction}`) * 1e6);
-  return wholeSecondsMs * 1000 + micros;
+  return readTimestamp(text)?.micros ?? NaN;
 }
 
 /** The offset of an RFC 3339 timestamp in minutes east of UTC (Z is 0), or NaN when it has none. */
 export function offsetMinutes(text: string): number {
+  return readTimestamp(text)?.offsetMinutes ?? NaN;
+}
+
+/**
+ * Both readings of an RFC 3339 timestamp from one match, for the contract's checks of every event
+ * (see {@link occurredAtMicros} and {@link offsetMinutes}); undefined when the text is not one. The
+ * instant is NaN where Date.parse refuses the date (month 13; it takes 2026-02-30 as March 2nd, which
+ * the contract's format refuses).
+ */
+export function readTimestamp(text: string): { readonly micros: number; readonly offsetMinutes: number } | undefined {
   const match = RFC3339.exec(text.toUpperCase());
-  if (!match) return NaN;
-  if (match[3] === 'Z') return 0;
-  return (match[4] === '-' ? -1 : 1) * (Number(match[5]) * 60 + Number(match[6]));
+  if (!match) return undefined;
+  const offset = match[3] === 'Z' ? 0 : (match[4] === '-' ? -1 : 1) * (Number(match[5]) * 60 + Number(match[6]));
+  // NaN where Date.parse refuses the date, and so is the sum below.
+  const wholeSecondsMs = Date.parse(`${match[1]}${match[3]}`);
+  const fraction = match[2] ?? '';
+  const micros = fraction.length <= 6 ? Number(fraction.padEnd(6, '0')) : roundHalfEven(Number(`0.${fraction}`) * 1e6);
+  return { micros: wholeSecondsMs * 1000 + micros, offsetMinutes: offset };
 }
 
 /** C's rint() in the default rounding mode: to the nearest integer, ties to even. For x >= 0. */

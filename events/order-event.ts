@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { printable, unstorableText } from '../common';
-import { occurredAtMicros, offsetMinutes } from './occurred-at';
+import { occurredAtMicros, readTimestamp } from './occurred-at';
 
 /** Limits of the contract; exported so that docs, errors and tests quote the same numbers. */
 export const LIMITS = {
@@ -53,6 +53,15 @@ export const OCCURRED_AT_BEFORE = occurredAtMicros(LIMITS.occurredAtBefore);
 const [MAX_OFFSET_HOURS, MAX_OFFSET_MINUTES] = LIMITS.maxOffset.split(':').map(Number) as [number, number];
 const MAX_OFFSET = MAX_OFFSET_HOURS * 60 + MAX_OFFSET_MINUTES;
 
+/** The first of occurred_at's rules beyond its format that `text` breaks (its offset, then its range), or undefined. */
+function occurredAtProblem(text: string): string | undefined {
+  const read = readTimestamp(text);
+  if (read === undefined) return undefined;
+  if (Math.abs(read.offsetMinutes) > MAX_OFFSET) return `must have a time zone offset between -${LIMITS.maxOffset} and +${LIMITS.maxOffset}`;
+  if (read.micros < OCCURRED_AT_FROM || read.micros >= OCCURRED_AT_BEFORE) return `must be at or after ${LIMITS.occurredAtFrom} and before ${LIMITS.occurredAtBefore}`;
+  return undefined;
+}
+
 // Any C0 or C1 control character (tab and line breaks too): a state is one line of text people read.
 const CONTROL = /\p{Cc}/u;
 
@@ -104,13 +113,9 @@ export const orderEventShape = z.strictObject(
         offset: true,
         error: 'must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-26T10:15:00Z or 2026-11-26T11:15:00+01:00',
       })
-      // Both rules pass what is not a timestamp at all: the format's message is the one to read then.
-      .refine((v) => !(Math.abs(offsetMinutes(v)) > MAX_OFFSET), {
-        error: `must have a time zone offset between -${LIMITS.maxOffset} and +${LIMITS.maxOffset}`,
-      })
-      .refine((v) => !(occurredAtMicros(v) < OCCURRED_AT_FROM || occurredAtMicros(v) >= OCCURRED_AT_BEFORE), {
-        error: `must be at or after ${LIMITS.occurredAtFrom} and before ${LIMITS.occurredAtBefore}`,
-      }),
+      // One reading of the text for both of its rules (every event passes here); what is not a
+      // timestamp at all breaks neither: the format's message is the one to read then.
+      .refine((v) => occurredAtProblem(v) === undefined, { error: (issue) => occurredAtProblem(issue.input as string) }),
     seq: z
       .number({ error: 'must be a number' })
       .int({ error: 'must be a whole number' })
