@@ -1,4 +1,4 @@
-import { timestampParam, type Sql } from '../store';
+import { fromMicros, type Sql } from '../store';
 import type { RollupChanges } from './rollup-changes';
 
 /**
@@ -22,8 +22,8 @@ export async function addRollupChanges(sql: Sql, changes: RollupChanges): Promis
       `INSERT INTO stay_rollups AS r (state, day, segment, operator_id, bucket, stays, micros)
        SELECT c.state, c.day, c.segment, c.operator_id, rollup_bucket(c.us), sum(c.n), sum(c.n * c.us)
        FROM (
-         SELECT u.state, (u.left_at AT TIME ZONE 'UTC')::date AS day, u.segment, u.operator_id, rollup_micros(u.seconds) AS us, u.n
-         FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::float8[], $6::int[]) AS u(state, left_at, segment, operator_id, seconds, n)
+         SELECT u.state, (${fromMicros('u.left_at')} AT TIME ZONE 'UTC')::date AS day, u.segment, u.operator_id, rollup_micros(u.seconds) AS us, u.n
+         FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::float8[], $6::int[]) AS u(state, left_at, segment, operator_id, seconds, n)
          UNION ALL
          SELECT s.state, (s.left_at AT TIME ZONE 'UTC')::date, m.segment, m.operator_id, rollup_micros(s.duration_seconds), m.n
          FROM unnest($7::text[], $8::text[], $9::text[], $10::int[]) AS m(order_id, segment, operator_id, n)
@@ -36,7 +36,7 @@ export async function addRollupChanges(sql: Sql, changes: RollupChanges): Promis
        ON CONFLICT (state, day, segment, operator_id, bucket) DO UPDATE SET stays = r.stays + EXCLUDED.stays, micros = r.micros + EXCLUDED.micros`,
       [
         stays.map((s) => s.state),
-        stays.map((s) => timestampParam(s.leftAt)),
+        stays.map((s) => s.leftAt),
         stays.map((s) => s.segment),
         stays.map((s) => s.operatorId),
         stays.map((s) => s.seconds),
@@ -51,15 +51,15 @@ export async function addRollupChanges(sql: Sql, changes: RollupChanges): Promis
   if (orders.length > 0) {
     await sql.query(
       `INSERT INTO order_rollups AS r (state, day, segment, bucket, orders, micros)
-       SELECT u.state, (u.since AT TIME ZONE 'UTC')::date, u.segment, rollup_bucket(u.us), sum(u.n), sum(u.n * u.us)
-       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int8[], $5::int[]) AS u(state, since, segment, us, n)
+       SELECT u.state, (${fromMicros('u.since')} AT TIME ZONE 'UTC')::date, u.segment, rollup_bucket(u.us), sum(u.n), sum(u.n * u.us)
+       FROM unnest($1::text[], $2::float8[], $3::text[], $4::int8[], $5::int[]) AS u(state, since, segment, us, n)
        GROUP BY 1, 2, 3, 4
        HAVING sum(u.n) <> 0 OR sum(u.n * u.us) <> 0
        ORDER BY 1, 2, 3, 4
        ON CONFLICT (state, day, segment, bucket) DO UPDATE SET orders = r.orders + EXCLUDED.orders, micros = r.micros + EXCLUDED.micros`,
       [
         orders.map((o) => o.state),
-        orders.map((o) => timestampParam(o.since)),
+        orders.map((o) => o.since),
         orders.map((o) => o.segment),
         orders.map((o) => o.sinceFirstEvent),
         orders.map((o) => o.count),

@@ -4,7 +4,7 @@ export type { PostgresOptions } from './postgres-db';
 export { openPglite } from './pglite-db';
 export { openPgliteThread } from './pglite-thread-db';
 export { translateDbError, databaseAtStartError } from './db-errors';
-export { micros, timestampParam } from './sql-time';
+export { fromMicros, micros, timestampParam } from './sql-time';
 export { migrate, readMigrations, recordedSchema, writerSchema, MIGRATIONS_DIR, writerConnectionOptions } from './migrate';
 export type { Migration, MigrationResult } from './migrate';
 export { insertEvents, loadTimelineEvents, setViolations, orderEvents, traceIdsOf } from './events-table';

@@ -1,7 +1,7 @@
 import { OrderscopeError } from '../../common';
 import type { Micros, OrderPosition, OrderStatus } from '../timeline';
 import type { Sql } from './db';
-import { micros, timestampParam } from './sql-time';
+import { fromMicros, micros, timestampParam } from './sql-time';
 
 /** An order as the API shows it: where it is and a summary of its events. */
 export interface OrderRow {
@@ -118,8 +118,11 @@ export class ConcurrentOrderCreation extends OrderscopeError {
 /** The columns of a position, in the order of {@link positionArrays}. */
 const POSITION_COLUMNS = `order_id, state, system, state_since, state_event_id, stay_count, status, first_event_at, last_event_at, last_event_seq,
   last_event_id, segment, operator_id, event_count, violation_count, next_deadline_at, clock_source`;
-const POSITION_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[],
-  $10::int8[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::int[], $16::timestamptz[], $17::text[]) AS u(${POSITION_COLUMNS})`;
+const POSITION_UNNEST = `(SELECT order_id, state, system, ${fromMicros('state_since')} AS state_since, state_event_id, stay_count, status,
+    ${fromMicros('first_event_at')} AS first_event_at, ${fromMicros('last_event_at')} AS last_event_at, last_event_seq, last_event_id, segment,
+    operator_id, event_count, violation_count, ${fromMicros('next_deadline_at')} AS next_deadline_at, clock_source
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::uuid[], $6::int[], $7::text[], $8::float8[], $9::float8[],
+    $10::int8[], $11::uuid[], $12::text[], $13::text[], $14::int[], $15::int[], $16::float8[], $17::text[]) AS r(${POSITION_COLUMNS})) AS u`;
 
 /**
  * Writes positions: orders {@link lockPositions} found are updated, the others inserted (their first
@@ -172,19 +175,19 @@ function positionArrays(rows: readonly PositionWrite[]): unknown[] {
     rows.map((r) => r.orderId),
     p.map((x) => x.current.state),
     p.map((x) => x.current.system),
-    p.map((x) => timestampParam(x.current.enteredAt)),
+    p.map((x) => x.current.enteredAt),
     p.map((x) => x.current.enteredEventId),
     p.map((x) => x.current.seqNo + 1),
     rows.map((r) => r.status),
-    p.map((x) => timestampParam(x.firstEventAt)),
-    p.map((x) => timestampParam(x.lastEvent.occurredAt)),
+    p.map((x) => x.firstEventAt),
+    p.map((x) => x.lastEvent.occurredAt),
     p.map((x) => x.lastEvent.seq),
     p.map((x) => x.lastEvent.eventId),
     p.map((x) => x.segment),
     p.map((x) => x.operatorId),
     p.map((x) => x.eventCount),
     p.map((x) => x.violationCount),
-    rows.map((r) => timestampParam(r.nextDeadlineAt)),
+    rows.map((r) => r.nextDeadlineAt),
     rows.map((r) => r.clockSource),
   ];
 }

@@ -1,6 +1,6 @@
 import type { Micros, Stay } from '../timeline';
 import type { Sql } from './db';
-import { micros, timestampParam } from './sql-time';
+import { fromMicros, micros } from './sql-time';
 
 /** A closed stay with the order it belongs to (the open one is on the order's row). */
 export interface StoredStay extends Stay {
@@ -43,7 +43,9 @@ export async function upsertStays(sql: Sql, stays: readonly StoredStay[]): Promi
   if (stays.length === 0) return;
   await sql.query(
     `INSERT INTO stays (order_id, seq_no, state, system, entered_at, left_at, duration_seconds, entered_event_id)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::float8[], $8::uuid[])
+     SELECT order_id, seq_no, state, system, ${fromMicros('entered_at')}, ${fromMicros('left_at')}, duration_seconds, entered_event_id
+     FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::float8[], $8::uuid[])
+       AS u(order_id, seq_no, state, system, entered_at, left_at, duration_seconds, entered_event_id)
      ON CONFLICT (order_id, seq_no) DO UPDATE SET
        state = EXCLUDED.state, system = EXCLUDED.system, entered_at = EXCLUDED.entered_at, left_at = EXCLUDED.left_at,
        duration_seconds = EXCLUDED.duration_seconds, entered_event_id = EXCLUDED.entered_event_id`,
@@ -52,8 +54,8 @@ export async function upsertStays(sql: Sql, stays: readonly StoredStay[]): Promi
       stays.map((s) => s.seqNo),
       stays.map((s) => s.state),
       stays.map((s) => s.system),
-      stays.map((s) => timestampParam(s.enteredAt)),
-      stays.map((s) => timestampParam(s.leftAt)),
+      stays.map((s) => s.enteredAt),
+      stays.map((s) => s.leftAt),
       stays.map((s) => s.durationSeconds),
       stays.map((s) => s.enteredEventId),
     ],
