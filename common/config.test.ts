@@ -1,7 +1,7 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, envName, hashToken } from './config';
+import { loadConfig, envName, hashToken, kafkaClientFor } from './config';
 import { ConfigError } from './errors';
 
 describe('configuration', () => {
@@ -11,6 +11,16 @@ describe('configuration', () => {
     expect(config.tracker.host).toBe('127.0.0.1');
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.tokens).toEqual([]);
+  });
+
+  it('publishes on platformatic and consumes on kafkajs unless kafka.client names one client for both', () => {
+    const unset = loadConfig({ env: {} }).kafka;
+    expect([kafkaClientFor(unset, 'publisher'), kafkaClientFor(unset, 'consumer')]).toEqual(['platformatic', 'kafkajs']);
+    const kafkajs = loadConfig({ env: { ORDERSCOPE_KAFKA_CLIENT: 'kafkajs' } }).kafka;
+    expect([kafkaClientFor(kafkajs, 'publisher'), kafkaClientFor(kafkajs, 'consumer')]).toEqual(['kafkajs', 'kafkajs']);
+    const platformatic = loadConfig({ env: { ORDERSCOPE_KAFKA_CLIENT: 'platformatic' } }).kafka;
+    expect([kafkaClientFor(platformatic, 'publisher'), kafkaClientFor(platformatic, 'consumer')]).toEqual(['platformatic', 'platformatic']);
+    expect(() => loadConfig({ env: { ORDERSCOPE_KAFKA_CLIENT: 'librdkafka' } })).toThrow(/ORDERSCOPE_KAFKA_CLIENT/);
   });
 
   it('names environment variables after the key path', () => {

@@ -43,6 +43,21 @@ export type ReconcileSourceConfig = z.output<typeof reconcileSourceSchema>;
 
 /** The Kafka client libraries the bus runs on (`kafka.client`). */
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClient = (typeof KAFKA_CLIENTS)[number];
+
+/**
+ * The client each side of the bus runs on when `kafka.client` is not set, the faster for its job as
+ * measured by `npm run bench -- collector` and `-- tracker` (issue 18): the collector publishes 1.3 to
+ * 1.7 times the events per second on platformatic; the tracker consumes as fast on kafkajs, at about
+ * 200 MiB less memory. Both clients put an order's events on the same partition, so the two sides
+ * need not agree.
+ */
+export const DEFAULT_KAFKA_CLIENT = { publisher: 'platformatic', consumer: 'kafkajs' } as const satisfies Record<string, KafkaClient>;
+
+/** The client a side of the bus runs on: `kafka.client` when set, else {@link DEFAULT_KAFKA_CLIENT}'s. */
+export function kafkaClientFor(kafka: Pick<Config['kafka'], 'client'>, side: keyof typeof DEFAULT_KAFKA_CLIENT): KafkaClient {
+  return kafka.client ?? DEFAULT_KAFKA_CLIENT[side];
+}
 
 /** What a tracker instance name may be: a host, pod or container name fits. */
 export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -73,12 +88,12 @@ export const configSchema = z.strictObject({
       brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
       /**
        * The Kafka client library behind the bus: kafkajs (unmaintained since 2023) or
-       * @platformatic/kafka. Only bus/kafka knows; both speak the same contract, put an order's events
-       * on the same partition, and can be members of one consumer group. kafkajs stays the default
-       * for now (issue 18): platformatic publishes 1.7x faster, but its tracker is within noise of
-       * kafkajs's and peaks about 200 MiB higher.
+       * @platformatic/kafka, for every side of the bus of this process. Only bus/kafka knows; both
+       * speak the same contract, put an order's events on the same partition, and can be members of
+       * one consumer group. Unset, each side runs on the faster for its job ({@link DEFAULT_KAFKA_CLIENT}):
+       * collectors publish on platformatic, trackers consume on kafkajs.
        */
-      client: z.enum(KAFKA_CLIENTS).default('kafkajs'),
+      client: z.enum(KAFKA_CLIENTS).optional(),
       clientId: z.string().default('orderscope'),
       topic: z.string().min(1).default('order-events'),
       partitions: z.number().int().min(1).default(6),

@@ -1,4 +1,4 @@
-import { KAFKA_CLIENTS } from '../../common';
+import { KAFKA_CLIENTS, type KafkaClient } from '../../common';
 
 /** `--name N` from a benchmark's arguments, a positive whole number, or `fallback` when absent. */
 export function flag(args: readonly string[], name: string, fallback: number): number {
@@ -8,8 +8,6 @@ export function flag(args: readonly string[], name: string, fallback: number): n
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: "${args[i + 1] ?? ''}" is not a positive whole number`);
   return value;
 }
-
-type KafkaClient = (typeof KAFKA_CLIENTS)[number];
 
 /**
  * The Kafka clients a bus benchmark measures, from `--client kafkajs|platformatic|both` (both when

@@ -1,4 +1,4 @@
-import type { Config, Logger } from '../../common';
+import { kafkaClientFor, type Config, type Logger } from '../../common';
 import { KafkajsDriver } from './kafkajs/kafkajs-driver';
 import { PlatformaticDriver } from './platformatic/platformatic-driver';
 
@@ -52,7 +52,7 @@ export interface KafkaDriver {
   openOffsetsReader(): Promise<OffsetsReader>;
 }
 
-/** The driver of the client `config.client`, logging through `logger`. */
-export function kafkaDriver(config: Config['kafka'], logger: Logger): KafkaDriver {
-  return config.client === 'platformatic' ? new PlatformaticDriver(config, logger) : new KafkajsDriver(config, logger);
+/** The driver of the client that `side` of the bus runs on ({@link kafkaClientFor}), logging through `logger`. */
+export function kafkaDriver(config: Config['kafka'], side: 'publisher' | 'consumer', logger: Logger): KafkaDriver {
+  return kafkaClientFor(config, side) === 'platformatic' ? new PlatformaticDriver(config, logger) : new KafkajsDriver(config, logger);
 }

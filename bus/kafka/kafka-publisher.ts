@@ -38,8 +38,8 @@ const RECONNECT_MAX_MS = 5000;
 
 /**
  * The collector's side of the bus in production: publishes to a Kafka topic, keyed by order_id so
- * that one order's events stay in order on one partition, through the client library `kafka.client`
- * names (see kafka-driver.ts).
+ * that one order's events stay in order on one partition, through the client library
+ * `kafkaClientFor(kafka, 'publisher')` names (see kafka-driver.ts).
  *
  * An idempotent producer with acks from all in-sync replicas; concurrent publishes are merged into
  * one produce request while another is in flight, which is what makes many small HTTP batches
@@ -74,7 +74,7 @@ export class KafkaPublisher implements EventPublisher {
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'kafka-publisher' });
     this.metrics = createPublisherMetrics(options.registry ?? new Registry());
-    this.driver = kafkaDriver(this.config, this.logger);
+    this.driver = kafkaDriver(this.config, 'publisher', this.logger);
   }
 
   /** Creates the topic when it does not exist (with `kafka.partitions` partitions) and connects the producer. */

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Config, Logger } from '../../common';
+import { kafkaClientFor, type Config, type Logger } from '../../common';
 import type { BatchHandler, EventSource } from '../bus';
 import { KafkajsSource } from './kafkajs/kafkajs-source';
 import { PlatformaticSource } from './platformatic/platformatic-source';
@@ -15,7 +15,7 @@ export interface KafkaSourceOptions {
 
 /**
  * The tracker's side of the bus in production: a member of the consumer group `kafka.groupId` on the
- * order-event topic, through the client library `kafka.client` names. Each batch (one partition's
+ * order-event topic, through the client library {@link kafkaClientFor} names for consumers. Each batch (one partition's
  * messages) goes to the handler with where each event came from and with the messages that are not
  * order events (which the handler keeps as dead letters); offsets are committed only after the
  * handler resolved, so a failed batch is delivered again. Up to `kafka.partitionsConsumedConcurrently`
@@ -26,7 +26,7 @@ export class KafkaSource implements EventSource {
   private readonly source: EventSource;
 
   constructor(options: KafkaSourceOptions) {
-    this.source = options.kafka.client === 'platformatic' ? new PlatformaticSource(options) : new KafkajsSource(options);
+    this.source = kafkaClientFor(options.kafka, 'consumer') === 'platformatic' ? new PlatformaticSource(options) : new KafkajsSource(options);
   }
 
   /** Creates the topic when it does not exist, so that the group can join it. */

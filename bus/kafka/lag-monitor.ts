@@ -61,7 +61,8 @@ export class LagMonitor {
   constructor(options: LagMonitorOptions) {
     this.config = options.kafka;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'lag-monitor' });
-    this.driver = kafkaDriver(this.config, this.logger);
+    // The tracker's: on its consumer's client, so that the process loads one client library.
+    this.driver = kafkaDriver(this.config, 'consumer', this.logger);
     this.metrics = createLagMonitorMetrics(options.registry ?? new Registry());
     this.now = options.now ?? Date.now;
     this.onAssessed = options.onAssessed;
