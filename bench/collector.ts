@@ -6,6 +6,7 @@ import { KafkaPublisher } from '../bus';
 import { createCollector } from '../collector';
 import { hashToken, loadConfig, type Config } from '../common';
 import { printFigures } from './report-figures';
+import { benchEvent } from './support/bench-events';
 import { kafkaClients } from './support/args';
 
 /**
@@ -85,23 +86,7 @@ function parseArgs(args: string[]): Options {
 
 function makeBodies(count: number, batch: number): Buffer[] {
   const now = Date.now();
-  return Array.from({ length: count }, () =>
-    Buffer.from(
-      JSON.stringify(
-        Array.from({ length: batch }, (_, i) => ({
-          schema_version: 1,
-          event_id: randomUUID(),
-          order_id: `BENCH-${randomUUID().slice(0, 13)}`,
-          source: 'shop',
-          state: 'placed',
-          occurred_at: new Date(now - 60_000 + i).toISOString(),
-          seq: 0,
-          trace_id: randomUUID().replace(/-/g, ''),
-          attributes: { segment: i % 3 === 0 ? 'b2b' : 'b2c', amount: 120 + i },
-        })),
-      ),
-    ),
-  );
+  return Array.from({ length: count }, () => Buffer.from(JSON.stringify(Array.from({ length: batch }, (_, i) => benchEvent(now, i)))));
 }
 
 interface Measurement {
