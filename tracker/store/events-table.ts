@@ -17,8 +17,12 @@ export interface StoredEvent extends TimelineEvent {
 export async function insertEvents(sql: Sql, events: readonly OrderEvent[]): Promise<{ eventId: string; orderId: string; occurredAt: Micros }[]> {
   if (events.length === 0) return [];
   const rows = await sql.query<{ event_id: string; order_id: string; occurred_at: number }>(
+    // Attributes go as text[], each element cast: PostgreSQL reads a jsonb[] literal element by element
+    // about 15 times slower (9.6 µs against 0.6 µs per event here), which was a third of this statement.
     `INSERT INTO events (event_id, order_id, source, state, occurred_at, seq, trace_id, span_id, attributes)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int8[], $7::text[], $8::text[], $9::jsonb[])
+     SELECT event_id, order_id, source, state, occurred_at, seq, trace_id, span_id, attributes::jsonb
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int8[], $7::text[], $8::text[], $9::text[])
+       AS u(event_id, order_id, source, state, occurred_at, seq, trace_id, span_id, attributes)
      ON CONFLICT (event_id) DO NOTHING
      RETURNING event_id::text AS event_id, order_id, ${micros('occurred_at')} AS occurred_at`,
     [
