@@ -47,7 +47,7 @@ export type KafkaClient = (typeof KAFKA_CLIENTS)[number];
 
 /**
  * The client each side of the bus runs on when `kafka.client` is not set, the faster for its job as
- * measured by `npm run bench -- collector` and `-- tracker` (issue 18): the collector publishes 1.3 to
+ * measured by `npm run bench -- collector` and `-- tracker` (issue 18): the collector publishes 1.2 to
  * 1.7 times the events per second on platformatic; the tracker consumes as fast on kafkajs, at about
  * 200 MiB less memory. Both clients put an order's events on the same partition, so the two sides
  * need not agree.

@@ -15,10 +15,10 @@ export interface KafkaSourceOptions {
 
 /**
  * The tracker's side of the bus in production: a member of the consumer group `kafka.groupId` on the
- * order-event topic, through the client library {@link kafkaClientFor} names for consumers. Each batch (one partition's
- * messages) goes to the handler with where each event came from and with the messages that are not
- * order events (which the handler keeps as dead letters); offsets are committed only after the
- * handler resolved, so a failed batch is delivered again. Up to `kafka.partitionsConsumedConcurrently`
+ * order-event topic, through the client library `kafkaClientFor(kafka, 'consumer')` names. Each
+ * batch (one partition's messages) goes to the handler with where each event came from and with the
+ * messages that are not order events (which the handler keeps as dead letters); offsets are committed
+ * only after the handler resolved, so a failed batch is delivered again. Up to `kafka.partitionsConsumedConcurrently`
  * partitions are handled at once, one batch per partition at a time. Tombstones and empty messages
  * carry nothing and are only counted.
  */
