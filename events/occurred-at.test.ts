@@ -1,4 +1,7 @@
-import { occurredAtMicros, offsetMinutes, readTimestamp } from './occurred-at';
+import { occurredAtMicros, readTimestamp } from './occurred-at';
+
+/** The offset readTimestamp reads, NaN when the text is no timestamp. */
+const offsetMinutes = (text: string) => readTimestamp(text)?.offsetMinutes ?? Number.NaN;
 
 const MICROS_2026_11_26_10_15 = Date.UTC(2026, 10, 26, 10, 15) * 1000;
 

@@ -18,16 +18,11 @@ export function occurredAtMicros(text: string): number {
   return readTimestamp(text)?.micros ?? NaN;
 }
 
-/** The offset of an RFC 3339 timestamp in minutes east of UTC (Z is 0), or NaN when it has none. */
-export function offsetMinutes(text: string): number {
-  return readTimestamp(text)?.offsetMinutes ?? NaN;
-}
-
 /**
- * Both readings of an RFC 3339 timestamp from one match, for the contract's checks of every event
- * (see {@link occurredAtMicros} and {@link offsetMinutes}); undefined when the text is not one. The
- * instant is NaN where Date.parse refuses the date (month 13; it takes 2026-02-30 as March 2nd, which
- * the contract's format refuses).
+ * Both readings of an RFC 3339 timestamp from one match, for the contract's checks of every event:
+ * its instant (see {@link occurredAtMicros}) and its offset in minutes east of UTC (Z is 0);
+ * undefined when the text is not one. The instant is NaN where Date.parse refuses the date
+ * (month 13; it takes 2026-02-30 as March 2nd, which the contract's format refuses).
  */
 export function readTimestamp(text: string): { readonly micros: number; readonly offsetMinutes: number } | undefined {
   const match = RFC3339.exec(text.toUpperCase());
