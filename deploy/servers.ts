@@ -66,12 +66,14 @@ export function environmentOf(server: ServerName): ReadonlySet<string> {
 
 /**
  * The bound of the tracker's V8 heap, in MiB (Node.js's --max-old-space-size). Unbounded, V8 lets a
- * busy tracker's heap grow to about 600 MiB of mostly garbage (peak RSS 711 MiB over 1M events,
- * `npm run bench -- tracker`), while what is live peaks near 150 MiB: three partitions' batches of
- * up to 4 MiB of events each (kafka.partitionsConsumedConcurrently, maxBytesPerPartition), each held
- * as messages, events, plans and statement parameters until its transaction commits. 256 MiB keeps
- * the rate and holds the peak RSS near 360 MiB; 192 MiB costs a quarter of the rate in collections,
- * and below about 150 MiB the tracker runs out of heap. Raising either kafka setting needs a higher bound.
+ * busy tracker's heap grow to about 600 MiB of mostly garbage (peak RSS 711 MiB over 1M events with
+ * 4 MiB fetches, `npm run bench -- tracker`), while what is live is three partitions' batches
+ * (kafka.partitionsConsumedConcurrently, maxBytesPerPartition), each held as messages, events, plans
+ * and statement parameters until its transaction commits: 125 MiB in a heap snapshot taken mid-run
+ * with 4 MiB fetches. 256 MiB keeps the rate; the peak RSS is then near 270 MiB with the default
+ * 2 MiB fetches, 360 MiB with 4 MiB. With 4 MiB fetches, 192 MiB cost a quarter of the rate in
+ * collections, and below about 150 MiB the tracker ran out of heap. Raising either kafka setting
+ * needs a higher bound.
  */
 export const TRACKER_HEAP_MIB = 256;
 
