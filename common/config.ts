@@ -111,7 +111,7 @@ export const configSchema = z.strictObject({
        * Upper bound of one fetch per partition, which is one batch. A larger batch holds more events of
        * each order, so fewer order updates per event, but a tracker holds up to
        * partitionsConsumedConcurrently of them in memory until they commit. 2 MiB keeps a tracker's
-       * peak RSS under 300 MiB; 4 MiB applied 3 to 9 % more events/s for about 85 MiB more
+       * peak RSS under 300 MiB; 4 MiB applied 3 to 10 % more events/s for about 85 MiB more
        * (`npm run bench -- tracker`, README "Memory").
        */
       maxBytesPerPartition: z.number().int().min(65_536).default(2_097_152),
