@@ -66,15 +66,11 @@ export function environmentOf(server: ServerName): ReadonlySet<string> {
 
 /**
  * The bound of the tracker's V8 heap, in MiB (Node.js's --max-old-space-size). Unbounded, V8 lets a
- * busy tracker's heap grow to about 600 MiB of mostly garbage (peak RSS 711 MiB over 1M events with
- * 4 MiB fetches, `npm run bench -- tracker`), while what is live is three partitions' batches
- * (kafka.partitionsConsumedConcurrently, maxBytesPerPartition), each held as messages, events, plans
- * and statement parameters until its transaction commits: 125 MiB in a heap snapshot taken mid-run
- * with 4 MiB fetches. 256 MiB keeps the rate; the peak RSS is then near 270 MiB with the default
- * 2 MiB fetches, 360 MiB with 4 MiB. A lower bound buys little: with 2 MiB fetches, 192 MiB took
- * the peak from 273-281 to 264-267 MiB for 9 % of the rate; with 4 MiB fetches it cost a quarter of
- * the rate in collections, and below about 150 MiB the tracker ran out of heap. Raising either kafka
- * setting needs a higher bound.
+ * busy tracker's heap grow far past what is live: the batches of kafka.partitionsConsumedConcurrently
+ * partitions, up to kafka.maxBytesPerPartition each, held as messages, events, plans and statement
+ * parameters until their transactions commit. 256 MiB keeps the rate; a lower bound saved little
+ * memory for a tenth to a quarter of the rate, and below about 150 MiB the tracker ran out of heap
+ * (README.md, "Memory", has the runs). Raising either kafka setting needs a higher bound.
  */
 export const TRACKER_HEAP_MIB = 256;
 
