@@ -10,6 +10,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { expressRoute } from './express-route';
+import { samplerFromEnvironment, withoutTransactionStatements } from './sampler';
 
 export interface TracingOptions {
   serviceName: string;
@@ -25,11 +26,14 @@ export interface TracingOptions {
   export: boolean;
   /** Incoming requests to these paths get no span (health checks and scrapes would drown real traffic). */
   ignorePaths: readonly string[];
+  /** true: pg's BEGIN, COMMIT and ROLLBACK get spans too (see {@link withoutTransactionStatements} for why not by default). */
+  transactionSpans: boolean;
 }
 
 /**
  * Starts OpenTelemetry tracing: a NodeSDK with the OTLP/HTTP (protobuf or JSON) or the Zipkin exporter and the instrumentations of
- * http (a server span named by its express route), pg, amqplib and kafkajs.
+ * http (a server span named by its express route), pg (no span for the statements that only delimit a
+ * transaction, unless asked), amqplib and kafkajs.
  *
  * Instrumentations patch a module when it is required, so this must run before the host requires
  * any of them; a module required earlier stays uninstrumented.
@@ -38,6 +42,8 @@ export function startTracing(options: TracingOptions): NodeSDK {
   const ignored = new Set(options.ignorePaths);
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
+    // Unset, NodeSDK makes the sampler of OpenTelemetry's variables; the wrapper keeps that one.
+    ...(!options.transactionSpans && { sampler: withoutTransactionStatements(samplerFromEnvironment()) }),
     spanProcessors: [options.export ? new BatchSpanProcessor(exporterOf(options)) : new NoopSpanProcessor()],
     // Metrics are prom-client's, on the agent's own registry, and logs are pino's: without these empty
     // lists NodeSDK would start OTLP metric and log exporters of its own.

@@ -36,6 +36,17 @@ describe('agent options', () => {
     expect(() => parseAgentOptions(agentOptionsFromEnv({ OTEL_SERVICE_NAME: 'crm', ORDERSCOPE_TOKEN: 'x' }), AGENT_ENV_NAMES)).toThrow('ORDERSCOPE_COLLECTOR_URL: must be an http(s) URL');
   });
 
+  it('leave the spans of BEGIN and COMMIT out unless asked, in code or by ORDERSCOPE_AGENT_TRANSACTION_SPANS', () => {
+    expect(parseAgentOptions(required).tracing.transactionSpans).toBe(false);
+    expect(parseAgentOptions({ ...required, tracing: { transactionSpans: true } }).tracing.transactionSpans).toBe(true);
+    const env = { OTEL_SERVICE_NAME: 'crm', ORDERSCOPE_COLLECTOR_URL: 'http://collector:7400', ORDERSCOPE_TOKEN: 'x' };
+    const fromEnv = (value: string) => parseAgentOptions(agentOptionsFromEnv({ ...env, ORDERSCOPE_AGENT_TRANSACTION_SPANS: value }), AGENT_ENV_NAMES).tracing.transactionSpans;
+    expect(fromEnv('true')).toBe(true);
+    expect(fromEnv(' false ')).toBe(false);
+    expect(fromEnv('')).toBe(false);
+    expect(() => fromEnv('yes')).toThrow('invalid orderscope agent options:\n  ORDERSCOPE_AGENT_TRANSACTION_SPANS: must be true or false');
+  });
+
   it('refuse an exporter OTEL_TRACES_EXPORTER names that they do not know, instead of sending spans elsewhere', () => {
     const before = process.env.OTEL_TRACES_EXPORTER;
     try {

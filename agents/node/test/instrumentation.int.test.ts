@@ -54,10 +54,11 @@ describe('the SDK in an instrumented host process', () => {
   });
 
   // Protobuf is the default encoding (OpenTelemetry's); JSON is what OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json asks for.
+  // The second run also asks for the spans of BEGIN and COMMIT, which are left out by default.
   it.each([
-    ['http/protobuf', 'application/x-protobuf', 'SO-2026-000042'],
-    ['http/json', 'application/json', 'SO-2026-000043'],
-  ])('links the order event, the span (order.id), the log line and the metrics of one request (spans over OTLP %s)', async (protocol, contentType, orderId) => {
+    ['http/protobuf', 'application/x-protobuf', 'SO-2026-000042', false],
+    ['http/json', 'application/json', 'SO-2026-000043', true],
+  ])('links the order event, the span (order.id), the log line and the metrics of one request (spans over OTLP %s)', async (protocol, contentType, orderId, transactionSpans) => {
     sink.spans.length = 0;
     sink.contentTypes.clear();
     host = forkTs(path.join(__dirname, 'fixtures/host-app.ts'), [], {
@@ -66,6 +67,7 @@ describe('the SDK in an instrumented host process', () => {
       TOKEN: TEST_TOKEN,
       SPOOL_DIR: spoolDir,
       TRACES_URL: sink.url,
+      TRANSACTION_SPANS: String(transactionSpans),
       PG_URL: process.env.ORDERSCOPE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       AMQP_URL: process.env.ORDERSCOPE_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     });
@@ -97,6 +99,9 @@ describe('the SDK in an instrumented host process', () => {
     expect(sink.spans.some((s) => attribute(s, 'http.route') === '/orders/:id/:state' && s.traceId === event!.trace_id)).toBe(true);
     expect(sink.spans.some((s) => attribute(s, 'db.system') === 'postgresql' || attribute(s, 'db.system.name') === 'postgresql')).toBe(true);
     expect(sink.spans.some((s) => attribute(s, 'messaging.system') === 'rabbitmq')).toBe(true);
+    // The probe's transaction: its SELECT has a span; BEGIN and COMMIT have one only when asked.
+    const statements = sink.spans.map((s) => s.name.replace(/ .*/, '')).filter((name) => name.startsWith('pg.query:'));
+    expect(statements.sort()).toEqual(transactionSpans ? ['pg.query:BEGIN', 'pg.query:COMMIT', 'pg.query:SELECT'] : ['pg.query:SELECT']);
     // The agent's own RED middleware and its POSTs to the collector add no spans to the host's traces.
     expect(sink.spans.some((s) => s.name.startsWith('middleware - '))).toBe(false);
     expect(sink.spans.some((s) => (attribute(s, 'url.full') ?? attribute(s, 'http.url') ?? '').includes('/v1/events'))).toBe(false);
