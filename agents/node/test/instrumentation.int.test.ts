@@ -99,9 +99,9 @@ describe('the SDK in an instrumented host process', () => {
     expect(sink.spans.some((s) => attribute(s, 'http.route') === '/orders/:id/:state' && s.traceId === event!.trace_id)).toBe(true);
     expect(sink.spans.some((s) => attribute(s, 'db.system') === 'postgresql' || attribute(s, 'db.system.name') === 'postgresql')).toBe(true);
     expect(sink.spans.some((s) => attribute(s, 'messaging.system') === 'rabbitmq')).toBe(true);
-    // The probe's transaction: its SELECT has a span; BEGIN and COMMIT have one only when asked.
+    // The two requests' transactions: the probe's SELECT has a span; BEGIN and COMMIT have one only when asked.
     const statements = sink.spans.map((s) => s.name.replace(/ .*/, '')).filter((name) => name.startsWith('pg.query:'));
-    expect(statements.sort()).toEqual(transactionSpans ? ['pg.query:BEGIN', 'pg.query:COMMIT', 'pg.query:SELECT'] : ['pg.query:SELECT']);
+    expect(statements.sort()).toEqual(transactionSpans ? ['pg.query:BEGIN', 'pg.query:BEGIN', 'pg.query:COMMIT', 'pg.query:COMMIT', 'pg.query:SELECT'] : ['pg.query:SELECT']);
     // The agent's own RED middleware and its POSTs to the collector add no spans to the host's traces.
     expect(sink.spans.some((s) => s.name.startsWith('middleware - '))).toBe(false);
     expect(sink.spans.some((s) => (attribute(s, 'url.full') ?? attribute(s, 'http.url') ?? '').includes('/v1/events'))).toBe(false);
