@@ -99,6 +99,8 @@ describe('a queue consumer on the real RabbitMQ', () => {
     expect(JSON.parse(dead.content.toString())).toEqual({ order_id: 'SO-2' });
     expect(dead.properties.messageId).toBe('m-2');
     expect(dead.properties.headers?.['x-orderscope-dead-reason']).toBe('failed 3 times (2 retries): the database is down');
+    // Counted once RabbitMQ confirmed the dead letter, which the test may see in the queue first.
+    await waitFor('the dead letter counted', async () => (await outcome('dead_lettered')) === 1);
     expect([await outcome('retried'), await outcome('dead_lettered'), await outcome('acked')]).toEqual([2, 1, 0]);
   });
 
@@ -122,6 +124,7 @@ describe('a queue consumer on the real RabbitMQ', () => {
     expect(calls).toBe(0);
     await publisher.publish(queue, { order_id: 'SO-5' }, 'm-5');
     expect((await deadLetter(queue)).properties.headers?.['x-orderscope-dead-reason']).toBe('not retriable: cannot read properties of undefined');
+    await waitFor('both dead letters counted', async () => (await outcome('dead_lettered')) === 2);
     expect([calls, await outcome('retried'), await outcome('dead_lettered')]).toEqual([1, 0, 2]);
   });
 
