@@ -15,5 +15,5 @@ export { KAFKA_BUS_METRICS, DROP_REASONS } from './metric-names';
 export { PARTITION_STATUSES, assessPartition, nextSample } from './kafka/partition-status';
 export type { PartitionStatus, PartitionSample, PartitionAssessment } from './kafka/partition-status';
 export type { DropReason } from './metric-names';
-export { decodeEvent, readJson } from './kafka/decode-event';
+export { decodeEvent, readJson, readOrderEvent } from './kafka/decode-event';
 export { heartbeatOrderIds } from './kafka/heartbeat-keys';

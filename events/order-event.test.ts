@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { validateOrderEvent, orderIdProblem, LIMITS } from './order-event';
+import { validateOrderEvent, orderIdProblem, LIMITS, orderEventShape, plainlyValidEvent } from './order-event';
 import { insertAt, outOfRange, unstorable, validEvent } from './test/arbitraries';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -173,6 +173,11 @@ describe('the order-event contract', () => {
     expect(validateOrderEvent({ ...valid, attributes }, NOW).ok).toBe(true);
   });
 
+  it('names attributes as the field of a reserved "__proto__" attribute name', () => {
+    const result = validateOrderEvent({ ...valid, attributes: JSON.parse('{"__proto__": 1}') }, NOW);
+    expect(result).toMatchObject({ ok: false, problem: { field: 'attributes', kind: 'invalid' } });
+  });
+
   it('does not let a __proto__ key reach any prototype', () => {
     validateOrderEvent(JSON.parse(`{"__proto__": {"polluted": true}, "attributes": {"__proto__": {"polluted": true}}}`), NOW);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -304,5 +309,87 @@ describe('the problems of an order id given elsewhere than in an event (a URL, a
 describe('unknown fields', () => {
   it('are named together, in the plural when there are several', () => {
     expect(errorOf({ extra: 1, more: 2 })).toBe('unknown fields "extra", "more"');
+  });
+});
+
+describe('the plain reading of the contract (plainlyValidEvent), held to the schema', () => {
+  /** An own property, as JSON.parse makes a "__proto__" key (an assignment would set the prototype). */
+  const withOwn = (target: object, key: string, value: unknown) => Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
+
+  /** For each field, values on either side of each of its rules. */
+  const EDGES: Record<string, readonly unknown[]> = {
+    schema_version: [0, 2, '1', null],
+    event_id: ['00000000-0000-0000-0000-000000000000', '7F1D7A3E-9C55-4C3E-8A55-0B8F4F7F2F11', '7f1d7a3e-9c55-0c3e-8a55-0b8f4f7f2f11', '7f1d7a3e9c554c3e8a550b8f4f7f2f11', ''],
+    order_id: ['', '.', '..', '...', 'x'.repeat(LIMITS.orderIdMaxLength), 'x'.repeat(LIMITS.orderIdMaxLength + 1), 'a b', 'é', '\u0000', '\ud800', 1],
+    source: ['', 'Shop', '1shop', 'shop-eu_2', 'a'.repeat(LIMITS.nameMaxLength), 'a'.repeat(LIMITS.nameMaxLength + 1), 'shop\u0000'],
+    state: ['', ' ', '\t', 'a\tb', 'a\nb', '\u0085', '\u007f', '\u00a0', 'x'.repeat(LIMITS.stateMaxLength), 'x'.repeat(LIMITS.stateMaxLength + 1), '\ud800', 'T02 Check'],
+    occurred_at: [
+      '2024-02-29T00:00:00Z', '2023-02-29T00:00:00Z', '2026-02-30T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-11-26T24:00:00Z', '2026-11-26T23:59:60Z',
+      '2026-11-26T10:15Z', '2026-11-26t10:15:00Z', '2026-11-26T10:15:00z', '2026-11-26T10:15:00+16:00', '2026-11-26T10:15:00-15:59', '2026-11-26T10:15:00.1234567890123-00:00',
+      '2026-11-26T10:15:00+0100', '2026-11-26 10:15:00Z', '1899-12-31T23:59:59Z', '1900-01-01T00:00:00Z', '2149-12-31T23:59:59.9999999Z', '2150-01-01T00:00:00Z', '0000-01-01T00:00:00Z',
+    ],
+    seq: [-1, -0, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, NaN, Infinity, '1', null],
+    trace_id: ['0'.repeat(32), `${'0'.repeat(31)}1`, 'F'.repeat(32), 'f'.repeat(31), 'g'.repeat(32), null],
+    span_id: ['0'.repeat(16), `1${'0'.repeat(15)}`, 'A'.repeat(16), 'f'.repeat(17), null],
+    attributes: [[], null, 'x', {}, Object.create(null), new Date(0)],
+    extra: [1],
+  };
+  /** Attribute values on either side of the value rules, and names on either side of the name rules. */
+  const ATTRIBUTE_VALUES: readonly unknown[] = [
+    'x'.repeat(LIMITS.attributeValueMaxBytes), 'x'.repeat(LIMITS.attributeValueMaxBytes + 1), 'é'.repeat(512), 'é'.repeat(513), '👍'.repeat(256), '👍'.repeat(257),
+    '\u0000', '\ud800', '\t', NaN, Infinity, -0, 1e308, true, null, [], {}, undefined,
+  ];
+  const ATTRIBUTE_NAMES = ['note', '', '_x', '1a', 'a b', 'a.b-c', 'a'.repeat(LIMITS.attributeKeyMaxLength), 'a'.repeat(LIMITS.attributeKeyMaxLength + 1), 'constructor', '__proto__', 'prototype', '\u0000', '\ud800'];
+
+  const fieldEdge = fc.constantFrom(...Object.entries(EDGES).flatMap(([field, values]) => values.map((value) => [field, value] as const)));
+  const attributeEdge = fc.tuple(fc.constantFrom(...ATTRIBUTE_NAMES), fc.constantFrom(...ATTRIBUTE_VALUES, 'x'));
+  const field = fc.constantFrom(...Object.keys(EDGES));
+
+  /** A valid event with one thing changed: a field set to an edge or to anything, a field removed, an attribute set, 33 attributes; or anything at all. */
+  const changedEvent = fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(validEvent, fieldEdge).map(([event, [key, value]]) => withOwn({ ...event }, key, value)) },
+    { weight: 1, arbitrary: fc.tuple(validEvent, field, fc.anything()).map(([event, key, value]) => withOwn({ ...event }, key, value)) },
+    { weight: 1, arbitrary: fc.tuple(validEvent, field).map(([event, key]) => Object.fromEntries(Object.entries(event).filter(([k]) => k !== key))) },
+    { weight: 3, arbitrary: fc.tuple(validEvent, attributeEdge).map(([event, [key, value]]) => ({ ...event, attributes: withOwn({ ...event.attributes }, key, value) })) },
+    { weight: 1, arbitrary: validEvent.map((event) => ({ ...event, attributes: Object.fromEntries(Array.from({ length: LIMITS.maxAttributes + 1 }, (_, i) => [`a${i}`, i])) })) },
+    { weight: 1, arbitrary: validEvent.map((event) => Object.assign(Object.create(null) as object, event)) },
+    { weight: 1, arbitrary: fc.anything() },
+  );
+
+  it("never accepts what the schema refuses, and makes the schema's event to the byte", () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(changedEvent, (input) => {
+        const plain = plainlyValidEvent(input);
+        if (plain === undefined) return;
+        accepted++;
+        const parsed = orderEventShape.safeParse(input);
+        expect(parsed.success).toBe(true);
+        expect(JSON.stringify(plain)).toBe(JSON.stringify(parsed.data));
+        // The same fields, none more with an undefined value (which JSON and toEqual would not show).
+        expect(Object.keys(plain)).toEqual(Object.keys(parsed.data!));
+        expect(plain).toEqual(parsed.data);
+      }),
+      { numRuns: 4000 },
+    );
+    // The changes that keep a field's rule (a valid value for it, an optional field removed) are accepted:
+    // the property did judge accepted events.
+    expect(accepted).toBeGreaterThan(100);
+  });
+
+  it('takes every generated valid event, as the schema makes it, with a copy of its attributes', () => {
+    /** The same event in objects without a prototype, as some JSON readers make them. */
+    const prototypeless = (event: Record<string, unknown>) =>
+      Object.assign(Object.create(null) as object, event, event.attributes === undefined ? {} : { attributes: Object.assign(Object.create(null) as object, event.attributes) });
+    fc.assert(
+      fc.property(validEvent, (event) => {
+        for (const input of [event, prototypeless(event)]) {
+          const plain = plainlyValidEvent(input);
+          expect(JSON.stringify(plain)).toBe(JSON.stringify(orderEventShape.parse(event)));
+          expect(plain!.attributes).not.toBe(event.attributes);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { orderEventShape, type OrderEvent } from '../../events';
+import { orderEventShape, plainlyValidEvent, type OrderEvent } from '../../events';
 import type { EventOrigin, UnreadableMessage } from '../bus';
 import type { DropReason } from '../metric-names';
 
@@ -35,6 +35,8 @@ export function decodeEvent(message: RawMessage): Decoded {
 
 /** The order event a JSON value of the bus holds, or what is wrong with it, in words (the first problem). */
 export function readOrderEvent(json: unknown): { readonly event: OrderEvent } | { readonly error: string } {
+  const plain = plainlyValidEvent(json);
+  if (plain) return { event: plain };
   const result = orderEventShape.safeParse(json);
   if (result.success) return { event: result.data };
   const issue = result.error.issues[0];
