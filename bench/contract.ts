@@ -11,7 +11,7 @@ import { benchEvent } from './support/bench-events';
  * when it decodes the bus (readOrderEvent: the shape alone). Both read the contract plainly first and
  * ask its zod schema only about what is not plainly valid; the schema alone, which both ran on every
  * event before, is measured beside them. The events are the collector benchmark's; each round
- * runs the three over all of them, one after the other, so that the machine's state is shared.
+ * runs the four over all of them, one after the other, so that the machine's state is shared.
  */
 export async function run(args: string[]): Promise<void> {
   const count = flag(args, '--events', 20_000);
