@@ -1,7 +1,6 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { isHeartbeat, heartbeatEvent, validateOrderEvent } from '../../events';
 import { heartbeatOrderIds } from './heartbeat-keys';
-import { loadPlatformatic } from './platformatic/load-platformatic';
 
 function partitionOf(key: string, partitions: number): number {
   const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({
@@ -16,16 +15,6 @@ describe('heartbeat order ids', () => {
     expect(ids).toHaveLength(partitions);
     expect(new Set(ids).size).toBe(partitions);
     expect(ids.map((id) => partitionOf(id, partitions))).toEqual(Array.from({ length: partitions }, (_, i) => i));
-  });
-
-  it('@platformatic/kafka, as the publisher configures it, sends every key to the partition kafkajs does', async () => {
-    const { compatibilityPartitioner } = await loadPlatformatic();
-    // As its producer does: the partitioner's number modulo the topic's partition count.
-    const platformaticPartitionOf = (key: string, partitions: number) => compatibilityPartitioner({ topic: 'order-events' }, Buffer.from(key, 'utf8')) % partitions;
-    const keys = [...heartbeatOrderIds(12), ...Array.from({ length: 500 }, (_, i) => `ORD-${i * 7919}`), 'ünïcode-ørder', ''];
-    for (const partitions of [1, 3, 6, 12]) {
-      expect(keys.map((key) => platformaticPartitionOf(key, partitions))).toEqual(keys.map((key) => partitionOf(key, partitions)));
-    }
   });
 
   it('one partition gets the first id of the reserved space', () => {

@@ -1,5 +1,5 @@
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { heartbeatOrderId } from '../../events';
+import { javaCompatiblePartition } from './key-hash';
 
 /**
  * How many candidate ids are tried before giving up. murmur2 spreads keys evenly, so the expected
@@ -10,27 +10,17 @@ const MAX_CANDIDATES = 1_000_000;
 
 /**
  * One heartbeat order id per partition of a topic with `partitions` partitions, index = partition:
- * the lowest-numbered `orderscope.heartbeat:<n>` that kafkajs' default partitioner (murmur2 of the
- * key, the one the KafkaPublisher uses) sends to that partition. Deterministic, so every collector
- * replica uses the same ids.
+ * the lowest-numbered `orderscope.heartbeat:<n>` that Kafka's partitioner (murmur2 of the key, that of
+ * the Java client, kafkajs and our @platformatic/kafka producer) sends to that partition.
+ * Deterministic, so every collector replica uses the same ids.
  */
 export function heartbeatOrderIds(partitions: number): string[] {
   if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
-  const partitioner = Partitioners.DefaultPartitioner();
-  // Every partition has a leader: the partitioner then hashes over all of them, as on a healthy topic.
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionErrorCode: 0,
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    offlineReplicas: [],
-  }));
   const ids: (string | undefined)[] = new Array<string | undefined>(partitions).fill(undefined);
   let missing = partitions;
   for (let n = 0; missing > 0 && n < MAX_CANDIDATES; n++) {
     const id = heartbeatOrderId(n);
-    const partition = partitioner({ topic: 'heartbeat', partitionMetadata, message: { key: id, value: null } });
+    const partition = javaCompatiblePartition(undefined, Buffer.from(id, 'utf8')) % partitions;
     if (ids[partition] === undefined) {
       ids[partition] = id;
       missing--;

@@ -1,0 +1,48 @@
+import fc from 'fast-check';
+import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import { javaCompatiblePartition, murmur2 } from './key-hash';
+import { loadPlatformatic } from './platformatic/load-platformatic';
+
+/** kafkajs's default partitioner over `partitions` partitions, each with a leader. */
+function kafkajsPartitionOf(key: Buffer, partitions: number): number {
+  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionErrorCode: 0, partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [],
+  }));
+  return Partitioners.DefaultPartitioner()({ topic: 'order-events', partitionMetadata, message: { key, value: 'x' } });
+}
+
+describe('murmur2 of a message key', () => {
+  // Apache Kafka's own expectations for Utils.murmur2 (UtilsTest.testMurmur2): every tail length, and the sign bit.
+  it.each([
+    ['21', -973932308],
+    ['foobar', -790332482],
+    ['a-little-bit-long-string', -985981536],
+    ['a-little-bit-longer-string', -1486304829],
+    ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+    ['abc', 479470107],
+  ])('gives the Java client\'s hash of "%s": %i', (key, hash) => {
+    expect(murmur2(Buffer.from(key, 'utf8'))).toBe(hash);
+  });
+
+  it('hashes the empty key as the Java client does', () => {
+    expect(murmur2(Buffer.alloc(0))).toBe(275646681);
+  });
+
+  it('sends any key to the partition that @platformatic/kafka\'s compatibility partitioner and kafkajs send it to', async () => {
+    const { compatibilityPartitioner } = await loadPlatformatic();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.integer({ min: 1, max: 64 }), (bytes, partitions) => {
+        const key = Buffer.from(bytes);
+        const ours = javaCompatiblePartition(undefined, key);
+        // The library's producer takes the partitioner's number modulo the topic's partition count.
+        expect(ours).toBe(compatibilityPartitioner({ topic: 'order-events' }, key));
+        expect(ours % partitions).toBe(kafkajsPartitionOf(key, partitions));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('sends a message without a key to partition 0, as the library does', () => {
+    expect(javaCompatiblePartition(undefined, undefined)).toBe(0);
+  });
+});
