@@ -8,18 +8,19 @@
 export const MEASURED = {
   /**
    * Events applied per second by one tracker replica (Kafka -> tracker -> PostgreSQL, a 6-partition
-   * topic, the default 2 MiB fetch), using 0.94 cores while PostgreSQL used 0.67: scale bench
-   * 9b3b022e, on a quiet machine.
+   * topic, the default 2 MiB fetch), using 0.88 cores while PostgreSQL used 0.69: scale bench
+   * edbf325e, on a quiet machine.
    */
-  trackerEventsPerSecond: 12_443,
-  /** Cost analyses per second of one mes-worker with one pricing thread ({@link PRICING_THREADS}), at the default cost: scale bench 967d925b, on a quiet machine. */
-  pricingPerSecond: 2.2,
+  trackerEventsPerSecond: 14_758,
+  /** Cost analyses per second of one mes-worker with one pricing thread ({@link PRICING_THREADS}), at the default cost: scale bench edbf325e, on a quiet machine. */
+  pricingPerSecond: 2.5,
   /**
-   * `POST /v1/events` requests per second one collector answers 202: 33,967 events/s in batches of 100
+   * `POST /v1/events` requests per second one collector answers 202: 73,205 events/s in batches of 100
    * events from 8 keep-alive clients, on its default Kafka client (@platformatic/kafka), acks=all
-   * (`npm run bench -- collector`, on a quiet machine; the lower of two runs, the other 41,327).
+   * (`npm run bench -- collector`, on a quiet machine; the lowest of three runs, the others 73,661
+   * and 79,692).
    */
-  collectorRequestsPerSecond: 340,
+  collectorRequestsPerSecond: 732,
 } as const;
 
 /** Pricing threads per mes-worker pod: one, so that a replica is one core's worth of pricing, the unit KEDA adds. */
