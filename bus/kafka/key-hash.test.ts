@@ -1,14 +1,19 @@
 import fc from 'fast-check';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { javaCompatiblePartition, murmur2 } from './key-hash';
+import { javaCompatiblePartitioner } from './kafkajs/kafkajs-driver';
 import { loadPlatformatic } from './platformatic/load-platformatic';
 
-/** kafkajs's default partitioner over `partitions` partitions, each with a leader. */
-function kafkajsPartitionOf(key: Buffer, partitions: number): number {
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionErrorCode: 0, partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [],
+/** `partitions` partitions, each with a leader but those in `leaderless`. */
+function metadataOf(partitions: number, leaderless: readonly number[] = []): PartitionMetadata[] {
+  return Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionErrorCode: 0, partitionId, leader: leaderless.includes(partitionId) ? -1 : 1, replicas: [1], isr: [1], offlineReplicas: [],
   }));
-  return Partitioners.DefaultPartitioner()({ topic: 'order-events', partitionMetadata, message: { key, value: 'x' } });
+}
+
+/** kafkajs's default partitioner over `partitions` partitions, each with a leader. */
+function kafkajsPartitionOf(key: Buffer | string, partitions: number): number {
+  return Partitioners.DefaultPartitioner()({ topic: 'order-events', partitionMetadata: metadataOf(partitions), message: { key, value: 'x' } });
 }
 
 describe('murmur2 of a message key', () => {
@@ -44,5 +49,23 @@ describe('murmur2 of a message key', () => {
 
   it('sends a message without a key to partition 0, as the library does', () => {
     expect(javaCompatiblePartition(undefined, undefined)).toBe(0);
+  });
+
+  it('kafkajs, as the bus configures it, sends any key, text or bytes, where its own default partitioner does', () => {
+    const ours = javaCompatiblePartitioner();
+    const key = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.uint8Array({ maxLength: 80 }).map((bytes) => Buffer.from(bytes)));
+    fc.assert(
+      fc.property(key, fc.integer({ min: 1, max: 64 }), (k, partitions) => {
+        expect(ours({ topic: 'order-events', partitionMetadata: metadataOf(partitions), message: { key: k, value: 'x' } })).toBe(kafkajsPartitionOf(k, partitions));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('kafkajs, as the bus configures it, keeps a message\'s own partition and sends one without a key to a partition with a leader', () => {
+    const ours = javaCompatiblePartitioner();
+    const partitionMetadata = metadataOf(6, [0, 1, 2, 4, 5]);
+    expect(ours({ topic: 'order-events', partitionMetadata, message: { key: 'ORD-1', value: 'x', partition: 5 } })).toBe(5);
+    for (let i = 0; i < 10; i++) expect(ours({ topic: 'order-events', partitionMetadata, message: { key: null, value: 'x' } })).toBe(3);
   });
 });
