@@ -17,6 +17,7 @@ const CORE_TESTS = [
   'tracker/histograms/stored-histogram.test.ts',
   'tracker/histograms/histogram-changes.test.ts',
   'tracker/rollups/rollup-changes.test.ts',
+  'bus/kafka/key-hash.test.ts',
 ];
 
 /** @type {import('jest').Config} */
