@@ -19,7 +19,7 @@ export { startModuleThread } from './module-thread';
 export { groupBy } from './group-by';
 export { periodic } from './periodic';
 export type { Periodic } from './periodic';
-export { isPgConnectionLoss, isTransientPgError, withTransaction } from './pg';
+export { hearClientErrors, isPgConnectionLoss, isTransientPgError, withTransaction } from './pg';
 export { queryReader } from './query-reader';
 export type { QueryText } from './query-reader';
 export { RateLimiter } from './rate-limit';

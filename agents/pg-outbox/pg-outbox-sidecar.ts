@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { orderEventShape, LIMITS } from '../../events';
-import { ConfigError, describeError, isRetriable, retry, type Logger, isTransientPgError } from '../../common';
+import { ConfigError, describeError, hearClientErrors, isRetriable, retry, type Logger, isTransientPgError } from '../../common';
 import { CollectorClient, isDeliveryRetriable, parseAttributeSpecs, postBatch, retryDelayHint, ThrottledWarning, type EventTransport } from '../shared';
 import { planDrain, settleDrain, type OutboxRow } from './drain-plan';
 import { installCapture, uninstallCapture } from './install';
@@ -97,7 +97,7 @@ export class PgOutboxSidecar {
     if (this.claimLeaseMs <= requestTimeoutMs) {
       throw new ConfigError(`--claim-lease: ${this.claimLeaseMs} ms is not longer than a request to the collector may take (${requestTimeoutMs} ms); rows would be sent twice`);
     }
-    this.pool = new Pool({ connectionString: options.databaseUrl, max: 3 });
+    this.pool = hearClientErrors(new Pool({ connectionString: options.databaseUrl, max: 3 }));
     // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
     this.pool.on('error', (err) => options.logger.warn({ error: describeError(err) }, 'a database connection was lost'));
     this.store = new OutboxStore(this.pool, this.spec.outbox, this.spec.table.text);

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
 import { createTestDatabase } from '../../tracker/test/postgres';
+import { hearClientErrors } from './client-errors';
 import { isTransientPgError } from './transient';
 import { withTransaction } from './transaction';
 
@@ -44,5 +45,47 @@ describe('withTransaction when the connection is cut mid-transaction', () => {
     expect(err).toBeInstanceOf(Error);
     expect(isTransientPgError(err)).toBe(true);
     expect((await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM t')).rows[0]!.n).toBe(0);
+  });
+});
+
+/**
+ * pg-pool listens on a client only while it is idle: a client handed out, before or without a
+ * listener of its holder, must not end the process when its connection fails.
+ */
+describe('a pool whose clients are always heard (hearClientErrors)', () => {
+  let drop: () => Promise<void>;
+  let pool: Pool;
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    drop = db.drop;
+    pool = hearClientErrors(new Pool({ connectionString: db.url, max: 2 })).on('error', () => undefined);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await drop();
+  });
+
+  it('keeps a listener on a client while it is checked out, where pg-pool keeps none', async () => {
+    const client = await pool.connect();
+    try {
+      expect(client.listenerCount('error')).toBe(1);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('survives the connection of a checked-out client cut while nobody else listens; the client fails its next statement, the pool goes on', async () => {
+    const client = await pool.connect();
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const connection = (client as unknown as { connection: EventEmitter }).connection;
+    const ended = new Promise<void>((resolve) => connection.once('end', () => resolve()));
+    const admin = new Pool({ connectionString: pool.options.connectionString, max: 1 });
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await admin.end();
+    await ended;
+    const err = await client.query('SELECT 1').then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    client.release(err as Error);
+    expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
   });
 });

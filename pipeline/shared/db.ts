@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
-import { withTransaction, ConfigError, retry, type Logger } from '../../common';
+import { hearClientErrors, withTransaction, ConfigError, retry, type Logger } from '../../common';
 import { isTransient } from './errors';
 
 /** How long a service waits at start for its database to come up (compose starts everything at once). */
@@ -11,7 +11,7 @@ const START_DEADLINE_MS = 60_000;
  * connections that fail are replaced by the pool; the failure is logged, not thrown.
  */
 export function openPool(url: string, options: { name: string; logger: Logger; max?: number }): Pool {
-  const pool = new Pool({ connectionString: url, application_name: options.name, max: options.max ?? 10 });
+  const pool = hearClientErrors(new Pool({ connectionString: url, application_name: options.name, max: options.max ?? 10 }));
   pool.on('error', (err) => options.logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
   return pool;
 }

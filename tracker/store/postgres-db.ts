@@ -1,5 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
-import { withTransaction } from '../../common';
+import { hearClientErrors, withTransaction } from '../../common';
 import { arrayParam } from './array-param';
 import type { Db, Row, Sql } from './db';
 import { translateDbError } from './db-errors';
@@ -15,13 +15,13 @@ export interface PostgresOptions {
 
 /** A {@link Db} on a PostgreSQL server through a `pg` connection pool. */
 export function openPostgres(options: PostgresOptions): Db {
-  const pool = new Pool({
+  const pool = hearClientErrors(new Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
     // Which schema this code writes (migrate.ts writerSchema): migrations refuse writers older than they need.
     options: writerConnectionOptions(),
-  });
+  }));
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
   const where = describeUrl(options.url);
