@@ -9,19 +9,20 @@ import { withTransaction } from './transaction';
  * A PostgreSQL restart cuts every connection, including one checked out between two statements of a
  * transaction: that must fail the transaction (for its caller to retry), never end the process.
  */
+let url: string;
+let drop: () => Promise<void>;
+beforeAll(async () => {
+  ({ url, drop } = await createTestDatabase());
+});
+afterAll(() => drop());
+
 describe('withTransaction when the connection is cut mid-transaction', () => {
-  let drop: () => Promise<void>;
   let pool: Pool;
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    pool = new Pool({ connectionString: db.url, max: 2 }).on('error', () => undefined);
+    pool = new Pool({ connectionString: url, max: 2 }).on('error', () => undefined);
     await pool.query('CREATE TABLE t (n int)');
   });
-  afterAll(async () => {
-    await pool.end();
-    await drop();
-  });
+  afterAll(() => pool.end());
 
   it('rejects with a transient error, rolls back, and the pool goes on with a new connection', async () => {
     let pid = 0;
@@ -53,17 +54,11 @@ describe('withTransaction when the connection is cut mid-transaction', () => {
  * listener of its holder, must not end the process when its connection fails.
  */
 describe('a pool whose clients are always heard (hearClientErrors)', () => {
-  let drop: () => Promise<void>;
   let pool: Pool;
-  beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    pool = hearClientErrors(new Pool({ connectionString: db.url, max: 2 })).on('error', () => undefined);
+  beforeAll(() => {
+    pool = hearClientErrors(new Pool({ connectionString: url, max: 2 })).on('error', () => undefined);
   });
-  afterAll(async () => {
-    await pool.end();
-    await drop();
-  });
+  afterAll(() => pool.end());
 
   it('keeps a listener on a client while it is checked out, where pg-pool keeps none', async () => {
     const client = await pool.connect();
