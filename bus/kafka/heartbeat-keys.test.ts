@@ -1,20 +1,13 @@
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { isHeartbeat, heartbeatEvent, validateOrderEvent } from '../../events';
+import { kafkajsPartitionOf } from '../test/kafkajs-partitions';
 import { heartbeatOrderIds } from './heartbeat-keys';
-
-function partitionOf(key: string, partitions: number): number {
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionErrorCode: 0, partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [],
-  }));
-  return Partitioners.DefaultPartitioner()({ topic: 'order-events', partitionMetadata, message: { key, value: 'x' } });
-}
 
 describe('heartbeat order ids', () => {
   it.each([1, 3, 6])('for %i partitions, kafkajs sends exactly one id to each partition', (partitions) => {
     const ids = heartbeatOrderIds(partitions);
     expect(ids).toHaveLength(partitions);
     expect(new Set(ids).size).toBe(partitions);
-    expect(ids.map((id) => partitionOf(id, partitions))).toEqual(Array.from({ length: partitions }, (_, i) => i));
+    expect(ids.map((id) => kafkajsPartitionOf(id, partitions))).toEqual(Array.from({ length: partitions }, (_, i) => i));
   });
 
   it('one partition gets the first id of the reserved space', () => {

@@ -1,20 +1,8 @@
 import fc from 'fast-check';
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import { kafkajsPartitionOf, metadataOf } from '../test/kafkajs-partitions';
 import { javaCompatiblePartition, murmur2 } from './key-hash';
 import { javaCompatiblePartitioner } from './kafkajs/kafkajs-driver';
 import { loadPlatformatic } from './platformatic/load-platformatic';
-
-/** `partitions` partitions, each with a leader but those in `leaderless`. */
-function metadataOf(partitions: number, leaderless: readonly number[] = []): PartitionMetadata[] {
-  return Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionErrorCode: 0, partitionId, leader: leaderless.includes(partitionId) ? -1 : 1, replicas: [1], isr: [1], offlineReplicas: [],
-  }));
-}
-
-/** kafkajs's default partitioner over `partitions` partitions, each with a leader. */
-function kafkajsPartitionOf(key: Buffer | string, partitions: number): number {
-  return Partitioners.DefaultPartitioner()({ topic: 'order-events', partitionMetadata: metadataOf(partitions), message: { key, value: 'x' } });
-}
 
 describe('murmur2 of a message key', () => {
   // Apache Kafka's own expectations for Utils.murmur2 (UtilsTest.testMurmur2): tails of 0, 2 and 3 bytes, and
