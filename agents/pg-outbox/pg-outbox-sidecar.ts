@@ -97,9 +97,9 @@ export class PgOutboxSidecar {
     if (this.claimLeaseMs <= requestTimeoutMs) {
       throw new ConfigError(`--claim-lease: ${this.claimLeaseMs} ms is not longer than a request to the collector may take (${requestTimeoutMs} ms); rows would be sent twice`);
     }
-    this.pool = hearClientErrors(new Pool({ connectionString: options.databaseUrl, max: 3 }));
-    // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
-    this.pool.on('error', (err) => options.logger.warn({ error: describeError(err) }, 'a database connection was lost'));
+    this.pool = hearClientErrors(new Pool({ connectionString: options.databaseUrl, max: 3 }), (err) =>
+      options.logger.warn({ error: describeError(err) }, 'a database connection was lost'),
+    );
     this.store = new OutboxStore(this.pool, this.spec.outbox, this.spec.table.text);
     this.transport = options.transport ?? new CollectorClient({ url: options.collectorUrl, token: options.token, timeoutMs: requestTimeoutMs, retry: { retries: 0 } });
     this.metrics = createPgOutboxMetrics(options.registry, () => this.store.backlog().catch(() => undefined));

@@ -56,7 +56,7 @@ describe('withTransaction when the connection is cut mid-transaction', () => {
 describe('a pool whose clients are always heard (hearClientErrors)', () => {
   let pool: Pool;
   beforeAll(() => {
-    pool = hearClientErrors(new Pool({ connectionString: url, max: 2 })).on('error', () => undefined);
+    pool = hearClientErrors(new Pool({ connectionString: url, max: 2 }), () => undefined);
   });
   afterAll(() => pool.end());
 

@@ -11,9 +11,9 @@ const START_DEADLINE_MS = 60_000;
  * connections that fail are replaced by the pool; the failure is logged, not thrown.
  */
 export function openPool(url: string, options: { name: string; logger: Logger; max?: number }): Pool {
-  const pool = hearClientErrors(new Pool({ connectionString: url, application_name: options.name, max: options.max ?? 10 }));
-  pool.on('error', (err) => options.logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
-  return pool;
+  return hearClientErrors(new Pool({ connectionString: url, application_name: options.name, max: options.max ?? 10 }), (err) =>
+    options.logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'),
+  );
 }
 
 /** The tree's one transaction helper (common/pg), where the services' database code looks for it. */

@@ -15,15 +15,16 @@ export interface PostgresOptions {
 
 /** A {@link Db} on a PostgreSQL server through a `pg` connection pool. */
 export function openPostgres(options: PostgresOptions): Db {
-  const pool = hearClientErrors(new Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 10_000,
-    // Which schema this code writes (migrate.ts writerSchema): migrations refuse writers older than they need.
-    options: writerConnectionOptions(),
-  }));
-  // Without a listener, an idle connection dropped by the server would crash the process.
-  pool.on('error', (err) => options.onIdleError?.(err));
+  const pool = hearClientErrors(
+    new Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+      // Which schema this code writes (migrate.ts writerSchema): migrations refuse writers older than they need.
+      options: writerConnectionOptions(),
+    }),
+    (err) => options.onIdleError?.(err),
+  );
   const where = describeUrl(options.url);
   let closing: Promise<void> | undefined;
 
