@@ -10,12 +10,17 @@ import { benchEvent } from './support/bench-events';
 import { kafkaClients } from './support/args';
 
 /**
- * `npm run bench -- collector [--seconds 10] [--concurrency 8] [--batch 100] [--client kafkajs|platformatic|both]`:
+ * `npm run bench -- collector [--seconds 5] [--rounds 3] [--concurrency 8] [--batch 100] [--client kafkajs|platformatic|both]`:
  * events per second through `POST /v1/events` into the real Kafka broker on 127.0.0.1:9092, beside
  * the ceiling of a bare Node http server that reads and JSON.parses the same bodies and answers 202.
- * With both Kafka clients (the default), the collector is measured on each, one after the other, and
- * their ratio is printed too. Each server runs in its own worker thread; the load comes from
+ * With both Kafka clients (the default), the collector is measured on each, and their ratio is
+ * printed too. Each server runs in its own worker thread, started once; the load comes from
  * keep-alive clients on the main thread, over loopback.
+ *
+ * The servers take turns, `seconds` each, for `rounds` rounds: a shared machine's speed drifts by
+ * a third within a minute (other tenants, frequency), and a baseline measured in one stretch and a
+ * collector in the next carried that drift into their ratio. Each figure is the sum over its turns;
+ * the spread of the per-round ratios is printed beside it.
  */
 
 interface Role {
@@ -29,6 +34,7 @@ interface Role {
 
 interface Options {
   seconds: number;
+  rounds: number;
   concurrency: number;
   batch: number;
 }
@@ -40,53 +46,85 @@ export async function run(args: string[]): Promise<void> {
   const topic = `orderscope-bench-${Date.now()}`;
   const token = `bench-${randomUUID()}`;
   console.log(
-    `collector benchmark: ${options.seconds} s per server after 2 s of warm-up, ${options.concurrency} keep-alive clients, ` +
-      `${options.batch} events per request (${Math.round(bodies[0]!.length / 1024)} KiB), Kafka topics ${topic}-<client>, Kafka clients ${clients.join(' and ')}`,
+    `collector benchmark: ${options.rounds} rounds of ${options.seconds} s per server, taking turns, after 2 s of warm-up each; ` +
+      `${options.concurrency} keep-alive clients, ${options.batch} events per request (${Math.round(bodies[0]!.length / 1024)} KiB), ` +
+      `Kafka topics ${topic}-<client>, Kafka clients ${clients.join(' and ')}`,
   );
-  const baseline = await measure({ role: 'baseline', topic, client: clients[0]!, token }, bodies, options);
-  const collectors: { client: string; m: Measurement }[] = [];
-  // Each client its own topic: the second does not write behind the first's messages.
-  for (const client of clients) collectors.push({ client, m: await measure({ role: 'collector', topic: `${topic}-${client}`, client, token }, bodies, options) });
-  for (const [name, m] of [['baseline', baseline] as const, ...collectors.map(({ client, m }) => [`collector on ${client}`, m] as const)]) {
+  const roles: Role[] = [
+    { role: 'baseline', topic, client: clients[0]!, token },
+    // Each client its own topic: the second does not write behind the first's messages.
+    ...clients.map((client): Role => ({ role: 'collector', topic: `${topic}-${client}`, client, token })),
+  ];
+  const servers: Server[] = [];
+  try {
+    for (const role of roles) servers.push(await startServer(role, bodies, options));
+    const turns = servers.map((): Turn[] => []);
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [i, server] of servers.entries()) turns[i]!.push(await server.measure(options.seconds * 1000));
+    }
+    report(clients, turns.map(combine), turns, options);
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+}
+
+function report(clients: readonly string[], totals: readonly Measurement[], turns: readonly Turn[][], options: Options): void {
+  const [baseline, ...collectors] = totals;
+  for (const [name, m] of totals.map((m, i) => [i === 0 ? 'baseline' : `collector on ${clients[i - 1]}`, m] as const)) {
     if (m.failed > 0) console.log(`  ${name}: ${m.failed} requests were not answered 202 (first: ${m.firstFailure})`);
   }
-  for (const { client, m: collector } of collectors) {
+  collectors.forEach((collector, i) => {
+    const rate = (t: Turn) => t.accepted / t.elapsedSeconds;
+    const perRound = turns[i + 1]!.map((t, round) => rate(t) / rate(turns[0]![round]!));
     printFigures(
-      `POST /v1/events, batches of ${options.batch}, ${options.concurrency} clients, Kafka client ${client}`,
+      `POST /v1/events, batches of ${options.batch}, ${options.concurrency} clients, Kafka client ${clients[i]}`,
       [
-        { label: 'collector (validate + auth + Kafka acks=all)', value: collector.eventsPerSecond, unit: 'events/s' },
-        { label: 'baseline (http + JSON.parse, answer 202)', value: baseline.eventsPerSecond, unit: 'events/s' },
-        { label: 'collector p50 request latency', value: collector.p50Ms, unit: 'ms' },
-        { label: 'baseline p50 request latency', value: baseline.p50Ms, unit: 'ms' },
+        { label: 'collector (validate + auth + Kafka acks=all)', value: collector!.eventsPerSecond, unit: 'events/s' },
+        { label: 'baseline (http + JSON.parse, answer 202)', value: baseline!.eventsPerSecond, unit: 'events/s' },
+        { label: 'collector p50 request latency', value: collector!.p50Ms, unit: 'ms' },
+        { label: 'baseline p50 request latency', value: baseline!.p50Ms, unit: 'ms' },
       ],
-      { label: 'collector / baseline throughput', value: collector.eventsPerSecond / baseline.eventsPerSecond },
+      { label: `collector / baseline throughput (rounds ${Math.min(...perRound).toFixed(3)} to ${Math.max(...perRound).toFixed(3)})`, value: collector!.eventsPerSecond / baseline!.eventsPerSecond },
     );
-  }
+  });
   const [first, second] = collectors;
   if (first && second) {
     printFigures(
       `the Kafka clients compared, same run`,
-      collectors.map(({ client, m }) => ({ label: `collector on ${client}`, value: m.eventsPerSecond, unit: 'events/s' })),
-      { label: `${second.client} / ${first.client} throughput`, value: second.m.eventsPerSecond / first.m.eventsPerSecond },
+      collectors.map((m, i) => ({ label: `collector on ${clients[i]}`, value: m.eventsPerSecond, unit: 'events/s' })),
+      { label: `${clients[1]} / ${clients[0]} throughput`, value: second.eventsPerSecond / first.eventsPerSecond },
     );
   }
 }
 
 function parseArgs(args: string[]): Options {
-  const options: Options = { seconds: 10, concurrency: 8, batch: 100 };
+  const options: Options = { seconds: 5, rounds: 3, concurrency: 8, batch: 100 };
   for (let i = 0; i < args.length; i += 2) {
     const key = args[i]?.replace(/^--/, '') as keyof Options;
     const value = Number(args[i + 1]);
-    if (!(key in options) || !Number.isInteger(value) || value < 1) throw new Error(`usage: npm run bench -- collector [--seconds N] [--concurrency N] [--batch N] [--client kafkajs|platformatic|both]`);
+    if (!(key in options) || !Number.isInteger(value) || value < 1) {
+      throw new Error(`usage: npm run bench -- collector [--seconds N] [--rounds N] [--concurrency N] [--batch N] [--client kafkajs|platformatic|both]`);
+    }
     options[key] = value;
   }
   options.seconds = Math.min(options.seconds, 60);
+  options.rounds = Math.min(options.rounds, 20);
   return options;
 }
 
 function makeBodies(count: number, batch: number): Buffer[] {
   const now = Date.now();
   return Array.from({ length: count }, () => Buffer.from(JSON.stringify(Array.from({ length: batch }, (_, i) => benchEvent(now, i)))));
+}
+
+/** What one turn of load on a server saw. */
+interface Turn {
+  accepted: number;
+  elapsedSeconds: number;
+  /** Of every request, in ms. */
+  latencies: number[];
+  failed: number;
+  firstFailure?: string;
 }
 
 interface Measurement {
@@ -96,25 +134,52 @@ interface Measurement {
   firstFailure?: string;
 }
 
-async function measure(role: Role, bodies: Buffer[], options: Options): Promise<Measurement> {
+/** A server's turns together: all its events over all its time, the median of all its requests. */
+function combine(turns: readonly Turn[]): Measurement {
+  const latencies = turns.flatMap((t) => t.latencies).sort((a, b) => a - b);
+  return {
+    eventsPerSecond: turns.reduce((n, t) => n + t.accepted, 0) / turns.reduce((s, t) => s + t.elapsedSeconds, 0),
+    p50Ms: latencies[Math.floor(latencies.length / 2)] ?? 0,
+    failed: turns.reduce((n, t) => n + t.failed, 0),
+    firstFailure: turns.find((t) => t.firstFailure)?.firstFailure,
+  };
+}
+
+interface Server {
+  measure(durationMs: number): Promise<Turn>;
+  stop(): Promise<void>;
+}
+
+/** Starts one server in its worker and warms it up (JIT, connections, Kafka metadata). */
+async function startServer(role: Role, bodies: Buffer[], options: Options): Promise<Server> {
   const worker = new Worker(__filename, { workerData: role });
+  const stop = async () => {
+    worker.postMessage('stop');
+    await new Promise((resolve) => worker.once('exit', resolve));
+  };
+  let url: string;
   try {
-    const url = await new Promise<string>((resolve, reject) => {
+    url = await new Promise<string>((resolve, reject) => {
       worker.once('message', (m: { url?: string; error?: string }) => (m.url ? resolve(m.url) : reject(new Error(m.error))));
       worker.once('error', reject);
     });
-    const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-    await load(url, role.token, agent, bodies, options.concurrency, 2000); // warm-up: JIT, connections, Kafka metadata
-    const result = await load(url, role.token, agent, bodies, options.concurrency, options.seconds * 1000);
-    agent.destroy();
-    return result;
-  } finally {
-    worker.postMessage('stop');
-    await new Promise((resolve) => worker.once('exit', resolve));
+  } catch (err) {
+    await stop();
+    throw err;
   }
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const measure = (durationMs: number) => load(url, role.token, agent, bodies, options.concurrency, durationMs);
+  await measure(2000);
+  return {
+    measure,
+    stop: async () => {
+      agent.destroy();
+      await stop();
+    },
+  };
 }
 
-async function load(url: string, token: string, agent: Agent, bodies: Buffer[], concurrency: number, durationMs: number): Promise<Measurement> {
+async function load(url: string, token: string, agent: Agent, bodies: Buffer[], concurrency: number, durationMs: number): Promise<Turn> {
   const endpoint = new URL('/v1/events', url);
   const latencies: number[] = [];
   let accepted = 0;
@@ -137,9 +202,7 @@ async function load(url: string, token: string, agent: Agent, bodies: Buffer[], 
     }
   };
   await Promise.all(Array.from({ length: concurrency }, client));
-  const elapsedSeconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { eventsPerSecond: accepted / elapsedSeconds, p50Ms: latencies[Math.floor(latencies.length / 2)] ?? 0, failed, firstFailure };
+  return { accepted, elapsedSeconds: (performance.now() - started) / 1000, latencies, failed, firstFailure };
 }
 
 function post(url: URL, token: string, agent: Agent, body: Buffer): Promise<{ status: number; body: string }> {
