@@ -18,13 +18,21 @@ export function occurredAtMicros(text: string): number {
   return readTimestamp(text)?.micros ?? NaN;
 }
 
+/** An RFC 3339 timestamp as {@link readTimestamp} reads it. */
+export interface Timestamp {
+  /** Microseconds since the epoch, the offset applied (see {@link occurredAtMicros}). */
+  readonly micros: number;
+  /** Minutes east of UTC; Z is 0. */
+  readonly offsetMinutes: number;
+}
+
 /**
  * Both readings of an RFC 3339 timestamp from one match, for the contract's checks of every event:
  * its instant (see {@link occurredAtMicros}) and its offset in minutes east of UTC (Z is 0);
  * undefined when the text is not one. The instant is NaN where Date.parse refuses the date
  * (month 13; it takes 2026-02-30 as March 2nd, which the contract's format refuses).
  */
-export function readTimestamp(text: string): { readonly micros: number; readonly offsetMinutes: number } | undefined {
+export function readTimestamp(text: string): Timestamp | undefined {
   const match = RFC3339.exec(text.toUpperCase());
   if (!match) return undefined;
   const offset = match[3] === 'Z' ? 0 : (match[4] === '-' ? -1 : 1) * (Number(match[5]) * 60 + Number(match[6]));

@@ -49,6 +49,16 @@ describe('the order-event contract', () => {
     );
   });
 
+  it('reads the clock rule from the instant, its offset applied, to the microsecond', () => {
+    expect(validateOrderEvent({ ...valid, occurred_at: '2026-11-26T13:05:00+01:00' }, NOW).ok).toBe(true);
+    expect(errorOf({ occurred_at: '2026-11-26T14:00:00+01:00' })).toMatch(/^occurred_at: is 3600 s in the future;/);
+    expect(validateOrderEvent({ ...valid, occurred_at: '2026-11-26T12:05:00.000001Z' }, NOW)).toEqual({
+      ok: false,
+      error: "occurred_at: is 301 s in the future; at most 300 s of clock skew is accepted (check the emitting host's clock)",
+      problem: { field: 'occurred_at', kind: 'future' },
+    });
+  });
+
   it('rejects a body that is not an object', () => {
     for (const body of [5, null, 'x', [valid]]) {
       const result = validateOrderEvent(body, NOW);
