@@ -149,7 +149,13 @@ describe('the spooled bus', () => {
     await seen.until(() => seen.applied.length === 1);
     expect(seen.applied).toEqual(['o1']);
     expect(seen.contexts[0]!.unreadable).toEqual([
-      { raw: Buffer.from('{"order_id":"o2"}'), reason: 'invalid_event', error: 'the message is not a valid order event: schema_version: must be 1', origin: IN_PROCESS_ORIGIN },
+      {
+        raw: Buffer.from('{"order_id":"o2"}'),
+        reason: 'invalid_event',
+        error:
+          'the message is not a valid order event: schema_version: is required; event_id: is required; source: is required; state: is required; occurred_at: is required',
+        origin: IN_PROCESS_ORIGIN,
+      },
     ]);
   });
 });

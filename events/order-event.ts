@@ -173,7 +173,7 @@ export function plainlyValidEvent(input: unknown): OrderEvent | undefined {
 }
 
 /** A checked event with its occurred_at in microseconds since the epoch, read once for every rule that needs it. */
-interface CheckedEvent {
+export interface CheckedEvent {
   readonly event: OrderEvent;
   readonly occurredAt: number;
 }
@@ -277,7 +277,7 @@ export type ValidationResult = { ok: true; event: OrderEvent } | { ok: false; er
  * producers with broken clocks or milliseconds sent as seconds.
  */
 export function validateOrderEvent(input: unknown, now: Date = new Date()): ValidationResult {
-  const checked = checkShape(input);
+  const checked = checkEventShape(input);
   if ('error' in checked) return checked;
   const { event, occurredAt } = checked;
   const skew = (occurredAt / 1000 - now.getTime()) / 1000;
@@ -292,8 +292,12 @@ export function validateOrderEvent(input: unknown, now: Date = new Date()): Vali
   return { ok: true, event };
 }
 
-/** The contract's rules but the clock's: the plain reading first, the schema for everything else. */
-function checkShape(input: unknown): CheckedEvent | Extract<ValidationResult, { ok: false }> {
+/**
+ * Every rule of the contract but the clock's, for the collector and for readers that must not judge
+ * by their own clock (the bus: an event's place in time was judged when it was taken in). The plain
+ * reading first, the schema for everything else, and the same words for what is wrong either way.
+ */
+export function checkEventShape(input: unknown): CheckedEvent | Extract<ValidationResult, { ok: false }> {
   const plain = plainReading(input);
   if (plain) return plain;
   // zod silently skips an own "__proto__" key of a record; a dropped attribute must be an error instead.

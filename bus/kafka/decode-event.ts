@@ -1,4 +1,4 @@
-import { orderEventShape, plainlyValidEvent, type OrderEvent } from '../../events';
+import { checkEventShape, type OrderEvent } from '../../events';
 import type { EventOrigin, UnreadableMessage } from '../bus';
 import type { DropReason } from '../metric-names';
 
@@ -33,15 +33,13 @@ export function decodeEvent(message: RawMessage): Decoded {
   return 'event' in result ? result : { unreadable: 'invalid_event', error: result.error };
 }
 
-/** The order event a JSON value of the bus holds, or what is wrong with it, in words (the first problem). */
+/**
+ * The order event a JSON value of the bus holds, or what is wrong with it in the collector's words:
+ * every rule of the contract but the clock's (an event's place in time was judged when it was taken in).
+ */
 export function readOrderEvent(json: unknown): { readonly event: OrderEvent } | { readonly error: string } {
-  const plain = plainlyValidEvent(json);
-  if (plain) return { event: plain };
-  const result = orderEventShape.safeParse(json);
-  if (result.success) return { event: result.data };
-  const issue = result.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
-  return { error: `the message is not a valid order event: ${where}${issue?.message ?? 'invalid'}` };
+  const checked = checkEventShape(json);
+  return 'event' in checked ? { event: checked.event } : { error: `the message is not a valid order event: ${checked.error}` };
 }
 
 /** One partition's fetched messages, sorted out for the batch handler. */
