@@ -10,6 +10,7 @@ import { createVhost } from '../../bench/support/rabbitmq-vhost';
 import { BROKERS, deleteTopic, freshTopic } from '../../bus/test/kafka-topic';
 import { PROJECT_ROOT, sleep } from '../../common';
 import { freePort, freePorts } from '../support/child-server';
+import { logTailOf } from '../support/process-probes';
 import { controlledProcess, readyAt, type ControlledProcess } from '../support/controlled-process';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startTcpBalancer, type TcpBalancer } from '../support/tcp-balancer';
@@ -22,6 +23,9 @@ const SDK_HOST = path.join(__dirname, 'sdk-host.ts');
 const REGISTER_TS = path.join(PROJECT_ROOT, 'agents', 'test', 'register-ts.js');
 const KAFKA_SCRIPT = path.join(PROJECT_ROOT, 'scripts', 'kafka.sh');
 export const TOPIC_PARTITIONS = 6;
+/** Log lines of each process in a failure message; a crashed one's stack and what led to it take more. */
+const TAIL_LINES = 15;
+const CRASHED_TAIL_LINES = 80;
 
 /** The SDK's host process: started, killed and started again; emits over IPC (see sdk-host.ts). */
 export interface SdkHost {
@@ -58,7 +62,10 @@ export interface ChaosStack {
   /** The first replica leaves the group (SIGTERM: a scale-in). */
   removeTracker(): Promise<void>;
   restartKafka(): Promise<void>;
-  /** Every process's log tail, for a failure message. */
+  /**
+   * Every process's log tail, for a failure message: longer for a process that crashed (its stack
+   * and what led to it), and the whole logs are then kept past stop() in `dir`, which it names.
+   */
   logTails(): string;
   /** The processes that exited without being asked to (crashed), with how often: none in a sound run. */
   crashes(): string[];
@@ -170,15 +177,22 @@ export async function startChaosStack(): Promise<ChaosStack> {
     );
     await tap.start();
 
-    const sdkHost = startSdkHost({ ...baseEnv, COLLECTOR_URL: balancer.url, TOKEN: token, SPOOL_DIR: path.join(dir, 'spool-sdk') }, path.join(dir, 'sdk-host.log'));
+    const sdkHostLog = path.join(dir, 'sdk-host.log');
+    const sdkHost = startSdkHost({ ...baseEnv, COLLECTOR_URL: balancer.url, TOKEN: token, SPOOL_DIR: path.join(dir, 'spool-sdk') }, sdkHostLog);
     cleanups.push(sdkHost.stop);
     await sdkHost.start();
 
+    // Every part the run can see crash, with its log.
+    const parts = (): { name: string; crashes: number; logTail(lines: number): string }[] => [
+      ...processes,
+      { name: 'sdk-host', crashes: sdkHost.crashes, logTail: (lines) => logTailOf(sdkHostLog, lines) },
+    ];
+    let keepLogs = false;
     const stop = async () => {
       const failed: string[] = [];
       for (const p of [...processes].reverse()) await p.stop().catch((err: unknown) => failed.push(`${p.name}: ${String(err)}`));
       for (const c of cleanups.reverse()) await c().catch((err: unknown) => failed.push(String(err)));
-      if (process.env.ORDERSCOPE_E2E_KEEP === '1') console.log(`chaos: logs kept in ${dir}`);
+      if (process.env.ORDERSCOPE_E2E_KEEP === '1' || keepLogs) console.log(`chaos: logs kept in ${dir}`);
       else rmSync(dir, { recursive: true, force: true });
       if (failed.length > 0) throw new Error(`teardown failed: ${failed.join('; ')}`);
     };
@@ -209,8 +223,12 @@ export async function startChaosStack(): Promise<ChaosStack> {
         await run('bash', [KAFKA_SCRIPT, 'stop']);
         await run('bash', [KAFKA_SCRIPT, 'start']);
       },
-      logTails: () => processes.map((p) => `--- ${p.name}\n${p.logTail(15)}`).join('\n'),
-      crashes: () => [...processes, { name: 'sdk-host', crashes: sdkHost.crashes }].filter((p) => p.crashes > 0).map((p) => `${p.name} crashed ${p.crashes} time(s)`),
+      logTails: () => {
+        keepLogs = true;
+        const tails = parts().map((p) => `--- ${p.name}${p.crashes > 0 ? ` (crashed ${p.crashes} time(s))` : ''}\n${p.logTail(p.crashes > 0 ? CRASHED_TAIL_LINES : TAIL_LINES)}`);
+        return `${tails.join('\n')}\n(whole logs kept in ${dir})`;
+      },
+      crashes: () => parts().filter((p) => p.crashes > 0).map((p) => `${p.name} crashed ${p.crashes} time(s)`),
       stop,
     };
   } catch (err) {
