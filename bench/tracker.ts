@@ -13,7 +13,8 @@ import { checkStore, deleteTopic, eventStream, measureTrackers, produce, TRACKER
  * `npm run bench -- tracker [--events N] [--orders M] [--client kafkajs|platformatic|both]`: events
  * applied per second, end to end (Kafka -> `orderscope tracker` -> PostgreSQL), beside the ceiling
  * measured in the same run: a PostgreSQL `COPY ... FROM STDIN` of the same events into a table
- * without any index. Also prints the tracker's peak RSS, with the heap bound it is deployed with
+ * without any index, right before and right after each tracker run (the machine's speed drifts
+ * within a minute; a COPY takes a second, the tracker tens of them), the ceiling being their mean. Also prints the tracker's peak RSS, with the heap bound it is deployed with
  * (deploy/servers.ts). With both Kafka clients (the default), the stream is published and applied
  * once on each (a topic each, an empty store each), and the ratio between them is printed too.
  *
@@ -44,8 +45,8 @@ export async function run(args: string[]): Promise<void> {
   await adminQuery(adminUrl, `CREATE DATABASE ${database}`);
   const topics: string[] = [];
   try {
-    const copyRate = await measureCopy(benchUrl, stream);
-    console.log(`  COPY ceiling: ${Math.round(copyRate).toLocaleString('en-US')} events/s`);
+    let copyBefore = await measureCopy(benchUrl, stream);
+    console.log(`  COPY ceiling before: ${Math.round(copyBefore).toLocaleString('en-US')} events/s`);
 
     const runs: { client: string; rate: number; published: number }[] = [];
     for (const client of clients) {
@@ -61,12 +62,15 @@ export async function run(args: string[]): Promise<void> {
 
       const tracker = await measureTrackers(benchUrl, kafka, events, 1, { ORDERSCOPE_KAFKA_CLIENT: client });
       await checkStore(benchUrl, stream);
+      const copyAfter = await measureCopy(benchUrl, stream);
+      const copyRate = (copyBefore + copyAfter) / 2;
+      console.log(`  COPY ceiling after: ${Math.round(copyAfter).toLocaleString('en-US')} events/s`);
       runs.push({ client, rate: tracker.rate, published: produced });
       printFigures(
         `tracker on ${client}: ${events.toLocaleString('en-US')} events, ${orders.toLocaleString('en-US')} orders`,
         [
           { label: 'tracker, Kafka -> tracker -> PostgreSQL', value: tracker.rate, unit: 'events/s' },
-          { label: 'ceiling, COPY into an unindexed table', value: copyRate, unit: 'events/s' },
+          { label: 'ceiling, COPY into an unindexed table', value: copyRate, unit: `events/s (mean of ${Math.round(copyBefore).toLocaleString('en-US')} before and ${Math.round(copyAfter).toLocaleString('en-US')} after)` },
           { label: 'tracker peak RSS', value: tracker.peakRssBytes / 2 ** 20, unit: `MiB (node ${TRACKER_NODE_OPTIONS}, as deployed)` },
           { label: 'tracker batches applied', value: tracker.batches, unit: `(mean ${Math.round(events / Math.max(1, tracker.batches))} events)` },
           // What applying costs besides its rate, in cores over the timed part: one Node.js thread tops out near 1.
@@ -77,6 +81,8 @@ export async function run(args: string[]): Promise<void> {
         ],
         { label: 'tracker / COPY', value: tracker.rate / copyRate },
       );
+      // The next client's run is timed between this COPY and one of its own.
+      copyBefore = copyAfter;
     }
     const [first, second] = runs;
     if (first && second) {
@@ -100,6 +106,8 @@ async function measureCopy(url: string, spec: StreamSpec): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
+    // Measured again after each tracker run, into an empty table each time.
+    await client.query('DROP TABLE IF EXISTS copy_ceiling');
     await client.query(`CREATE TABLE copy_ceiling (event_id uuid, order_id text, source text, state text, occurred_at timestamptz, seq bigint,
       trace_id text, span_id text, attributes jsonb, received_at timestamptz DEFAULT now())`);
     const lines = Readable.from(
