@@ -14,9 +14,10 @@ import { checkStore, deleteTopic, eventStream, measureTrackers, produce, TRACKER
  * applied per second, end to end (Kafka -> `orderscope tracker` -> PostgreSQL), beside the ceiling
  * measured in the same run: a PostgreSQL `COPY ... FROM STDIN` of the same events into a table
  * without any index, right before and right after each tracker run (the machine's speed drifts
- * within a minute; a COPY takes a second, the tracker tens of them), the ceiling being their mean. Also prints the tracker's peak RSS, with the heap bound it is deployed with
- * (deploy/servers.ts). With both Kafka clients (the default), the stream is published and applied
- * once on each (a topic each, an empty store each), and the ratio between them is printed too.
+ * within a minute; a COPY takes a second, the tracker tens of them), the ceiling being their mean.
+ * Also prints the tracker's peak RSS, with the heap bound it is deployed with (deploy/servers.ts).
+ * With both Kafka clients (the default), the stream is published and applied once on each (a topic
+ * each, an empty store each), and the ratio between them is printed too.
  *
  * The stream is what a busy pipeline sends: orders start one after another and move through the
  * process model, so at any time some tens of thousands are in flight and a batch touches thousands
