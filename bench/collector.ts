@@ -63,13 +63,15 @@ export async function run(args: string[]): Promise<void> {
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, server] of servers.entries()) turns[i]!.push(await server.measure(options.seconds * 1000));
     }
-    report(clients, turns.map(combine), turns, options);
+    report(clients, turns, options);
   } finally {
     for (const server of servers) await server.stop();
   }
 }
 
-function report(clients: readonly string[], totals: readonly Measurement[], turns: readonly Turn[][], options: Options): void {
+/** `turns`: the baseline's, then each client's collector's. */
+function report(clients: readonly string[], turns: readonly Turn[][], options: Options): void {
+  const totals = turns.map(combine);
   const [baseline, ...collectors] = totals;
   for (const [name, m] of totals.map((m, i) => [i === 0 ? 'baseline' : `collector on ${clients[i - 1]}`, m] as const)) {
     if (m.failed > 0) console.log(`  ${name}: ${m.failed} requests were not answered 202 (first: ${m.firstFailure})`);
