@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { validateOrderEvent, orderIdProblem, LIMITS, orderEventShape, plainlyValidEvent } from './order-event';
+import { validateOrderEvent, orderIdProblem, LIMITS, orderEventShape, plainlyValidCallerFields, plainlyValidEvent } from './order-event';
 import { insertAt, outOfRange, unstorable, validEvent } from './test/arbitraries';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -398,8 +398,31 @@ describe('the plain reading of the contract (plainlyValidEvent), held to the sch
           expect(JSON.stringify(plain)).toBe(JSON.stringify(orderEventShape.parse(event)));
           expect(plain!.attributes).not.toBe(event.attributes);
         }
+        const callerFields = plainlyValidCallerFields(event.order_id, event.state, event.attributes ?? {});
+        expect(JSON.stringify(callerFields)).toBe(JSON.stringify(orderEventShape.parse(event).attributes));
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("reads a caller's order_id, state and attributes (plainlyValidCallerFields) only where the schema accepts each, with the schema's attributes", () => {
+    const shape = orderEventShape.shape;
+    let accepted = 0;
+    fc.assert(
+      fc.property(changedEvent, (input) => {
+        const { order_id, state, attributes = {} } = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+        const copy = plainlyValidCallerFields(order_id, state, attributes);
+        if (copy === undefined) return;
+        accepted++;
+        expect(shape.order_id.safeParse(order_id).success).toBe(true);
+        expect(shape.state.safeParse(state).success).toBe(true);
+        const parsed = shape.attributes.safeParse(attributes);
+        expect(parsed.success).toBe(true);
+        expect(JSON.stringify(copy)).toBe(JSON.stringify(parsed.data));
+        expect(copy).not.toBe(attributes);
+      }),
+      { numRuns: 4000 },
+    );
+    expect(accepted).toBeGreaterThan(100);
   });
 });

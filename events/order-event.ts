@@ -186,9 +186,9 @@ function plainReading(input: unknown): CheckedEvent | undefined {
   const { schema_version, event_id, order_id, source, state, occurred_at, seq = 0, trace_id, span_id, attributes = {} } = input;
   if (schema_version !== ORDER_EVENT_SCHEMA_VERSION) return undefined;
   if (typeof event_id !== 'string' || !UUID.test(event_id)) return undefined;
-  if (!isText(order_id, LIMITS.orderIdMaxLength) || !ORDER_ID.test(order_id) || DOT_SEGMENTS.has(order_id)) return undefined;
+  if (!isOrderId(order_id)) return undefined;
   if (!isText(source, LIMITS.nameMaxLength) || !NAME.test(source)) return undefined;
-  if (!isText(state, LIMITS.stateMaxLength) || CONTROL.test(state) || state.trim() === '') return undefined;
+  if (!isState(state)) return undefined;
   if (typeof occurred_at !== 'string' || !DATETIME.test(occurred_at)) return undefined;
   const read = readTimestamp(occurred_at);
   if (read === undefined || timestampProblem(read) !== undefined) return undefined;
@@ -203,6 +203,24 @@ function plainReading(input: unknown): CheckedEvent | undefined {
   if (span_id !== undefined) event.span_id = span_id;
   event.attributes = copy;
   return { event, occurredAt: read.micros };
+}
+
+/**
+ * The plain reading of the three fields a producer's caller chooses: a copy of `attributes` when
+ * `orderId`, `state` and `attributes` keep their rules, else undefined (then ask the schema, for its
+ * verdict and its words). For a producer that makes the rest of the event itself, valid by
+ * construction: the agent's trackOrder, on every call.
+ */
+export function plainlyValidCallerFields(orderId: unknown, state: unknown, attributes: unknown): Record<string, AttributeValue> | undefined {
+  return isOrderId(orderId) && isState(state) ? plainAttributes(attributes) : undefined;
+}
+
+function isOrderId(value: unknown): value is string {
+  return isText(value, LIMITS.orderIdMaxLength) && ORDER_ID.test(value) && !DOT_SEGMENTS.has(value);
+}
+
+function isState(value: unknown): value is string {
+  return isText(value, LIMITS.stateMaxLength) && !CONTROL.test(value) && value.trim() !== '';
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
-import { ORDER_EVENT_SCHEMA_VERSION, orderEventShape, validateOrderEvent, type AttributeValue, type OrderEventInput, ORDER_ID_ATTRIBUTE } from '../../events';
+import { ORDER_EVENT_SCHEMA_VERSION, plainlyValidCallerFields, validateOrderEvent, type AttributeValue, type OrderEventInput, ORDER_ID_ATTRIBUTE } from '../../events';
 import { describeError } from '../../common';
 import type { AgentMetrics, EventSender, ThrottledWarning } from '../shared';
 import { sampledTraceIds } from './trace-context';
@@ -48,7 +48,6 @@ export function createTrackOrder(deps: TrackOrderDeps): TrackOrder {
   const now = deps.now ?? (() => new Date());
   // Orders events with the same occurred_at (same millisecond) in the order they were tracked.
   let seq = 0;
-  const checkCallerFields = callerFieldsCheck();
   return (orderId, state, attributes, options) => {
     try {
       const span = trace.getActiveSpan();
@@ -64,7 +63,7 @@ export function createTrackOrder(deps: TrackOrderDeps): TrackOrder {
         ...sampledTraceIds(span),
         attributes: attributes ?? {},
       };
-      const verdict = options ? validateOrderEvent(input, now()) : checkCallerFields(input, at);
+      const verdict = options ? validateOrderEvent(input, now()) : callerFieldsCheck(input, at);
       if (!verdict.ok) return invalid(deps, orderId, state, verdict.error);
       span?.setAttributes({ [ORDER_ID_ATTRIBUTE]: orderId, 'order.state': state });
       return deps.sender.enqueue(verdict.event) ? verdict.event.event_id : undefined;
@@ -74,35 +73,16 @@ export function createTrackOrder(deps: TrackOrderDeps): TrackOrder {
   };
 }
 
-/** How many valid states trackOrder remembers: a service tracks a handful, and a caller passing anything must not grow memory. */
-const REMEMBERED_STATES = 256;
-
 /**
  * Checks an event against the contract, made for the call on every request. Only order_id, state and
  * attributes come from the caller; the rest is made here and valid by construction, so those three
- * are checked with the contract's own field rules, and each state only the first time (it is one of
- * the few the service tracks). The whole event is checked only when one of them fails, for the
- * contract's own message. Attributes are queued as the validated copy: a caller changing its
- * attributes object afterwards changes nothing.
+ * are read by the contract's plain reading of them. The whole event is checked only when one of them
+ * fails, for the contract's own message. Attributes are queued as the validated copy: a caller
+ * changing its attributes object afterwards changes nothing.
  */
-function callerFieldsCheck(): (input: OrderEventInput, at: Date) => { ok: true; event: OrderEventInput } | { ok: false; error: string } {
-  const validStates = new Set<string>();
-  const stateValid = (state: string) => {
-    if (validStates.has(state)) return true;
-    if (!orderEventShape.shape.state.safeParse(state).success) return false;
-    if (validStates.size < REMEMBERED_STATES) validStates.add(state);
-    return true;
-  };
-  return (input, at) => {
-    if (orderEventShape.shape.order_id.safeParse(input.order_id).success && stateValid(input.state)) {
-      const attributes = input.attributes;
-      if (!attributes || Object.keys(attributes).length === 0) return { ok: true, event: input };
-      // zod's records skip an own "__proto__" key without a word; the whole check refuses it.
-      const copy = Object.hasOwn(attributes, '__proto__') ? undefined : orderEventShape.shape.attributes.safeParse(attributes);
-      if (copy?.success) return { ok: true, event: { ...input, attributes: copy.data } };
-    }
-    return validateOrderEvent(input, at);
-  };
+function callerFieldsCheck(input: OrderEventInput, at: Date): { ok: true; event: OrderEventInput } | { ok: false; error: string } {
+  const attributes = plainlyValidCallerFields(input.order_id, input.state, input.attributes);
+  return attributes ? { ok: true, event: { ...input, attributes } } : validateOrderEvent(input, at);
 }
 
 function invalid(deps: TrackOrderDeps, orderId: unknown, state: unknown, error: string): undefined {
