@@ -5,6 +5,13 @@ import { orderEventShape } from '../../events';
 import { ConfigError } from '../../common';
 
 const MIB = 1_048_576;
+
+/**
+ * The OpenTelemetry instrumentations the agent has, by OpenTelemetry's names for them (the package
+ * name without `@opentelemetry/instrumentation-`, as OTEL_NODE_ENABLED_INSTRUMENTATIONS takes them).
+ */
+export const AGENT_INSTRUMENTATIONS = ['http', 'pg', 'amqplib', 'kafkajs'] as const;
+export type InstrumentationName = (typeof AGENT_INSTRUMENTATIONS)[number];
 const positiveInt = z.number().int().positive();
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:7400' });
 
@@ -66,6 +73,20 @@ export const agentOptionsSchema = z.strictObject({
        * shows a round trip and nothing else, and they were 6 of the pipeline shop's 16 spans per order.
        */
       transactionSpans: z.boolean({ error: 'must be true or false' }).default(false),
+      /**
+       * The instrumentations that run, of {@link AGENT_INSTRUMENTATIONS}. Each costs every request or
+       * message it sees, sampled or not (agents/README "What it costs"): a service that cannot pay for
+       * a span per pg statement can leave pg out and keep the rest. Default: OpenTelemetry's variables,
+       * OTEL_NODE_ENABLED_INSTRUMENTATIONS (only these) and then OTEL_NODE_DISABLED_INSTRUMENTATIONS
+       * (all but these), else all of them.
+       */
+      instrumentations: z
+        .array(
+          z.enum(AGENT_INSTRUMENTATIONS, {
+            error: (issue) => `"${String(issue.input)}" is no instrumentation of the agent; it has ${AGENT_INSTRUMENTATIONS.join(', ')}`,
+          }),
+        )
+        .prefault(instrumentationsFromEnvironment),
     })
     .prefault({}),
   log: z
@@ -91,7 +112,9 @@ export function parseAgentOptions(options: AgentOptions, keyNames: Readonly<Reco
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const key = i.path.map(String).join('.');
-      return `${keyNames[key] ?? (key || '(options)')}: ${i.message}`;
+      // A list's item is named as its list is (one variable sets the whole list).
+      const name = keyNames[key] ?? (typeof i.path.at(-1) === 'number' ? keyNames[i.path.slice(0, -1).map(String).join('.')] : undefined);
+      return `${name ?? (key || '(options)')}: ${i.message}`;
     });
     throw new ConfigError(`invalid orderscope agent options:\n  ${lines.join('\n  ')}`);
   }
@@ -118,6 +141,7 @@ export const AGENT_ENV_NAMES: Readonly<Record<string, string>> = {
   'tracing.protocol': 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (or OTEL_EXPORTER_OTLP_PROTOCOL)',
   'tracing.zipkinEndpoint': 'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
   'tracing.transactionSpans': 'ORDERSCOPE_AGENT_TRANSACTION_SPANS',
+  'tracing.instrumentations': 'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
 };
 
 /**
@@ -136,6 +160,28 @@ function protocolFromEnvironment(): 'http/protobuf' | 'http/json' {
   return (named || 'http/protobuf') as 'http/protobuf' | 'http/json';
 }
 
+/**
+ * The instrumentations OpenTelemetry's variables ask for: those OTEL_NODE_ENABLED_INSTRUMENTATIONS
+ * names (all when it is unset or empty), less those OTEL_NODE_DISABLED_INSTRUMENTATIONS names, as
+ * OpenTelemetry's own auto-instrumentation reads them (a name in both is disabled). An enabled name
+ * the agent does not have goes to the option's check, to be refused by name: a typo ("postgres")
+ * must not silently leave the statements untraced. A disabled one it does not have is already off.
+ */
+function instrumentationsFromEnvironment(): InstrumentationName[] {
+  const enabled = namesIn(process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS) ?? [...AGENT_INSTRUMENTATIONS];
+  const disabled = new Set(namesIn(process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS));
+  return enabled.filter((name) => !disabled.has(name)) as InstrumentationName[];
+}
+
+/** The names of a comma-separated list, or undefined when it names none. */
+function namesIn(list: string | undefined): string[] | undefined {
+  const names = list
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return names?.length ? names : undefined;
+}
+
 /** The environment variables the agent's tracing reads whoever starts it (OpenTelemetry's own names). */
 export const AGENT_TRACING_ENV = [
   'OTEL_TRACES_EXPORTER',
@@ -143,6 +189,8 @@ export const AGENT_TRACING_ENV = [
   'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
   'OTEL_EXPORTER_OTLP_PROTOCOL',
   'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
+  'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
+  'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
 ] as const;
 
 /**

@@ -11,6 +11,7 @@ import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { expressRoute } from './express-route';
 import { samplerFromEnvironment, withoutTransactionStatements } from './sampler';
+import type { InstrumentationName } from './agent-options';
 
 export interface TracingOptions {
   serviceName: string;
@@ -28,12 +29,29 @@ export interface TracingOptions {
   ignorePaths: readonly string[];
   /** true: pg's BEGIN, COMMIT and ROLLBACK get spans too (see {@link withoutTransactionStatements} for why not by default). */
   transactionSpans: boolean;
+  /** The instrumentations that run (see agent-options.ts for why a service may leave one out). */
+  instrumentations: readonly InstrumentationName[];
 }
 
+/** Makes each instrumentation of the agent, given the paths whose incoming requests get no span. */
+const INSTRUMENTATIONS: Record<InstrumentationName, (ignoredPaths: ReadonlySet<string>) => HttpInstrumentation | PgInstrumentation | AmqplibInstrumentation | KafkaJsInstrumentation> = {
+  http: (ignoredPaths) =>
+    new HttpInstrumentation({ ignoreIncomingRequestHook: (req: IncomingMessage) => ignoredPaths.has(pathOf(req.url)), applyCustomAttributesOnSpan: nameByRoute }),
+  // No express instrumentation: its spans (one per middleware and route handler) cost more per
+  // request than the request's own span and tell little more, and the route it gives the request's
+  // span is express's own req.route, which nameByRoute reads at the end of the request.
+
+  // Only queries inside a traced unit of work get a span (not the outbox sweep's or a gauge's
+  // timer queries, each of which would be a trace of its own), and no span per pool checkout.
+  pg: () => new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+  amqplib: () => new AmqplibInstrumentation(),
+  kafkajs: () => new KafkaJsInstrumentation(),
+};
+
 /**
- * Starts OpenTelemetry tracing: a NodeSDK with the OTLP/HTTP (protobuf or JSON) or the Zipkin exporter and the instrumentations of
+ * Starts OpenTelemetry tracing: a NodeSDK with the OTLP/HTTP (protobuf or JSON) or the Zipkin exporter and those of the instrumentations of
  * http (a server span named by its express route), pg (no span for the statements that only delimit a
- * transaction, unless asked), amqplib and kafkajs.
+ * transaction, unless asked), amqplib and kafkajs that `options.instrumentations` names.
  *
  * Instrumentations patch a module when it is required, so this must run before the host requires
  * any of them; a module required earlier stays uninstrumented.
@@ -49,18 +67,8 @@ export function startTracing(options: TracingOptions): NodeSDK {
     // lists NodeSDK would start OTLP metric and log exporters of its own.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req: IncomingMessage) => ignored.has(pathOf(req.url)), applyCustomAttributesOnSpan: nameByRoute }),
-      // No express instrumentation: its spans (one per middleware and route handler) cost more per
-      // request than the request's own span and tell little more, and the route it gives the request's
-      // span is express's own req.route, which nameByRoute reads at the end of the request.
-
-      // Only queries inside a traced unit of work get a span (not the outbox sweep's or a gauge's
-      // timer queries, each of which would be a trace of its own), and no span per pool checkout.
-      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-      new AmqplibInstrumentation(),
-      new KafkaJsInstrumentation(),
-    ],
+    // Each once, however often the list names it (a second http instrumentation would wrap the first).
+    instrumentations: [...new Set(options.instrumentations)].map((name) => INSTRUMENTATIONS[name](ignored)),
   });
   sdk.start();
   return sdk;

@@ -51,7 +51,9 @@ const COMMON_HELP = `
 Every service starts the orderscope agent (agents/node) first: OpenTelemetry traces (OTLP/HTTP to
 $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, default http://127.0.0.1:4318/v1/traces; with
 OTEL_TRACES_EXPORTER=zipkin to Zipkin at $OTEL_EXPORTER_ZIPKIN_ENDPOINT, default
-http://127.0.0.1:9411/api/v2/spans), pino JSON logs with trace_id, span_id and order_id, RED metrics on GET /metrics, and an order event at each state change. The
+http://127.0.0.1:9411/api/v2/spans; OTEL_NODE_ENABLED_INSTRUMENTATIONS and
+OTEL_NODE_DISABLED_INSTRUMENTATIONS choose which of http, pg, amqplib and kafkajs are traced, all by
+default), pino JSON logs with trace_id, span_id and order_id, RED metrics on GET /metrics, and an order event at each state change. The
 service runs in a child process of this command, in which the agent starts before express, pg and
 amqplib are loaded; this process passes SIGTERM/SIGINT on and exits with the service's exit code
 (0 after a graceful stop, 1 after a fatal error: let a supervisor restart it).

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from '../../../common';
-import { AGENT_ENV_NAMES, agentOptionsFromEnv, parseAgentOptions } from '../agent-options';
+import { AGENT_ENV_NAMES, agentOptionsFromEnv, parseAgentOptions, type AgentOptions } from '../agent-options';
 
 describe('agent options', () => {
   const required = { service: 'shop', collectorUrl: 'http://127.0.0.1:7400', token: 't0ken' };
@@ -78,6 +78,39 @@ describe('agent options', () => {
         'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (or OTEL_EXPORTER_OTLP_PROTOCOL): must be http/protobuf or http/json (the agent does not export over grpc)',
       );
       expect(parseAgentOptions({ ...required, tracing: { protocol: 'http/json' } }).tracing.protocol).toBe('http/json');
+    } finally {
+      names.forEach((n, i) => {
+        if (before[i] === undefined) delete process.env[n];
+        else process.env[n] = before[i];
+      });
+    }
+  });
+  it("run the instrumentations OpenTelemetry's variables enable and do not disable, all by default, and refuse one they do not have by name", () => {
+    const names = ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS'] as const;
+    const before = names.map((n) => process.env[n]);
+    const instrumentations = (options: AgentOptions = required) => parseAgentOptions(options, AGENT_ENV_NAMES).tracing.instrumentations;
+    try {
+      for (const n of names) delete process.env[n];
+      expect(instrumentations()).toEqual(['http', 'pg', 'amqplib', 'kafkajs']);
+      process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = ' ';
+      expect(instrumentations()).toEqual(['http', 'pg', 'amqplib', 'kafkajs']);
+      // Disabling one the agent does not have (fs, a common setting for OpenTelemetry's own agent) leaves it off.
+      process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS = 'pg, fs';
+      expect(instrumentations()).toEqual(['http', 'amqplib', 'kafkajs']);
+      // Enabled applies first, then disabled: a name in both is off.
+      process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = 'amqplib,pg,,http';
+      expect(instrumentations()).toEqual(['amqplib', 'http']);
+      delete process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS;
+      process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = 'http,postgres';
+      expect(() => instrumentations()).toThrow(
+        'invalid orderscope agent options:\n  OTEL_NODE_ENABLED_INSTRUMENTATIONS: "postgres" is no instrumentation of the agent; it has http, pg, amqplib, kafkajs',
+      );
+      // In code, the option wins over the variables, and none at all is allowed (events and metrics only).
+      expect(instrumentations({ ...required, tracing: { instrumentations: ['pg'] } })).toEqual(['pg']);
+      expect(instrumentations({ ...required, tracing: { instrumentations: [] } })).toEqual([]);
+      expect(() => parseAgentOptions({ ...required, tracing: { instrumentations: ['express' as 'http'] } })).toThrow(
+        'tracing.instrumentations.0: "express" is no instrumentation of the agent; it has http, pg, amqplib, kafkajs',
+      );
     } finally {
       names.forEach((n, i) => {
         if (before[i] === undefined) delete process.env[n];

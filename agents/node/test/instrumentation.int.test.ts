@@ -54,15 +54,18 @@ describe('the SDK in an instrumented host process', () => {
   });
 
   // Protobuf is the default encoding (OpenTelemetry's); JSON is what OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json asks for.
-  // The second run also asks for the spans of BEGIN and COMMIT, which are left out by default.
+  // The second run also asks for the spans of BEGIN and COMMIT, which are left out by default; the
+  // third leaves pg's instrumentation out (OTEL_NODE_DISABLED_INSTRUMENTATIONS), and keeps the rest.
   it.each([
-    ['http/protobuf', 'application/x-protobuf', 'SO-2026-000042', false],
-    ['http/json', 'application/json', 'SO-2026-000043', true],
-  ])('links the order event, the span (order.id), the log line and the metrics of one request (spans over OTLP %s)', async (protocol, contentType, orderId, transactionSpans) => {
+    ['http/protobuf', 'application/x-protobuf', 'SO-2026-000042', false, ''],
+    ['http/json', 'application/json', 'SO-2026-000043', true, ''],
+    ['http/protobuf', 'application/x-protobuf', 'SO-2026-000044', false, 'pg'],
+  ])('links the order event, the span (order.id), the log line and the metrics of one request (spans over OTLP %s as %s, order %s, transaction spans %s, instrumentations disabled: "%s")', async (protocol, contentType, orderId, transactionSpans, disabled) => {
     sink.spans.length = 0;
     sink.contentTypes.clear();
     host = forkTs(path.join(__dirname, 'fixtures/host-app.ts'), [], {
       ...(protocol === 'http/json' ? { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol } : {}),
+      ...(disabled ? { OTEL_NODE_DISABLED_INSTRUMENTATIONS: disabled } : {}),
       COLLECTOR_URL: collector.url,
       TOKEN: TEST_TOKEN,
       SPOOL_DIR: spoolDir,
@@ -95,13 +98,15 @@ describe('the SDK in an instrumented host process', () => {
     expect(tagged!.spanId).toBe(event!.span_id);
     expect(attribute(tagged!, 'order.state')).toBe('placed');
 
-    // The request's span is named by its express route; pg and amqplib were instrumented because they were loaded after startAgent.
+    // The request's span is named by its express route; pg (unless disabled) and amqplib were instrumented because they were loaded after startAgent.
+    const pgTraced = disabled !== 'pg';
     expect(sink.spans.some((s) => attribute(s, 'http.route') === '/orders/:id/:state' && s.traceId === event!.trace_id)).toBe(true);
-    expect(sink.spans.some((s) => attribute(s, 'db.system') === 'postgresql' || attribute(s, 'db.system.name') === 'postgresql')).toBe(true);
+    expect(sink.spans.some((s) => attribute(s, 'db.system') === 'postgresql' || attribute(s, 'db.system.name') === 'postgresql')).toBe(pgTraced);
     expect(sink.spans.some((s) => attribute(s, 'messaging.system') === 'rabbitmq')).toBe(true);
     // The two requests' transactions: the probe's SELECT has a span; BEGIN and COMMIT have one only when asked.
     const statements = sink.spans.map((s) => s.name.replace(/ .*/, '')).filter((name) => name.startsWith('pg.query:'));
-    expect(statements.sort()).toEqual(transactionSpans ? ['pg.query:BEGIN', 'pg.query:BEGIN', 'pg.query:COMMIT', 'pg.query:COMMIT', 'pg.query:SELECT'] : ['pg.query:SELECT']);
+    const expected = transactionSpans ? ['pg.query:BEGIN', 'pg.query:BEGIN', 'pg.query:COMMIT', 'pg.query:COMMIT', 'pg.query:SELECT'] : ['pg.query:SELECT'];
+    expect(statements.sort()).toEqual(pgTraced ? expected : []);
     // The agent's own RED middleware and its POSTs to the collector add no spans to the host's traces.
     expect(sink.spans.some((s) => s.name.startsWith('middleware - '))).toBe(false);
     expect(sink.spans.some((s) => (attribute(s, 'url.full') ?? attribute(s, 'http.url') ?? '').includes('/v1/events'))).toBe(false);
