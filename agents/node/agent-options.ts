@@ -12,6 +12,7 @@ const MIB = 1_048_576;
  */
 export const AGENT_INSTRUMENTATIONS = ['http', 'pg', 'amqplib', 'kafkajs'] as const;
 export type InstrumentationName = (typeof AGENT_INSTRUMENTATIONS)[number];
+
 const positiveInt = z.number().int().positive();
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:7400' });
 
