@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors';
 import { DEFAULT_HTTP_TIMEOUTS } from './http';
 import { envName, settingName } from './setting-names';
+import { splitList } from './split-list';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -406,7 +407,7 @@ function convert(raw: string, leaf: z.ZodType, name: string): unknown {
     if (!['true', 'false', '1', '0'].includes(raw)) throw new ConfigError(`${name}: "${raw}" is not true or false`);
     return raw === 'true' || raw === '1';
   }
-  if (leaf instanceof z.ZodArray) return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (leaf instanceof z.ZodArray) return splitList(raw);
   return raw;
 }
 

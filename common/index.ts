@@ -28,3 +28,4 @@ export { sendAndStall } from './slow-client';
 export { Spool, lockDirectory } from './spool';
 export type { ReleaseLock } from './spool';
 export { printable, unstorableText } from './storable-text';
+export { splitList } from './split-list';

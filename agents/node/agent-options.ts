@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { DestinationStream } from 'pino';
 import { orderEventShape } from '../../events';
-import { ConfigError } from '../../common';
+import { ConfigError, splitList } from '../../common';
 
 const MIB = 1_048_576;
 
@@ -176,11 +176,8 @@ function instrumentationsFromEnvironment(): InstrumentationName[] {
 
 /** The names of a comma-separated list, or undefined when it names none. */
 function namesIn(list: string | undefined): string[] | undefined {
-  const names = list
-    ?.split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-  return names?.length ? names : undefined;
+  const names = splitList(list ?? '');
+  return names.length > 0 ? names : undefined;
 }
 
 /** The environment variables the agent's tracing reads whoever starts it (OpenTelemetry's own names). */

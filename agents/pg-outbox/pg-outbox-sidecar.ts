@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { orderEventShape, LIMITS } from '../../events';
-import { ConfigError, describeError, hearClientErrors, isRetriable, retry, type Logger, isTransientPgError } from '../../common';
+import { ConfigError, describeError, hearClientErrors, isRetriable, retry, splitList, type Logger, isTransientPgError } from '../../common';
 import { CollectorClient, isDeliveryRetriable, parseAttributeSpecs, postBatch, retryDelayHint, ThrottledWarning, type EventTransport } from '../shared';
 import { planDrain, settleDrain, type OutboxRow } from './drain-plan';
 import { installCapture, uninstallCapture } from './install';
@@ -10,7 +10,7 @@ import { OutboxNotifications } from './outbox-notifications';
 import { OutboxStore, type RowDecision } from './outbox-store';
 import { NOTIFY_CHANNEL, type CaptureSpec } from './sql/capture-sql';
 import { parseTableName } from './sql/identifiers';
-import { splitList, ValueMap } from './value-map';
+import { ValueMap } from './value-map';
 import { Wakeup } from './wakeup';
 
 export interface PgOutboxOptions {

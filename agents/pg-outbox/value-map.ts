@@ -1,5 +1,5 @@
 import { orderEventShape } from '../../events';
-import { ConfigError } from '../../common';
+import { ConfigError, splitList } from '../../common';
 
 /** What the sidecar does with one value of the state column. */
 export type Mapped = { kind: 'state'; state: string } | { kind: 'ignored' } | { kind: 'unmapped' };
@@ -53,9 +53,4 @@ export class ValueMap {
     const mapped = this.states ? [...this.states].map(([v, s]) => `${v}=${s}`).join(', ') : 'values used as state names';
     return this.ignored.size > 0 ? `${mapped}; ignored: ${[...this.ignored].join(', ')}` : mapped;
   }
-}
-
-/** The items of a comma-separated flag value (`NEW=placed, QUOTE=quote_requested`), trimmed, empty ones left out. */
-export function splitList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../common';
+import { ConfigError, splitList } from '../../common';
 
 /** An operator of the CRM as configured: who, their share of the orders and how many they may hold open. */
 export interface OperatorConfig {
@@ -19,7 +19,7 @@ export const DEFAULT_OPERATORS: readonly OperatorConfig[] = [
  * `anna:2:80,ben`. Weight defaults to 1 and capacity to 50; no entries give {@link DEFAULT_OPERATORS}.
  */
 export function parseOperators(specs: readonly string[]): OperatorConfig[] {
-  const entries = specs.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const entries = specs.flatMap(splitList);
   if (entries.length === 0) return DEFAULT_OPERATORS.map((o) => ({ ...o }));
   const seen = new Set<string>();
   return entries.map((entry) => {

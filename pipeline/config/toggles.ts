@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../../common';
+import { ConfigError, splitList } from '../../common';
 
 /**
  * Feature toggles for risky behaviour, read once at start (`--toggle name=value`, repeatable, or
@@ -51,7 +51,7 @@ export const TOGGLE_NAMES = Object.keys(togglesSchema.shape) as (keyof Toggles)[
  */
 export function parseToggles(assignments: readonly string[] = []): Toggles {
   const raw: Record<string, unknown> = {};
-  for (const assignment of assignments.flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean)) {
+  for (const assignment of assignments.flatMap(splitList)) {
     const eq = assignment.indexOf('=');
     const name = (eq < 0 ? assignment : assignment.slice(0, eq)).trim();
     const value = eq < 0 ? 'true' : assignment.slice(eq + 1).trim();
