@@ -1,5 +1,6 @@
 /**
  * `npm run bench -- agent [--endpoint trivial|shop|both] [--duration 10] [--warmup 2] [--connections 16] [--rounds 4]`
+ * `npm run bench -- agent --count instructions [--endpoint …] [--requests 5000] [--warmup-requests 8000] [--connections 16]`
  *
  * What the Node agent costs a service: requests/s of an endpoint with the agent (OpenTelemetry
  * tracing of http, pg and amqplib with spans exported over OTLP/HTTP, RED metrics middleware, the
@@ -20,6 +21,17 @@
  * (the apps inherit it) measures JSON instead. Likewise OTEL_NODE_ENABLED_INSTRUMENTATIONS and
  * OTEL_NODE_DISABLED_INSTRUMENTATIONS choose the agent's instrumentations (all by default; the
  * figures name those that ran): what each costs is the difference between two runs.
+ *
+ * CPU time per request on a shared host moves by a third from run to run, more than many a change
+ * to the agent is worth. `--count instructions` counts instead, under valgrind (support/
+ * instruction-count.ts), the machine instructions each app executes per request: after
+ * `--warmup-requests`, two windows of `--requests` each, one app after the other. A count does not
+ * depend on the machine's speed or load; what moves it is the warm-up. V8 still compiles for
+ * thousands of requests: on the trivial endpoint, the window of 5,000 right after 3,000 requests
+ * counted 13 % (plain) and 28 % (agent) more than the next, and the three windows after it agreed
+ * within 0.2 % (plain) and 3.5 % (agent). The two windows side by side show whether the count has settled. It takes minutes, as
+ * the apps run some 50 times slower, which is also why the agent's event batches are made to fill
+ * by size there (a linger of minutes instead of 200 ms), as they do at full speed.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +46,8 @@ import { orderFromCatalogue, partCatalogue } from '../pipeline';
 import { printFigures } from './report-figures';
 import type { AppCommand, AppSpec, Endpoint, Variant } from './support/agent-apps';
 import { APP_SPEC_ENV } from './support/agent-apps';
+import { flag } from './support/args';
+import { countingCommand, countSinceZero, zeroCount } from './support/instruction-count';
 import { adminQuery, withDatabase } from './support/database';
 import { createVhost } from './support/rabbitmq-vhost';
 
@@ -82,11 +96,15 @@ export async function run(args: string[]): Promise<void> {
     rounds: numberArg(args, '--rounds', 4),
   };
   const chosen = endpointArg(args);
+  const counting = countArg(args) === 'instructions' && { requests: flag(args, '--requests', 5000), warmupRequests: flag(args, '--warmup-requests', 8000), connections: settings.connections };
   // What the agent apps will run, read from this environment (they inherit it) as their agent reads it; a name it does not have is refused here.
   const { instrumentations } = parseAgentOptions({ service: 'bench', collectorUrl: 'http://127.0.0.1:7400', token: 'bench' }, AGENT_ENV_NAMES).tracing;
   const sink = await startSink();
   try {
-    for (const endpoint of chosen) await measure(endpoint, settings, sink, instrumentations);
+    for (const endpoint of chosen) {
+      if (counting) await countInstructions(endpoint, counting, sink, instrumentations);
+      else await measure(endpoint, settings, sink, instrumentations);
+    }
   } finally {
     await new Promise((r) => sink.server.close(r));
   }
@@ -103,7 +121,7 @@ async function measure(endpoint: Endpoint, s: LoadSettings, sink: Sink, instrume
     // Every request each app answered, warm-up included: what its events and spans are counted against.
     const served = new Map<Variant, number>([['plain', 0], ['agent', 0]]);
     const load = async (app: App, ms: number) => {
-      const result = await loadApp(app.port, ms, s.connections, request, status);
+      const result = await loadApp(app.port, { ms }, s.connections, request, status);
       served.set(app.variant, served.get(app.variant)! + result.requests + result.errors);
       return result;
     };
@@ -157,6 +175,66 @@ async function measure(endpoint: Endpoint, s: LoadSettings, sink: Sink, instrume
   }
 }
 
+interface CountSettings {
+  requests: number;
+  warmupRequests: number;
+  connections: number;
+}
+
+/**
+ * The instructions per request of the plain and the agent app of `endpoint`, each counted under
+ * valgrind in two windows of `requests` after its warm-up (see the top of this file), and what the
+ * agent adds.
+ */
+async function countInstructions(endpoint: Endpoint, s: CountSettings, sink: Sink, instrumentations: readonly string[]): Promise<void> {
+  const { title, request, status } = ENDPOINTS[endpoint];
+  const backing = endpoint === 'shop' ? await shopBacking() : undefined;
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'orderscope-bench-count-'));
+  const perRequest = new Map<Variant, number[]>();
+  try {
+    for (const variant of ['plain', 'agent'] as const) {
+      const app = await startApp({ endpoint, variant, sinkUrl: sink.url, lingerMs: COUNTED_LINGER_MS, ...backing?.of(variant) }, outDir);
+      try {
+        const load = async (requests: number) => {
+          const result = await loadApp(app.port, { requests }, s.connections, request, status);
+          if (result.errors > 0) throw new Error(`the ${variant} ${endpoint} app failed ${result.errors} of ${requests} requests while counted`);
+        };
+        await load(s.warmupRequests);
+        const windows: number[] = [];
+        for (let w = 0; w < 2; w++) {
+          zeroCount(app.pid);
+          await load(s.requests);
+          windows.push(countSinceZero(app.pid, outDir) / s.requests);
+        }
+        perRequest.set(variant, windows);
+      } finally {
+        await app.stop();
+      }
+    }
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+    await backing?.drop();
+  }
+  const [plain, agent] = [perRequest.get('plain')!, perRequest.get('agent')!];
+  const thousands = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k`;
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const added = agent.map((a, w) => a - plain[w]!);
+  console.log(
+    `\nagent: ${title}, instructions counted under valgrind in two windows of ${s.requests} requests each (after ${s.warmupRequests} of warm-up), ${s.connections} keep-alive connections`,
+  );
+  console.log(`  without the agent: ${plain.map(thousands).join(' and ')} instructions per request`);
+  console.log(`  with the agent (instrumentations: ${instrumentations.join(', ') || 'none'}): ${agent.map(thousands).join(' and ')} instructions per request`);
+  console.log(
+    `  added by the agent: ${signedThousands(mean(added))} instructions per request, ${signed((mean(agent) / mean(plain) - 1) * 100, 1)} % (window by window ${added.map(signedThousands).join(' and ')})`,
+  );
+}
+
+/**
+ * The agent's event linger while counted: long enough that its batches fill by size (500 events) as
+ * under load at full speed, where at valgrind's pace 200 ms would send a batch every dozen requests.
+ */
+const COUNTED_LINGER_MS = 600_000;
+
 /**
  * A PostgreSQL database and a RabbitMQ virtual host for each variant of the shop, as each replica of
  * a real shop has its servers to itself; dropped with everything in them at the end.
@@ -192,16 +270,21 @@ function shopOrder(): RequestOf {
 
 interface App {
   variant: Variant;
+  pid: number;
   port: number;
   /** User plus system CPU time the app has used so far. */
   cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** Starts the app of `spec` in a child process (support/agent-apps.ts), with a spool directory of its own, and waits until it listens. */
-async function startApp(spec: Omit<AppSpec, 'spoolDir'>): Promise<App> {
+/**
+ * Starts the app of `spec` in a child process (support/agent-apps.ts), with a spool directory of its
+ * own, and waits until it listens; with `countDir`, under valgrind, its instruction counts dumped there.
+ */
+async function startApp(spec: Omit<AppSpec, 'spoolDir'>, countDir?: string): Promise<App> {
   const spoolDir = mkdtempSync(path.join(os.tmpdir(), 'orderscope-bench-agent-'));
   const child = fork(path.join(__dirname, 'support', 'agent-apps.js'), [], {
+    ...(countDir && countingCommand(countDir)),
     env: { ...process.env, [APP_SPEC_ENV]: JSON.stringify({ ...spec, spoolDir }) },
     // Log lines go nowhere (as to a log shipper that keeps up); errors show.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -220,15 +303,15 @@ async function startApp(spec: Omit<AppSpec, 'spoolDir'>): Promise<App> {
       child.once('message', (m: { port: number }) => resolve(m.port));
       child.once('exit', (code) => reject(new Error(`the ${spec.variant} ${spec.endpoint} app exited with ${code} before listening`)));
     });
-    return { variant: spec.variant, port, cpuMicros, stop };
+    return { variant: spec.variant, pid: child.pid!, port, cpuMicros, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-/** Keeps `connections` requests in flight on keep-alive connections until the time is up. */
-async function loadApp(port: number, durationMs: number, connections: number, request: RequestOf, okStatus: number): Promise<LoadResult> {
+/** Keeps `connections` requests in flight on keep-alive connections until the time is up, or until `requests` were sent. */
+async function loadApp(port: number, limit: { ms: number } | { requests: number }, connections: number, request: RequestOf, okStatus: number): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const result: LoadResult = { requests: 0, errors: 0, seconds: 0 };
   let next = 0;
@@ -251,10 +334,11 @@ async function loadApp(port: number, durationMs: number, connections: number, re
       req.end(body);
     });
   const started = performance.now();
-  const deadline = Date.now() + durationMs;
+  const deadline = 'ms' in limit ? Date.now() + limit.ms : Infinity;
+  const last = 'requests' in limit ? limit.requests : Infinity;
   await Promise.all(
     Array.from({ length: connections }, async () => {
-      while (Date.now() < deadline) await one();
+      while (Date.now() < deadline && next < last) await one();
     }),
   );
   result.seconds = (performance.now() - started) / 1000;
@@ -304,6 +388,11 @@ async function startSink(): Promise<Sink> {
   return { server, counts, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
 }
 
+/** A count with its sign, in thousands: +366k. */
+function signedThousands(value: number): string {
+  return `${value < 0 ? '−' : '+'}${Math.round(Math.abs(value) / 1000).toLocaleString('en-US')}k`;
+}
+
 /** `value` with its sign, + or −, to `digits` decimals. */
 function signed(value: number, digits: number): string {
   return `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(digits)}`;
@@ -330,6 +419,15 @@ function numberArg(args: string[], name: string, fallback: number): number {
   const value = Number(args[index + 1]);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: "${args[index + 1]}" is not a positive number`);
   return value;
+}
+
+/** `--count time|instructions`, time by default: what is measured per request. */
+function countArg(args: string[]): 'time' | 'instructions' {
+  const index = args.indexOf('--count');
+  if (index < 0) return 'time';
+  const value = args[index + 1];
+  if (value === 'time' || value === 'instructions') return value;
+  throw new Error(`--count: "${value ?? ''}" is not time or instructions`);
 }
 
 /** `--endpoint trivial|shop|both`, both by default: the endpoints to measure, in order. */

@@ -27,6 +27,8 @@ export interface AppSpec {
   /** The shop's own database and RabbitMQ virtual host. */
   readonly databaseUrl?: string;
   readonly amqpUrl?: string;
+  /** The agent's event linger, when not its default (see bench/agent.ts on counting instructions). */
+  readonly lingerMs?: number;
 }
 
 /** The environment variable that carries a child's {@link AppSpec}. */
@@ -69,6 +71,7 @@ function startBenchAgent(spec: AppSpec): Agent {
     spoolDir: spec.spoolDir,
     tracing: { exporter: 'otlp', endpoint: `${spec.sinkUrl}/v1/traces` },
     log: { level: LOG_LEVEL[spec.endpoint] },
+    ...(spec.lingerMs !== undefined && { lingerMs: spec.lingerMs }),
   });
 }
 
