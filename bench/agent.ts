@@ -25,13 +25,15 @@
  * CPU time per request on a shared host moves by a third from run to run, more than many a change
  * to the agent is worth. `--count instructions` counts instead, under valgrind (support/
  * instruction-count.ts), the machine instructions each app executes per request: after
- * `--warmup-requests`, two windows of `--requests` each, one app after the other. A count does not
- * depend on the machine's speed or load; what moves it is the warm-up. V8 still compiles for
- * thousands of requests: on the trivial endpoint, the window of 5,000 right after 3,000 requests
+ * `--warmup-requests`, two windows of `--requests` each, one app after the other. V8 still compiles
+ * for thousands of requests: on the trivial endpoint, the window of 5,000 right after 3,000 requests
  * counted 13 % (plain) and 28 % (agent) more than the next, and the three windows after it agreed
- * within 0.2 % (plain) and 3.5 % (agent). The two windows side by side show whether the count has settled. It takes minutes, as
- * the apps run some 50 times slower, which is also why the agent's event batches are made to fill
- * by size there (a linger of minutes instead of 200 ms), as they do at full speed.
+ * within 0.2 % (plain) and 3.5 % (agent); the two windows side by side show whether the count has
+ * settled. Counts are steadier than times but not immune to the machine: beside a test suite and
+ * another counted app, two runs counted a fifth to a third more than quiet runs of the same build.
+ * So they too are taken on a quiet machine, and builds are compared in runs side by side. It takes
+ * minutes, as the apps run some 50 times slower, which is also why the agent's event batches are made
+ * to fill by size there (a linger of minutes instead of 200 ms), as they do at full speed.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -4,11 +4,12 @@ import path from 'node:path';
 
 /**
  * Counting the machine instructions a child process executes, with valgrind's callgrind: a figure of
- * work that does not move with the machine's speed or with what else runs on it. The same build under
- * the same load counts the same within a percent or two run after run, where CPU time per request on
- * a shared 2-core host moves by a third. It is a proxy for CPU time, not a measure of it: an
- * instruction that misses the cache costs more than one that hits, so a change that allocates more
- * (and so collects more garbage) costs more time than its instructions say.
+ * work that moves much less with the machine than time does. The same build under the same load
+ * counted within 1 to 2 % run after run, where CPU time per request on a shared 2-core host moves by
+ * a third; with a heavy load beside it, it counted up to a third more (bench/agent.ts). It is a proxy
+ * for CPU time, not a measure of it: an instruction that misses the cache costs more than one that
+ * hits, so a change that allocates more (and so collects more garbage) costs more time than its
+ * instructions say.
  *
  * Under valgrind a process runs some 50 to 100 times slower, so what it does by the clock (a timer's
  * batch, a linger) happens per fewer requests than at full speed: a benchmark that counts must make
