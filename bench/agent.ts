@@ -218,7 +218,6 @@ async function countInstructions(endpoint: Endpoint, s: CountSettings, sink: Sin
     await backing?.drop();
   }
   const [plain, agent] = [perRequest.get('plain')!, perRequest.get('agent')!];
-  const thousands = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k`;
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const added = agent.map((a, w) => a - plain[w]!);
   console.log(
@@ -390,9 +389,14 @@ async function startSink(): Promise<Sink> {
   return { server, counts, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
 }
 
+/** A count in thousands: 1,026k. */
+function thousands(value: number): string {
+  return `${Math.round(value / 1000).toLocaleString('en-US')}k`;
+}
+
 /** A count with its sign, in thousands: +366k. */
 function signedThousands(value: number): string {
-  return `${value < 0 ? '−' : '+'}${Math.round(Math.abs(value) / 1000).toLocaleString('en-US')}k`;
+  return `${value < 0 ? '−' : '+'}${thousands(Math.abs(value))}`;
 }
 
 /** `value` with its sign, + or −, to `digits` decimals. */
