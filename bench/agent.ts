@@ -190,12 +190,15 @@ interface CountSettings {
  */
 async function countInstructions(endpoint: Endpoint, s: CountSettings, sink: Sink, instrumentations: readonly string[]): Promise<void> {
   const { title, request, status } = ENDPOINTS[endpoint];
-  const backing = endpoint === 'shop' ? await shopBacking() : undefined;
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'orderscope-bench-count-'));
   const perRequest = new Map<Variant, number[]>();
+  let backing: Awaited<ReturnType<typeof shopBacking>> | undefined;
   try {
+    // First, so that without valgrind no database or app is made.
+    const command = countingCommand(outDir);
+    if (endpoint === 'shop') backing = await shopBacking();
     for (const variant of ['plain', 'agent'] as const) {
-      const app = await startApp({ endpoint, variant, sinkUrl: sink.url, lingerMs: COUNTED_LINGER_MS, ...backing?.of(variant) }, outDir);
+      const app = await startApp({ endpoint, variant, sinkUrl: sink.url, lingerMs: COUNTED_LINGER_MS, ...backing?.of(variant) }, command);
       try {
         const load = async (requests: number) => {
           const result = await loadApp(app.port, { requests }, s.connections, request, status);
@@ -280,12 +283,12 @@ interface App {
 
 /**
  * Starts the app of `spec` in a child process (support/agent-apps.ts), with a spool directory of its
- * own, and waits until it listens; with `countDir`, under valgrind, its instruction counts dumped there.
+ * own, and waits until it listens; with `counting`, under valgrind (support/instruction-count.ts).
  */
-async function startApp(spec: Omit<AppSpec, 'spoolDir'>, countDir?: string): Promise<App> {
+async function startApp(spec: Omit<AppSpec, 'spoolDir'>, counting?: ReturnType<typeof countingCommand>): Promise<App> {
   const spoolDir = mkdtempSync(path.join(os.tmpdir(), 'orderscope-bench-agent-'));
   const child = fork(path.join(__dirname, 'support', 'agent-apps.js'), [], {
-    ...(countDir && countingCommand(countDir)),
+    ...counting,
     env: { ...process.env, [APP_SPEC_ENV]: JSON.stringify({ ...spec, spoolDir }) },
     // Log lines go nowhere (as to a log shipper that keeps up); errors show.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
