@@ -223,14 +223,16 @@ async function countInstructions(endpoint: Endpoint, s: CountSettings, sink: Sin
   const [plain, agent] = [perRequest.get('plain')!, perRequest.get('agent')!];
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const added = agent.map((a, w) => a - plain[w]!);
-  console.log(
-    `\nagent: ${title}, instructions counted under valgrind in two windows of ${s.requests} requests each (after ${s.warmupRequests} of warm-up), ${s.connections} keep-alive connections`,
+  printFigures(
+    `agent: ${title}, instructions counted under valgrind in two windows of ${s.requests} requests each (after ${s.warmupRequests} of warm-up), ${s.connections} keep-alive connections`,
+    [
+      { label: 'without the agent', value: mean(plain), unit: 'instructions per request' },
+      { label: `with the agent (instrumentations: ${instrumentations.join(', ') || 'none'})`, value: mean(agent), unit: 'instructions per request' },
+    ],
+    { label: 'ratio (with / without)', value: mean(agent) / mean(plain) },
   );
-  console.log(`  without the agent: ${plain.map(thousands).join(' and ')} instructions per request`);
-  console.log(`  with the agent (instrumentations: ${instrumentations.join(', ') || 'none'}): ${agent.map(thousands).join(' and ')} instructions per request`);
-  console.log(
-    `  added by the agent: ${signedThousands(mean(added))} instructions per request, ${signed((mean(agent) / mean(plain) - 1) * 100, 1)} % (window by window ${added.map(signedThousands).join(' and ')})`,
-  );
+  console.log(`  window by window: ${plain.map(thousands).join(' and ')} without, ${agent.map(thousands).join(' and ')} with the agent`);
+  console.log(`  added by the agent: ${signedThousands(mean(added))} instructions per request (window by window ${added.map(signedThousands).join(' and ')})`);
 }
 
 /**
