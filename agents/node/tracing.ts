@@ -1,15 +1,14 @@
-import type { ClientRequest, IncomingMessage } from 'node:http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
-import type { Span } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
-import { expressRoute } from './express-route';
+import { ServerSpanInstrumentation } from './server-spans';
 import { samplerFromEnvironment, withoutTransactionStatements } from './sampler';
 import type { InstrumentationName } from './agent-options';
 
@@ -34,18 +33,19 @@ export interface TracingOptions {
 }
 
 /** Makes each instrumentation of the agent, given the paths whose incoming requests get no span. */
-const INSTRUMENTATIONS: Record<InstrumentationName, (ignoredPaths: ReadonlySet<string>) => HttpInstrumentation | PgInstrumentation | AmqplibInstrumentation | KafkaJsInstrumentation> = {
-  http: (ignoredPaths) =>
-    new HttpInstrumentation({ ignoreIncomingRequestHook: (req: IncomingMessage) => ignoredPaths.has(pathOf(req.url)), applyCustomAttributesOnSpan: nameByRoute }),
+const INSTRUMENTATIONS: Record<InstrumentationName, (ignorePaths: readonly string[]) => Instrumentation[]> = {
+  // The server span of each request is the agent's own (see server-spans.ts for why); OpenTelemetry's
+  // http instrumentation makes the spans of the requests this process sends.
+  http: (ignorePaths) => [new ServerSpanInstrumentation({ ignorePaths }), new HttpInstrumentation({ disableIncomingRequestInstrumentation: true })],
   // No express instrumentation: its spans (one per middleware and route handler) cost more per
   // request than the request's own span and tell little more, and the route it gives the request's
-  // span is express's own req.route, which nameByRoute reads at the end of the request.
+  // span is express's own req.route, which the server span reads at the end of the request.
 
   // Only queries inside a traced unit of work get a span (not the outbox sweep's or a gauge's
   // timer queries, each of which would be a trace of its own), and no span per pool checkout.
-  pg: () => new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-  amqplib: () => new AmqplibInstrumentation(),
-  kafkajs: () => new KafkaJsInstrumentation(),
+  pg: () => [new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true })],
+  amqplib: () => [new AmqplibInstrumentation()],
+  kafkajs: () => [new KafkaJsInstrumentation()],
 };
 
 /**
@@ -57,7 +57,6 @@ const INSTRUMENTATIONS: Record<InstrumentationName, (ignoredPaths: ReadonlySet<s
  * any of them; a module required earlier stays uninstrumented.
  */
 export function startTracing(options: TracingOptions): NodeSDK {
-  const ignored = new Set(options.ignorePaths);
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     // Unset, NodeSDK makes the sampler of OpenTelemetry's variables; the wrapper keeps that one.
@@ -68,7 +67,7 @@ export function startTracing(options: TracingOptions): NodeSDK {
     metricReaders: [],
     logRecordProcessors: [],
     // Each once, however often the list names it (a second http instrumentation would wrap the first).
-    instrumentations: [...new Set(options.instrumentations)].map((name) => INSTRUMENTATIONS[name](ignored)),
+    instrumentations: [...new Set(options.instrumentations)].flatMap((name) => INSTRUMENTATIONS[name](options.ignorePaths)),
   });
   sdk.start();
   return sdk;
@@ -78,24 +77,4 @@ export function startTracing(options: TracingOptions): NodeSDK {
 function exporterOf(options: TracingOptions): SpanExporter {
   if (options.exporter === 'zipkin') return new ZipkinExporter({ url: options.zipkinEndpoint, serviceName: options.serviceName });
   return options.protocol === 'http/json' ? new OtlpJsonExporter({ url: options.endpoint }) : new OtlpProtobufExporter({ url: options.endpoint });
-}
-
-/**
- * Names a server span by its express route, as OpenTelemetry's express instrumentation would:
- * `http.route` "/orders/:id" and the name "GET /orders/:id", by which traces are searched. Called for
- * every http span as it ends; client spans and requests no route took keep their name.
- */
-// OpenTelemetry's semantic convention for the matched route (its semantic-conventions package is no dependency of ours).
-const HTTP_ROUTE = 'http.route';
-
-function nameByRoute(span: Span, request: ClientRequest | IncomingMessage): void {
-  const route = expressRoute(request);
-  if (route === undefined) return;
-  span.setAttribute(HTTP_ROUTE, route);
-  span.updateName(`${(request as IncomingMessage).method ?? 'GET'} ${route}`);
-}
-
-function pathOf(url: string | undefined): string {
-  const end = url?.indexOf('?') ?? -1;
-  return end >= 0 ? url!.slice(0, end) : (url ?? '');
 }
