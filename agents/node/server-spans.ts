@@ -31,7 +31,8 @@ type Scheme = 'http' | 'https';
  * in a WeakSet, and binds the request and the response by patching eight listener methods on each
  * and wrapping every listener (see {@link emitIn}). Counted under valgrind on a trivial express
  * endpoint (bench/agent.ts `--count instructions`), the agent added about 343k instructions per
- * request with it, and 235k with this span: the same span, context and attributes but the query.
+ * request with it, and 235k with this span: the same span and context, with the same attributes
+ * but the query string and client.address.
  *
  * The attributes are OpenTelemetry's stable HTTP server conventions, in one fixed set, minus the
  * query string (it can carry tokens; the path and route are what traces are searched by):
@@ -74,12 +75,35 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
 
   /** Runs `handle` (the server's listeners of the request) inside the request's span. */
   private handleInSpan(handle: () => boolean, request: IncomingMessage, response: ServerResponse, scheme: Scheme, ignored: ReadonlySet<string>): boolean {
+    let started: { active: Context; span?: Span };
+    try {
+      started = this.startRequest(request, response, scheme, ignored);
+    } catch (error) {
+      // Tracing must never cost the host a request: one that cannot get a span is handled without one.
+      this._diag.error('an incoming request is handled untraced: its span could not start', error);
+      return handle();
+    }
+    try {
+      return context.with(started.active, handle);
+    } catch (error) {
+      // A listener that throws: the span says so, and still ends at 'close'.
+      started.span?.recordException(error as Error);
+      started.span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  /**
+   * The context the request is handled in, with its span, or with tracing suppressed for an ignored
+   * path; its request and response emit their events in it from now on.
+   */
+  private startRequest(request: IncomingMessage, response: ServerResponse, scheme: Scheme, ignored: ReadonlySet<string>): { active: Context; span?: Span } {
     const path = pathOf(request.url);
     if (ignored.has(path)) {
       const quiet = suppressTracing(context.active());
       emitIn(quiet, request);
       emitIn(quiet, response);
-      return context.with(quiet, handle);
+      return { active: quiet };
     }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const method = KNOWN_METHODS.has(request.method ?? '') ? request.method! : '_OTHER';
@@ -88,15 +112,14 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
     emitIn(active, request);
     emitIn(active, response);
     // 'close' comes once the answer is sent, and also when the client left before it.
-    response.once('close', () => endSpan(span, method, request, response));
-    try {
-      return context.with(active, handle);
-    } catch (error) {
-      // A listener that throws: the span says so, and still ends at 'close'.
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-      throw error;
-    }
+    response.once('close', () => {
+      try {
+        endSpan(span, method, request, response);
+      } catch (error) {
+        this._diag.error('the span of an incoming request could not end', error);
+      }
+    });
+    return { active, span };
   }
 }
 
@@ -157,7 +180,7 @@ export function hostOf(header: string | undefined): { host: string | undefined; 
 }
 
 /** The request target's path, without its query string. */
-export function pathOf(url: string | undefined): string {
+function pathOf(url: string | undefined): string {
   const end = url?.indexOf('?') ?? -1;
   return end >= 0 ? url!.slice(0, end) : (url ?? '');
 }

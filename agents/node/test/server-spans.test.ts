@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
+import { isTracingSuppressed, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { node } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
@@ -163,6 +163,19 @@ describe('the server span of an incoming request', () => {
     const [span] = await spans(1);
     expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'the client closed the connection before the answer was sent' });
     expect(span!.attributes['http.response.status_code']).toBeUndefined();
+  });
+
+  it('is left out when it cannot start, and the request is answered all the same', async () => {
+    propagation.disable();
+    propagation.setGlobalPropagator({ inject: () => {}, extract: () => { throw new Error('a broken propagator'); }, fields: () => [] });
+    try {
+      expect((await fetch(`${base}/orders/SO-9`)).status).toBe(200);
+    } finally {
+      propagation.disable();
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    }
+    expect(seen.activeSpanId).toBeUndefined();
+    expect(exporter.getFinishedSpans()).toEqual([]);
   });
 
   it('is not made for an ignored path, where nothing is traced', async () => {
