@@ -1,8 +1,8 @@
-import type { EventEmitter } from 'node:events';
+import { errorMonitor, type EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, diag, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { expressRoute } from './express-route';
 
 /** What {@link ServerSpanInstrumentation} is told. */
@@ -11,8 +11,8 @@ export interface ServerSpanConfig extends InstrumentationConfig {
   ignorePaths?: readonly string[];
 }
 
-/** The methods HTTP's specification defines; any other is `_OTHER`, as OpenTelemetry's conventions ask (a scanner's made-up methods would otherwise name spans). */
-const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE']);
+/** The methods HTTP's specifications define (QUERY too, as OpenTelemetry's list has it); any other is `_OTHER`, as OpenTelemetry's conventions ask (a scanner's made-up methods would otherwise name spans). */
+const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY', 'TRACE']);
 
 /** An emitter's emit, without the overloads of each event's arguments. */
 type Emit = (this: Server, event: string, ...args: unknown[]) => boolean;
@@ -31,16 +31,21 @@ type Scheme = 'http' | 'https';
  * in a WeakSet, and binds the request and the response by patching eight listener methods on each
  * and wrapping every listener (see {@link emitIn}). Counted under valgrind on a trivial express
  * endpoint (bench/agent.ts `--count instructions`), the agent added about 343k instructions per
- * request with it, and 235k with this span: the same span and context, with the same attributes
- * but the query string and client.address.
+ * request with it, and 235k with this span.
  *
- * The attributes are OpenTelemetry's stable HTTP server conventions, in one fixed set, minus the
- * query string (it can carry tokens; the path and route are what traces are searched by):
- * http.request.method, url.scheme, url.path, server.address, server.port, network.peer.address,
+ * The attributes are OpenTelemetry's stable HTTP server conventions, in one fixed set:
+ * http.request.method (and http.request.method_original for a method it does not know), url.scheme,
+ * url.path, server.address and server.port (from the Host header), network.peer.address,
  * network.peer.port, network.protocol.version, user_agent.original, and at the end http.route and
- * http.response.status_code. A 5xx answer, or none, sets the span's status to error.
+ * http.response.status_code. Unlike OpenTelemetry's instrumentation, it leaves out the query string
+ * (it can carry tokens; the path and route are what traces are searched by) and client.address, and
+ * does not read the Forwarded and X-Forwarded-* headers. A listener that throws, an error of the
+ * response, a 5xx answer, or none (the client left first) sets the span's status to error.
  */
 export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanConfig> {
+  /** The server prototypes this instance wrapped: a module required once and imported once is patched once (twice would make two spans per request). */
+  private readonly wrapped = new WeakSet<Server>();
+
   constructor(config: ServerSpanConfig = {}) {
     super('orderscope-server-spans', '1.0.0', config);
   }
@@ -52,12 +57,16 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
           scheme,
           ['*'],
           (exports: { Server: { prototype: Server } }) => {
-            // Wrapping twice (a module required once and imported once) would make two spans per request.
-            if (!isWrapped(exports.Server.prototype.emit)) this._wrap(exports.Server.prototype, 'emit', (emit: Emit) => this.withServerSpans(emit, scheme));
+            const prototype = exports.Server.prototype;
+            if (!this.wrapped.has(prototype)) {
+              this._wrap(prototype, 'emit', (emit: Emit) => this.withServerSpans(emit, scheme));
+              this.wrapped.add(prototype);
+            }
             return exports;
           },
           (exports?: { Server: { prototype: Server } }) => {
-            if (exports) this._unwrap(exports.Server.prototype, 'emit');
+            // Only this instance's wrapper: another library's stays.
+            if (exports && this.wrapped.delete(exports.Server.prototype)) this._unwrap(exports.Server.prototype, 'emit');
           },
         ),
     );
@@ -75,7 +84,7 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
 
   /** Runs `handle` (the server's listeners of the request) inside the request's span. */
   private handleInSpan(handle: () => boolean, request: IncomingMessage, response: ServerResponse, scheme: Scheme, ignored: ReadonlySet<string>): boolean {
-    let started: { active: Context; span?: Span };
+    let started: { active: Context; span?: RequestSpan };
     try {
       started = this.startRequest(request, response, scheme, ignored);
     } catch (error) {
@@ -86,9 +95,9 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
     try {
       return context.with(started.active, handle);
     } catch (error) {
-      // A listener that throws: the span says so, and still ends at 'close'.
-      started.span?.recordException(error as Error);
-      started.span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      // A listener that throws leaves the request unanswered, perhaps for good: the span ends now, with the error.
+      started.span?.fail(error);
+      started.span?.end();
       throw error;
     }
   }
@@ -97,7 +106,7 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
    * The context the request is handled in, with its span, or with tracing suppressed for an ignored
    * path; its request and response emit their events in it from now on.
    */
-  private startRequest(request: IncomingMessage, response: ServerResponse, scheme: Scheme, ignored: ReadonlySet<string>): { active: Context; span?: Span } {
+  private startRequest(request: IncomingMessage, response: ServerResponse, scheme: Scheme, ignored: ReadonlySet<string>): { active: Context; span?: RequestSpan } {
     const path = pathOf(request.url);
     if (ignored.has(path)) {
       const quiet = suppressTracing(context.active());
@@ -106,20 +115,67 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
       return { active: quiet };
     }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const method = KNOWN_METHODS.has(request.method ?? '') ? request.method! : '_OTHER';
-    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: requestAttributes(request, method, path, scheme) }, parent);
-    const active = trace.setSpan(parent, span);
+    const span = new RequestSpan(this.tracer, request, response, path, scheme, parent);
+    const active = trace.setSpan(parent, span.span);
     emitIn(active, request);
     emitIn(active, response);
     // 'close' comes once the answer is sent, and also when the client left before it.
-    response.once('close', () => {
-      try {
-        endSpan(span, method, request, response);
-      } catch (error) {
-        this._diag.error('the span of an incoming request could not end', error);
-      }
-    });
+    response.once('close', () => span.end());
+    response.on(errorMonitor, (error) => span.fail(error));
     return { active, span };
+  }
+}
+
+/** One request's span: started with the request's attributes, failed at most once, ended once with the answer's. */
+class RequestSpan {
+  readonly span: Span;
+  private readonly method: string;
+  private failed = false;
+  private ended = false;
+
+  constructor(
+    tracer: Tracer,
+    private readonly request: IncomingMessage,
+    private readonly response: ServerResponse,
+    path: string,
+    scheme: Scheme,
+    parent: Context,
+  ) {
+    const method = request.method ?? 'GET';
+    this.method = KNOWN_METHODS.has(method) ? method : '_OTHER';
+    // OpenTelemetry's conventions name a span of an unknown method HTTP, not by the method a client made up.
+    this.span = tracer.startSpan(this.method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes: requestAttributes(request, this.method, path, scheme) }, parent);
+    if (this.method === '_OTHER') this.span.setAttribute('http.request.method_original', method);
+  }
+
+  /** The error that ends the request (a listener that threw, an error of the response): the first is the span's status. */
+  fail(error: unknown): void {
+    if (this.failed || this.ended) return;
+    this.failed = true;
+    this.span.recordException(error instanceof Error ? error : String(error));
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+
+  /** Ends the span with the route and the answer's status, once; an error here is logged, never the host's. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      const route = expressRoute(this.request);
+      if (route !== undefined) {
+        this.span.setAttribute('http.route', route);
+        this.span.updateName(`${this.method === '_OTHER' ? 'HTTP' : this.method} ${route}`);
+      }
+      if (this.response.writableFinished) this.span.setAttribute('http.response.status_code', this.response.statusCode);
+      if (!this.failed) {
+        if (!this.response.writableFinished) this.span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client closed the connection before the answer was sent' });
+        else if (this.response.statusCode >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    } catch (error) {
+      diag.error('the span of an incoming request ended without its route or status', error);
+    } finally {
+      this.span.end();
+    }
   }
 }
 
@@ -146,27 +202,13 @@ function requestAttributes(request: IncomingMessage, method: string, path: strin
     'url.scheme': scheme,
     'url.path': path,
     'server.address': host,
-    'server.port': port ?? (scheme === 'https' ? 443 : 80),
+    // The conventions give the port only with the address it belongs to.
+    'server.port': host === undefined ? undefined : (port ?? (scheme === 'https' ? 443 : 80)),
     'network.peer.address': request.socket.remoteAddress,
     'network.peer.port': request.socket.remotePort,
     'network.protocol.version': request.httpVersion,
     'user_agent.original': request.headers['user-agent'],
   };
-}
-
-function endSpan(span: Span, method: string, request: IncomingMessage, response: ServerResponse): void {
-  const route = expressRoute(request);
-  if (route !== undefined) {
-    span.setAttribute('http.route', route);
-    span.updateName(`${method} ${route}`);
-  }
-  if (!response.writableFinished) {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client closed the connection before the answer was sent' });
-  } else {
-    span.setAttribute('http.response.status_code', response.statusCode);
-    if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-  }
-  span.end();
 }
 
 /** The Host header's name (an IPv6 address without its brackets) and port: `shop:8080`, `[::1]:8080`, `shop`. */

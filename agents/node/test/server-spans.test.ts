@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Socket, type AddressInfo } from 'node:net';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isTracingSuppressed, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { node } from '@opentelemetry/sdk-node';
@@ -69,6 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((r) => server.close(r));
   httpDefinition.unpatch!(http);
+  instrumentation.disable();
   await provider.shutdown();
   trace.disable();
   context.disable();
@@ -144,11 +145,12 @@ describe('the server span of an incoming request', () => {
     expect(span!.attributes['http.response.status_code']).toBe(503);
   });
 
-  it('keeps the method out of the name when no route took the request, and calls an unknown method _OTHER', async () => {
+  it('is named HTTP for a method OpenTelemetry’s conventions do not know, which it keeps aside, and has no route when none took the request', async () => {
     await fetch(`${base}/nowhere`, { method: 'PURGE' });
     const [span] = await spans(1);
-    expect(span!.name).toBe('_OTHER');
+    expect(span!.name).toBe('HTTP');
     expect(span!.attributes['http.request.method']).toBe('_OTHER');
+    expect(span!.attributes['http.request.method_original']).toBe('PURGE');
     expect(span!.attributes['http.route']).toBeUndefined();
     expect(span!.attributes['http.response.status_code']).toBe(404);
   });
@@ -184,6 +186,53 @@ describe('the server span of an incoming request', () => {
     const finished = await spans(1);
     expect(finished.map((s) => s.name)).toEqual(['GET /orders/:id']);
     expect(seen.suppressed).toBe(true);
+  });
+});
+
+describe('a request handled outside express', () => {
+  /** A request as a server emits it, on a socket that goes nowhere: the listeners run at once, within the emit. */
+  function emitRequest(server: Server): { request: IncomingMessage; response: ServerResponse; emit: () => boolean } {
+    const request = new http.IncomingMessage(new Socket());
+    Object.assign(request, { method: 'GET', url: '/orders/SO-1', headers: { host: 'shop:8080' } });
+    const response = new http.ServerResponse(request);
+    return { request, response, emit: () => server.emit('request', request, response) };
+  }
+
+  it('ends its span at once when a listener throws, with the exception, and the close that may follow changes nothing', () => {
+    const { response, emit } = emitRequest(
+      http.createServer(() => {
+        throw new Error('handler bug');
+      }),
+    );
+    expect(emit).toThrow('handler bug');
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'handler bug' });
+    expect(span!.events.map((e) => e.name)).toEqual(['exception']);
+    response.emit('close');
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+    expect(span!.status.message).toBe('handler bug');
+  });
+
+  it('takes an error of the response as its status, rather than the client having left', () => {
+    const { response, emit } = emitRequest(
+      http.createServer((_req, res) => {
+        res.on('error', () => {});
+      }),
+    );
+    emit();
+    response.emit('error', new Error('write EPIPE'));
+    response.emit('close');
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'write EPIPE' });
+    expect(span!.attributes).toMatchObject({ 'server.address': 'shop', 'server.port': 8080, 'url.path': '/orders/SO-1' });
+  });
+
+  it('gets one span however often http is patched', () => {
+    httpDefinition.patch!(http);
+    const { response, emit } = emitRequest(http.createServer((_req, res) => res.end()));
+    emit();
+    response.emit('close');
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
   });
 });
 
