@@ -129,7 +129,8 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
 /** One request's span: started with the request's attributes, failed at most once, ended once with the answer's. */
 class RequestSpan {
   readonly span: Span;
-  private readonly method: string;
+  /** The span's name before the route is known: the method, or HTTP for a method OpenTelemetry's conventions do not know (not one a client made up). */
+  private readonly name: string;
   private failed = false;
   private ended = false;
 
@@ -142,10 +143,10 @@ class RequestSpan {
     parent: Context,
   ) {
     const method = request.method ?? 'GET';
-    this.method = KNOWN_METHODS.has(method) ? method : '_OTHER';
-    // OpenTelemetry's conventions name a span of an unknown method HTTP, not by the method a client made up.
-    this.span = tracer.startSpan(this.method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes: requestAttributes(request, this.method, path, scheme) }, parent);
-    if (this.method === '_OTHER') this.span.setAttribute('http.request.method_original', method);
+    const known = KNOWN_METHODS.has(method);
+    this.name = known ? method : 'HTTP';
+    this.span = tracer.startSpan(this.name, { kind: SpanKind.SERVER, attributes: requestAttributes(request, known ? method : '_OTHER', path, scheme) }, parent);
+    if (!known) this.span.setAttribute('http.request.method_original', method);
   }
 
   /** The error that ends the request (a listener that threw, an error of the response): the first is the span's status. */
@@ -164,7 +165,7 @@ class RequestSpan {
       const route = expressRoute(this.request);
       if (route !== undefined) {
         this.span.setAttribute('http.route', route);
-        this.span.updateName(`${this.method === '_OTHER' ? 'HTTP' : this.method} ${route}`);
+        this.span.updateName(`${this.name} ${route}`);
       }
       if (this.response.writableFinished) this.span.setAttribute('http.response.status_code', this.response.statusCode);
       if (!this.failed) {
