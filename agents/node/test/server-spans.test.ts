@@ -5,6 +5,7 @@ import { isTracingSuppressed, W3CTraceContextPropagator } from '@opentelemetry/c
 import { node } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
+import { waitFor } from '../../test/harness';
 import { hostOf, ServerSpanInstrumentation } from '../server-spans';
 
 /*
@@ -84,7 +85,7 @@ beforeEach(() => {
 
 /** The spans ended so far, once `count` of them have. Spans end at the response's 'close', which may come just after the client has the answer. */
 async function spans(count: number): Promise<ReadableSpan[]> {
-  while (exporter.getFinishedSpans().length < count) await new Promise((r) => setImmediate(r));
+  await waitFor(`${count} ended span(s)`, () => exporter.getFinishedSpans().length >= count, 10_000, () => `ended: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
   return exporter.getFinishedSpans();
 }
 
