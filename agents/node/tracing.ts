@@ -5,11 +5,10 @@ import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { PgSpanInstrumentation } from './pg-spans';
 import { ServerSpanInstrumentation } from './server-spans';
-import { samplerFromEnvironment, withoutTransactionStatements } from './sampler';
 import type { InstrumentationName } from './agent-options';
 
 export interface TracingOptions {
@@ -26,32 +25,31 @@ export interface TracingOptions {
   export: boolean;
   /** Incoming requests to these paths get no span (health checks and scrapes would drown real traffic). */
   ignorePaths: readonly string[];
-  /** true: pg's BEGIN, COMMIT and ROLLBACK get spans too (see {@link withoutTransactionStatements} for why not by default). */
+  /** true: pg's BEGIN, COMMIT and ROLLBACK get spans too (see isTransactionStatement in pg-spans.ts for why not by default). */
   transactionSpans: boolean;
   /** The instrumentations that run (see agent-options.ts for why a service may leave one out). */
   instrumentations: readonly InstrumentationName[];
 }
 
-/** Makes each instrumentation of the agent, given the paths whose incoming requests get no span. */
-const INSTRUMENTATIONS: Record<InstrumentationName, (ignorePaths: readonly string[]) => Instrumentation[]> = {
+/** Makes each instrumentation of the agent, as the tracing options ask. */
+const INSTRUMENTATIONS: Record<InstrumentationName, (options: TracingOptions) => Instrumentation[]> = {
   // The server span of each request is the agent's own (see server-spans.ts for why); OpenTelemetry's
   // http instrumentation makes the spans of the requests this process sends.
-  http: (ignorePaths) => [new ServerSpanInstrumentation({ ignorePaths }), new HttpInstrumentation({ disableIncomingRequestInstrumentation: true })],
+  http: ({ ignorePaths }) => [new ServerSpanInstrumentation({ ignorePaths }), new HttpInstrumentation({ disableIncomingRequestInstrumentation: true })],
   // No express instrumentation: its spans (one per middleware and route handler) cost more per
   // request than the request's own span and tell little more, and the route it gives the request's
   // span is express's own req.route, which the server span reads at the end of the request.
 
-  // Only queries inside a traced unit of work get a span (not the outbox sweep's or a gauge's
-  // timer queries, each of which would be a trace of its own), and no span per pool checkout.
-  pg: () => [new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true })],
+  // The statements' spans are the agent's own too (see pg-spans.ts for why).
+  pg: ({ transactionSpans }) => [new PgSpanInstrumentation({ transactionStatements: transactionSpans })],
   amqplib: () => [new AmqplibInstrumentation()],
   kafkajs: () => [new KafkaJsInstrumentation()],
 };
 
 /**
  * Starts OpenTelemetry tracing: a NodeSDK with the OTLP/HTTP (protobuf or JSON) or the Zipkin exporter and those of the instrumentations of
- * http (a server span named by its express route), pg (no span for the statements that only delimit a
- * transaction, unless asked), amqplib and kafkajs that `options.instrumentations` names.
+ * http (a server span named by its express route), pg (a span per statement in a traced unit of work,
+ * none for the statements that only delimit a transaction unless asked), amqplib and kafkajs that `options.instrumentations` names.
  *
  * Instrumentations patch a module when it is required, so this must run before the host requires
  * any of them; a module required earlier stays uninstrumented.
@@ -59,15 +57,14 @@ const INSTRUMENTATIONS: Record<InstrumentationName, (ignorePaths: readonly strin
 export function startTracing(options: TracingOptions): NodeSDK {
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
-    // Unset, NodeSDK makes the sampler of OpenTelemetry's variables; the wrapper keeps that one.
-    ...(!options.transactionSpans && { sampler: withoutTransactionStatements(samplerFromEnvironment()) }),
+    // No sampler: NodeSDK makes the one OpenTelemetry's variables ask for (OTEL_TRACES_SAMPLER).
     spanProcessors: [options.export ? new BatchSpanProcessor(exporterOf(options)) : new NoopSpanProcessor()],
     // Metrics are prom-client's, on the agent's own registry, and logs are pino's: without these empty
     // lists NodeSDK would start OTLP metric and log exporters of its own.
     metricReaders: [],
     logRecordProcessors: [],
     // Each once, however often the list names it (a second http instrumentation would wrap the first).
-    instrumentations: [...new Set(options.instrumentations)].flatMap((name) => INSTRUMENTATIONS[name](options.ignorePaths)),
+    instrumentations: [...new Set(options.instrumentations)].flatMap((name) => INSTRUMENTATIONS[name](options)),
   });
   sdk.start();
   return sdk;
