@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, diag, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 
@@ -52,8 +52,9 @@ function exported<T>(module: Exported<T>): T {
  * opened the connection, and pg-pool hands a waiting caller the client another caller released, in
  * that caller's context. Either way the caller's next statements would land in another request's
  * trace (OpenTelemetry's instrumentation binds the pool's callback only when it makes a connect
- * span). Here every callback of a statement, span or not, and of `Pool.connect` runs in the
- * context it was asked in.
+ * span). Here every callback of a statement, span or not, a submittable's listeners, and the
+ * callback of `Pool.connect` run in the context they were asked in (not the callbacks a cursor's
+ * `read` takes later: they are the cursor's own).
  */
 export class PgSpanInstrumentation extends InstrumentationBase<PgSpanConfig> {
   /** The prototypes this instance wrapped: pg reached twice (its file and its package, a require and an import) is patched once. */
@@ -99,7 +100,10 @@ export class PgSpanInstrumentation extends InstrumentationBase<PgSpanConfig> {
     this.wrapped.add(prototype);
   }
 
-  /** Only this instance's wrapper: another library's stays. */
+  /**
+   * Only a prototype this instance wrapped. OpenTelemetry's unwrap restores what the outermost
+   * wrapper wraps, so a wrapper another library laid over this one later goes with it.
+   */
   private unwrapOnce(prototype: object, method: string): void {
     if (this.wrapped.delete(prototype)) this._unwrap(prototype as Record<string, unknown>, method);
   }
@@ -129,7 +133,7 @@ export class PgSpanInstrumentation extends InstrumentationBase<PgSpanConfig> {
 
   /** The statement's span, or none for a statement that only delimits a transaction (unless those are asked for). */
   private startStatement(client: PgClient, statement: unknown, parent: Context): Span | undefined {
-    const text = typeof statement === 'string' ? statement : isObject(statement) && typeof statement.text === 'string' ? statement.text : undefined;
+    const text = typeof statement === 'string' ? statement : textOf(statement);
     const operation = text === undefined ? undefined : operationOf(text) || undefined;
     if (operation !== undefined && !this.getConfig().transactionStatements && isTransactionStatement(operation) && !hasMoreStatements(text!)) return undefined;
     const plan = isObject(statement) && typeof statement.name === 'string' && statement.name !== '' ? statement.name : undefined;
@@ -227,22 +231,13 @@ function sendStatement(query: Query, client: PgClient, args: unknown[], span: Sp
  * closed client) or says 'end' or 'close'. Its callback runs in the caller's context.
  */
 function sendSubmittable(query: Query, client: PgClient, args: unknown[], submittable: Record<string, unknown>, span: Span | undefined, active: Context): unknown {
-  // A submittable is used once, and pg sets its callback itself: changing it is what pg does.
-  if (typeof submittable.callback === 'function') submittable.callback = context.bind(active, submittable.callback as Callback);
-  for (const i of [1, 2]) if (typeof args[i] === 'function') args[i] = context.bind(active, args[i] as Callback);
-  if (span !== undefined) {
-    const handleError = submittable.handleError;
-    if (typeof handleError === 'function') {
-      submittable.handleError = function handleErrorEndingSpan(this: unknown, error: unknown, ...rest: unknown[]): unknown {
-        endStatement(span, error);
-        return handleError.call(this, error, ...rest);
-      };
-    }
-    if (typeof submittable.once === 'function') {
-      const emitter = submittable as unknown as NodeJS.EventEmitter;
-      emitter.once('end', () => endStatement(span, undefined));
-      emitter.once('close', () => endStatement(span, undefined));
-    }
+  try {
+    followInCallersContext(submittable, args, span, active);
+  } catch (error) {
+    // A submittable made so that it cannot be followed (a callback that is only a getter) is sent as it is.
+    diag.error('a pg submittable is sent untraced: its callbacks could not be bound', error);
+    if (span !== undefined) span.end();
+    span = undefined;
   }
   try {
     return query.apply(client, args);
@@ -252,15 +247,48 @@ function sendSubmittable(query: Query, client: PgClient, args: unknown[], submit
   }
 }
 
+/**
+ * Makes the submittable's callback and listeners ('row', 'data', 'end') run in the caller's context,
+ * and ends its span before its callback, when pg reports a failure (pg sends every one through
+ * handleError: the server's, a timeout, a closed client), or at 'end' or 'close'. A submittable is
+ * used once, and pg sets its callback itself: changing it is what pg does.
+ */
+function followInCallersContext(submittable: Record<string, unknown>, args: unknown[], span: Span | undefined, active: Context): void {
+  const follow = (callback: Callback) => (span === undefined ? context.bind(active, callback) : endingThenCalling(callback, span, active));
+  if (typeof submittable.callback === 'function') submittable.callback = follow(submittable.callback as Callback);
+  for (const i of [1, 2]) if (typeof args[i] === 'function') args[i] = follow(args[i] as Callback);
+  if (typeof submittable.once === 'function') context.bind(active, submittable as unknown as NodeJS.EventEmitter);
+  if (span === undefined) return;
+  const handleError = submittable.handleError;
+  if (typeof handleError === 'function') {
+    submittable.handleError = function handleErrorEndingSpan(this: unknown, error: unknown, ...rest: unknown[]): unknown {
+      endStatement(span, error);
+      return handleError.call(this, error, ...rest);
+    };
+  }
+  if (typeof submittable.once === 'function') {
+    const emitter = submittable as unknown as NodeJS.EventEmitter;
+    emitter.once('end', () => endStatement(span, undefined));
+    emitter.once('close', () => endStatement(span, undefined));
+  }
+}
+
 /** The caller's callback of a statement that is not a submittable, and where it is: the last argument, or the configuration's (at 0). */
-function callbackOf(args: unknown[]): { fn: Callback; at: number } | undefined {
+export function callbackOf(args: unknown[]): { fn: Callback; at: number } | undefined {
   for (let at = Math.min(args.length - 1, 2); at >= 1; at--) if (typeof args[at] === 'function') return { fn: args[at] as Callback, at };
   const statement = args[0];
   return isObject(statement) && typeof statement.callback === 'function' ? { fn: statement.callback as Callback, at: 0 } : undefined;
 }
 
+/** A query's text: its own, or its cursor's (pg-query-stream keeps it there). */
+function textOf(statement: unknown): string | undefined {
+  if (!isObject(statement)) return undefined;
+  if (typeof statement.text === 'string') return statement.text;
+  return isObject(statement.cursor) && typeof statement.cursor.text === 'string' ? statement.cursor.text : undefined;
+}
+
 /** Whether text that starts with a transaction's delimiter goes on with more statements (`BEGIN; UPDATE …; COMMIT`). */
-function hasMoreStatements(text: string): boolean {
+export function hasMoreStatements(text: string): boolean {
   const semicolon = text.indexOf(';');
   return semicolon >= 0 && text.slice(semicolon + 1).trim() !== '';
 }
@@ -273,8 +301,13 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function endStatement(span: Span, error: unknown): void {
   // An SDK span stops recording when it ends.
   if (!span.isRecording()) return;
-  if (error !== undefined && error !== null) failStatement(span, error);
-  span.end();
+  try {
+    if (error !== undefined && error !== null) failStatement(span, error);
+    span.end();
+  } catch (failure) {
+    // The host's callback, pg's handleError or the caller's promise comes next: tracing must not stop it.
+    diag.error('the span of a pg statement ended without its outcome', failure);
+  }
 }
 
 function endingThenCalling(callback: Callback, span: Span, active: Context): Callback {
@@ -290,11 +323,13 @@ function endingThenCalling(callback: Callback, span: Span, active: Context): Cal
  * (`invalid input syntax for type integer: "…"`), as OpenTelemetry's instrumentation does for the exception.
  */
 function failStatement(span: Span, error: unknown): void {
+  // PostgreSQL's answer (it has a severity) carries a SQLSTATE as its code; a socket's error carries
+  // Node's (ECONNRESET), and a closed client's or a timeout's none: their type is the error's code or class.
   const code = isObject(error) && typeof error.code === 'string' ? error.code : undefined;
+  const sqlState = isObject(error) && typeof error.severity === 'string' ? code : undefined;
   const name = error instanceof Error ? error.name : 'Error';
-  // A failure PostgreSQL did not answer with (a closed client, a timeout) has no SQLSTATE: its type is the error's class.
   span.setAttribute('error.type', code ?? (error instanceof Error ? error.constructor.name : '_OTHER'));
-  if (code !== undefined) span.setAttribute('db.response.status_code', code);
+  if (sqlState !== undefined) span.setAttribute('db.response.status_code', sqlState);
   const message = `PostgreSQL error of type '${name}' occurred (code: ${code ?? 'UNKNOWN'})`;
   span.recordException({ name, message });
   span.setStatus({ code: SpanStatusCode.ERROR, message });

@@ -65,7 +65,7 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
             return exports;
           },
           (exports?: { Server: { prototype: Server } }) => {
-            // Only this instance's wrapper: another library's stays.
+            // Only a prototype this instance wrapped (OpenTelemetry's unwrap takes off the outermost wrapper).
             if (exports && this.wrapped.delete(exports.Server.prototype)) this._unwrap(exports.Server.prototype, 'emit');
           },
         ),

@@ -157,15 +157,18 @@ describe("the agent's pg spans", () => {
     ]);
   });
 
-  it("end a submittable's span when it ends or fails, and leave its 'error' to the host", async () => {
+  it("end a submittable's span when it ends or fails, call its listeners in the caller's context, and leave its 'error' to the host", async () => {
     const heard: string[] = [];
-    await inUnitOfWork(async () => {
+    const listenedIn: (string | undefined)[] = [];
+    const unit = await inUnitOfWork(async () => {
       const rows = client.query(new pg.Query('SELECT generate_series(1, 3) AS n'));
+      rows.on('row', () => listenedIn.push(trace.getActiveSpan()?.spanContext().spanId));
       await new Promise((resolve) => rows.once('end', resolve));
       const failing = client.query(new pg.Query('SELECT 1/0'));
       await new Promise<void>((resolve) => failing.once('error', (error: Error) => (heard.push(error.message), resolve())));
     });
     expect(heard).toEqual(['division by zero']);
+    expect(listenedIn).toEqual([1, 2, 3].map(() => unit.spanContext().spanId));
     expect(statements().map((s) => [s.name, s.status.code, s.attributes['error.type']])).toEqual([
       [`pg.query:SELECT ${database}`, SpanStatusCode.UNSET, undefined],
       [`pg.query:SELECT ${database}`, SpanStatusCode.ERROR, '22012'],
@@ -210,12 +213,13 @@ describe("the agent's pg spans", () => {
   });
 
   it("end a submittable's span through its callback, in the caller's context, and when its statement times out", async () => {
-    const seen: { active?: string; failure?: string } = {};
+    const seen: { active?: string; endedBefore?: number; failure?: string } = {};
     const unit = await inUnitOfWork(async () => {
       await new Promise<void>((resolve) =>
         client.query(
           new pg.Query('SELECT 1', [], () => {
             seen.active = trace.getActiveSpan()?.spanContext().spanId;
+            seen.endedBefore = statements().length;
             resolve();
           }),
         ),
@@ -229,7 +233,7 @@ describe("the agent's pg spans", () => {
         await slow.end();
       }
     });
-    expect(seen).toEqual({ active: unit.spanContext().spanId, failure: 'Query read timeout' });
+    expect(seen).toEqual({ active: unit.spanContext().spanId, endedBefore: 1, failure: 'Query read timeout' });
     expect(statements().map((s) => [s.status.code, s.attributes['error.type']])).toEqual([
       [SpanStatusCode.UNSET, undefined],
       [SpanStatusCode.ERROR, 'Error'],
@@ -243,7 +247,8 @@ describe("the agent's pg spans", () => {
     let rejected: unknown;
     await inUnitOfWork(() => ended.query('SELECT 1').catch((error: unknown) => (rejected = error)));
     expect(rejected).toBeInstanceOf(Error);
-    expect(statements().map((s) => [s.status.code, s.attributes['error.type']])).toEqual([[SpanStatusCode.ERROR, 'Error']]);
+    // pg's own error, not PostgreSQL's: no SQLSTATE.
+    expect(statements().map((s) => [s.status.code, s.attributes['error.type'], s.attributes['db.response.status_code']])).toEqual([[SpanStatusCode.ERROR, 'Error', undefined]]);
   });
 
   it("name a prepared statement's span by its name, as its plan", async () => {

@@ -1,4 +1,4 @@
-import { isTransactionStatement, operationOf, statementSpanName } from '../pg-spans';
+import { callbackOf, hasMoreStatements, isTransactionStatement, operationOf, statementSpanName } from '../pg-spans';
 
 describe("a pg statement's operation and span name", () => {
   it.each([
@@ -23,4 +23,27 @@ describe("a pg statement's operation and span name", () => {
     expect(statementSpanName({ operation: 'SELECT' }, undefined)).toBe('pg.query:SELECT');
     expect(statementSpanName({}, 'shop')).toBe('pg.query');
   });
+
+  it.each([
+    ['BEGIN', false],
+    ['COMMIT;', false],
+    ['COMMIT ;  \n', false],
+    ['BEGIN; UPDATE orders SET state = 1; COMMIT', true],
+  ])('%j goes on with more statements: %s', (text, more) => expect(hasMoreStatements(text)).toBe(more));
+});
+
+describe("a statement's callback, found where pg looks for it", () => {
+  const cb = () => undefined;
+  const other = () => undefined;
+  it.each([
+    ['(text)', ['SELECT 1'], undefined],
+    ['(text, values)', ['SELECT $1', [1]], undefined],
+    ['(text, cb)', ['SELECT 1', cb], { fn: cb, at: 1 }],
+    ['(text, values, cb)', ['SELECT $1', [1], cb], { fn: cb, at: 2 }],
+    ['(text, undefined, cb)', ['SELECT 1', undefined, cb], { fn: cb, at: 2 }],
+    ['(config with callback)', [{ text: 'SELECT 1', callback: cb }], { fn: cb, at: 0 }],
+    ['(config with callback, null)', [{ text: 'SELECT 1', callback: cb }, null], { fn: cb, at: 0 }],
+    // pg takes the argument over the configuration's own.
+    ['(config with callback, cb)', [{ text: 'SELECT 1', callback: other }, cb], { fn: cb, at: 1 }],
+  ])('%s', (_form, args, expected) => expect(callbackOf(args as unknown[])).toEqual(expected));
 });
