@@ -1,6 +1,7 @@
 import { context, diag, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { OncePatchingInstrumentation } from './once-patching';
 
 /** What {@link PgSpanInstrumentation} is told. */
 export interface PgSpanConfig extends InstrumentationConfig {
@@ -56,10 +57,7 @@ function exported<T>(module: Exported<T>): T {
  * callback of `Pool.connect` run in the context they were asked in (not the callbacks a cursor's
  * `read` takes later: they are the cursor's own).
  */
-export class PgSpanInstrumentation extends InstrumentationBase<PgSpanConfig> {
-  /** The prototypes this instance wrapped: pg reached twice (its file and its package, a require and an import) is patched once. */
-  private readonly wrapped = new WeakSet<object>();
-
+export class PgSpanInstrumentation extends OncePatchingInstrumentation<PgSpanConfig> {
   constructor(config: PgSpanConfig = {}) {
     super('orderscope-pg-spans', '1.0.0', config);
   }
@@ -92,20 +90,6 @@ export class PgSpanInstrumentation extends InstrumentationBase<PgSpanConfig> {
         (exports?: Exported<ClassOf>) => exports && unpatchPool(exported(exports)),
       ),
     ];
-  }
-
-  private wrapOnce(prototype: object, method: string, wrapper: (original: never) => unknown): void {
-    if (this.wrapped.has(prototype)) return;
-    this._wrap(prototype as Record<string, unknown>, method, wrapper as (original: unknown) => unknown);
-    this.wrapped.add(prototype);
-  }
-
-  /**
-   * Only a prototype this instance wrapped. OpenTelemetry's unwrap restores what the outermost
-   * wrapper wraps, so a wrapper another library laid over this one later goes with it.
-   */
-  private unwrapOnce(prototype: object, method: string): void {
-    if (this.wrapped.delete(prototype)) this._unwrap(prototype as Record<string, unknown>, method);
   }
 
   /** pg's `Client.query`, sending each statement inside a traced unit of work in a span of its own. */
@@ -204,13 +188,7 @@ function sendStatement(query: Query, client: PgClient, args: unknown[], span: Sp
     // and pg reads the rest of it through the one it is given.
     else args[0] = Object.create(args[0] as object, { callback: { value: answer, writable: true, enumerable: true, configurable: true } });
   }
-  let result: unknown;
-  try {
-    result = query.apply(client, args);
-  } catch (error) {
-    if (span !== undefined) endStatement(span, error);
-    throw error;
-  }
+  const result = sendOrFail(query, client, args, span);
   if (span === undefined || callback !== undefined || !isThenable(result)) return result;
   // The caller gets the chained promise: a failure the caller never handles is still an unhandled rejection.
   return result.then(
@@ -239,6 +217,11 @@ function sendSubmittable(query: Query, client: PgClient, args: unknown[], submit
     if (span !== undefined) span.end();
     span = undefined;
   }
+  return sendOrFail(query, client, args, span);
+}
+
+/** Hands the statement to pg; when pg throws at once (a null query, a callback that is none), its span ends with the error. */
+function sendOrFail(query: Query, client: PgClient, args: unknown[], span: Span | undefined): unknown {
   try {
     return query.apply(client, args);
   } catch (error) {

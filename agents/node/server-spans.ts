@@ -2,7 +2,8 @@ import { errorMonitor, type EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { context, diag, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { OncePatchingInstrumentation } from './once-patching';
 import { expressRoute } from './express-route';
 
 /** What {@link ServerSpanInstrumentation} is told. */
@@ -42,10 +43,7 @@ type Scheme = 'http' | 'https';
  * does not read the Forwarded and X-Forwarded-* headers. A listener that throws, an error of the
  * response, a 5xx answer, or none (the client left first) sets the span's status to error.
  */
-export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanConfig> {
-  /** The server prototypes this instance wrapped: a module required once and imported once is patched once (twice would make two spans per request). */
-  private readonly wrapped = new WeakSet<Server>();
-
+export class ServerSpanInstrumentation extends OncePatchingInstrumentation<ServerSpanConfig> {
   constructor(config: ServerSpanConfig = {}) {
     super('orderscope-server-spans', '1.0.0', config);
   }
@@ -57,17 +55,10 @@ export class ServerSpanInstrumentation extends InstrumentationBase<ServerSpanCon
           scheme,
           ['*'],
           (exports: { Server: { prototype: Server } }) => {
-            const prototype = exports.Server.prototype;
-            if (!this.wrapped.has(prototype)) {
-              this._wrap(prototype, 'emit', (emit: Emit) => this.withServerSpans(emit, scheme));
-              this.wrapped.add(prototype);
-            }
+            this.wrapOnce(exports.Server.prototype, 'emit', (emit: Emit) => this.withServerSpans(emit, scheme));
             return exports;
           },
-          (exports?: { Server: { prototype: Server } }) => {
-            // Only a prototype this instance wrapped (OpenTelemetry's unwrap takes off the outermost wrapper).
-            if (exports && this.wrapped.delete(exports.Server.prototype)) this._unwrap(exports.Server.prototype, 'emit');
-          },
+          (exports?: { Server: { prototype: Server } }) => exports && this.unwrapOnce(exports.Server.prototype, 'emit'),
         ),
     );
   }
