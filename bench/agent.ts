@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- agent [--endpoint trivial|shop|both] [--duration 10] [--warmup 2] [--connections 16] [--rounds 4]`
+ * `npm run bench -- agent [--endpoint trivial|shop|both] [--duration 10] [--warmup 2] [--connections 16] [--rounds 4] [--cpu-prof DIR]`
  * `npm run bench -- agent --count instructions [--endpoint …] [--requests 5000] [--warmup-requests 8000] [--connections 16]`
  *
  * What the Node agent costs a service: requests/s of an endpoint with the agent (OpenTelemetry
@@ -20,7 +20,9 @@
  * default encoding, protobuf; OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json in the bench's environment
  * (the apps inherit it) measures JSON instead. Likewise OTEL_NODE_ENABLED_INSTRUMENTATIONS and
  * OTEL_NODE_DISABLED_INSTRUMENTATIONS choose the agent's instrumentations (all by default; the
- * figures name those that ran): what each costs is the difference between two runs.
+ * figures name those that ran): what each costs is the difference between two runs. And
+ * OTEL_TRACES_EXPORTER=none makes the spans without sending them, OTEL_TRACES_SAMPLER=always_off
+ * (OpenTelemetry's own variable) records none.
  *
  * CPU time per request on a shared host moves by a third from run to run, more than many a change
  * to the agent is worth. `--count instructions` counts instead, under valgrind (support/
@@ -34,6 +36,11 @@
  * So they too are taken on a quiet machine, and builds are compared in runs side by side. It takes
  * minutes, as the apps run some 50 times slower, which is also why the agent's event batches are made
  * to fill by size there (a linger of minutes instead of 200 ms), as they do at full speed.
+ *
+ * `--cpu-prof DIR` has each app write V8's CPU profile of its whole run (warm-up included) to
+ * DIR/<endpoint>-<variant>.cpuprofile, for Chrome's DevTools or `node dist/bench/support/cpu-profile.js`.
+ * The profiler costs the apps time of its own: the figures of such a run are not compared with others.
+ * It profiles a timed run only.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,7 +55,7 @@ import { orderFromCatalogue, partCatalogue } from '../pipeline';
 import { printFigures } from './report-figures';
 import type { AppCommand, AppSpec, Endpoint, Variant } from './support/agent-apps';
 import { APP_SPEC_ENV } from './support/agent-apps';
-import { flag } from './support/args';
+import { choice, flag, positiveNumber, text } from './support/args';
 import { countingCommand, countSinceZero, zeroCount } from './support/instruction-count';
 import { adminQuery, withDatabase } from './support/database';
 import { createVhost } from './support/rabbitmq-vhost';
@@ -69,6 +76,8 @@ interface LoadSettings {
   warmupS: number;
   connections: number;
   rounds: number;
+  /** Where each app writes its CPU profile, if anywhere. */
+  cpuProfDir?: string;
 }
 
 /** The i-th request of the load. */
@@ -92,13 +101,15 @@ const ENDPOINTS: Record<Endpoint, { title: string; request: RequestOf; status: n
 
 export async function run(args: string[]): Promise<void> {
   const settings: LoadSettings = {
-    durationS: numberArg(args, '--duration', 10),
-    warmupS: numberArg(args, '--warmup', 2),
-    connections: numberArg(args, '--connections', 16),
-    rounds: numberArg(args, '--rounds', 4),
+    durationS: positiveNumber(args, '--duration', 10),
+    warmupS: positiveNumber(args, '--warmup', 2),
+    connections: flag(args, '--connections', 16),
+    rounds: flag(args, '--rounds', 4),
+    cpuProfDir: text(args, '--cpu-prof'),
   };
   const chosen = endpointArg(args);
-  const counting = countArg(args) === 'instructions' && { requests: flag(args, '--requests', 5000), warmupRequests: flag(args, '--warmup-requests', 8000), connections: settings.connections };
+  const counting = choice(args, '--count', ['time', 'instructions'], 'time') === 'instructions' && { requests: flag(args, '--requests', 5000), warmupRequests: flag(args, '--warmup-requests', 8000), connections: settings.connections };
+  if (counting && settings.cpuProfDir) throw new Error('--cpu-prof profiles a timed run: leave out --count instructions (valgrind and the profiler would measure each other)');
   // What the agent apps will run, read from this environment (they inherit it) as their agent reads it; a name it does not have is refused here.
   const { instrumentations } = parseAgentOptions({ service: 'bench', collectorUrl: 'http://127.0.0.1:7400', token: 'bench' }, AGENT_ENV_NAMES).tracing;
   const sink = await startSink();
@@ -119,7 +130,10 @@ async function measure(endpoint: Endpoint, s: LoadSettings, sink: Sink, instrume
   const apps: App[] = [];
   const sent = { ...sink.counts };
   try {
-    for (const variant of ['plain', 'agent'] as const) apps.push(await startApp({ endpoint, variant, sinkUrl: sink.url, ...backing?.of(variant) }));
+    for (const variant of ['plain', 'agent'] as const) {
+      const profiling = s.cpuProfDir && { execArgv: ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir, '--cpu-prof-name', `${endpoint}-${variant}.cpuprofile`] };
+      apps.push(await startApp({ endpoint, variant, sinkUrl: sink.url, ...backing?.of(variant) }, profiling || undefined));
+    }
     // Every request each app answered, warm-up included: what its events and spans are counted against.
     const served = new Map<Variant, number>([['plain', 0], ['agent', 0]]);
     const load = async (app: App, ms: number) => {
@@ -287,12 +301,12 @@ interface App {
 
 /**
  * Starts the app of `spec` in a child process (support/agent-apps.ts), with a spool directory of its
- * own, and waits until it listens; with `counting`, under valgrind (support/instruction-count.ts).
+ * own, and waits until it listens; with `runner`, under valgrind (support/instruction-count.ts) or with a profiler.
  */
-async function startApp(spec: Omit<AppSpec, 'spoolDir'>, counting?: ReturnType<typeof countingCommand>): Promise<App> {
+async function startApp(spec: Omit<AppSpec, 'spoolDir'>, runner?: { execPath?: string; execArgv: string[] }): Promise<App> {
   const spoolDir = mkdtempSync(path.join(os.tmpdir(), 'orderscope-bench-agent-'));
   const child = fork(path.join(__dirname, 'support', 'agent-apps.js'), [], {
-    ...counting,
+    ...runner,
     env: { ...process.env, [APP_SPEC_ENV]: JSON.stringify({ ...spec, spoolDir }) },
     // Log lines go nowhere (as to a log shipper that keeps up); errors show.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -426,28 +440,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function numberArg(args: string[], name: string, fallback: number): number {
-  const index = args.indexOf(name);
-  if (index < 0) return fallback;
-  const value = Number(args[index + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: "${args[index + 1]}" is not a positive number`);
-  return value;
-}
-
-/** `--count time|instructions`, time by default: what is measured per request. */
-function countArg(args: string[]): 'time' | 'instructions' {
-  const index = args.indexOf('--count');
-  if (index < 0) return 'time';
-  const value = args[index + 1];
-  if (value === 'time' || value === 'instructions') return value;
-  throw new Error(`--count: "${value ?? ''}" is not time or instructions`);
-}
-
 /** `--endpoint trivial|shop|both`, both by default: the endpoints to measure, in order. */
 function endpointArg(args: string[]): Endpoint[] {
-  const index = args.indexOf('--endpoint');
-  const value = index < 0 ? 'both' : args[index + 1];
-  if (value === 'both') return ['trivial', 'shop'];
-  if (value === 'trivial' || value === 'shop') return [value];
-  throw new Error(`--endpoint: "${value ?? ''}" is not trivial, shop or both`);
+  const value = choice(args, '--endpoint', ['trivial', 'shop', 'both'], 'both');
+  return value === 'both' ? ['trivial', 'shop'] : [value];
 }

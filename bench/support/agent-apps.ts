@@ -69,7 +69,9 @@ function startBenchAgent(spec: AppSpec): Agent {
     collectorUrl: spec.sinkUrl,
     token: 'bench',
     spoolDir: spec.spoolDir,
-    tracing: { exporter: 'otlp', endpoint: `${spec.sinkUrl}/v1/traces` },
+    // OTEL_TRACES_EXPORTER=none in the bench's environment makes the spans but sends none, as for a
+    // service: what exporting costs is the difference from a run without it.
+    tracing: { exporter: 'otlp', endpoint: `${spec.sinkUrl}/v1/traces`, export: process.env.OTEL_TRACES_EXPORTER?.trim() !== 'none' },
     log: { level: LOG_LEVEL[spec.endpoint] },
     ...(spec.lingerMs !== undefined && { lingerMs: spec.lingerMs }),
   });

@@ -2,11 +2,41 @@ import { KAFKA_CLIENTS, type KafkaClient } from '../../common';
 
 /** `--name N` from a benchmark's arguments, a positive whole number, or `fallback` when absent. */
 export function flag(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: "${args[i + 1] ?? ''}" is not a positive whole number`);
+  const given = valueOf(args, name);
+  if (given === undefined) return fallback;
+  const value = Number(given);
+  if (given.trim() === '' || !Number.isInteger(value) || value < 1) throw new Error(`${name}: "${given}" is not a positive whole number`);
   return value;
+}
+
+/** `--name N` from a benchmark's arguments, a positive number (seconds may have fractions), or `fallback` when absent. */
+export function positiveNumber(args: readonly string[], name: string, fallback: number): number {
+  const given = valueOf(args, name);
+  if (given === undefined) return fallback;
+  const value = Number(given);
+  if (given.trim() === '' || !Number.isFinite(value) || value <= 0) throw new Error(`${name}: "${given}" is not a positive number`);
+  return value;
+}
+
+/** `--name VALUE` from a benchmark's arguments (a path, a name), or undefined when absent. */
+export function text(args: readonly string[], name: string): string | undefined {
+  const given = valueOf(args, name);
+  if (given === '' || given?.startsWith('--')) throw new Error(`${name} needs a value, e.g. ${name} /tmp/out`);
+  return given;
+}
+
+/** `--name one|other` from a benchmark's arguments, one of `choices`, or `fallback` when absent. */
+export function choice<C extends string>(args: readonly string[], name: string, choices: readonly C[], fallback: C): C {
+  const given = valueOf(args, name);
+  if (given === undefined) return fallback;
+  if ((choices as readonly string[]).includes(given)) return given as C;
+  throw new Error(`${name}: "${given}" is not ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)!}`);
+}
+
+/** What follows `name` in `args`: undefined when `name` is absent, '' when nothing follows it. */
+function valueOf(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : (args[i + 1] ?? '');
 }
 
 /**
