@@ -189,6 +189,9 @@ export const AGENT_TRACING_ENV = [
   'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
   'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
   'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
+  // Read by OpenTelemetry's NodeSDK itself, which makes the sampler they name (tracing.ts).
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
 ] as const;
 
 /**

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { AGENT_TRACING_ENV } from '../../agents/node';
 import { DEFAULT_ALERT_OPTIONS, metricNamesIn, serviceMetricCatalogue } from '../../alerts';
 import { COLLECTOR_ROUTES } from '../../collector';
 import { configSchema, loadConfig, PROBE_PATHS, PROJECT_ROOT, SHUTDOWN_DEADLINE_MS } from '../../common';
@@ -94,7 +95,7 @@ class Rendered {
   }
   /**
    * A container's environment as the kubelet gives it: values, ConfigMap keys (the ConfigMap must be
-   * in the overlay), Secret keys (as a placeholder: Secrets are not in the repository), pod fields.
+   * in the overlay; an optional key it lacks is left out), Secret keys (as a placeholder: Secrets are not in the repository), pod fields.
    */
   environment(workload: Workload, container: Container): Record<string, string> {
     const env: Record<string, string> = {};
@@ -104,6 +105,8 @@ class Rendered {
       else if (from?.configMapKeyRef) {
         if (from.configMapKeyRef.name !== ENVIRONMENT_CONFIG_MAP) throw new Error(`${workload.metadata.name}: ${e.name} reads the ConfigMap ${from.configMapKeyRef.name}`);
         const value = this.find<KubeObject & { data: Record<string, string> }>('ConfigMap', from.configMapKeyRef.name).data[from.configMapKeyRef.key];
+        // As the kubelet does: a missing optional key leaves the variable unset, a missing required one fails the pod.
+        if (value === undefined && from.configMapKeyRef.optional) continue;
         if (value === undefined) throw new Error(`${workload.metadata.name}: ${e.name} reads the missing key ${from.configMapKeyRef.key}`);
         env[e.name] = value;
       } else if (from?.secretKeyRef) env[e.name] = `secret:${from.secretKeyRef.key}`;
@@ -259,6 +262,14 @@ describe.each(Object.keys(OVERLAYS) as OverlayName[])('the %s overlay', (overlay
     expect(agents.sort()).toEqual(['crm', 'mes-api', 'mes-worker', 'shop']);
     const url = new URL(rendered[overlay].environment(r.find('Deployment', 'shop'), r.find<Workload>('Deployment', 'shop').spec.template.spec.containers[0]!).ORDERSCOPE_COLLECTOR_URL!);
     expect([url.hostname, Number(url.port)]).toEqual(['collector', listenerOf('collector').port]);
+    // Each agent can be given every OpenTelemetry variable its tracing reads (an instrumentation left
+    // out, a sampler), from the ConfigMap, without a patch of its own.
+    for (const name of agents) {
+      const env = r.find<Workload>('Deployment', name).spec.template.spec.containers[0]!.env;
+      for (const variable of AGENT_TRACING_ENV) {
+        expect([name, env.find((e) => e.name === variable)?.valueFrom?.configMapKeyRef]).toEqual([name, { name: ENVIRONMENT_CONFIG_MAP, key: variable, optional: true }]);
+      }
+    }
   });
 
   it('runs every container as a non-root user on a read-only root filesystem, and stops it within the servers\' shutdown deadline', () => {

@@ -2,6 +2,7 @@ import type { IContainer } from 'kubernetes-models/v1/Container' with { 'resolut
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar' with { 'resolution-mode': 'import' };
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec' with { 'resolution-mode': 'import' };
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements' with { 'resolution-mode': 'import' };
+import { AGENT_TRACING_ENV } from '../../agents/node';
 import { configSchema, envName, PROBE_PATHS, SHUTDOWN_DEADLINE_MS } from '../../common';
 import { SERVICE_OPTIONS, type ServiceName } from '../../pipeline';
 import { argsOf, listenerOf, nodeOptionsOf, type ServerName } from '../servers';
@@ -86,13 +87,9 @@ const resources = (cpu: [string, string], memory: [number, number]): IResourceRe
 
 /** Every workload, in the order the manifests list them. */
 export function workloads(): Workload[] {
-  const agentEnv = (service: ServiceName): IEnvVar[] => [
-    fromEnvironment(optionEnv(service, 'collectorUrl')),
-    fromSecret(TOKEN),
-    fromEnvironment(OTEL_EXPORTER, true),
-    fromEnvironment(OTEL_TRACES, true),
-    fromEnvironment(OTEL_ZIPKIN, true),
-  ];
+  // Every variable of the agent's tracing, each optional: the ConfigMap sets the exporter's, and an
+  // overlay may add the others to it (OTEL_NODE_DISABLED_INSTRUMENTATIONS=pg, a sampler's ratio).
+  const agentEnv = (service: ServiceName): IEnvVar[] => [fromEnvironment(optionEnv(service, 'collectorUrl')), fromSecret(TOKEN), ...AGENT_TRACING_ENV.map((name) => fromEnvironment(name, true))];
   const pipeline = (service: ServiceName, env: IEnvVar[], res: IResourceRequirements): Workload => ({
     name: service,
     server: service,
