@@ -1,12 +1,15 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, NoopSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { encodeTraceRequest } from './otlp-protobuf';
 import { PgSpanInstrumentation } from './pg-spans';
 import { ServerSpanInstrumentation } from './server-spans';
 import type { InstrumentationName } from './agent-options';
@@ -70,8 +73,25 @@ export function startTracing(options: TracingOptions): NodeSDK {
   return sdk;
 }
 
-/** All are OpenTelemetry's own exporters: Zipkin gets the spans' attributes (order.id) as tags, which its search queries. */
+/**
+ * OpenTelemetry's exporters: Zipkin gets the spans' attributes (order.id) as tags, which its search
+ * queries. OTLP over protobuf is OpenTelemetry's exporter too (its HTTP transport, retries and
+ * configuration from OTEL_EXPORTER_OTLP_* variables), as exporter-trace-otlp-proto builds it, with the
+ * agent's own encoder of the spans (otlp-protobuf.ts says why).
+ */
 function exporterOf(options: TracingOptions): SpanExporter {
   if (options.exporter === 'zipkin') return new ZipkinExporter({ url: options.zipkinEndpoint, serviceName: options.serviceName });
-  return options.protocol === 'http/json' ? new OtlpJsonExporter({ url: options.endpoint }) : new OtlpProtobufExporter({ url: options.endpoint });
+  if (options.protocol === 'http/json') return new OtlpJsonExporter({ url: options.endpoint });
+  const serializer = { serializeRequest: encodeTraceRequest, deserializeResponse: ProtobufTraceSerializer.deserializeResponse };
+  const delegate = createOtlpHttpExportDelegate(
+    convertLegacyHttpOptions({ url: options.endpoint }, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
+    serializer,
+    OTLP_SPAN_EXPORTER,
+    TraceExporterMetricsHelper,
+    undefined,
+  );
+  return new OTLPExporterBase<ReadableSpan[]>(delegate);
 }
+
+/** The component type exporter-trace-otlp-proto gives its exporter's own metrics (otel.sdk.exporter.*). */
+const OTLP_SPAN_EXPORTER = 'otlp_http_span_exporter';
