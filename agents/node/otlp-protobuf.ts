@@ -1,4 +1,4 @@
-import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, HrTime, SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 type Resource = ReadableSpan['resource'];
@@ -8,16 +8,16 @@ type InstrumentationScope = ReadableSpan['instrumentationScope'];
  * The OTLP protobuf encoding of a batch of spans (an ExportTraceServiceRequest), byte for byte what
  * OpenTelemetry's ProtobufTraceSerializer writes, for the agent's OTLP exporter (tracing.ts).
  *
- * Why the agent's own: on the pipeline shop's POST /orders, OpenTelemetry's serializer was 84 µs of
- * the 113 µs a request its main thread spent on sending ten spans (CPU profile, agents/README
- * "Making against sending"), 47 µs of it in writing strings one character at a time, twice (once to
- * size the buffer, once to fill it). Here strings go to the buffer through Node's own UTF-8 writer,
- * and there is one pass: a message's length is written into one reserved byte when it fits, and the
- * message is moved up when it does not (few do: a statement's text, a span, the batch).
+ * Why the agent's own: on the pipeline shop's POST /orders, the CPU profile put 84 µs a request in
+ * OpenTelemetry's serializer (agents/README, "Making against sending"), 47 µs of it in writing
+ * strings one character at a time, twice (once to size the buffer, once to fill it). Here long
+ * strings go to the buffer through Node's UTF-8 encoder and short ASCII ones by a plain copy, in one
+ * pass: a message's length is written into one reserved byte when it fits, and the message is moved
+ * up when it does not (as OpenTelemetry's writer does).
  *
- * Field numbers and the fields left out when empty follow opentelemetry-proto's trace.proto,
- * common.proto and resource.proto, as OpenTelemetry's serializer writes them; the test encodes the
- * same spans with both and compares the bytes.
+ * Field numbers, the fields left out when empty, and what is written for values OTLP has no field
+ * for follow OpenTelemetry's serializer; the test encodes the same spans with both and compares
+ * the bytes.
  */
 export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
   const w = new Writer(initialSize);
@@ -32,14 +32,15 @@ export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
     if (resource.schemaUrl) w.stringField(3, resource.schemaUrl);
     w.end(start);
   }
-  // The next batch starts at this one's size: one buffer, seldom grown.
-  initialSize = Math.max(MIN_SIZE, Math.min(w.pos, MAX_INITIAL_SIZE));
+  // The next batch's buffer starts a quarter above this one's size, so batches of about the same
+  // size are written without growing it.
+  if (spans.length > 0) initialSize = Math.max(MIN_SIZE, Math.min(w.pos + (w.pos >>> 2), MAX_INITIAL_SIZE));
   return w.bytes();
 }
 
 const MIN_SIZE = 4096;
-/** A burst's batch must not make every later buffer that large. */
-const MAX_INITIAL_SIZE = 4 * 1024 * 1024;
+/** A burst's batch must not make every later buffer that large (each is kept while its request is sent). */
+const MAX_INITIAL_SIZE = 1024 * 1024;
 let initialSize = 64 * 1024;
 
 /** Wire types. */
@@ -108,9 +109,14 @@ function writeSpan(w: Writer, span: ReadableSpan): void {
   const parent = span.parentSpanContext;
   if (parent?.spanId) w.hexField(4, parent.spanId);
   w.stringField(5, span.name);
-  // SpanKind is offset by one on the wire: 0 is SPAN_KIND_UNSPECIFIED, which the API has no value for.
-  w.tag(6, VARINT);
-  w.varint(span.kind + 1);
+  // SpanKind is offset by one on the wire: 0 is SPAN_KIND_UNSPECIFIED, which the API has no value
+  // for, and is left out (a span made by hand may have no kind).
+  const given = span.kind as SpanKind | undefined | null;
+  const kind = given === undefined || given === null ? 0 : given + 1;
+  if (kind !== 0) {
+    w.tag(6, VARINT);
+    w.varint(kind);
+  }
   w.tag(7, I64);
   w.hrTime(span.startTime);
   w.tag(8, I64);
@@ -306,8 +312,10 @@ class Writer {
    * An HrTime ([seconds, nanoseconds]) as fixed64 nanoseconds. Seconds times 1e9 is past 2^53 for
    * today's dates, so the product is split in two 32-bit halves without losing a nanosecond.
    */
-  hrTime([seconds, nanos]: HrTime): void {
+  hrTime(time: HrTime): void {
     this.room(8);
+    const seconds = time[0];
+    const nanos = time[1];
     const lowSeconds = seconds & 0xffff;
     const highSeconds = (seconds / 0x10000) >>> 0;
     const fromLow = lowSeconds * 1e9;
@@ -319,8 +327,14 @@ class Writer {
     this.pos += 8;
   }
 
-  /** A string field: tag, UTF-8 length and bytes, written by Node's encoder. */
-  stringField(field: number, value: string): void {
+  /**
+   * A string field: tag, UTF-8 length and bytes. What is not a string (a number given as a span's
+   * name by JavaScript code) is written as the empty string, as OpenTelemetry's writer does, and a
+   * String object as its string.
+   */
+  stringField(field: number, given: string): void {
+    const loose: unknown = given;
+    const value = typeof loose === 'string' ? loose : loose instanceof String ? loose.valueOf() : '';
     this.tag(field, LEN);
     // Up to 42 UTF-16 units are at most 126 bytes: their length takes one byte, known after writing.
     // Short ASCII (names, keys, most values) is copied here: a call into Node's encoder costs more.
@@ -353,13 +367,20 @@ class Writer {
     this.pos += value.length;
   }
 
-  /** A trace or span id, given in hex, as its bytes. */
-  hexField(field: number, hex: string): void {
-    this.tag(field, LEN);
+  /**
+   * A trace or span id, given in hex, as its bytes, decoded as OpenTelemetry's hexToBinary decodes
+   * it: a link's id is not checked by the SDK, and a character that is not hex must not cut the
+   * field short (Node's hex decoder stops there, leaving the length wrong and the message corrupt).
+   */
+  hexField(field: number, given: string): void {
+    const hex = typeof given === 'string' ? given : '';
     const length = hex.length >>> 1;
+    this.tag(field, LEN);
     this.varint(length);
     this.room(length);
-    this.pos += this.buf.write(hex, this.pos, length, 'hex');
+    const buf = this.buf;
+    for (let i = 0; i < length; i++) buf[this.pos + i] = (hexValue(hex.charCodeAt(2 * i)) << 4) | hexValue(hex.charCodeAt(2 * i + 1));
+    this.pos += length;
   }
 
   /** Makes room for `n` more bytes. */
@@ -371,6 +392,13 @@ class Writer {
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
   }
+}
+
+/** A hex digit's value; anything else as OpenTelemetry's hexToBinary reads it (the code less 55, as if A-F). */
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  return code - 55;
 }
 
 function varintSize(v: number): number {

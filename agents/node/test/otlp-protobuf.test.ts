@@ -104,11 +104,30 @@ describe('the OTLP protobuf encoding of spans', () => {
     expect(ours(spans).equals(theirs(spans))).toBe(true);
   });
 
+  it('is the same for ids that are not hex, spans without a kind, and names that are not strings', () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('t');
+    // The SDK checks a span's own ids but not a link's: these must not cut the field short.
+    const links = [
+      { context: { traceId: 'SO-1', spanId: 'x', traceFlags: TraceFlags.SAMPLED } },
+      { context: { traceId: 'zz'.repeat(16), spanId: 'ABCDEF0123456789', traceFlags: TraceFlags.NONE } },
+      { context: { traceId: '0af7651916cd43dd8448eb211c80319', spanId: '', traceFlags: TraceFlags.NONE } },
+    ];
+    tracer.startSpan('links', { links, startTime: [0, 0] }).end([0, 1]);
+    // A JavaScript caller may name a span with a number: OpenTelemetry writes an empty name.
+    tracer.startSpan(42 as unknown as string, { startTime: [0, 0] }).end([0, 1]);
+    const [made] = exporter.getFinishedSpans();
+    const kindless = { ...made!, spanContext: () => made!.spanContext(), kind: undefined } as unknown as ReadableSpan;
+    const spans = [...exporter.getFinishedSpans(), kindless];
+    expect(ours(spans).equals(theirs(spans))).toBe(true);
+  });
+
   it('encodes an empty batch as an empty request, and a batch larger than its first buffer', () => {
     expect(ours([]).length).toBe(0);
     expect(ours([]).equals(theirs([]))).toBe(true);
     const spans = sdkSpans();
-    // About 20 KB a batch of four: 40 of them outgrow the first 64 KiB buffer several times over.
+    // About 20 KB a batch of four: the small batches above leave the next buffer at a few KiB, which
+    // 40 of them outgrow several times over.
     const many = Array.from({ length: 40 }, () => spans).flat();
     expect(ours(many).equals(theirs(many))).toBe(true);
   });
