@@ -131,8 +131,8 @@ async function measure(endpoint: Endpoint, s: LoadSettings, sink: Sink, instrume
   const sent = { ...sink.counts };
   try {
     for (const variant of ['plain', 'agent'] as const) {
-      const profiling = s.cpuProfDir && { execArgv: ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir, '--cpu-prof-name', `${endpoint}-${variant}.cpuprofile`] };
-      apps.push(await startApp({ endpoint, variant, sinkUrl: sink.url, ...backing?.of(variant) }, profiling || undefined));
+      const profiling = s.cpuProfDir ? { execArgv: ['--cpu-prof', '--cpu-prof-dir', s.cpuProfDir, '--cpu-prof-name', `${endpoint}-${variant}.cpuprofile`] } : undefined;
+      apps.push(await startApp({ endpoint, variant, sinkUrl: sink.url, ...backing?.of(variant) }, profiling));
     }
     // Every request each app answered, warm-up included: what its events and spans are counted against.
     const served = new Map<Variant, number>([['plain', 0], ['agent', 0]]);

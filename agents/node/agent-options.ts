@@ -194,6 +194,11 @@ export const AGENT_TRACING_ENV = [
   'OTEL_TRACES_SAMPLER_ARG',
 ] as const;
 
+/** Whether spans are sent: OpenTelemetry's `OTEL_TRACES_EXPORTER=none` makes them without sending them. */
+export function spanExportFromEnv(env: NodeJS.ProcessEnv): boolean {
+  return env.OTEL_TRACES_EXPORTER?.trim() !== 'none';
+}
+
 /**
  * The options of a preloaded agent (agents/node/register), from the environment: see
  * {@link AGENT_ENV_NAMES}; in addition `OTEL_TRACES_EXPORTER=none` turns span export off (`zipkin`
@@ -206,7 +211,7 @@ export function agentOptionsFromEnv(env: NodeJS.ProcessEnv): AgentOptions {
     service: env.ORDERSCOPE_AGENT_SERVICE ?? env.OTEL_SERVICE_NAME ?? '',
     collectorUrl: env.ORDERSCOPE_COLLECTOR_URL ?? '',
     token: env.ORDERSCOPE_TOKEN ?? '',
-    tracing: { export: env.OTEL_TRACES_EXPORTER?.trim() !== 'none' },
+    tracing: { export: spanExportFromEnv(env) },
   };
   const transactionSpans = env.ORDERSCOPE_AGENT_TRANSACTION_SPANS?.trim();
   // Anything but true or false goes to the option's check as it is, to be refused by name.

@@ -7,7 +7,7 @@ export { startAgent, getAgent } from './start-agent';
 export type { Agent } from './start-agent';
 // The type of Agent.metrics: part of the SDK's surface, though the sidecars' sender shares it.
 export type { AgentMetrics } from '../shared';
-export { agentOptionsSchema, parseAgentOptions, AGENT_ENV_NAMES, AGENT_INSTRUMENTATIONS, AGENT_TRACING_ENV } from './agent-options';
+export { agentOptionsSchema, parseAgentOptions, AGENT_ENV_NAMES, AGENT_INSTRUMENTATIONS, AGENT_TRACING_ENV, spanExportFromEnv } from './agent-options';
 export type { AgentOptions, InstrumentationName } from './agent-options';
 export type { TrackOrder, OrderAttributes } from './track-order';
 export { HTTP_METRICS, createHttpMetricsMiddleware } from './http-metrics';

@@ -62,7 +62,7 @@ async function serve(spec: AppSpec): Promise<void> {
 function startBenchAgent(spec: AppSpec): Agent {
   // require, not import(): OpenTelemetry's hook sees require calls (import() in this CommonJS build is an ES import).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startAgent } = require('../../agents/node') as typeof import('../../agents/node');
+  const { startAgent, spanExportFromEnv } = require('../../agents/node') as typeof import('../../agents/node');
   return startAgent({
     service: spec.endpoint === 'shop' ? 'shop' : 'bench',
     source: 'shop',
@@ -71,7 +71,7 @@ function startBenchAgent(spec: AppSpec): Agent {
     spoolDir: spec.spoolDir,
     // OTEL_TRACES_EXPORTER=none in the bench's environment makes the spans but sends none, as for a
     // service: what exporting costs is the difference from a run without it.
-    tracing: { exporter: 'otlp', endpoint: `${spec.sinkUrl}/v1/traces`, export: process.env.OTEL_TRACES_EXPORTER?.trim() !== 'none' },
+    tracing: { exporter: 'otlp', endpoint: `${spec.sinkUrl}/v1/traces`, export: spanExportFromEnv(process.env) },
     log: { level: LOG_LEVEL[spec.endpoint] },
     ...(spec.lingerMs !== undefined && { lingerMs: spec.lingerMs }),
   });

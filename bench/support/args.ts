@@ -2,19 +2,20 @@ import { KAFKA_CLIENTS, type KafkaClient } from '../../common';
 
 /** `--name N` from a benchmark's arguments, a positive whole number, or `fallback` when absent. */
 export function flag(args: readonly string[], name: string, fallback: number): number {
-  const given = valueOf(args, name);
-  if (given === undefined) return fallback;
-  const value = Number(given);
-  if (given.trim() === '' || !Number.isInteger(value) || value < 1) throw new Error(`${name}: "${given}" is not a positive whole number`);
-  return value;
+  return numberOf(args, name, fallback, (n) => Number.isInteger(n) && n >= 1, 'a positive whole number');
 }
 
 /** `--name N` from a benchmark's arguments, a positive number (seconds may have fractions), or `fallback` when absent. */
 export function positiveNumber(args: readonly string[], name: string, fallback: number): number {
+  return numberOf(args, name, fallback, (n) => Number.isFinite(n) && n > 0, 'a positive number');
+}
+
+/** The number after `name`, refused unless `accepted` (Number('') is 0: nothing after the flag is refused too). */
+function numberOf(args: readonly string[], name: string, fallback: number, accepted: (n: number) => boolean, what: string): number {
   const given = valueOf(args, name);
   if (given === undefined) return fallback;
   const value = Number(given);
-  if (given.trim() === '' || !Number.isFinite(value) || value <= 0) throw new Error(`${name}: "${given}" is not a positive number`);
+  if (given.trim() === '' || !accepted(value)) throw new Error(`${name}: "${given}" is not ${what}`);
   return value;
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { flag } from './args';
 
 /**
  * `node dist/bench/support/cpu-profile.js FILE.cpuprofile [--top 25]`: where a V8 CPU profile (node
@@ -41,7 +42,7 @@ export function packageOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return url.split('/')[0]!;
   const file = url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
-  const parts = file.split(path.sep === '\\' ? /[\\/]/ : '/');
+  const parts = file.split('/');
   const modules = parts.lastIndexOf('node_modules');
   if (modules >= 0) return parts[modules + 1]?.startsWith('@') ? `${parts[modules + 1]}/${parts[modules + 2]}` : parts[modules + 1]!;
   const dist = parts.lastIndexOf('dist');
@@ -91,8 +92,5 @@ if (require.main === module) {
     console.error('usage: node dist/bench/support/cpu-profile.js FILE.cpuprofile [--top 25]');
     process.exit(file ? 0 : 1);
   }
-  const topAt = rest.indexOf('--top');
-  const top = topAt >= 0 ? Number(rest[topAt + 1]) : 25;
-  if (!Number.isInteger(top) || top < 1) throw new Error(`--top: "${rest[topAt + 1] ?? ''}" is not a positive whole number`);
-  console.log(formatSummary(summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile), top));
+  console.log(formatSummary(summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile), flag(rest, '--top', 25)));
 }
