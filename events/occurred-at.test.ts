@@ -1,4 +1,6 @@
-import { occurredAtMicros, readTimestamp } from './occurred-at';
+import fc from 'fast-check';
+import { z } from 'zod';
+import { commonUtcMicros, occurredAtMicros, readTimestamp } from './occurred-at';
 
 /** The offset readTimestamp reads, NaN when the text is no timestamp. */
 const offsetMinutes = (text: string) => readTimestamp(text)?.offsetMinutes ?? Number.NaN;
@@ -62,5 +64,61 @@ describe('both readings of occurred_at at once', () => {
     expect(readTimestamp('2026-11-26T10:15:00+05:45')).toEqual({ micros: MICROS_2026_11_26_10_15 - 345 * 60_000_000, offsetMinutes: 345 });
     expect(readTimestamp('2026-13-01T10:15:00+20:00')).toEqual({ micros: Number.NaN, offsetMinutes: 1200 });
     expect(readTimestamp('2026-11-26T10:15:00')).toBeUndefined();
+  });
+});
+
+describe('the common form of occurred_at, read digit by digit', () => {
+  // The schema's own pattern for occurred_at (order-event.ts), which the plain reading skips for the common form.
+  const DATETIME = z.regexes.datetime({ offset: true });
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+  // Texts near the common form, each part drawn across and past its range, and the letters in either case.
+  const nearlyCommon = fc
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+      fc.integer({ min: 0, max: 24 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.option(fc.stringMatching(/^[0-9]{0,9}$/), { nil: undefined }),
+      fc.constantFrom('T', 't', ' '),
+      fc.constantFrom('Z', 'z', '+00:00', '+01:00', ''),
+    )
+    .map(([year, month, day, hour, minute, second, fraction, t, zone]) =>
+      `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}${t}${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction === undefined ? '' : `.${fraction}`}${zone}`,
+    );
+
+  it('reads the instant the full reading gives (which reads +00:00), and only texts of the contract\'s format', () => {
+    fc.assert(
+      fc.property(nearlyCommon, (text) => {
+        const quick = commonUtcMicros(text);
+        if (quick === undefined) return;
+        expect(DATETIME.test(text)).toBe(true);
+        expect(quick).toBe(readTimestamp(`${text.slice(0, -1)}+00:00`)!.micros);
+        expect(readTimestamp(text)).toEqual({ micros: quick, offsetMinutes: 0 });
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads what toISOString() writes, with or without the fraction, and leaves every other form to the full reading', () => {
+    expect(commonUtcMicros('2026-11-26T10:15:00.000Z')).toBe(MICROS_2026_11_26_10_15);
+    expect(commonUtcMicros('2026-11-26T10:15:00Z')).toBe(MICROS_2026_11_26_10_15);
+    expect(commonUtcMicros('2026-11-26T10:15:00.5Z')).toBe(MICROS_2026_11_26_10_15 + 500_000);
+    expect(commonUtcMicros('2026-11-26T10:15:00.000001Z')).toBe(MICROS_2026_11_26_10_15 + 1);
+    expect(commonUtcMicros('1000-01-01T00:00:00Z')).toBe(Date.UTC(1000, 0, 1) * 1000);
+    for (const text of [
+      '2026-11-26T10:15:00.1234567Z', // past the microsecond: rounded by the full reading
+      '2026-11-26t10:15:00z',
+      '2026-11-26T10:15:00+00:00',
+      '2026-11-29T10:15:00Z', // a day that not every month has
+      '0999-11-26T10:15:00Z', // Date.UTC takes years below 100 as 19xx
+      '2026-11-26T10:15:00.Z',
+      '2026-11-26T24:00:00Z',
+      '2026-1a-26T10:15:00Z',
+    ]) {
+      expect([text, commonUtcMicros(text)]).toEqual([text, undefined]);
+    }
   });
 });

@@ -33,6 +33,8 @@ export interface Timestamp {
  * (month 13; it takes 2026-02-30 as March 2nd, which the contract's format refuses).
  */
 export function readTimestamp(text: string): Timestamp | undefined {
+  const utc = commonUtcMicros(text);
+  if (utc !== undefined) return { micros: utc, offsetMinutes: 0 };
   const match = RFC3339.exec(text.toUpperCase());
   if (!match) return undefined;
   const offset = match[3] === 'Z' ? 0 : (match[4] === '-' ? -1 : 1) * (Number(match[5]) * 60 + Number(match[6]));
@@ -49,4 +51,56 @@ function roundHalfEven(x: number): number {
   const rest = x - floor; // exact: the fraction of a double is a double
   if (rest !== 0.5) return rest < 0.5 ? floor : floor + 1;
   return floor % 2 === 0 ? floor : floor + 1;
+}
+
+const DIGIT_0 = 48;
+/** Where the digits of `2026-11-26T10:15:00…` are, and the separators between them. */
+const DIGITS_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+const SEPARATORS: readonly (readonly [number, string])[] = [[4, '-'], [7, '-'], [10, 'T'], [13, ':'], [16, ':']];
+
+/**
+ * The microseconds of occurred_at in the form nearly every producer sends (`toISOString()`'s):
+ * `2026-11-26T10:15:00Z`, with up to six fraction digits, a year from 1000, a day up to the 28th
+ * (a day of every month) and the time in its ranges; undefined for any other text, which the full
+ * reading then decides. Read digit by digit: the upper-casing, the pattern and `Date.parse` cost
+ * about 0.3 µs an event, a quarter of the contract check, on every event the collector takes in and
+ * every event a tracker reads from the bus.
+ *
+ * Every text it reads also keeps the contract's format (zod's datetime pattern: upper-case T and Z,
+ * every date of that range exists), which is why the plain reading of an event may skip that pattern
+ * for it. The test holds both claims to the full reading and to zod's pattern.
+ */
+export function commonUtcMicros(text: string): number | undefined {
+  const length = text.length;
+  if (length < 20 || length > 27 || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
+  for (const [at, separator] of SEPARATORS) if (text[at] !== separator) return undefined;
+  for (const at of DIGITS_AT) {
+    const digit = text.charCodeAt(at) - DIGIT_0;
+    if (digit < 0 || digit > 9) return undefined;
+  }
+  const year = number(text, 0, 4);
+  const month = number(text, 5, 2);
+  const day = number(text, 8, 2);
+  const hour = number(text, 11, 2);
+  const minute = number(text, 14, 2);
+  const second = number(text, 17, 2);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28 || hour > 23 || minute > 59 || second > 59) return undefined;
+  let micros = 0;
+  if (length > 20) {
+    // `.` and one to six digits before the Z.
+    if (text[19] !== '.' || length === 21) return undefined;
+    for (let at = 20; at < length - 1; at++) {
+      const digit = text.charCodeAt(at) - DIGIT_0;
+      if (digit < 0 || digit > 9) return undefined;
+    }
+    micros = number(text, 20, length - 21) * 10 ** (27 - length);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second) * 1000 + micros;
+}
+
+/** The decimal number of `count` digits at `at` (checked to be digits). */
+function number(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) value = value * 10 + (text.charCodeAt(i) - DIGIT_0);
+  return value;
 }
