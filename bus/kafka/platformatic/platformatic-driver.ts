@@ -2,11 +2,9 @@ import { type Config, type Logger, sleep } from '../../../common';
 import type { GroupOffsets, KafkaDriver, KeyedMessage, OffsetsReader, ProducerLink } from '../kafka-driver';
 import { javaCompatiblePartition } from '../key-hash';
 import { baseOptions, closeForcibly, loadPlatformatic, type Platformatic } from './load-platformatic';
-import { leanProduceApi } from './produce-request';
+import { writeProduceRequestsLean } from './produce-request';
 
 type Admin = InstanceType<Platformatic['Admin']>;
-/** The client's API lookup (`kGetApi`), as far as this module uses it. */
-type ApiLookUp = (name: string, callback: (error: Error | null, api?: { key: number; version: number }) => void) => void;
 
 /** How often, while a new topic's partitions have no leader yet, its metadata is read again. */
 const LEADER_POLL_MS = 100;
@@ -159,14 +157,3 @@ export class PlatformaticDriver implements KafkaDriver {
   }
 }
 
-/**
- * Has a producer write its Produce requests through {@link leanProduceApi}: the client looks every
- * API up through `kGetApi` (exported for extensions), so wrapping this one instance's lookup is the
- * whole change; retries, sequences and the idempotent producer's bookkeeping stay the library's.
- */
-function writeProduceRequestsLean(producer: object, kafka: Platformatic): void {
-  const lookUp = (producer as Record<symbol, ApiLookUp>)[kafka.kGetApi]!.bind(producer);
-  const leanLookUp: ApiLookUp = (name, callback) =>
-    lookUp(name, name === 'Produce' ? (error, api) => callback(error, api && leanProduceApi(api, kafka)) : callback);
-  Object.defineProperty(producer, kafka.kGetApi, { value: leanLookUp });
-}

@@ -12,6 +12,12 @@ const LEAN_VERSIONS: ReadonlySet<number> = new Set([9, 10, 11]);
 const BATCH_HEADER_BYTES = 61;
 /** Where the CRC-covered part of a batch begins: after base offset, length, leader epoch, magic and the CRC itself. */
 const CRC_FROM = 21;
+/**
+ * The longest key or value the one pass writes: its varints are 32-bit integer arithmetic, exact
+ * while a record's length stays below 2^30. Kafka's own limit on a message is far below (1 MiB by
+ * default); a larger one goes to the library's builder, which the broker then refuses alike.
+ */
+const MAX_ONE_PASS_BYTES = 2 ** 28;
 
 /**
  * Writes Produce requests (versions 9 to 11) byte for byte as @platformatic/kafka's own
@@ -30,8 +36,8 @@ export function leanProduceRequest(kafka: Pick<Platformatic, 'Writer' | 'crc32c'
     // The library's normalization, which it keeps on the messages (a retry sees the same instant).
     const now = BigInt(Date.now());
     for (const message of topicData) {
-      message.partition ??= 0;
-      message.timestamp ??= now;
+      if (message.partition === undefined) message.partition = 0;
+      if (message.timestamp === undefined) message.timestamp = now;
     }
     if (!fitsOnePass(topicData, options)) return general(acks, timeout, topicData, options);
     const topic = Buffer.from(topicData[0]!.topic, 'utf8');
@@ -76,18 +82,48 @@ export function leanProduceRequest(kafka: Pick<Platformatic, 'Writer' | 'crc32c'
  * {@link leanProduceRequest}; other versions and other APIs are returned as they are. The response
  * is read by the library's own parser of the same version.
  */
-export function leanProduceApi<A extends { key: number; version: number }>(api: A, kafka: Platformatic): A {
+export function leanProduceApi<A extends ApiOf>(api: A, kafka: Platformatic): A {
   if (api.key !== 0 || !LEAN_VERSIONS.has(api.version)) return api;
-  const definition = { 9: kafka.produceV9, 10: kafka.produceV10, 11: kafka.produceV11 }[api.version as 9 | 10 | 11];
-  return kafka.createAPI(0, api.version, leanProduceRequest(kafka, definition.createRequest), definition.parseResponse) as unknown as A;
+  let lean = leanApis.get(api);
+  if (!lean) {
+    const definition = { 9: kafka.produceV9, 10: kafka.produceV10, 11: kafka.produceV11 }[api.version as 9 | 10 | 11];
+    lean = kafka.createAPI(0, api.version, leanProduceRequest(kafka, definition.createRequest), definition.parseResponse);
+    leanApis.set(api, lean);
+  }
+  return lean as A;
+}
+
+/** An API of the library, as far as this module reads it. */
+interface ApiOf {
+  readonly key: number;
+  readonly version: number;
+}
+
+/** Each Produce API's lean twin, made once: the client looks the API up for every send. */
+const leanApis = new WeakMap<ApiOf, ApiOf>();
+
+/** The client's API lookup (`kGetApi`), as far as this module uses it. */
+type ApiLookUp = (name: string, callback: (error: Error | null, api?: ApiOf) => void) => void;
+
+/**
+ * Has a producer write its Produce requests through {@link leanProduceApi}: the client looks every
+ * API up through `kGetApi` (exported for extensions), so wrapping this one instance's lookup is the
+ * whole change; retries, sequences and the idempotent producer's bookkeeping stay the library's.
+ */
+export function writeProduceRequestsLean(producer: object, kafka: Platformatic): void {
+  const lookUp = (producer as Record<symbol, ApiLookUp>)[kafka.kGetApi]!.bind(producer);
+  const leanLookUp: ApiLookUp = (name, callback) =>
+    lookUp(name, name === 'Produce' ? (error, api) => callback(error, api && leanProduceApi(api, kafka)) : callback);
+  Object.defineProperty(producer, kafka.kGetApi, { value: leanLookUp });
 }
 
 function fitsOnePass(topicData: readonly MessageRecord[], options: CreateRecordsBatchOptions): boolean {
   if (topicData.length === 0 || !absent(options.transactionalId) || (options.compression ?? 'none') !== 'none') return false;
   const { topic, timestamp } = topicData[0]!;
   for (const m of topicData) {
-    if (m.topic !== topic || m.timestamp !== timestamp || (m.headers !== undefined && m.headers.size > 0)) return false;
-    if (!Number.isInteger(m.partition) || m.partition! < 0 || !Buffer.isBuffer(m.value) || (!absent(m.key) && !Buffer.isBuffer(m.key))) return false;
+    if (m.topic !== topic || m.timestamp !== timestamp || !(absent(m.headers) || (m.headers instanceof Map && m.headers.size === 0))) return false;
+    if (!Number.isInteger(m.partition) || m.partition! < 0 || !Buffer.isBuffer(m.value) || m.value.length > MAX_ONE_PASS_BYTES) return false;
+    if (!absent(m.key) && !(Buffer.isBuffer(m.key) && m.key.length <= MAX_ONE_PASS_BYTES)) return false;
   }
   return typeof timestamp === 'bigint';
 }
