@@ -3,6 +3,7 @@ export type { OrderEvent, OrderEventInput, AttributeValue, ValidationResult, Val
 export type { IngestResult, IngestRejection } from './ingest-answer';
 export { orderEventJsonSchema } from './json-schema';
 export { occurredAtMicros } from './occurred-at';
+export { orderEventJson } from './event-json';
 export { loadModel, loadModelFile, mainPath, stateTitle, DEFAULT_MODEL_PATH, DEMO_MODEL_PATH } from './model';
 export { ProcessModel } from './model';
 export type { StateDef, Handoff, Slo, ModelRoles } from './model';

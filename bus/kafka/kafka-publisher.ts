@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { type Config, type Logger, silentLogger, describeError, UnavailableError } from '../../common';
-import type { OrderEvent } from '../../events';
+import { orderEventJson, type OrderEvent } from '../../events';
 import type { EventPublisher, PublishOptions } from '../bus';
 import { kafkaDriver, type KafkaDriver, type KeyedMessage, type ProducerLink } from './kafka-driver';
 import { createPublisherMetrics } from './kafka-metrics';
@@ -100,7 +100,7 @@ export class KafkaPublisher implements EventPublisher {
     let bytes = 0;
     const messages = events.map((event) => {
       // A Buffer (the client would make one anyway) so that the size below is in bytes, not characters.
-      const value = Buffer.from(JSON.stringify(event), 'utf8');
+      const value = orderEventJson(event);
       bytes += value.length + event.order_id.length;
       return { key: event.order_id, value };
     });
