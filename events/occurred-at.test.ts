@@ -102,6 +102,33 @@ describe('the common form of occurred_at, read digit by digit', () => {
     );
   });
 
+  it('reads every field at the ends of its range, and each digit 0 to 9 in each place', () => {
+    const cases: [string, number][] = [
+      ['9999-12-28T23:59:59.999999Z', Date.UTC(9999, 11, 28, 23, 59, 59) * 1000 + 999_999],
+      ['1000-01-01T00:00:00.0Z', Date.UTC(1000, 0, 1) * 1000],
+      ['2019-09-19T19:19:19.9Z', Date.UTC(2019, 8, 19, 19, 19, 19) * 1000 + 900_000],
+      ['1234-05-06T07:08:09.123456Z', Date.UTC(1234, 4, 6, 7, 8, 9) * 1000 + 123_456],
+      ['7890-10-20T12:34:56.78901Z', Date.UTC(7890, 9, 20, 12, 34, 56) * 1000 + 789_010],
+    ];
+    for (const [text, micros] of cases) expect([text, commonUtcMicros(text)]).toEqual([text, micros]);
+  });
+
+  it('leaves a text with anything but a digit where a digit goes, or another separator, to the full reading', () => {
+    const common = '2026-11-26T10:15:00.123456Z';
+    const digitsAt = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25];
+    for (const at of digitsAt) {
+      for (const stranger of ['/', ':', 'a', ' ', '\u0660']) {
+        const text = common.slice(0, at) + stranger + common.slice(at + 1);
+        expect([text, commonUtcMicros(text)]).toEqual([text, undefined]);
+      }
+    }
+    for (const at of [4, 7, 10, 13, 16, 19]) {
+      const text = `${common.slice(0, at)}0${common.slice(at + 1)}`;
+      expect([text, commonUtcMicros(text)]).toEqual([text, undefined]);
+    }
+    for (const text of ['2026-11-26T10:15:0Z', '2026-11-26T10:15Z', 'Z', '']) expect([text, commonUtcMicros(text)]).toEqual([text, undefined]);
+  });
+
   it('reads what toISOString() writes, with or without the fraction, and leaves every other form to the full reading', () => {
     expect(commonUtcMicros('2026-11-26T10:15:00.000Z')).toBe(MICROS_2026_11_26_10_15);
     expect(commonUtcMicros('2026-11-26T10:15:00Z')).toBe(MICROS_2026_11_26_10_15);

@@ -54,17 +54,19 @@ function roundHalfEven(x: number): number {
 }
 
 const DIGIT_0 = 48;
-/** Where the digits of `2026-11-26T10:15:00…` are, and the separators between them. */
+/** Where the digits of `2026-11-26T10:15:00…` are. */
 const DIGITS_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-const SEPARATORS: readonly (readonly [number, string])[] = [[4, '-'], [7, '-'], [10, 'T'], [13, ':'], [16, ':']];
+/** Where its separators are, and their character codes: - - T : : */
+const SEPARATORS_AT = [4, 7, 10, 13, 16];
+const SEPARATOR_CODES = [45, 45, 84, 58, 58];
 
 /**
  * The microseconds of occurred_at in the form nearly every producer sends (`toISOString()`'s):
  * `2026-11-26T10:15:00Z`, with up to six fraction digits, a year from 1000, a day up to the 28th
  * (a day of every month) and the time in its ranges; undefined for any other text, which the full
- * reading then decides. Read digit by digit: the upper-casing, the pattern and `Date.parse` cost
- * about 0.3 µs an event, a quarter of the contract check, on every event the collector takes in and
- * every event a tracker reads from the bus.
+ * reading then decides. Read digit by digit: the schema's pattern, the upper-casing, the reading's
+ * own pattern and `Date.parse` cost about 0.4 µs an event, a third of the contract check, on every
+ * event the collector takes in and every event a tracker reads from the bus.
  *
  * Every text it reads also keeps the contract's format (zod's datetime pattern: upper-case T and Z,
  * every date of that range exists), which is why the plain reading of an event may skip that pattern
@@ -73,9 +75,9 @@ const SEPARATORS: readonly (readonly [number, string])[] = [[4, '-'], [7, '-'], 
 export function commonUtcMicros(text: string): number | undefined {
   const length = text.length;
   if (length < 20 || length > 27 || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
-  for (const [at, separator] of SEPARATORS) if (text[at] !== separator) return undefined;
-  for (const at of DIGITS_AT) {
-    const digit = text.charCodeAt(at) - DIGIT_0;
+  for (let i = 0; i < SEPARATORS_AT.length; i++) if (text.charCodeAt(SEPARATORS_AT[i]!) !== SEPARATOR_CODES[i]) return undefined;
+  for (let i = 0; i < DIGITS_AT.length; i++) {
+    const digit = text.charCodeAt(DIGITS_AT[i]!) - DIGIT_0;
     if (digit < 0 || digit > 9) return undefined;
   }
   const year = number(text, 0, 4);
@@ -88,7 +90,7 @@ export function commonUtcMicros(text: string): number | undefined {
   let micros = 0;
   if (length > 20) {
     // `.` and one to six digits before the Z.
-    if (text[19] !== '.' || length === 21) return undefined;
+    if (text.charCodeAt(19) !== 46 /* . */ || length === 21) return undefined;
     for (let at = 20; at < length - 1; at++) {
       const digit = text.charCodeAt(at) - DIGIT_0;
       if (digit < 0 || digit > 9) return undefined;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { printable, unstorableText } from '../common';
-import { isUuid, isW3cId } from './id-format';
 import { commonUtcMicros, occurredAtMicros, readTimestamp, type Timestamp } from './occurred-at';
 
 /** Limits of the contract; exported so that docs, errors and tests quote the same numbers. */
@@ -152,7 +151,8 @@ export const orderEventShape = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'must be a JSON object') },
 );
 
-// occurred_at's format exactly as the schema checks it (zod's own pattern), for the plain reading below; the ids' are in id-format.ts.
+// The formats of event_id and occurred_at exactly as the schema checks them (zod's own patterns), for the plain reading below.
+const UUID = z.regexes.uuid();
 const DATETIME = z.regexes.datetime({ offset: true });
 const SHAPE_KEYS = new Set(Object.keys(orderEventShape.shape));
 
@@ -185,7 +185,7 @@ function plainReading(input: unknown): CheckedEvent | undefined {
   for (const key in input) if (!SHAPE_KEYS.has(key) || input[key] === undefined) return undefined;
   const { schema_version, event_id, order_id, source, state, occurred_at, seq = 0, trace_id, span_id, attributes = {} } = input;
   if (schema_version !== ORDER_EVENT_SCHEMA_VERSION) return undefined;
-  if (typeof event_id !== 'string' || !isUuid(event_id)) return undefined;
+  if (typeof event_id !== 'string' || !UUID.test(event_id)) return undefined;
   if (!isOrderId(order_id)) return undefined;
   if (!isText(source, LIMITS.nameMaxLength) || !NAME.test(source)) return undefined;
   if (!isState(state)) return undefined;
@@ -196,8 +196,8 @@ function plainReading(input: unknown): CheckedEvent | undefined {
   const read = utc === undefined ? readTimestamp(occurred_at) : { micros: utc, offsetMinutes: 0 };
   if (read === undefined || timestampProblem(read) !== undefined) return undefined;
   if (!Number.isSafeInteger(seq) || (seq as number) < 0) return undefined;
-  if (trace_id !== undefined && !(typeof trace_id === 'string' && isW3cId(trace_id, 32))) return undefined;
-  if (span_id !== undefined && !(typeof span_id === 'string' && isW3cId(span_id, 16))) return undefined;
+  if (trace_id !== undefined && !isHexId(trace_id, TRACE_ID)) return undefined;
+  if (span_id !== undefined && !isHexId(span_id, SPAN_ID)) return undefined;
   const copy = plainAttributes(attributes);
   if (!copy) return undefined;
   // Built in the schema's order of fields, as its output has them (attributes last).
@@ -238,6 +238,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 function isText(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length <= max && unstorableText(value) === undefined;
+}
+
+function isHexId(value: unknown, pattern: RegExp): value is string {
+  return typeof value === 'string' && pattern.test(value) && !ALL_ZEROS.test(value);
 }
 
 /** A copy of the attributes when every name and value keeps its rule, else undefined. */
