@@ -15,7 +15,7 @@ const CRC_FROM = 21;
 /**
  * The longest key or value the one pass writes: its varints are 32-bit integer arithmetic, exact
  * while a record's length stays below 2^30. Kafka's own limit on a message is far below (1 MiB by
- * default); a larger one goes to the library's builder, which the broker then refuses alike.
+ * default); a larger one goes to the library's builder.
  */
 const MAX_ONE_PASS_BYTES = 2 ** 28;
 
