@@ -17,6 +17,7 @@ export { errorHandler, listen, metricsHandler, sendError } from './http';
 export type { ListenOptions, RunningServer } from './http';
 export { startModuleThread } from './module-thread';
 export { groupBy } from './group-by';
+export { uvarintSize, writeUvarint32 } from './varint';
 export { periodic } from './periodic';
 export type { Periodic } from './periodic';
 export { hearClientErrors, isPgConnectionLoss, isTransientPgError, withTransaction } from './pg';

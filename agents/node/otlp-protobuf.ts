@@ -1,5 +1,6 @@
 import type { Attributes, AttributeValue, HrTime, SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { uvarintSize, writeUvarint32 } from '../../common';
 
 type Resource = ReadableSpan['resource'];
 type InstrumentationScope = ReadableSpan['instrumentationScope'];
@@ -256,7 +257,7 @@ class Writer {
       this.buf[at] = length;
       return;
     }
-    const size = varintSize(length);
+    const size = uvarintSize(length);
     this.room(size - 1);
     this.buf.copyWithin(at + size, at + 1, this.pos);
     this.pos += size - 1;
@@ -270,12 +271,7 @@ class Writer {
   varint(value: number): void {
     this.room(10);
     if (value >= 0 && value <= 0xffffffff) {
-      let v = value >>> 0;
-      while (v > 0x7f) {
-        this.buf[this.pos++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      this.buf[this.pos++] = v;
+      this.pos = writeUvarint32(this.buf, this.pos, value);
       return;
     }
     let low: number;
@@ -399,13 +395,4 @@ function hexValue(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
   if (code >= 97 && code <= 102) return code - 87;
   return code - 55;
-}
-
-function varintSize(v: number): number {
-  let size = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    size++;
-  }
-  return size;
 }

@@ -1,3 +1,4 @@
+import { groupBy, uvarintSize, writeUvarint32 } from '../../../common';
 import type { Platformatic } from './load-platformatic';
 
 /** The Produce request builder of @platformatic/kafka's API definitions. */
@@ -57,13 +58,13 @@ export function leanProduceRequest(kafka: Pick<Platformatic, 'Writer' | 'crc32c'
     out[at++] = 0; // transactional_id: null
     at = out.writeInt16BE(acks, at);
     at = out.writeInt32BE(timeout, at);
-    at = writeUvarint(out, at, 2); // one topic
-    at = writeUvarint(out, at, topic.length + 1);
+    at = writeUvarint32(out, at, 2); // one topic
+    at = writeUvarint32(out, at, topic.length + 1);
     at += topic.copy(out, at);
-    at = writeUvarint(out, at, partitions.length + 1);
+    at = writeUvarint32(out, at, partitions.length + 1);
     partitions.forEach(([partition, messages], p) => {
       at = out.writeInt32BE(partition, at);
-      at = writeUvarint(out, at, batchSizes[p]! + 1);
+      at = writeUvarint32(out, at, batchSizes[p]! + 1);
       at = writeBatch(out, at, batchSizes[p]!, partition, messages, options, kafka.crc32c, kafka.Writer);
       out[at++] = 0; // the partition's tagged fields
     });
@@ -130,13 +131,7 @@ function fitsOnePass(topicData: readonly MessageRecord[], options: CreateRecords
 
 /** Messages by partition, partitions ascending: the order of the library's `groupByProperty` on integer keys. */
 function byPartition(topicData: readonly MessageRecord[]): [number, MessageRecord[]][] {
-  const groups = new Map<number, MessageRecord[]>();
-  for (const m of topicData) {
-    const group = groups.get(m.partition!);
-    if (group) group.push(m);
-    else groups.set(m.partition!, [m]);
-  }
-  return [...groups].sort((a, b) => a[0] - b[0]);
+  return [...groupBy(topicData, (m) => m.partition!)].sort((a, b) => a[0] - b[0]);
 }
 
 /** A record's bytes with its length prefix: attributes, timestamp delta 0, offset delta, key, value, no headers. */
@@ -200,29 +195,11 @@ function absent(value: unknown): value is null | undefined {
   return value === undefined || value === null;
 }
 
-/** Kafka's signed varint: zigzag, then 7 bits a byte. Lengths and offsets here are far below 2^30. */
+/** Kafka's signed varint: zigzag, then an unsigned varint. Lengths and offsets here are far below 2^30. */
 function writeVarint(out: Buffer, at: number, value: number): number {
-  return writeUvarint(out, at, (value << 1) ^ (value >> 31));
-}
-
-function writeUvarint(out: Buffer, at: number, value: number): number {
-  while (value > 0x7f) {
-    out[at++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
-  }
-  out[at++] = value;
-  return at;
+  return writeUvarint32(out, at, (value << 1) ^ (value >> 31));
 }
 
 function varintSize(value: number): number {
   return uvarintSize((value << 1) ^ (value >> 31));
-}
-
-function uvarintSize(value: number): number {
-  let bytes = 1;
-  while (value > 0x7f) {
-    bytes++;
-    value >>>= 7;
-  }
-  return bytes;
 }
