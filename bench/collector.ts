@@ -8,6 +8,7 @@ import { hashToken, loadConfig, type Config } from '../common';
 import { printFigures } from './report-figures';
 import { benchEvent } from './support/bench-events';
 import { kafkaClients } from './support/args';
+import { cpuSeconds, pidsMatching, SERVER_PROCESSES, threadCpuSeconds } from './support/cpu-time';
 
 /**
  * `npm run bench -- collector [--seconds 5] [--rounds 3] [--concurrency 8] [--batch 100] [--client kafkajs|platformatic|both]`:
@@ -22,6 +23,11 @@ import { kafkaClients } from './support/args';
  * one run), and a baseline measured in one stretch and a collector in the next carried that drift
  * into their ratio. Each figure is the sum over its turns; the spread of the per-round ratios is
  * printed beside it.
+ *
+ * Beside throughput, the CPU time per event of each server's thread and of the Kafka broker (during
+ * the collector's turns): a change to the collector's own work shows there with less of the noise
+ * that the machine's scheduling puts into events per second. Read from /proc (Linux); left out
+ * where it is missing.
  */
 
 interface Role {
@@ -86,6 +92,7 @@ function report(clients: readonly string[], turns: readonly Turn[][], options: O
         { label: 'baseline (http + JSON.parse, answer 202)', value: baseline!.eventsPerSecond, unit: 'events/s' },
         { label: 'collector p50 request latency', value: collector!.p50Ms, unit: 'ms' },
         { label: 'baseline p50 request latency', value: baseline!.p50Ms, unit: 'ms' },
+        ...cpuFigures(collector!, baseline!),
       ],
       { label: `collector / baseline throughput (rounds ${Math.min(...perRound).toFixed(3)} to ${Math.max(...perRound).toFixed(3)})`, value: collector!.eventsPerSecond / baseline!.eventsPerSecond },
     );
@@ -98,6 +105,16 @@ function report(clients: readonly string[], turns: readonly Turn[][], options: O
       { label: `${clients[1]} / ${clients[0]} throughput`, value: second.eventsPerSecond / first.eventsPerSecond },
     );
   }
+}
+
+/** The CPU time per event of the collector's thread, the baseline's and the broker's, where /proc gave them. */
+function cpuFigures(collector: Measurement, baseline: Measurement): { label: string; value: number; unit: string }[] {
+  if (collector.serverCpuMicros === undefined || baseline.serverCpuMicros === undefined) return [];
+  return [
+    { label: "collector thread's CPU", value: collector.serverCpuMicros, unit: 'µs per event' },
+    { label: "baseline thread's CPU", value: baseline.serverCpuMicros, unit: 'µs per event' },
+    { label: "Kafka broker's CPU, in the collector's turns", value: collector.kafkaCpuMicros, unit: 'µs per event' },
+  ];
 }
 
 function parseArgs(args: string[]): Options {
@@ -128,10 +145,16 @@ interface Turn {
   latencies: number[];
   failed: number;
   firstFailure?: string;
+  /** CPU seconds of the server's thread and of the Kafka broker during the turn; undefined where /proc has none. */
+  serverCpuSeconds?: number;
+  kafkaCpuSeconds: number;
 }
 
 interface Measurement {
   eventsPerSecond: number;
+  /** µs per accepted event; undefined where a turn could not read them. */
+  serverCpuMicros?: number;
+  kafkaCpuMicros: number;
   p50Ms: number;
   failed: number;
   firstFailure?: string;
@@ -140,8 +163,12 @@ interface Measurement {
 /** A server's turns together: all its events over all its time, the median of all its requests. */
 function combine(turns: readonly Turn[]): Measurement {
   const latencies = turns.flatMap((t) => t.latencies).sort((a, b) => a - b);
+  const accepted = turns.reduce((n, t) => n + t.accepted, 0);
+  const serverCpu = turns.every((t) => t.serverCpuSeconds !== undefined) ? turns.reduce((s, t) => s + t.serverCpuSeconds!, 0) : undefined;
   return {
-    eventsPerSecond: turns.reduce((n, t) => n + t.accepted, 0) / turns.reduce((s, t) => s + t.elapsedSeconds, 0),
+    eventsPerSecond: accepted / turns.reduce((s, t) => s + t.elapsedSeconds, 0),
+    serverCpuMicros: serverCpu === undefined ? undefined : (serverCpu * 1e6) / accepted,
+    kafkaCpuMicros: (turns.reduce((s, t) => s + t.kafkaCpuSeconds, 0) * 1e6) / accepted,
     p50Ms: latencies[Math.floor(latencies.length / 2)] ?? 0,
     failed: turns.reduce((n, t) => n + t.failed, 0),
     firstFailure: turns.find((t) => t.firstFailure)?.firstFailure,
@@ -171,7 +198,19 @@ async function startServer(role: Role, bodies: Buffer[], options: Options): Prom
     throw err;
   }
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-  const measure = (durationMs: number) => load(url, role.token, agent, bodies, options.concurrency, durationMs);
+  const threadCpu = () =>
+    new Promise<number | undefined>((resolve) => {
+      worker.once('message', (m: { cpuSeconds?: number }) => resolve(m.cpuSeconds));
+      worker.postMessage('cpu');
+    });
+  const measure = async (durationMs: number): Promise<Turn> => {
+    const kafkaBefore = cpuSeconds(pidsMatching(SERVER_PROCESSES.kafka));
+    const before = await threadCpu();
+    const turn = await load(url, role.token, agent, bodies, options.concurrency, durationMs);
+    const after = await threadCpu();
+    const kafkaCpuSeconds = cpuSeconds(pidsMatching(SERVER_PROCESSES.kafka)) - kafkaBefore;
+    return { ...turn, kafkaCpuSeconds, ...(before !== undefined && after !== undefined && { serverCpuSeconds: after - before }) };
+  };
   const stopServer = async () => {
     agent.destroy();
     await stop();
@@ -185,7 +224,7 @@ async function startServer(role: Role, bodies: Buffer[], options: Options): Prom
   return { measure, stop: stopServer };
 }
 
-async function load(url: string, token: string, agent: Agent, bodies: Buffer[], concurrency: number, durationMs: number): Promise<Turn> {
+async function load(url: string, token: string, agent: Agent, bodies: Buffer[], concurrency: number, durationMs: number): Promise<Omit<Turn, 'kafkaCpuSeconds'>> {
   const endpoint = new URL('/v1/events', url);
   const latencies: number[] = [];
   let accepted = 0;
@@ -264,8 +303,9 @@ async function serve({ role, topic, client, token }: Role): Promise<void> {
       await bus.close();
     };
   }
-  parentPort!.once('message', () => {
-    void stop().then(() => process.exit(0));
+  parentPort!.on('message', (message: 'cpu' | 'stop') => {
+    if (message === 'cpu') parentPort!.postMessage({ cpuSeconds: threadCpuSeconds() });
+    else void stop().then(() => process.exit(0));
   });
   parentPort!.postMessage({ url });
 }

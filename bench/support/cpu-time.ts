@@ -13,16 +13,32 @@ export function cpuSeconds(pids: readonly number[], reaped = false): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
-      // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-      if (reaped) ticks += Number(fields[13]) + Number(fields[14]);
+      ticks += statTicks(`/proc/${pid}/stat`, reaped);
     } catch {
       // Exited since it was listed.
     }
   }
   return ticks / TICKS_PER_SECOND;
+}
+
+/**
+ * The CPU seconds (user + system) the calling thread has used so far (a worker's own, where
+ * `process.cpuUsage` gives the whole process's), or undefined where /proc/thread-self is missing.
+ */
+export function threadCpuSeconds(): number | undefined {
+  try {
+    return statTicks('/proc/thread-self/stat', false) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a /proc stat file, and with `reaped` its exited children's too, in ticks. */
+function statTicks(file: string, reaped: boolean): number {
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+  const stat = readFileSync(file, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
 }
 
 /** The pids of this machine's processes whose command line matches. */
