@@ -1,5 +1,5 @@
 export { validateOrderEvent, checkEventShape, plainlyValidCallerFields, orderEventShape, orderIdProblem, LIMITS, OCCURRED_AT_FROM, OCCURRED_AT_BEFORE, ORDER_EVENT_SCHEMA_VERSION } from './order-event';
-export type { OrderEvent, OrderEventInput, AttributeValue, ValidationResult, ValidationProblem } from './order-event';
+export type { OrderEvent, OrderEventInput, AttributeValue, ValidationResult, ValidationProblem, CheckOptions } from './order-event';
 export type { IngestResult, IngestRejection } from './ingest-answer';
 export { orderEventJsonSchema } from './json-schema';
 export { occurredAtMicros } from './occurred-at';

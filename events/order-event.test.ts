@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { validateOrderEvent, orderIdProblem, LIMITS, orderEventShape, plainlyValidCallerFields, plainlyValidEvent } from './order-event';
+import { checkEventShape, validateOrderEvent, orderIdProblem, LIMITS, orderEventShape, plainlyValidCallerFields, plainlyValidEvent } from './order-event';
 import { insertAt, outOfRange, unstorable, validEvent } from './test/arbitraries';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -403,6 +403,57 @@ describe('the plain reading of the contract (plainlyValidEvent), held to the sch
       }),
       { numRuns: 500 },
     );
+  });
+
+  /** `value` as JSON.parse makes it of its JSON, with its fields in reverse order when asked. */
+  const fromJson = (value: unknown, reverse: boolean): unknown => {
+    const reordered = reverse && typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).reverse()) : value;
+    return JSON.parse(JSON.stringify(reordered) ?? 'null') as unknown;
+  };
+
+  it("gives a fresh value (`fresh`) the same verdict, and returns it itself only when it already is the schema's event", () => {
+    let reused = 0;
+    fc.assert(
+      fc.property(fc.oneof(validEvent.map((event) => orderEventShape.parse(event)), validEvent, changedEvent), fc.boolean(), (value, reverse) => {
+        const input = fromJson(value, reverse);
+        const before = JSON.stringify(input);
+        const checked = checkEventShape(input, { fresh: true });
+        expect(checked).toEqual(checkEventShape(fromJson(input, false)));
+        expect(JSON.stringify(input)).toBe(before);
+        if (!('event' in checked)) return;
+        const parsed = orderEventShape.parse(input);
+        expect(JSON.stringify(checked.event)).toBe(JSON.stringify(parsed));
+        expect(Object.keys(checked.event)).toEqual(Object.keys(parsed));
+        if (checked.event !== input) return;
+        reused++;
+        expect(Object.keys(input as object)).toEqual(Object.keys(parsed));
+        expect(Object.keys(checked.event.attributes)).toEqual(Object.keys(parsed.attributes));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(reused).toBeGreaterThan(300);
+  });
+
+  it("returns a fresh event in the schema's form itself, and copies one that is not", () => {
+    const full = { ...valid, seq: 3, trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7', attributes: { segment: 'b2b', amount: 12 } };
+    const input = fromJson(full, false) as typeof full;
+    const checked = checkEventShape(input, { fresh: true });
+    expect('event' in checked && checked.event).toBe(input);
+    // Without `fresh`, a value is never the event: the caller may change it afterwards.
+    const notFresh = checkEventShape(input);
+    expect('event' in notFresh && notFresh.event).not.toBe(input);
+    expect('event' in notFresh && notFresh.event).toEqual(input);
+    const { seq: _seq, ...withoutSeq } = full;
+    const { attributes: _attributes, ...withoutAttributes } = full;
+    const nullPrototype = Object.assign(Object.create(null) as object, fromJson(full, false));
+    const nullPrototypeAttributes = { ...(fromJson(full, false) as object), attributes: Object.assign(Object.create(null) as object, full.attributes) };
+    for (const other of [fromJson(withoutSeq, false), fromJson(withoutAttributes, false), fromJson(full, true), nullPrototype, nullPrototypeAttributes]) {
+      const copied = checkEventShape(other, { fresh: true });
+      expect('event' in copied).toBe(true);
+      if (!('event' in copied)) continue;
+      expect([copied.event === other, copied.event.attributes === (other as { attributes?: unknown }).attributes]).toEqual([false, false]);
+      expect(JSON.stringify(copied.event)).toBe(JSON.stringify(orderEventShape.parse(other)));
+    }
   });
 
   it("reads a caller's order_id, state and attributes (plainlyValidCallerFields) only where the schema accepts each, with the schema's attributes", () => {

@@ -1,4 +1,4 @@
-import { checkEventShape, type OrderEvent } from '../../events';
+import { checkEventShape, type CheckOptions, type OrderEvent } from '../../events';
 import type { EventOrigin, UnreadableMessage } from '../bus';
 import type { DropReason } from '../metric-names';
 
@@ -29,7 +29,8 @@ export function decodeEvent(message: RawMessage): Decoded {
   if (!message.value || message.value.length === 0) return { dropped: 'no_value' };
   const read = readJson(message.value);
   if ('error' in read) return { unreadable: 'not_json', error: read.error };
-  const result = readOrderEvent(read.json);
+  // Parsed here from the message's bytes, held by nothing else.
+  const result = readOrderEvent(read.json, { fresh: true });
   return 'event' in result ? result : { unreadable: 'invalid_event', error: result.error };
 }
 
@@ -37,8 +38,8 @@ export function decodeEvent(message: RawMessage): Decoded {
  * The order event a JSON value of the bus holds, or what is wrong with it in the collector's words:
  * every rule of the contract but the clock's (an event's place in time was judged when it was taken in).
  */
-export function readOrderEvent(json: unknown): { readonly event: OrderEvent } | { readonly error: string } {
-  const checked = checkEventShape(json);
+export function readOrderEvent(json: unknown, options: CheckOptions = {}): { readonly event: OrderEvent } | { readonly error: string } {
+  const checked = checkEventShape(json, options);
   return 'event' in checked ? { event: checked.event } : { error: `the message is not a valid order event: ${checked.error}` };
 }
 

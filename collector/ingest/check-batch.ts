@@ -31,11 +31,14 @@ const MAX_ERROR_LENGTH = 500;
  * events with the backfill mark (events/backfill.ts) unless `mayBackfill` (a token with the admin
  * scope). Valid events whose source `allowsSource` refuses are set apart, because emitting for a
  * foreign source is a misconfigured or stolen token, not a data error.
+ *
+ * `items` are the request's own, parsed from its body for this check: a valid event may be the item
+ * itself (validateOrderEvent's `fresh`), so nothing may change them afterwards.
  */
 export function checkBatch(items: readonly unknown[], allowsSource: (source: string) => boolean, now: Date, mayBackfill = false): BatchVerdict {
   const verdict: BatchVerdict = { valid: [], rejected: [], forbidden: [] };
   items.forEach((item, index) => {
-    const result = validateOrderEvent(item, now);
+    const result = validateOrderEvent(item, now, { fresh: true });
     if (!result.ok) {
       const eventId = usableEventId(item);
       verdict.rejected.push({
