@@ -4,7 +4,7 @@ import type { EventPublisher } from '../bus';
 import { silentLogger, type Config, type Logger, listen, type ListenOptions, type RunningServer, RateLimiter } from '../common';
 import { heartbeatOrderId } from '../events';
 import { createHeartbeater } from './heartbeat/heartbeater';
-import { createApp } from './http/app';
+import { createHttp } from './http/app';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics';
 
 export interface CollectorOptions {
@@ -30,7 +30,7 @@ export interface CollectorOptions {
 }
 
 export interface Collector {
-  /** The express app, to serve with {@link Collector.start} or to mount in another app. */
+  /** Every route as an express app, to mount in another app ({@link Collector.start} serves the ingest without express: http/app.ts). */
   readonly app: Express;
   readonly registry: Registry;
   readonly metrics: CollectorMetrics;
@@ -67,7 +67,7 @@ export function createCollector(options: CollectorOptions): Collector {
     logger,
     metrics,
   });
-  const app = createApp({
+  const http = createHttp({
     limits: config.collector,
     tokens: config.tokens,
     bus,
@@ -84,11 +84,11 @@ export function createCollector(options: CollectorOptions): Collector {
   let starting: Promise<RunningServer> | undefined;
   let closing: Promise<void> | undefined;
   return {
-    app,
+    app: http.app,
     registry,
     metrics,
     start: () =>
-      (starting ??= listen(app, config.collector.host, config.collector.port, { timeouts: config.http, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, configSection: 'collector', ...(options.listenFlags && { flags: options.listenFlags }) }).then((running) => {
+      (starting ??= listen(http.listener, config.collector.host, config.collector.port, { timeouts: config.http, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, configSection: 'collector', ...(options.listenFlags && { flags: options.listenFlags }) }).then((running) => {
         logger.info({ url: running.url }, 'collector listening');
         heartbeater.start();
         return running;

@@ -1,16 +1,29 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { Registry } from 'prom-client';
 import type { Logger } from './logger';
 import { ConfigError, OrderscopeError } from './errors';
 import { settingName } from './setting-names';
 import { acceptsOpenMetrics, openMetricsText, OPENMETRICS_CONTENT_TYPE } from './open-metrics';
 
+/**
+ * A JSON answer, with the headers express's `res.json` gives it (no ETag: an answer of an API call is
+ * not cached). Written on node's own response, so that a handler served without express (the
+ * collector's ingest) answers as one served through it.
+ */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text, 'utf8'));
+  res.end(text);
+}
+
 /** A JSON error answer: `{ error: { code, message } }`, the shape of every error orderscope serves. */
-export function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
+export function sendError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
   if (res.headersSent) return;
-  res.status(status).json({ error: { code, message, ...extra } });
+  sendJson(res, status, { error: { code, message, ...extra } });
 }
 
 /**
@@ -19,7 +32,7 @@ export function sendError(res: Response, status: number, code: string, message: 
  * logged with its stack and answered 500 without details.
  */
 export function errorHandler(logger: Logger) {
-  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+  return (err: unknown, _req: IncomingMessage, res: ServerResponse, _next?: NextFunction): void => {
     if (err instanceof OrderscopeError) {
       if (err.retriable) {
         res.setHeader('Retry-After', '5');
@@ -116,7 +129,7 @@ function checkingIntervalMs(t: HttpTimeouts): number {
  * Starts `app` on host:port (port 0 picks a free one) and resolves once it listens. Every orderscope
  * server starts here, so that each one bounds how long a client may take over a request.
  */
-export function listen(app: Express, host: string, port: number, options: ListenOptions = {}): Promise<RunningServer> {
+export function listen(app: RequestListener, host: string, port: number, options: ListenOptions = {}): Promise<RunningServer> {
   const timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   return new Promise((resolve, reject) => {
     const server = createServer(

@@ -13,7 +13,7 @@ export { allowsSource, authorize, hasScope } from './auth';
 export type { Scope } from './auth';
 export { INSTANCE_NAME } from './config';
 export { networkFailureReason } from './errors';
-export { errorHandler, listen, metricsHandler, sendError } from './http';
+export { errorHandler, listen, metricsHandler, sendError, sendJson } from './http';
 export type { ListenOptions, RunningServer } from './http';
 export { startModuleThread } from './module-thread';
 export { groupBy } from './group-by';

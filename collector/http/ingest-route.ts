@@ -1,6 +1,6 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BusFullError, type EventPublisher } from '../../bus';
-import { type Config, type Logger, type TokenConfig, allowsSource, hasScope, describeError, UnavailableError, sendError, type RateLimiter } from '../../common';
+import { type Config, type Logger, type TokenConfig, allowsSource, hasScope, describeError, UnavailableError, sendError, sendJson, type RateLimiter } from '../../common';
 import type { IngestResult, OrderEvent } from '../../events';
 import { checkBatch, type Rejection } from '../ingest/check-batch';
 import type { RejectionReason } from '../ingest/rejection-reason';
@@ -35,9 +35,12 @@ const RETRY_AFTER_FULL_SECONDS = 1;
  * within publishTimeoutMs) → 202 with the accepted count and every rejected event.
  *
  * A 202 is sent only after the bus acknowledged every accepted event.
+ *
+ * Written on node's own request and response, not express's: the collector serves it without express
+ * (app.ts says why). A rejection is a bug, for the caller's error handler.
  */
 export function ingestRoute(deps: IngestDeps) {
-  return async (req: Request, res: Response): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let client: string | undefined;
     let events: number | undefined;
     try {
@@ -78,7 +81,7 @@ export function ingestRoute(deps: IngestDeps) {
 
       await publish(deps, verdict.valid);
       deps.metrics.eventsAccepted.inc(verdict.valid.length);
-      res.status(202).json({
+      sendJson(res, 202, {
         accepted: verdict.valid.length,
         rejected: verdict.rejected.map(({ reason: _reason, ...shown }) => shown),
       } satisfies IngestResult);
@@ -155,7 +158,7 @@ class TimeoutError extends UnavailableError {
   }
 }
 
-function refuse(res: Response, err: RequestRefused): void {
+function refuse(res: ServerResponse, err: RequestRefused): void {
   if (err.options.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.options.retryAfterSeconds));
   if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   if (err.options.closeConnection) res.setHeader('Connection', 'close');

@@ -415,3 +415,60 @@ describe('health, readiness and metrics', () => {
     expect(text.match(/^# HELP orderscope_collector_\w+ \S/gm)).toHaveLength(Object.keys(COLLECTOR_METRICS).length);
   });
 });
+
+describe('the ingest on its own path (served without express) and on the paths express also routes to it', () => {
+  const PATHS = ['/v1/events', '/v1/events?from=test', '/v1/events/', '/V1/Events'];
+  let broken = false;
+  const lines: string[] = [];
+  let c: TestCollector;
+  beforeAll(async () => {
+    c = await startCollector({
+      logger: capturingLogger(lines),
+      now: () => {
+        if (broken) throw new Error('the clock broke');
+        return Date.now();
+      },
+    });
+  });
+  afterAll(() => c.close());
+
+  /** What a client can tell of an answer: status, body, and the headers that describe it. */
+  const shown = (a: Awaited<ReturnType<typeof send>>) => ({
+    status: a.status,
+    body: a.body,
+    type: a.contentType,
+    length: a.headers['content-length'],
+    more: [a.headers['x-powered-by'], a.headers.etag],
+  });
+
+  it('answers every request alike, and counts each under the route /v1/events', async () => {
+    const event = shopEvent();
+    const answers = [];
+    for (const path of PATHS) {
+      answers.push([
+        shown(await send(c.url, { path, body: JSON.stringify([event]), contentType: JSON_TYPE, token: TOKENS.shop })),
+        shown(await send(c.url, { path, body: '[', contentType: JSON_TYPE, token: TOKENS.shop })),
+        shown(await send(c.url, { path, body: '[]', contentType: JSON_TYPE })),
+      ]);
+    }
+    expect(answers[0]!.map((a) => a.status)).toEqual([202, 400, 401]);
+    expect(answers[0]![0]).toEqual({ status: 202, body: { accepted: 1, rejected: [] }, type: 'application/json; charset=utf-8', length: '28', more: [undefined, undefined] });
+    for (const other of answers.slice(1)) expect(other).toEqual(answers[0]);
+    expect(c.published).toHaveLength(PATHS.length);
+    const metrics = (await send(c.url, { method: 'GET', path: '/metrics' })).body as string;
+    for (const status of [202, 400, 401]) expect(metrics).toContain(`orderscope_collector_http_requests_total{route="/v1/events",status="${status}"} ${PATHS.length}`);
+  });
+
+  it("answers a fault of the collector's own 500 without its details, and logs it", async () => {
+    broken = true;
+    try {
+      for (const path of PATHS) {
+        const answer = await send(c.url, { path, body: JSON.stringify([shopEvent()]), contentType: JSON_TYPE, token: TOKENS.shop });
+        expect([path, answer.status, answer.body]).toEqual([path, 500, { error: { code: 'internal', message: 'internal error; the details are in the server log' } }]);
+      }
+    } finally {
+      broken = false;
+    }
+    expect(lines.filter((l) => l.includes('unexpected error while serving a request') && l.includes('the clock broke'))).toHaveLength(PATHS.length);
+  });
+});
