@@ -195,7 +195,7 @@ export interface CheckedEvent {
 function plainReading(input: unknown, fresh = false): CheckedEvent | undefined {
   if (!isPlainObject(input)) return undefined;
   // Whether the fields come in the schema's order, as far as read (an own key is never read twice).
-  let inOrder = fresh && Object.getPrototypeOf(input) === Object.prototype;
+  let inOrder = fresh && isObjectLiteral(input);
   let next = 0;
   for (const key in input) {
     // Unknown fields are the schema's to name; a field given as undefined it keeps so in its output.
@@ -257,6 +257,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** A plain object with Object's prototype, as JSON.parse and the schema make them (not a prototype-less one). */
+function isObjectLiteral(value: object): boolean {
+  return Object.getPrototypeOf(value) === Object.prototype;
+}
+
 /**
  * A string the store can hold, of at most `max` characters (UTF-16 units, as the schema counts). An
  * empty one breaks its field's pattern (order_id, source, attribute names) or the blank rule (state).
@@ -275,7 +280,7 @@ function isHexId(value: unknown, pattern: RegExp): value is string {
  */
 function plainAttributes(attributes: unknown, reuse = false): Record<string, AttributeValue> | undefined {
   if (!isPlainObject(attributes)) return undefined;
-  const kept = reuse && Object.getPrototypeOf(attributes) === Object.prototype;
+  const kept = reuse && isObjectLiteral(attributes);
   const copy: Record<string, AttributeValue> = kept ? (attributes as Record<string, AttributeValue>) : {};
   let count = 0;
   for (const key in attributes) {
