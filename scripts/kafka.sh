@@ -45,7 +45,9 @@ PID_FILE="$DATA_DIR/kafka.pid"
 LOG_DIR="$DATA_DIR/logs"          # broker's own log (server.log) and its stdout/stderr (console.log)
 LOG_DIRS="$DATA_DIR/kraft"        # Kafka's "log.dirs": KRaft metadata log and topic partitions
 CONFIG="$DATA_DIR/server.properties"
-START_TIMEOUT_S=90
+# A broker that was killed (not stopped) recovers every partition of its data dir before it opens its
+# port: with the topics of many earlier runs on a busy 2-core machine that has taken over 90 s.
+START_TIMEOUT_S=300
 STOP_TIMEOUT_S=30
 # What scripts/lib/jvm-service.sh needs to know of this server.
 SERVICE=kafka
@@ -140,6 +142,13 @@ show_startup_logs() {
   tail -n 20 "$LOG_DIR/server.log" >&2 2>/dev/null || true
   [[ -s "$LOG_FILE" ]] && tail -n 20 "$LOG_FILE" >&2
 }
+last_log_line() { tail -n 1 "$LOG_DIR/server.log" 2>/dev/null || true; }
+
+# How many topic partitions the data dir holds: a broker that finds many after an unclean stop spends
+# its start recovering them, and the message before the wait says so.
+partition_count() {
+  find "$LOG_DIRS" -mindepth 1 -maxdepth 1 -type d -name '*-[0-9]*' 2>/dev/null | grep -vc '/__cluster_metadata-' || true
+}
 
 # ---------------------------------------------------------------------------------------------------
 # Commands
@@ -171,7 +180,7 @@ cmd_start() {
     -Dkafka.logs.dir="$LOG_DIR" -Dlog4j2.configurationFile="$LOG4J_CONFIG" \
     -cp "$LIBS_DIR/*" kafka.Kafka "$CONFIG"
   pid=$LAUNCHED_PID
-  log "starting Kafka $KAFKA_VERSION (pid $pid), waiting for it to serve metadata"
+  log "starting Kafka $KAFKA_VERSION (pid $pid) with $(partition_count) partition(s) in $LOG_DIRS, waiting for it to serve metadata"
   wait_ready "$pid" "serve metadata on $CLIENT_ADDR"
   log "running (pid $pid) on $CLIENT_ADDR, ready after $((SECONDS - started))s; log $LOG_DIR/server.log"
 }

@@ -12,7 +12,8 @@
 #   START_TIMEOUT_S, STOP_TIMEOUT_S
 #
 # and defines probe_ready (exit 0 once the server serves its clients) and, optionally,
-# show_startup_logs (prints what explains a failed start; the tail of LOG_FILE by default).
+# show_startup_logs (prints what explains a failed start; the tail of LOG_FILE by default) and
+# last_log_line (the newest line of its log, for progress notes; LOG_FILE's by default).
 
 log() { echo "$SERVICE: $*"; }
 die() { echo "$SERVICE: error: $*" >&2; exit 1; }
@@ -71,9 +72,16 @@ launch() {
 
 show_startup_logs() { [[ -s "$LOG_FILE" ]] && tail -n 20 "$LOG_FILE" >&2; }
 
-# Waits until probe_ready passes, or dies when the server exits or START_TIMEOUT_S passes.
+# The newest line of the server's log, for the progress notes of wait_ready; a server whose own log is
+# elsewhere defines its own.
+last_log_line() { tail -n 1 "$LOG_FILE" 2>/dev/null || true; }
+
+# Waits until probe_ready passes, or dies when the server exits or START_TIMEOUT_S passes. A slow start
+# (a server recovering a large data dir on a busy machine) says every 15 s where it is, and a start that
+# times out shows the logs, so a CI log that ends here tells why.
 wait_ready() {
-  local pid="$1" what="$2" deadline=$((SECONDS + START_TIMEOUT_S))
+  local pid="$1" what="$2" started=$SECONDS
+  local deadline=$((SECONDS + START_TIMEOUT_S)) next_note=$((SECONDS + 15))
   while ((SECONDS < deadline)); do
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$PID_FILE"
@@ -81,9 +89,14 @@ wait_ready() {
       die "$SERVICE exited during startup; log: $LOG_FILE"
     fi
     probe_ready && return 0
+    if ((SECONDS >= next_note)); then
+      log "not ready after $((SECONDS - started))s; the last line of its log: $(last_log_line | cut -c1-200)"
+      next_note=$((SECONDS + 15))
+    fi
     sleep 1
   done
-  die "$SERVICE (pid $pid) did not $what within ${START_TIMEOUT_S}s; see $LOG_FILE"
+  show_startup_logs || true
+  die "$SERVICE (pid $pid) did not $what within ${START_TIMEOUT_S}s (its log's end is above); see $LOG_FILE"
 }
 
 # SIGTERM (the JVM's shutdown hooks run: Kafka flushes its logs), SIGKILL after STOP_TIMEOUT_S.
