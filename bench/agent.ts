@@ -1,6 +1,5 @@
 /**
- * `npm run bench -- agent [--endpoint trivial|shop|both] [--duration 10] [--warmup 2] [--connections 16] [--rounds 4] [--cpu-prof DIR]`
- * `npm run bench -- agent --count instructions [--endpoint …] [--requests 5000] [--warmup-requests 8000] [--connections 16]`
+ * `npm run bench -- agent` (its arguments: `usage` below)
  *
  * What the Node agent costs a service: requests/s of an endpoint with the agent (OpenTelemetry
  * tracing of http, pg and amqplib with spans exported over OTLP/HTTP, RED metrics middleware, the
@@ -55,7 +54,7 @@ import { orderFromCatalogue, partCatalogue } from '../pipeline';
 import { printFigures } from './report-figures';
 import type { AppCommand, AppSpec, Endpoint, Variant } from './support/agent-apps';
 import { APP_SPEC_ENV } from './support/agent-apps';
-import { choice, flag, positiveNumber, text } from './support/args';
+import { choice, flag, positiveNumber, text, UsageError } from './support/args';
 import { countingCommand, countSinceZero, zeroCount } from './support/instruction-count';
 import { adminQuery, withDatabase } from './support/database';
 import { createVhost } from './support/rabbitmq-vhost';
@@ -99,6 +98,9 @@ const ENDPOINTS: Record<Endpoint, { title: string; request: RequestOf; status: n
   },
 };
 
+/** The arguments it takes, for `npm run bench -- agent --help` and for a wrong argument. */
+export const usage = 'agent [--endpoint trivial|shop|both] [--duration 10] [--warmup 2] [--connections 16] [--rounds 4] [--cpu-prof DIR]\nagent --count instructions [--endpoint …] [--requests 5000] [--warmup-requests 8000] [--connections 16]';
+
 export async function run(args: string[]): Promise<void> {
   const settings: LoadSettings = {
     durationS: positiveNumber(args, '--duration', 10),
@@ -109,7 +111,7 @@ export async function run(args: string[]): Promise<void> {
   };
   const chosen = endpointArg(args);
   const counting = choice(args, '--count', ['time', 'instructions'], 'time') === 'instructions' && { requests: flag(args, '--requests', 5000), warmupRequests: flag(args, '--warmup-requests', 8000), connections: settings.connections };
-  if (counting && settings.cpuProfDir) throw new Error('--cpu-prof profiles a timed run: leave out --count instructions (valgrind and the profiler would measure each other)');
+  if (counting && settings.cpuProfDir) throw new UsageError('--cpu-prof profiles a timed run: leave out --count instructions (valgrind and the profiler would measure each other)');
   // What the agent apps will run, read from this environment (they inherit it) as their agent reads it; a name it does not have is refused here.
   const { instrumentations } = parseAgentOptions({ service: 'bench', collectorUrl: 'http://127.0.0.1:7400', token: 'bench' }, AGENT_ENV_NAMES).tracing;
   const sink = await startSink();

@@ -7,11 +7,11 @@ import { createCollector } from '../collector';
 import { hashToken, loadConfig, type Config } from '../common';
 import { printFigures } from './report-figures';
 import { benchEvent } from './support/bench-events';
-import { kafkaClients } from './support/args';
+import { flag, kafkaClients } from './support/args';
 import { cpuSeconds, pidsMatching, SERVER_PROCESSES, threadCpuSeconds } from './support/cpu-time';
 
 /**
- * `npm run bench -- collector [--seconds 5] [--rounds 3] [--concurrency 8] [--batch 100] [--client kafkajs|platformatic|both]`:
+ * `npm run bench -- collector` (its arguments: `usage` below):
  * events per second through `POST /v1/events` into the real Kafka broker on 127.0.0.1:9092, beside
  * the ceiling of a bare Node http server that reads and JSON.parses the same bodies and answers 202.
  * With both Kafka clients (the default), the collector is measured on each, and their ratio is
@@ -45,6 +45,9 @@ interface Options {
   concurrency: number;
   batch: number;
 }
+
+/** The arguments it takes, for `npm run bench -- collector --help` and for a wrong argument. */
+export const usage = 'collector [--seconds 5] [--rounds 3] [--concurrency 8] [--batch 100] [--client kafkajs|platformatic|both]';
 
 export async function run(args: string[]): Promise<void> {
   const { clients, rest } = kafkaClients(args);
@@ -118,18 +121,12 @@ function cpuFigures(collector: Measurement, baseline: Measurement): { label: str
 }
 
 function parseArgs(args: string[]): Options {
-  const options: Options = { seconds: 5, rounds: 3, concurrency: 8, batch: 100 };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i]?.replace(/^--/, '') as keyof Options;
-    const value = Number(args[i + 1]);
-    if (!(key in options) || !Number.isInteger(value) || value < 1) {
-      throw new Error(`usage: npm run bench -- collector [--seconds N] [--rounds N] [--concurrency N] [--batch N] [--client kafkajs|platformatic|both]`);
-    }
-    options[key] = value;
-  }
-  options.seconds = Math.min(options.seconds, 60);
-  options.rounds = Math.min(options.rounds, 20);
-  return options;
+  return {
+    seconds: Math.min(flag(args, '--seconds', 5), 60),
+    rounds: Math.min(flag(args, '--rounds', 3), 20),
+    concurrency: flag(args, '--concurrency', 8),
+    batch: flag(args, '--batch', 100),
+  };
 }
 
 function makeBodies(count: number, batch: number): Buffer[] {

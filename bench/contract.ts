@@ -4,8 +4,11 @@ import { printFigures } from './report-figures';
 import { flag } from './support/args';
 import { benchEvent } from './support/bench-events';
 
+/** The arguments it takes, for `npm run bench -- contract --help` and for a wrong argument. */
+export const usage = 'contract [--events 20000] [--rounds 10]';
+
 /**
- * `npm run bench -- contract [--events 20000] [--rounds 10]`: what checking an event against the
+ * `npm run bench -- contract` (its arguments: `usage` below): what checking an event against the
  * contract costs, beside what reading its JSON costs, per event on one thread. The collector does
  * both for every event it takes (validateOrderEvent, with the clock rule), and the tracker both again
  * when it decodes the bus (readOrderEvent: the shape alone). Both read the contract plainly first and

@@ -3,12 +3,15 @@ import { loadConfig, sleep } from '../common';
 import { loadModelFile } from '../events';
 import { createSweeper, DUE_ORDERS_SQL, formatEventTime, migrate, openPostgres, type Db, type SweepResult } from '../tracker';
 import { printFigures } from './report-figures';
-import { flag } from './support/args';
+import { flag, UsageError } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
 import { makeDue, seedOpenOrders } from './support/seed-orders';
 
+/** The arguments it takes, for `npm run bench -- detection --help` and for a wrong argument. */
+export const usage = 'detection [--open N] [--due D]';
+
 /**
- * `npm run bench -- detection [--open N] [--due D]`: the lost-order sweeper with 1,000,000 open
+ * `npm run bench -- detection` (its arguments: `usage` below): the lost-order sweeper with 1,000,000 open
  * orders, 1,000 of them due at the same instant, beside the same run with only the 1,000 due ones
  * open. For each: the time from the deadline to the orders flagged (committed), the cost of the
  * sweep that flagged them and of a sweep with nothing due, and what the due-orders statement reads
@@ -22,7 +25,7 @@ import { makeDue, seedOpenOrders } from './support/seed-orders';
 export async function run(args: string[]): Promise<void> {
   const open = flag(args, '--open', 1_000_000);
   const due = flag(args, '--due', 1000);
-  if (due > open) throw new Error(`--due (${due}) must not exceed --open (${open})`);
+  if (due > open) throw new UsageError(`--due (${due}) must not exceed --open (${open})`);
   const config = loadConfig();
   console.log(`detection bench: ${due.toLocaleString('en-US')} due among ${open.toLocaleString('en-US')} open orders, beside ${due.toLocaleString('en-US')} among ${due.toLocaleString('en-US')}; sweep every ${config.tracker.sweepIntervalMs} ms`);
   const many = await measure(config, open, due);

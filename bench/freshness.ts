@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- freshness [--seconds 60] [--burst 60000]`: how long a new state takes from
+ * `npm run bench -- freshness` (its arguments: `usage` below): how long a new state takes from
  * `trackOrder()` to the tracker's API (`GET /v1/orders/{id}`) and to its `/metrics`, on the production
  * path: the Node SDK with its batching defaults (500 events or 200 ms) -> `orderscope collector` ->
  * Kafka -> `orderscope tracker` -> PostgreSQL.
@@ -48,6 +48,9 @@ interface Probe {
   /** trackOrder() to /metrics. */
   readonly metricsMs: number;
 }
+
+/** The arguments it takes, for `npm run bench -- freshness --help` and for a wrong argument. */
+export const usage = 'freshness [--seconds 60] [--burst 60000]';
 
 export async function run(args: string[]): Promise<void> {
   const seconds = flag(args, '--seconds', 60);

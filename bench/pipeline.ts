@@ -16,7 +16,7 @@ import { createVhost } from './support/rabbitmq-vhost';
 import { quantile } from './support/quantile';
 
 /**
- * `npm run bench -- pipeline [--orders N] [--rate R] [--parts P] [--pricing-iterations I] [--workers W]`:
+ * `npm run bench -- pipeline` (its arguments: `usage` below):
  * the re-architected pipeline against the one it replaced, under the same customer load, on this
  * machine's real PostgreSQL, RabbitMQ and Redis, each tracked by orderscope (`orderscope up`).
  *
@@ -70,6 +70,9 @@ interface Settings {
   readonly pgUrl: string;
   readonly adminUrl: string;
 }
+
+/** The arguments it takes, for `npm run bench -- pipeline --help` and for a wrong argument. */
+export const usage = 'pipeline [--orders N] [--rate R] [--parts P] [--pricing-iterations I] [--workers W]';
 
 export async function run(args: string[]): Promise<void> {
   const config = loadConfig();

@@ -14,8 +14,11 @@ const DAY_MS = 86_400_000;
 /** The default model's main path: each seeded order has one closed stay in each, then is shipped. */
 const PATH = ['placed', 'quote_requested', 'pricing', 'quoted', 'assigned', 'confirmed', 'in_production', 'produced'];
 
+/** The arguments it takes, for `npm run bench -- report-isolation --help` and for a wrong argument. */
+export const usage = 'report-isolation [--orders N] [--seconds S] [--rate R]';
+
 /**
- * `npm run bench -- report-isolation [--orders N] [--seconds S] [--rate R]`: does a year-long report
+ * `npm run bench -- report-isolation` (its arguments: `usage` below): does a year-long report
  * stall ingest in embedded mode? `orderscope up` runs in a child process on a data directory seeded
  * with N orders (default 50,000, 8 stays each) spread over the last 365 days. This process is only a
  * client: it posts batches of 10 events to the collector at R requests per second (default 50) for S

@@ -7,8 +7,11 @@ import { printFigures } from './report-figures';
 import { flag } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
 
+/** The arguments it takes, for `npm run bench -- report --help` and for a wrong argument. */
+export const usage = 'report [--stays N] [--runs R] [--keep]';
+
 /**
- * `npm run bench -- report [--stays N] [--runs R] [--keep]`: the order-latency report of one week holding N closed
+ * `npm run bench -- report` (its arguments: `usage` below): the order-latency report of one week holding N closed
  * stays (default 10,000,000) in real PostgreSQL, beside the plainest read of the same rows in the same
  * run: `SELECT count(*) FROM stays` over the week. The report as it is asked for by default (whole
  * days from the rollups of migration 008) and with exact=true (every stay). Prints the three times

@@ -17,8 +17,11 @@ import { createVhost } from './support/rabbitmq-vhost';
 import { checkStore, deleteTopic, measureTrackers, produce } from './support/tracker-run';
 import { startCliProcesses, stopAll, type CliProcess, type CliProcessSpec } from './support/cli-processes';
 
+/** The arguments it takes, for `npm run bench -- scale --help` and for a wrong argument. */
+export const usage = 'scale [trackers|workers] [--events N] [--orders M] [--requests R]';
+
 /**
- * `npm run bench -- scale [trackers|workers] [--events N] [--orders M] [--requests R]`: how throughput
+ * `npm run bench -- scale` (its arguments: `usage` below): how throughput
  * grows with replicas (both parts, or the one named), the figures the Kubernetes autoscaling thresholds derive from (deploy/kubernetes/capacity.ts).
  *
  * - Trackers: events applied per second by 1, 2 and 3 `orderscope tracker` processes in one consumer

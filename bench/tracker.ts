@@ -5,12 +5,15 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../common';
 import { printFigures } from './report-figures';
-import { flag, kafkaClients } from './support/args';
+import { flag, kafkaClients, UsageError } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
 import { checkStore, deleteTopic, eventStream, measureTrackers, produce, TRACKER_NODE_OPTIONS, type StreamSpec } from './support/tracker-run';
 
+/** The arguments it takes, for `npm run bench -- tracker --help` and for a wrong argument. */
+export const usage = 'tracker [--events N] [--orders M] [--client kafkajs|platformatic|both]';
+
 /**
- * `npm run bench -- tracker [--events N] [--orders M] [--client kafkajs|platformatic|both]`: events
+ * `npm run bench -- tracker` (its arguments: `usage` below): events
  * applied per second, end to end (Kafka -> `orderscope tracker` -> PostgreSQL), beside the ceiling
  * measured in the same run: a PostgreSQL `COPY ... FROM STDIN` of the same events into a table
  * without any index, right before and right after each tracker run (the machine's speed drifts
@@ -30,7 +33,7 @@ export async function run(args: string[]): Promise<void> {
   const { clients, rest } = kafkaClients(args);
   const events = flag(rest, '--events', 1_000_000);
   const orders = flag(rest, '--orders', 100_000);
-  if (events < orders) throw new Error(`--events (${events}) must be at least --orders (${orders}): every order has at least one event`);
+  if (events < orders) throw new UsageError(`--events (${events}) must be at least --orders (${orders}): every order has at least one event`);
   const config = loadConfig();
   const runId = randomBytes(4).toString('hex');
   const database = `orderscope_bench_${runId}`;

@@ -1,4 +1,4 @@
-import { choice, flag, positiveNumber, text } from './args';
+import { choice, flag, kafkaClients, positiveNumber, refuseUnknownFlags, text, UsageError } from './args';
 
 describe("benchmarks' argument readers", () => {
   const args = ['--rounds', '4', '--duration', '2.5', '--cpu-prof', '/tmp/profiles', '--endpoint', 'shop', '--empty'];
@@ -30,5 +30,25 @@ describe("benchmarks' argument readers", () => {
     expect(choice(args, '--endpoint', ['trivial', 'shop', 'both'], 'both')).toBe('shop');
     expect(choice(args, '--count', ['time', 'instructions'], 'time')).toBe('time');
     expect(() => choice(['--endpoint', 'shp'], '--endpoint', ['trivial', 'shop', 'both'], 'both')).toThrow('--endpoint: "shp" is not trivial, shop or both');
+  });
+
+  it('refuses a flag the usage does not name, and takes every one it does', () => {
+    const usage = 'agent [--endpoint trivial|shop|both] [--duration 10]\nagent --count instructions [--warmup-requests 8000]';
+    expect(() => refuseUnknownFlags(['--endpoint', 'shop', '--count', 'instructions', '--warmup-requests', '9', '--duration', '2'], usage)).not.toThrow();
+    expect(() => refuseUnknownFlags(['--duration', '2', '--round', '3', '--warmup', '1'], usage)).toThrow(new UsageError('--round, --warmup: not an argument it takes'));
+    // Values and positional words are the benchmark's to read.
+    expect(() => refuseUnknownFlags(['trackers', '-5'], usage)).not.toThrow();
+  });
+
+  it('throws UsageError for every wrong argument, so that it is printed without a stack', () => {
+    for (const wrong of [
+      () => flag(['--rounds', 'x'], '--rounds', 1),
+      () => positiveNumber(['--warmup', 'x'], '--warmup', 1),
+      () => text(['--cpu-prof'], '--cpu-prof'),
+      () => choice(['--endpoint', 'x'], '--endpoint', ['shop'], 'shop'),
+      () => kafkaClients(['--client', 'x']),
+    ]) {
+      expect(wrong).toThrow(UsageError);
+    }
   });
 });

@@ -1,5 +1,15 @@
 import { KAFKA_CLIENTS, type KafkaClient } from '../../common';
 
+/** A benchmark's arguments are wrong: bench/run.ts prints the message and the benchmark's usage, without a stack. */
+export class UsageError extends Error {}
+
+/** A flag the benchmark's usage does not name is a typo: refused, rather than run with a default the caller did not mean. */
+export function refuseUnknownFlags(args: readonly string[], usage: string): void {
+  const known = new Set(usage.match(/--[a-z-]+/g));
+  const unknown = args.filter((a) => a.startsWith('--') && !known.has(a));
+  if (unknown.length > 0) throw new UsageError(`${unknown.join(', ')}: not an argument it takes`);
+}
+
 /** `--name N` from a benchmark's arguments, a positive whole number, or `fallback` when absent. */
 export function flag(args: readonly string[], name: string, fallback: number): number {
   return numberOf(args, name, fallback, (n) => Number.isInteger(n) && n >= 1, 'a positive whole number');
@@ -15,14 +25,14 @@ function numberOf(args: readonly string[], name: string, fallback: number, accep
   const given = valueOf(args, name);
   if (given === undefined) return fallback;
   const value = Number(given);
-  if (given.trim() === '' || !accepted(value)) throw new Error(`${name}: "${given}" is not ${what}`);
+  if (given.trim() === '' || !accepted(value)) throw new UsageError(`${name}: "${given}" is not ${what}`);
   return value;
 }
 
 /** `--name VALUE` from a benchmark's arguments (a path, a name), or undefined when absent. */
 export function text(args: readonly string[], name: string): string | undefined {
   const given = valueOf(args, name);
-  if (given === '' || given?.startsWith('--')) throw new Error(`${name} needs a value, e.g. ${name} /tmp/out`);
+  if (given === '' || given?.startsWith('--')) throw new UsageError(`${name} needs a value, e.g. ${name} /tmp/out`);
   return given;
 }
 
@@ -31,7 +41,7 @@ export function choice<C extends string>(args: readonly string[], name: string, 
   const given = valueOf(args, name);
   if (given === undefined) return fallback;
   if ((choices as readonly string[]).includes(given)) return given as C;
-  throw new Error(`${name}: "${given}" is not ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)!}`);
+  throw new UsageError(`${name}: "${given}" is not ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)!}`);
 }
 
 /** What follows `name` in `args`: undefined when `name` is absent, '' when nothing follows it. */
@@ -49,6 +59,6 @@ export function kafkaClients(args: readonly string[]): { clients: KafkaClient[];
   if (i < 0) return { clients: [...KAFKA_CLIENTS], rest: [...args] };
   const value = args[i + 1] ?? '';
   const clients = value === 'both' ? [...KAFKA_CLIENTS] : KAFKA_CLIENTS.filter((c) => c === value);
-  if (clients.length === 0) throw new Error(`--client: "${value}" is not one of ${KAFKA_CLIENTS.join(', ')} or both`);
+  if (clients.length === 0) throw new UsageError(`--client: "${value}" is not one of ${KAFKA_CLIENTS.join(', ')} or both`);
   return { clients, rest: [...args.slice(0, i), ...args.slice(i + 2)] };
 }
