@@ -28,13 +28,22 @@ export interface DeliveryContext {
  */
 export type BatchHandler = (batch: readonly OrderEvent[], context: DeliveryContext) => Promise<void>;
 
+/**
+ * How a publisher hears that its caller gave up: the part of an AbortSignal the buses use, so that an
+ * AbortSignal fits, and so does the collector's cheaper GiveUp (collector/http/publish-within.ts).
+ */
+export interface GiveUpSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+}
+
 /** Options of one publish. */
 export interface PublishOptions {
   /**
    * Fires when the caller gave up (its client was answered "retry later"). Events not yet handed
    * over are then withdrawn, so that an answered request is not applied behind its client's back.
    */
-  readonly signal?: AbortSignal;
+  readonly signal?: GiveUpSignal;
 }
 
 /**

@@ -1,4 +1,4 @@
-export type { EventPublisher, EventSource, BatchHandler, DeliveryContext, EventOrigin, UnreadableMessage, PublishOptions } from './bus';
+export type { EventPublisher, EventSource, BatchHandler, DeliveryContext, EventOrigin, UnreadableMessage, PublishOptions, GiveUpSignal } from './bus';
 export { describeOrigin } from './bus';
 export { InProcessBus, BusFullError, IN_PROCESS_ORIGIN } from './in-process-bus';
 export type { InProcessBusOptions } from './in-process-bus';

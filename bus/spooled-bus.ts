@@ -1,6 +1,6 @@
 import { Spool, UnavailableError, describeError, type Logger } from '../common';
 import type { OrderEvent } from '../events';
-import type { BatchHandler, DeliveryContext, EventPublisher, EventSource, PublishOptions, UnreadableMessage } from './bus';
+import type { BatchHandler, DeliveryContext, EventPublisher, EventSource, GiveUpSignal, PublishOptions, UnreadableMessage } from './bus';
 import { BusFullError, IN_PROCESS_ORIGIN } from './in-process-bus';
 import { readOrderEvent } from './kafka/decode-event';
 
@@ -20,7 +20,7 @@ export interface SpooledBusOptions {
 
 interface Pending {
   readonly events: readonly OrderEvent[];
-  readonly signal: AbortSignal | undefined;
+  readonly signal: GiveUpSignal | undefined;
   resolve(): void;
   reject(err: unknown): void;
 }

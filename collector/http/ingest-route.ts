@@ -8,6 +8,7 @@ import type { CollectorMetrics } from '../metrics';
 import { authenticateIngest } from './authenticate';
 import { batchFormat } from './content-type';
 import { parseBatch } from './parse-batch';
+import { publishWithin, PublishTimeoutError } from './publish-within';
 import { readBody } from './read-body';
 import { RequestRefused } from './refusal';
 import { decodeUtf8 } from './utf8';
@@ -112,24 +113,12 @@ async function publish(deps: IngestDeps, events: readonly OrderEvent[]): Promise
   if (events.length === 0) return;
   const timeoutMs = deps.limits.publishTimeoutMs;
   const started = performance.now();
-  const gaveUp = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      deps.bus.publish(events, { signal: gaveUp.signal }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const error = new TimeoutError(timeoutMs);
-          gaveUp.abort(error);
-          reject(error);
-        }, timeoutMs);
-        timer.unref();
-      }),
-    ]);
+    await publishWithin(deps.bus, events, timeoutMs);
     deps.metrics.publishDuration.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
   } catch (err) {
     deps.metrics.publishDuration.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
-    const reason = err instanceof TimeoutError ? 'timeout' : err instanceof BusFullError ? 'full' : 'unavailable';
+    const reason = err instanceof PublishTimeoutError ? 'timeout' : err instanceof BusFullError ? 'full' : 'unavailable';
     deps.metrics.busErrors.inc({ reason });
     deps.metrics.eventsRejected.inc({ reason: 'bus_unavailable' }, events.length);
     // Anything but our own UnavailableError is a bug in a bus, but the client's answer is the same:
@@ -147,14 +136,6 @@ async function publish(deps: IngestDeps, events: readonly OrderEvent[]): Promise
       `the event bus ${what}; keep the events and retry the same request later (events are deduplicated by event_id)`,
       { retryAfterSeconds: reason === 'full' ? RETRY_AFTER_FULL_SECONDS : RETRY_AFTER_UNAVAILABLE_SECONDS, cause: err },
     );
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-class TimeoutError extends UnavailableError {
-  constructor(ms: number) {
-    super(`no acknowledgement within ${ms} ms`);
   }
 }
 
