@@ -41,6 +41,13 @@ describe('publishWithin', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it('rejects with the error of a bus that throws instead of rejecting, and leaves no timer behind', async () => {
+    const error = new Error('a bug in a bus');
+    const bus: EventPublisher = { ...heldBus().bus, publish: () => { throw error; } };
+    await expect(publishWithin(bus, EVENTS, 1000)).rejects.toBe(error);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('rejects with PublishTimeoutError when the bus never answers, and tells the bus it gave up', async () => {
     const { bus, calls } = heldBus();
     const published = publishWithin(bus, EVENTS, 1000);

@@ -23,12 +23,14 @@ export class PublishTimeoutError extends UnavailableError {
 export function publishWithin(bus: EventPublisher, events: readonly OrderEvent[], timeoutMs: number): Promise<void> {
   const giveUp = new GiveUp();
   return new Promise<void>((resolve, reject) => {
+    // First: a bus that throws instead of rejecting rejects this promise, and leaves no timer behind.
+    const published = bus.publish(events, { signal: giveUp });
     const timer = setTimeout(() => {
       giveUp.abort();
       reject(new PublishTimeoutError(timeoutMs));
     }, timeoutMs);
     timer.unref();
-    bus.publish(events, { signal: giveUp }).then(
+    published.then(
       () => {
         clearTimeout(timer);
         resolve();
