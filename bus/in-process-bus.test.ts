@@ -1,4 +1,5 @@
 import { BusFullError, InProcessBus } from './in-process-bus';
+import { gatedSubscriber } from './test/gated-subscriber';
 import { numberedEvent } from './test/numbered-event';
 
 const event = numberedEvent;
@@ -61,13 +62,7 @@ describe('the in-process bus', () => {
 
   it('refuses a publish at once when the events waiting would pass its bound, and takes it again once drained', async () => {
     const bus = new InProcessBus({ maxQueuedEvents: 3 });
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const applied: string[] = [];
-    await bus.subscribe(async (batch) => {
-      await gate;
-      applied.push(...batch.map((e) => e.order_id));
-    });
+    const { applied, release } = await gatedSubscriber(bus);
     const first = bus.publish([event(1)]); // taken by the subscriber, which waits at the gate
     const queued = bus.publish([event(2), event(3)]);
     await expect(bus.publish([event(4), event(5)])).rejects.toBeInstanceOf(BusFullError);
@@ -79,13 +74,7 @@ describe('the in-process bus', () => {
 
   it('withdraws a publish whose signal aborts while it waits, so that it is never applied', async () => {
     const bus = new InProcessBus();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const applied: string[] = [];
-    await bus.subscribe(async (batch) => {
-      await gate;
-      applied.push(...batch.map((e) => e.order_id));
-    });
+    const { applied, release } = await gatedSubscriber(bus);
     const first = bus.publish([event(1)]);
     const gaveUp = new AbortController();
     const late = bus.publish([event(2)], { signal: gaveUp.signal });

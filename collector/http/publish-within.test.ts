@@ -1,9 +1,10 @@
 import { InProcessBus, type EventPublisher, type PublishOptions } from '../../bus';
 import { UnavailableError } from '../../common';
-import type { OrderEvent } from '../../events';
+import { gatedSubscriber } from '../../bus/test/gated-subscriber';
+import { numberedEvent } from '../../bus/test/numbered-event';
 import { GiveUp, publishWithin, PublishTimeoutError } from './publish-within';
 
-const EVENTS = [{ order_id: 'o1' }] as unknown as OrderEvent[];
+const EVENTS = [numberedEvent(1)];
 
 /** A double of our own EventPublisher: each publish waits until the test settles it. */
 function heldBus() {
@@ -70,14 +71,8 @@ describe('publishWithin', () => {
 
   it('withdraws the events from a real bus that still holds them', async () => {
     const bus = new InProcessBus();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const applied: string[] = [];
-    await bus.subscribe(async (batch) => {
-      await gate;
-      applied.push(...batch.map((e) => e.order_id));
-    });
-    const first = bus.publish([{ order_id: 'o0' }] as unknown as OrderEvent[]);
+    const { applied, release } = await gatedSubscriber(bus);
+    const first = bus.publish([numberedEvent(0)]);
     const late = publishWithin(bus, EVENTS, 1000).catch((err: unknown) => err);
     await jest.advanceTimersByTimeAsync(1000);
     expect(await late).toBeInstanceOf(PublishTimeoutError);
