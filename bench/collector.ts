@@ -9,6 +9,7 @@ import { printFigures } from './report-figures';
 import { benchEvent } from './support/bench-events';
 import { flag, kafkaClients } from './support/args';
 import { cpuSeconds, pidsMatching, SERVER_PROCESSES, threadCpuSeconds } from './support/cpu-time';
+import { deleteTopic } from './support/tracker-run';
 
 /**
  * `npm run bench -- collector` (its arguments: `usage` below):
@@ -75,6 +76,9 @@ export async function run(args: string[]): Promise<void> {
     report(clients, turns, options);
   } finally {
     for (const server of servers) await server.stop();
+    // The broker keeps every topic until it is deleted, and recovers each of them at its every start.
+    const brokers = loadConfig({ env: {} }).kafka.brokers;
+    for (const role of roles.slice(1)) await deleteTopic(brokers, role.topic).catch((err: unknown) => console.error(`could not delete topic ${role.topic}: ${String(err)}`));
   }
 }
 
