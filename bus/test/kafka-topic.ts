@@ -25,8 +25,8 @@ const named = new Set<string>();
 
 /**
  * A topic name no other test run uses. The topic, if a test makes it, is deleted after the test file
- * (deleteNamedTopics): the broker recovers every topic it holds at each start, and the topics of
- * every earlier run once made it too slow to start within its deadline.
+ * (deleteNamedTopics): the broker recovers every topic it holds at each start, so topics left by
+ * every earlier run make its start ever slower.
  */
 export function freshTopic(what: string): string {
   const topic = `orderscope-test-${what}-${Date.now()}-${randomUUID().slice(0, 8)}`;
