@@ -17,8 +17,7 @@ module.exports = {
   testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$', '\\.e2e\\.test\\.ts$'] },
-    // Each file's Kafka topics are deleted after it (bus/test/kafka-cleanup.ts).
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.int.test.ts'], setupFilesAfterEnv: ['<rootDir>/bus/test/kafka-cleanup.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.test.ts'], setupFilesAfterEnv: ['<rootDir>/bus/test/kafka-cleanup.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.int.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.test.ts'] },
   ],
 };

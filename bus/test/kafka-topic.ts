@@ -20,38 +20,9 @@ export const KAFKA_CLIENT: Config['kafka']['client'] = loadConfig({ env: { ORDER
 
 const kafka = new Kafka({ clientId: 'orderscope-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
-/** The topics freshTopic named in this test file, for deleteNamedTopics. */
-const named = new Set<string>();
-
-/**
- * A topic name no other test run uses. The topic, if a test makes it, is deleted after the test file
- * (deleteNamedTopics): the broker recovers every topic it holds at each start, so topics left by
- * every earlier run make its start ever slower.
- */
+/** A topic name no other test run uses. */
 export function freshTopic(what: string): string {
-  const topic = `orderscope-test-${what}-${Date.now()}-${randomUUID().slice(0, 8)}`;
-  named.add(topic);
-  return topic;
-}
-
-/**
- * Deletes every topic freshTopic named in this test file that exists; run after each integration and
- * e2e test file (kafka-cleanup.ts). Connects only when a topic was named, so a file without Kafka
- * needs no broker.
- */
-export async function deleteNamedTopics(): Promise<void> {
-  if (named.size === 0) return;
-  const candidates = [...named];
-  named.clear();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const topics = candidates.filter((t) => existing.has(t));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
-  }
+  return `orderscope-test-${what}-${Date.now()}-${randomUUID().slice(0, 8)}`;
 }
 
 export interface TopicMessage {
