@@ -9,6 +9,12 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/.stryker-tmp/'],
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
 };
+// The suites with Kafka delete the topics their run made once every test file has finished
+// (bus/test/test-run.ts says how a run knows its topics).
+const kafkaTopics = {
+  globalSetup: '<rootDir>/bus/test/kafka-topics.global-setup.ts',
+  globalTeardown: '<rootDir>/bus/test/kafka-topics.global-teardown.ts',
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -17,7 +23,7 @@ module.exports = {
   testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$', '\\.e2e\\.test\\.ts$'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.int.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.test.ts'] },
+    { ...common, ...kafkaTopics, displayName: 'integration', testMatch: ['<rootDir>/**/*.int.test.ts'] },
+    { ...common, ...kafkaTopics, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.test.ts'] },
   ],
 };

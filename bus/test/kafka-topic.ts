@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { KAFKA_CLIENTS, loadConfig, type Config } from '../../common';
+import { markTopicsMade, runTopicPrefix, testRunId } from './test-run';
 
 /**
  * Test helpers that talk to the real broker directly with kafkajs, independently of KafkaPublisher and KafkaSource, to
@@ -20,9 +21,13 @@ export const KAFKA_CLIENT: Config['kafka']['client'] = loadConfig({ env: { ORDER
 
 const kafka = new Kafka({ clientId: 'orderscope-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
-/** A topic name no other test run uses. */
+/**
+ * A topic name no other test uses. It carries the run's id, so the run's global teardown deletes
+ * the topic if its test did not.
+ */
 export function freshTopic(what: string): string {
-  return `orderscope-test-${what}-${Date.now()}-${randomUUID().slice(0, 8)}`;
+  markTopicsMade();
+  return `${runTopicPrefix(testRunId())}${what}-${randomUUID().slice(0, 8)}`;
 }
 
 export interface TopicMessage {

@@ -1,0 +1,28 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { BROKERS } from './kafka-topic';
+import { forgetTopicsMade, runTopicPrefix, TEST_RUN_ENV, topicsWereMade } from './test-run';
+
+/**
+ * Jest's global teardown of the suites that use Kafka: deletes the topics this run made, once every
+ * test file has finished (a per-file hook would run before the file's own afterAll, while its
+ * services still read them). A broker that keeps every test topic takes longer to start after each
+ * run, since it recovers every partition it holds. Best effort: a failure here is printed, and
+ * leaves topics behind but fails no test.
+ */
+export default async function teardown(): Promise<void> {
+  const run = process.env[TEST_RUN_ENV];
+  if (!run || !topicsWereMade(run)) return;
+  const kafka = new Kafka({ clientId: 'orderscope-test-teardown', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const prefix = runTopicPrefix(run);
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    forgetTopicsMade(run);
+  } catch (err) {
+    console.warn(`could not delete this test run's Kafka topics (${runTopicPrefix(run)}*): ${String(err)}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
