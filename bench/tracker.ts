@@ -5,12 +5,12 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../common';
 import { printFigures } from './report-figures';
-import { flag, kafkaClients, UsageError } from './support/args';
+import { flag, kafkaClients, text, UsageError } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
 import { checkStore, deleteTopic, eventStream, measureTrackers, produce, TRACKER_NODE_OPTIONS, type StreamSpec } from './support/tracker-run';
 
 /** The arguments it takes, for `npm run bench -- tracker --help` and for a wrong argument. */
-export const usage = 'tracker [--events N] [--orders M] [--client kafkajs|platformatic|both]';
+export const usage = 'tracker [--events N] [--orders M] [--client kafkajs|platformatic|both] [--cpu-prof DIR]';
 
 /**
  * `npm run bench -- tracker` (its arguments: `usage` below): events
@@ -26,6 +26,10 @@ export const usage = 'tracker [--events N] [--orders M] [--client kafkajs|platfo
  * process model, so at any time some tens of thousands are in flight and a batch touches thousands
  * of orders that already have events; one event in a hundred arrives late (1000 events later).
  *
+ * `--cpu-prof DIR` has the tracker process write V8's CPU profile of its whole run to DIR (one
+ * file per client), for Chrome's DevTools or `node dist/bench/support/cpu-profile.js`. The profiler
+ * costs the tracker time of its own: the figures of such a run are not compared with others.
+ *
  * Needs Kafka (scripts/kafka.sh start) and PostgreSQL (postgres.url / ORDERSCOPE_POSTGRES_URL: the
  * bench creates and drops its own database and topic there).
  */
@@ -33,6 +37,7 @@ export async function run(args: string[]): Promise<void> {
   const { clients, rest } = kafkaClients(args);
   const events = flag(rest, '--events', 1_000_000);
   const orders = flag(rest, '--orders', 100_000);
+  const cpuProfDir = text(rest, '--cpu-prof');
   if (events < orders) throw new UsageError(`--events (${events}) must be at least --orders (${orders}): every order has at least one event`);
   const config = loadConfig();
   const runId = randomBytes(4).toString('hex');
@@ -64,7 +69,8 @@ export async function run(args: string[]): Promise<void> {
       const produced = await produce(kafka, stream);
       console.log(`  published to Kafka with ${client} at ${Math.round(produced).toLocaleString('en-US')} events/s (setup, not measured against)`);
 
-      const tracker = await measureTrackers(benchUrl, kafka, events, 1, { ORDERSCOPE_KAFKA_CLIENT: client });
+      const profiling = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=tracker-${client}.cpuprofile`];
+      const tracker = await measureTrackers(benchUrl, kafka, events, 1, { ORDERSCOPE_KAFKA_CLIENT: client }, profiling);
       await checkStore(benchUrl, stream);
       const copyAfter = await measureCopy(benchUrl, stream);
       const copyRate = (copyBefore + copyAfter) / 2;

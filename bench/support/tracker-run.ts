@@ -129,12 +129,13 @@ export interface TrackerRun {
  * ready (in the group, after the rebalances of their joins) to the last event; start-up is not
  * counted. Each replica has its own instance name, as on Kubernetes (the StatefulSet's pod names),
  * and the Node.js options the deployments give it (its heap bound, deploy/servers.ts); `env` adds
- * to their environment.
+ * to their environment, and `nodeArgs` to their Node.js arguments (those NODE_OPTIONS refuses, such as
+ * --cpu-prof).
  */
-export async function measureTrackers(url: string, kafka: KafkaConfig, events: number, replicas = 1, env: Record<string, string> = {}): Promise<TrackerRun> {
+export async function measureTrackers(url: string, kafka: KafkaConfig, events: number, replicas = 1, env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<TrackerRun> {
   const ports = await freePorts(replicas);
   const children = ports.map((port, i) =>
-    spawn(process.execPath, [path.join(__dirname, '..', '..', 'cli', 'main.js'), 'tracker', '--port', String(port), '--instance', `bench-${i + 1}`], {
+    spawn(process.execPath, [...nodeArgs, path.join(__dirname, '..', '..', 'cli', 'main.js'), 'tracker', '--port', String(port), '--instance', `bench-${i + 1}`], {
       env: {
         ...process.env,
         ORDERSCOPE_POSTGRES_URL: url,
