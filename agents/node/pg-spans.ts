@@ -54,8 +54,8 @@ function exported<T>(module: Exported<T>): T {
  * that caller's context. Either way the caller's next statements would land in another request's
  * trace (OpenTelemetry's instrumentation binds the pool's callback only when it makes a connect
  * span). Here every callback of a statement, span or not, a submittable's listeners, and the
- * callback of `Pool.connect` run in the context they were asked in (not the callbacks a cursor's
- * `read` takes later: they are the cursor's own).
+ * callback of `Pool.connect` run in the context they were asked in, as do the callbacks a cursor's
+ * `read` and `close` take later.
  */
 export class PgSpanInstrumentation extends OncePatchingInstrumentation<PgSpanConfig> {
   constructor(config: PgSpanConfig = {}) {
@@ -231,7 +231,8 @@ function sendOrFail(query: Query, client: PgClient, args: unknown[], span: Span 
 }
 
 /**
- * Makes the submittable's callback and listeners ('row', 'data', 'end') run in the caller's context,
+ * Makes the submittable's callback and listeners ('row', 'data', 'end'), and a cursor's later
+ * callbacks, run in the caller's context,
  * and ends its span before its callback, when pg reports a failure (pg sends every one through
  * handleError: the server's, a timeout, a closed client), or at 'end' or 'close'. A submittable is
  * used once, and pg sets its callback itself: changing it is what pg does.
@@ -241,6 +242,7 @@ function followInCallersContext(submittable: Record<string, unknown>, args: unkn
   if (typeof submittable.callback === 'function') submittable.callback = follow(submittable.callback as Callback);
   for (const i of [1, 2]) if (typeof args[i] === 'function') args[i] = follow(args[i] as Callback);
   if (typeof submittable.once === 'function') context.bind(active, submittable as unknown as NodeJS.EventEmitter);
+  bindLaterCallbacks(submittable);
   if (span === undefined) return;
   const handleError = submittable.handleError;
   if (typeof handleError === 'function') {
@@ -253,6 +255,25 @@ function followInCallersContext(submittable: Record<string, unknown>, args: unkn
     const emitter = submittable as unknown as NodeJS.EventEmitter;
     emitter.once('end', () => endStatement(span, undefined));
     emitter.once('close', () => endStatement(span, undefined));
+  }
+}
+
+/**
+ * A cursor (pg-cursor) hands its rows, and its close, to callbacks its `read` and `close` take
+ * after it was sent, calling them from pg's socket (or a setImmediate there), where they would run
+ * in another request's context: each such callback runs in the context it was given in. A stream
+ * (pg-query-stream) reads its cursor itself; its listeners are bound with the emitter.
+ */
+function bindLaterCallbacks(cursor: Record<string, unknown>): void {
+  if (typeof cursor.pipe === 'function') return;
+  for (const name of ['read', 'close']) {
+    const method = cursor[name];
+    if (typeof method !== 'function') continue;
+    cursor[name] = function callingBackInCallersContext(this: unknown, ...args: unknown[]): unknown {
+      const last = args.length - 1;
+      if (last >= 0 && typeof args[last] === 'function') args[last] = context.bind(context.active(), args[last] as Callback);
+      return method.apply(this, args) as unknown;
+    };
   }
 }
 

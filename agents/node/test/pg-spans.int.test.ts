@@ -4,6 +4,8 @@ import { suppressTracing } from '@opentelemetry/core';
 import { node } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
+import QueryStream from 'pg-query-stream';
 import { createTestDatabase } from '../../../tracker/test/postgres';
 import { forkTs, waitFor } from '../../test/harness';
 import { PgSpanInstrumentation } from '../pg-spans';
@@ -338,6 +340,103 @@ describe("the agent's pg spans", () => {
       expect(statements()).toHaveLength(1);
       expect(parentOf(span!)).toBe(waiting.spanContext().spanId);
       expect(parentOf(span!)).not.toBe(first.spanContext().spanId);
+    });
+  });
+  describe('with pg-cursor and pg-query-stream', () => {
+    const active = () => trace.getActiveSpan()?.spanContext().spanId;
+    /** cursor.read with a callback: what it was given, and the span active in it. */
+    const readWithCallback = (cursor: Cursor, rows: number) =>
+      new Promise<{ rows: unknown[]; error?: string; activeIn?: string }>((resolve) => cursor.read(rows, (error, got) => resolve({ rows: got ?? [], error: error?.message, activeIn: active() })));
+
+    it("give a cursor one span, ended when it is read to its end, and call each read's and close's callback in the caller's context", async () => {
+      const seen: { rows: number[]; activeIn?: string }[] = [];
+      let closedIn: string | undefined;
+      const unit = await inUnitOfWork(async () => {
+        const cursor = client.query(new Cursor('SELECT generate_series(1, 5) AS n'));
+        for (let read = 0; read < 3; read++) {
+          const { rows, error, activeIn } = await readWithCallback(cursor, 2);
+          expect(error).toBeUndefined();
+          seen.push({ rows: rows.map((r) => (r as { n: number }).n), activeIn });
+        }
+        // Read to its end: the span has ended, and close has nothing left to do.
+        expect(statements()).toHaveLength(1);
+        await new Promise<void>((resolve) => cursor.close(() => ((closedIn = active()), resolve())));
+      });
+      const id = unit.spanContext().spanId;
+      expect(seen).toEqual([
+        { rows: [1, 2], activeIn: id },
+        { rows: [3, 4], activeIn: id },
+        { rows: [5], activeIn: id },
+      ]);
+      expect(closedIn).toBe(id);
+      const [span] = statements();
+      expect(statements()).toHaveLength(1);
+      expect([span!.name, parentOf(span!), span!.status.code, span!.attributes['db.query.text']]).toEqual([
+        `pg.query:SELECT ${database}`,
+        id,
+        SpanStatusCode.UNSET,
+        'SELECT generate_series(1, 5) AS n',
+      ]);
+    });
+
+    it("end a cursor's span when it is closed before its end, and its promise reads resume in the caller's context", async () => {
+      const unit = await inUnitOfWork(async () => {
+        const cursor = client.query(new Cursor('SELECT generate_series(1, 1000) AS n'));
+        expect(await cursor.read(10)).toHaveLength(10);
+        expect(active()).toBe(trace.getActiveSpan()?.spanContext().spanId);
+        await cursor.close();
+      });
+      expect(statements().map((s) => [parentOf(s), s.status.code])).toEqual([[unit.spanContext().spanId, SpanStatusCode.UNSET]]);
+      // The client is free again: the cursor's portal was closed.
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    });
+
+    it("make a failed cursor's span an error, and give the read's callback the failure in the caller's context", async () => {
+      const failure: { error?: string; activeIn?: string } = {};
+      const unit = await inUnitOfWork(async () => {
+        ({ error: failure.error, activeIn: failure.activeIn } = await readWithCallback(client.query(new Cursor('SELECT 1/0')), 10));
+      });
+      expect(failure).toEqual({ error: 'division by zero', activeIn: unit.spanContext().spanId });
+      expect(statements().map((s) => [s.status.code, s.attributes['error.type']])).toEqual([[SpanStatusCode.ERROR, '22012']]);
+      expect(parentOf(statements()[0]!)).toBe(unit.spanContext().spanId);
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    });
+
+    it("give a query stream one span named by its cursor's text, ended at its end, with its 'data' listeners in the caller's context", async () => {
+      const rows: number[] = [];
+      const listenedIn = new Set<string | undefined>();
+      const unit = await inUnitOfWork(async () => {
+        const stream = client.query(new QueryStream('SELECT generate_series(1, 250) AS n', [], { batchSize: 100 }));
+        stream.on('data', (row: { n: number }) => (rows.push(row.n), listenedIn.add(active())));
+        await new Promise((resolve, reject) => stream.once('end', resolve).once('error', reject));
+      });
+      expect(rows).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+      expect([...listenedIn]).toEqual([unit.spanContext().spanId]);
+      const [span] = statements();
+      expect(statements()).toHaveLength(1);
+      expect([span!.name, parentOf(span!), span!.status.code, span!.attributes['db.query.text']]).toEqual([
+        `pg.query:SELECT ${database}`,
+        unit.spanContext().spanId,
+        SpanStatusCode.UNSET,
+        'SELECT generate_series(1, 250) AS n',
+      ]);
+    });
+
+    it("end a query stream's span when it is destroyed early, and make a failed one's an error", async () => {
+      await inUnitOfWork(async () => {
+        const stream = client.query(new QueryStream('SELECT generate_series(1, 100000) AS n', [], { batchSize: 10 }));
+        for await (const row of stream) {
+          expect(row).toEqual({ n: 1 });
+          break; // destroys the stream, which closes its cursor
+        }
+        const failing = client.query(new QueryStream('SELECT 1/0'));
+        await expect(new Promise((resolve, reject) => failing.on('data', resolve).once('error', reject))).rejects.toThrow('division by zero');
+      });
+      expect(statements().map((s) => [s.status.code, s.attributes['error.type']])).toEqual([
+        [SpanStatusCode.UNSET, undefined],
+        [SpanStatusCode.ERROR, '22012'],
+      ]);
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     });
   });
 });
