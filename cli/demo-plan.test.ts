@@ -16,25 +16,29 @@ describe('demo order plans', () => {
     const random = seeded(42);
     const fates = new Map<string, number>();
     const plans = 40_000;
+    // Plain checks collected and asserted once: 40,000 plans make over a million checks, and a
+    // million expect() calls take most of a minute.
+    const wrong: string[] = [];
+    const faultText = /^the demo stops this order here on purpose: \w+ never takes it from \w+, so it will be lost$/;
     for (let n = 0; n < plans; n++) {
       const plan = planOrder(model, random);
       fates.set(plan.fate, (fates.get(plan.fate) ?? 0) + 1);
       for (let i = 1; i < plan.events.length; i++) {
-        expect(model.allowed(plan.events[i - 1]!.state, plan.events[i]!.state)).toBe(true);
-        expect(plan.events[i]!.atMs).toBeGreaterThanOrEqual(plan.events[i - 1]!.atMs);
+        const [from, to] = [plan.events[i - 1]!, plan.events[i]!];
+        if (!model.allowed(from.state, to.state)) wrong.push(`plan ${n}: ${from.state} -> ${to.state} is not allowed`);
+        if (to.atMs < from.atMs) wrong.push(`plan ${n}: ${to.state} at ${to.atMs} before ${from.state} at ${from.atMs}`);
       }
-      const last = plan.events[plan.events.length - 1]!.state;
-      if (plan.fate === 'stalls') {
-        expect(model.isTerminal(last)).toBe(false);
-        expect(plan.events.at(-1)!.attributes[DEMO_FAULT_ATTRIBUTE]).toMatch(/^the demo stops this order here on purpose: \w+ never takes it from \w+, so it will be lost$/);
-      } else if (plan.fate === 'slow') {
-        expect(plan.events.filter((e) => DEMO_FAULT_ATTRIBUTE in e.attributes)).toHaveLength(1);
-        expect(last).toBe('shipped');
-      } else {
-        expect(plan.events.some((e) => DEMO_FAULT_ATTRIBUTE in e.attributes)).toBe(false);
-        expect(last).toBe(plan.fate === 'cancelled' ? 'cancelled' : 'shipped');
-      }
+      const lastEvent = plan.events[plan.events.length - 1]!;
+      const faults = plan.events.filter((e) => DEMO_FAULT_ATTRIBUTE in e.attributes);
+      const ended =
+        plan.fate === 'stalls'
+          ? !model.isTerminal(lastEvent.state) && faultText.test(String(lastEvent.attributes[DEMO_FAULT_ATTRIBUTE]))
+          : plan.fate === 'slow'
+            ? faults.length === 1 && lastEvent.state === 'shipped'
+            : faults.length === 0 && lastEvent.state === (plan.fate === 'cancelled' ? 'cancelled' : 'shipped');
+      if (!ended) wrong.push(`plan ${n} (${plan.fate}) ends in ${lastEvent.state} with ${faults.length} fault mark(s): ${JSON.stringify(lastEvent.attributes)}`);
     }
+    expect(wrong.slice(0, 10)).toEqual([]);
     expect([...fates.keys()].sort()).toEqual(['cancelled', 'flows', 'slow', 'stalls']);
     // Each fate near its odds (40,000 plans: a few standard deviations of slack).
     expect(fates.get('stalls')! / plans).toBeCloseTo(FATE_ODDS.stalls, 3);
