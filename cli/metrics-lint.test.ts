@@ -7,8 +7,9 @@ import { ensurePrometheusTools } from '../alerts/test/prometheus-tools';
 import { KafkaSource, LagMonitor } from '../bus';
 import { collectProcessMetrics, loadConfig, silentLogger, listen } from '../common';
 import { DEMO_MODEL_PATH, loadModelFile } from '../events';
-import { createTracker, migrate, openPglite } from '../tracker';
+import { createTracker, migrate } from '../tracker';
 import { startEmbedded } from './embedded';
+import { openTestPglite } from '../tracker/test/pglite-template';
 
 /*
  * What Prometheus scrapes from each orderscope process passes `promtool check metrics`: the services'
@@ -35,7 +36,7 @@ describe('the /metrics of every orderscope process', () => {
     // Constructing the bus registers its metrics; nothing connects until start().
     const source = new KafkaSource({ kafka: config.kafka, registry });
     new LagMonitor({ kafka: config.kafka, registry });
-    const store = await openPglite();
+    const store = await openTestPglite();
     await migrate(store);
     const tracker = await createTracker({ config, model, source, store, registry });
     const server = await listen(tracker.app, '127.0.0.1', 0);

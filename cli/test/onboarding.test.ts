@@ -4,12 +4,13 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { seededRandom } from '../../common/test/seeded-random';
 import { loadModel, type ProcessModel } from '../../events';
-import { buildLatencyReport, createSweeper, migrate, openPglite, type Db } from '../../tracker';
+import { buildLatencyReport, createSweeper, migrate, type Db } from '../../tracker';
 import { deploymentFiles } from '../deployment-files';
 import { observeLog } from '../discover/from-log';
 import { proposeModel } from '../discover/propose-model';
 import { importLog } from '../import/import-log';
 import { storeSink } from '../import/store-sink';
+import { openTestPglite } from '../../tracker/test/pglite-template';
 
 /*
  * The issue's "done when": a process brought in from logs of our own making, a CSV and an XES, with
@@ -134,7 +135,7 @@ describe('bringing your own process: from log files to a report', () => {
   let model: ProcessModel;
 
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openTestPglite();
     await migrate(db);
   });
   afterAll(() => db.close());

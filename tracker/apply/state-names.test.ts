@@ -1,8 +1,9 @@
 import { loadModel } from '../../events';
-import { migrate, openPglite, type Db } from '../store';
+import { migrate, type Db } from '../store';
 import { orderEvent } from '../test/fixtures';
 import { applyBatch } from './apply-batch';
 import { withStateName } from './state-names';
+import { openTestPglite } from '../test/pglite-template';
 
 const model = loadModel(
   `name: labelled
@@ -35,7 +36,7 @@ describe('a state written as its label or an alias', () => {
   describe('applied by the tracker', () => {
     let db: Db;
     beforeAll(async () => {
-      db = await openPglite();
+      db = await openTestPglite();
       await migrate(db);
     });
     afterAll(() => db.close());

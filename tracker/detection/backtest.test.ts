@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { loadModel } from '../../events';
-import { migrate, openPglite, upsertStays, type Db } from '../store';
+import { migrate, upsertStays, type Db } from '../store';
 import { parseEventTime } from '../timeline';
 import { backtest } from './backtest';
 import { statusesThrough } from './status-rules';
+import { openTestPglite } from '../test/pglite-template';
 
 const MIN = 60e6;
 /** A time of the day before the window ("-23:10"), of its day ("09:45"), or of the day after ("+00:10"). */
@@ -64,7 +65,7 @@ const CHECK: [string, string, string][] = [
 describe('backtest', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openTestPglite();
     await migrate(db);
     let n = 0;
     const stay = (orderId: string, state: string, from: string, to: string) => ({

@@ -1,11 +1,12 @@
 import { traceBackend } from '../traces';
 import { silentLogger, listen, type RunningServer } from '../../common';
 import { Registry } from 'prom-client';
-import { openPglite, migrate, type Db } from '../store';
+import { migrate, type Db } from '../store';
 import { loadWeek, NOW_MS } from '../report/test/week';
 import { model, orderEvent, startEmbedded, type EmbeddedTracker, apiTestConfig, apiGet, READ_TOKEN } from '../test/fixtures';
 import { createRedriver } from '../redrive/redriver';
 import { createTrackerApp } from './app';
+import { openTestPglite } from '../test/pglite-template';
 
 const config = apiTestConfig();
 /** An operator id and a segment that try to become markup: user data, to be shown as text. */
@@ -122,7 +123,7 @@ describe('GET /v1/reports/latency', () => {
   });
 
   it('reads from the report connection (the read replica) when there is one', async () => {
-    const replica: Db = await openPglite();
+    const replica: Db = await openTestPglite();
     try {
       await migrate(replica);
       const app = createTrackerApp({

@@ -1,6 +1,6 @@
 import { arrayParam } from './array-param';
-import { openPglite } from './pglite-db';
 import type { Db } from './db';
+import { openTestPglite } from '../test/pglite-template';
 
 describe('arrayParam', () => {
   it('writes arrays of strings, numbers, booleans and nulls as the array literal, in one JSON pass', () => {
@@ -22,7 +22,7 @@ describe('arrayParam', () => {
 describe('arrayParam literals, read back by PostgreSQL', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openTestPglite();
   });
   afterAll(async () => {
     await db.close();

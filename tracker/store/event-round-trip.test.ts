@@ -1,11 +1,11 @@
 import { checkRoundTrip } from '../test/event-round-trip';
 import { migrate } from './migrate';
-import { openPglite } from './pglite-db';
 import type { Db } from './db';
+import { openTestPglite } from '../test/pglite-template';
 
 let db: Db;
 beforeAll(async () => {
-  db = await openPglite();
+  db = await openTestPglite();
   await migrate(db);
 });
 afterAll(() => db.close());

@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { migrate, readMigrations, recordedSchema, writerSchema } from './migrate';
-import { openPglite } from './pglite-db';
 import type { Db } from './db';
+import { openTestPglite } from '../test/pglite-template';
 
 let db: Db;
 beforeAll(async () => {
-  db = await openPglite();
+  db = await openTestPglite();
 });
 afterAll(async () => {
   await db.close();
@@ -51,7 +51,7 @@ describe('schema migrations', () => {
   });
 
   it('takes a gap in the numbering (parallel branches), and applies the missing number once it arrives', async () => {
-    const gapped = await openPglite();
+    const gapped = await openTestPglite();
     try {
       const withGap = readMigrations(dirWith({ '001_a.sql': 'CREATE TABLE a (id int);', '003_c.sql': 'CREATE TABLE c (id int);' }));
       expect(withGap.map((m) => m.version)).toEqual([1, 3]);
@@ -66,7 +66,7 @@ describe('schema migrations', () => {
 
 describe('the schema recorded in a database', () => {
   it('is 0 before any tracker migrated it, then the newest migration applied', async () => {
-    const fresh = await openPglite();
+    const fresh = await openTestPglite();
     try {
       expect(await recordedSchema(fresh)).toBe(0);
       await migrate(fresh, readMigrations().filter((m) => m.version <= 7));

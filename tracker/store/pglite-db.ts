@@ -5,13 +5,15 @@ import { ANNOUNCE_WRITER_SCHEMA } from './migrate';
 
 /**
  * A {@link Db} on PGlite, PostgreSQL compiled to WASM, for embedded mode and unit tests: the same SQL
- * as on a server. Keeps its data in `dataDir`, or in memory when none is given.
+ * as on a server. Keeps its data in `dataDir`, or in memory when none is given. `from` starts it as
+ * a copy of a cluster PGlite dumped (`dumpDataDir`), which skips creating one: what tests that open
+ * many stores do (tracker/test/pglite-template.ts).
  */
-export async function openPglite(dataDir?: string): Promise<Db> {
+export async function openPglite(dataDir?: string, { from }: { from?: Blob } = {}): Promise<Db> {
   const where = dataDir ? `PGlite in ${dataDir}` : 'PGlite in memory';
   let pg: PGlite;
   try {
-    pg = await PGlite.create(dataDir);
+    pg = await PGlite.create({ dataDir, loadDataDir: from });
     await pg.exec(ANNOUNCE_WRITER_SCHEMA());
   } catch (err) {
     throw translateDbError(err, where);

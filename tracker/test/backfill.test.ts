@@ -1,9 +1,10 @@
 import { applyBatch, createSweeper } from '..';
 import { markBackfill } from '../../events';
-import { migrate, openPglite, sourceClocks, type Db } from '../store';
+import { migrate, sourceClocks, type Db } from '../store';
 import { statusesThrough } from '../detection';
 import { parseEventTime } from '../timeline';
 import { model, orderEvent, PIPELINE, random, shuffled } from './fixtures';
+import { openTestPglite } from './pglite-template';
 
 /*
  * History judged in event time. The wall clock of these tests is a year after the events: every
@@ -39,7 +40,7 @@ describe('backfill: history is judged in event time', () => {
   describe('in the store', () => {
     let db: Db;
     beforeAll(async () => {
-      db = await openPglite();
+      db = await openTestPglite();
       await migrate(db);
     });
     afterAll(() => db.close());
@@ -125,7 +126,7 @@ describe('backfill: history is judged in event time', () => {
 
     let db: Db;
     beforeAll(async () => {
-      db = await openPglite();
+      db = await openTestPglite();
       await migrate(db);
     });
     afterAll(() => db.close());

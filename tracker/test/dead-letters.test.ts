@@ -2,8 +2,9 @@ import { Registry } from 'prom-client';
 import { createCollector, type Collector } from '../../collector';
 import { hashToken, loadConfig, UnavailableError, listen, type RunningServer } from '../../common';
 import type { OrderEvent } from '../../events';
-import { openPglite, type Db } from '../store';
+import { type Db } from '../store';
 import { apiGet, journey, metricValue, orderEvent, random, startEmbedded, storeSnapshot, type EmbeddedTracker } from './fixtures';
+import { openTestPglite } from './pglite-template';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 const NOW = T0 + 30 * 24 * 3600_000;
@@ -130,7 +131,7 @@ describe('dead letters: an event that can never be applied costs only itself', (
   });
 
   it('sets nothing aside when the database itself fails: the batch is refused, to come again', async () => {
-    const failing = await openPglite();
+    const failing = await openTestPglite();
     let isDown = false;
     const down: Db = {
       ...failing,

@@ -4,7 +4,8 @@ import { UnavailableError, hashToken, loadConfig, type Config, type Logger } fro
 import { loadModel, loadModelFile, DEFAULT_MODEL_PATH, type OrderEvent, type ProcessModel } from '../../events';
 import { Registry } from 'prom-client';
 import { createTracker, type Tracker } from '../tracker';
-import { openPglite, type Db, type Sql } from '../store';
+import { type Db, type Sql } from '../store';
+import { openTestPglite } from './pglite-template';
 
 export const model = loadModelFile(DEFAULT_MODEL_PATH);
 
@@ -95,7 +96,7 @@ export interface EmbeddedTracker {
 export async function startEmbedded(
   options: { db?: Db; instance?: string; config?: Config; now?: () => number; model?: ProcessModel; logger?: Logger } = {},
 ): Promise<EmbeddedTracker> {
-  const db = options.db ?? (await openPglite());
+  const db = options.db ?? (await openTestPglite());
   const bus = new InProcessBus();
   const registry = new Registry();
   const tracker = await createTracker({

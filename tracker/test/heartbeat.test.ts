@@ -1,6 +1,6 @@
 import { heartbeatEvent } from '../../events';
-import { openPglite } from '../store';
 import { faultyDb, metricValue, orderEvent, startEmbedded, storeSnapshot, type EmbeddedTracker } from './fixtures';
+import { openTestPglite } from './pglite-template';
 
 const T0 = Date.UTC(2033, 3, 4, 5, 6, 7);
 const NOW = T0 + 60_000;
@@ -39,7 +39,7 @@ describe('collector heartbeats in the tracker (embedded mode, PGlite)', () => {
   });
 
   it('a batch of heartbeats only is not recorded while the database refuses commits, and is once it is back', async () => {
-    const db = faultyDb(await openPglite());
+    const db = faultyDb(await openTestPglite());
     const down = await startEmbedded({ db, now: () => NOW });
     try {
       db.setUnreachable(true);

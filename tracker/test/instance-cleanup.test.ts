@@ -1,8 +1,9 @@
 import { loadConfig } from '../../common';
 import { TRACKER_METRICS } from '../metric-names';
 import { addHistogramTotals } from '../histograms';
-import { migrate, openPglite, releaseLease, removeGoneInstances, takeLease, type Db, type LeaseClaim } from '../store';
+import { migrate, releaseLease, removeGoneInstances, takeLease, type Db, type LeaseClaim } from '../store';
 import { metricValue, startEmbedded } from './fixtures';
+import { openTestPglite } from './pglite-template';
 
 /*
  * A tracker instance that never comes back under its name (a pod restarted with a new host name)
@@ -33,7 +34,7 @@ async function instance(db: Db, name: string, takenAt: number, expiresAt: number
 describe('removing tracker instances gone for good', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openTestPglite();
     await migrate(db);
   });
   afterAll(() => db.close());

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { InProcessBus } from '../../bus';
 import { loadConfig, type Config } from '../../common';
 import { TRACKER_METRICS } from '../metric-names';
-import { openPglite, type Db } from '../store';
+import { type Db } from '../store';
 import { createTracker } from '../tracker';
 import {
   faultyDb,
@@ -19,6 +19,7 @@ import {
   waitFor,
   type HistogramByState,
 } from './fixtures';
+import { openTestPglite } from './pglite-template';
 
 /*
  * The duration histograms are the store's totals for the instance: after a restart, after batches,
@@ -64,7 +65,7 @@ function leaseConfig(tracker: Partial<Config['tracker']>): Config {
 
 describe('the duration histograms are the stored totals', () => {
   it('after a start on an existing store: bucket counts and sums per state, in time of the buckets, not of the observations', async () => {
-    const db = await openPglite();
+    const db = await openTestPglite();
     const first = await startEmbedded({ db, instance: 'tracker-a' });
     for (const batch of messyBatches(3, 15, 'r')) await first.bus.publish(batch);
     await first.close(true);
@@ -109,7 +110,7 @@ describe('the duration histograms are the stored totals', () => {
   });
 
   it('after a commit whose outcome was lost: the retry finds the events stored, and the histograms still have them', async () => {
-    const db = faultyDb(await openPglite());
+    const db = faultyDb(await openTestPglite());
     const t = await startEmbedded({ db, instance: 'tracker-c' });
     try {
       await t.bus.publish(journey('c-1', T0, 5, random(1)));
@@ -132,7 +133,7 @@ describe('the duration histograms are the stored totals', () => {
 
 describe('one live process per tracker instance', () => {
   it('a second process with the same instance does not start, nor export it, while the first lives', async () => {
-    const db = await openPglite();
+    const db = await openTestPglite();
     const first = await startEmbedded({ db, instance: 'shared', config: leaseConfig({ instanceLeaseRenewMs: 20 }) });
     const registry = new Registry();
     const second = await createTracker({
@@ -161,7 +162,7 @@ describe('one live process per tracker instance', () => {
   it('takes the instance over once the first one\'s lease expired; the first then applies nothing and exports nothing', async () => {
     let clock = T0;
     const now = () => clock;
-    const store = await openPglite();
+    const store = await openTestPglite();
     const firstDb = faultyDb(store);
     const first = await startEmbedded({ db: firstDb, instance: 'moved', now, config: leaseConfig({ instanceLeaseTtlMs: 15_000, instanceLeaseRenewMs: 20 }) });
     await first.bus.publish(journey('m-1', T0, 6, random(6)));
@@ -199,7 +200,7 @@ describe('one live process per tracker instance', () => {
   });
 
   it('a process that closed gives its instance up: the next one starts at once and continues its histograms', async () => {
-    const db: Db = await openPglite();
+    const db: Db = await openTestPglite();
     const first = await startEmbedded({ db, instance: 'handed-over', config: leaseConfig({ instanceLeaseWaitMs: 0 }) });
     await first.bus.publish(journey('h-1', T0, 9, random(9)));
     const before = await exported(first.registry);

@@ -1,8 +1,9 @@
 import { createLogger, hashToken, loadConfig, listen, type RunningServer } from '../../common';
 import { DEMO_MODEL_PATH, loadModelFile } from '../../events';
 import { TRACKER_METRICS } from '../metric-names';
-import { migrate, openPglite, readMigrations } from '../store';
+import { migrate, readMigrations } from '../store';
 import { metricValue, orderEvent, startEmbedded, type EmbeddedTracker } from './fixtures';
+import { openTestPglite } from './pglite-template';
 
 /*
  * Lost-order detection in embedded mode (PGlite), on the demo model's clock of seconds:
@@ -192,7 +193,7 @@ describe('an order that stops at quote_requested (embedded mode, demo model)', (
 
 describe('a tracker restarted on the same store', () => {
   it('flags what fell due while it was down, and nothing twice', async () => {
-    const db = await openPglite();
+    const db = await openTestPglite();
     let clock = T0;
     const first = await startEmbedded({ db, config, model: demo, now: () => clock, instance: 'tracker-a' });
     await first.bus.publish([
@@ -239,7 +240,7 @@ describe('a tracker restarted on the same store', () => {
 
 describe('a database from before the detector', () => {
   it('gets its open orders swept at the first sweep after the upgrade', async () => {
-    const db = await openPglite();
+    const db = await openTestPglite();
     await migrate(db, readMigrations().slice(0, 1));
     // What the tracker of 001 stored: an order with no deadline, in quote_requested for a minute.
     await db.query(

@@ -1,8 +1,9 @@
 import { markBackfill, type OrderEvent } from '../../events';
 import { applyBatch } from '../apply';
 import { rollupDrift } from '../rollups';
-import { migrate, openPglite, readMigrations, type Db } from '../store';
+import { migrate, readMigrations, type Db } from '../store';
 import { journey, model, orderEvent, random, shuffled } from './fixtures';
+import { openTestPglite } from './pglite-template';
 
 const T0 = Date.UTC(2026, 10, 26, 22, 0, 0);
 const NOW = () => T0 + 30 * 86_400_000;
@@ -34,7 +35,7 @@ function orders(count: number, rnd: () => number): OrderEvent[] {
 describe('report rollups kept by apply', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openTestPglite();
     await migrate(db);
   });
   afterAll(() => db.close());
@@ -83,7 +84,7 @@ describe('report rollups kept by apply', () => {
 
 describe('report rollups of the largest attributes the contract accepts', () => {
   it('hold a segment and an operator of 1 KB each, text that does not compress, with a state of 200 characters', async () => {
-    const db = await openPglite();
+    const db = await openTestPglite();
     try {
       await migrate(db);
       const rnd = random(1024);
@@ -103,7 +104,7 @@ describe('report rollups of the largest attributes the contract accepts', () => 
 
 describe('migration 008', () => {
   it('fills the rollups from the stays and orders an installation already has', async () => {
-    const db = await openPglite();
+    const db = await openTestPglite();
     try {
       await migrate(
         db,

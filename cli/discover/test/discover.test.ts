@@ -2,12 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadModel, mainPath } from '../../../events';
-import { migrate, openPglite, type Db } from '../../../tracker';
+import { migrate, type Db } from '../../../tracker';
 import { importLog } from '../../import/import-log';
 import { storeSink } from '../../import/store-sink';
 import { observeLog } from '../from-log';
 import { observeStore } from '../from-store';
 import { niceLimit, proposeModel } from '../propose-model';
+import { openTestPglite } from '../../../tracker/test/pglite-template';
 
 const NOW = new Date(Date.UTC(2027, 0, 1));
 
@@ -38,7 +39,7 @@ const LOG = [
 
 describe('model discover', () => {
   it('proposes a commented model that passes the checks and under which the log breaks no rule, from the file and from the store alike', async () => {
-    const db: Db = await openPglite();
+    const db: Db = await openTestPglite();
     await migrate(db);
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'orderscope-discover-')), 'shop-orders.csv');
     writeFileSync(file, LOG);

@@ -4,13 +4,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { loadModel } from '../../../events';
-import { migrate, openPglite, type Db } from '../../../tracker';
+import { migrate, type Db } from '../../../tracker';
 import { readCsvLog } from '../csv-log';
 import { importLog, logEvents } from '../import-log';
 import { nameOf, orderIdOf } from '../log-record';
 import { logTimestamp } from '../log-time';
 import { storeSink } from '../store-sink';
 import { readXesLog } from '../xes-log';
+import { openTestPglite } from '../../../tracker/test/pglite-template';
 
 /** The clock of the store sink: after every event of these logs (they are fixed data, from 2026). */
 const NOW = Date.UTC(2027, 0, 1);
@@ -183,7 +184,7 @@ transitions:
 describe('importing into the store', () => {
   let db: Db;
   beforeEach(async () => {
-    db = await openPglite();
+    db = await openTestPglite();
     await migrate(db);
   });
   afterEach(() => db.close());

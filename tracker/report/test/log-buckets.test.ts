@@ -1,9 +1,10 @@
-import { migrate, openPglite, type Db } from '../../store';
+import { migrate, type Db } from '../../store';
 import { bucketBin, bucketPercentiles, bucketSeconds, ROLLUP_BOUND_MARGIN, ROLLUP_RELATIVE_ERROR, ZERO_BUCKET } from '../log-buckets';
+import { openTestPglite } from '../../test/pglite-template';
 
 let db: Db;
 beforeAll(async () => {
-  db = await openPglite();
+  db = await openTestPglite();
   await migrate(db);
 });
 afterAll(async () => {
