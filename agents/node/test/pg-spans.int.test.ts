@@ -358,7 +358,7 @@ describe("the agent's pg spans", () => {
           expect(error).toBeUndefined();
           seen.push({ rows: rows.map((r) => (r as { n: number }).n), activeIn });
         }
-        // Read to its end: the span has ended, and close has nothing left to do.
+        // Read to its end: the span has ended, and close has nothing left to do (it calls back at once).
         expect(statements()).toHaveLength(1);
         await new Promise<void>((resolve) => cursor.close(() => ((closedIn = active()), resolve())));
       });
@@ -379,13 +379,16 @@ describe("the agent's pg spans", () => {
       ]);
     });
 
-    it("end a cursor's span when it is closed before its end, and its promise reads resume in the caller's context", async () => {
+    it("end a cursor's span when it is closed before its end, with close's callback and a promise read's continuation in the caller's context", async () => {
+      const seen: { readResumedIn?: string; closedIn?: string } = {};
       const unit = await inUnitOfWork(async () => {
         const cursor = client.query(new Cursor('SELECT generate_series(1, 1000) AS n'));
         expect(await cursor.read(10)).toHaveLength(10);
-        expect(active()).toBe(trace.getActiveSpan()?.spanContext().spanId);
-        await cursor.close();
+        seen.readResumedIn = active();
+        // Before its end, close waits for the server's answer: pg-cursor calls back from pg's socket.
+        await new Promise<void>((resolve) => cursor.close(() => ((seen.closedIn = active()), resolve())));
       });
+      expect(seen).toEqual({ readResumedIn: unit.spanContext().spanId, closedIn: unit.spanContext().spanId });
       expect(statements().map((s) => [parentOf(s), s.status.code])).toEqual([[unit.spanContext().spanId, SpanStatusCode.UNSET]]);
       // The client is free again: the cursor's portal was closed.
       expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
