@@ -176,6 +176,14 @@ with_service_starts_forbidden() {
   return "$rc"
 }
 
+# Serialises Debian installs between runs (two Jest workers that both find promtool missing): dpkg
+# installs one at a time, and the policy-rc.d swap must not interleave. Held until this script exits;
+# the caller then looks again at what is missing, as another run may have installed it meanwhile.
+take_install_lock() {
+  exec 8>>"${TMPDIR:-/tmp}/orderscope-install.lock"
+  flock 8
+}
+
 apt_install() {
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "$@" >/dev/null
@@ -190,6 +198,11 @@ ensure_prometheus_tools() {
   fi
   command -v apt-get >/dev/null || die "missing $missing and no apt-get to install them"
   ((EUID == 0)) || die "missing $missing; installing them needs root (apt-get install prometheus prometheus-alertmanager)"
+  take_install_lock
+  if [[ -z "$(missing_tools | xargs)" ]]; then
+    say "prometheus tools installed by another run meanwhile"
+    return
+  fi
   export DEBIAN_FRONTEND=noninteractive
   with_service_starts_forbidden apt_install prometheus prometheus-alertmanager \
     || die "apt-get install prometheus prometheus-alertmanager failed"
@@ -211,6 +224,11 @@ ensure_chromium() {
   fi
   command -v apt-get >/dev/null || die "chromium is missing and there is no apt-get to install it"
   ((EUID == 0)) || die "chromium is missing; installing it needs root (apt-get install chromium fonts-liberation)"
+  take_install_lock
+  if chromium_installed; then
+    say "chromium installed by another run meanwhile"
+    return
+  fi
   export DEBIAN_FRONTEND=noninteractive
   # fonts-liberation is only a recommendation of chromium-common, skipped by --no-install-recommends;
   # without a font, headless screenshots show text as empty boxes.
@@ -232,6 +250,11 @@ ensure_faketime() {
   fi
   command -v apt-get >/dev/null || die "faketime is missing and there is no apt-get to install it"
   ((EUID == 0)) || die "faketime is missing; installing it needs root (apt-get install faketime)"
+  take_install_lock
+  if faketime_installed; then
+    say "faketime installed by another run meanwhile"
+    return
+  fi
   export DEBIAN_FRONTEND=noninteractive
   apt_install faketime || die "apt-get install faketime failed"
   faketime_installed || die "still missing after apt-get install: faketime"
