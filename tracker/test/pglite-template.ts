@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,8 @@ import { openPglite, type Db } from '../store';
 
 /** PGlite's version names the template: a cluster is only loaded by the PostgreSQL that wrote it. */
 const PGLITE_VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version;
-const TEMPLATE = path.join(tmpdir(), `orderscope-test-pglite-${PGLITE_VERSION}.tar`);
+const TEMPLATE_PREFIX = 'orderscope-test-pglite-';
+const TEMPLATE = path.join(tmpdir(), `${TEMPLATE_PREFIX}${PGLITE_VERSION}.tar`);
 
 /**
  * An in-memory PGlite store for a test, as `openPglite()` gives, opened as a copy of an empty
@@ -23,28 +24,35 @@ export async function openTestPglite(): Promise<Db> {
   try {
     return await openPglite(undefined, { from: template });
   } catch (err) {
-    // A template that cannot be loaded is made again by the next test; this one opens a new cluster.
+    // Removed, so that the next store makes it again; this test fails, saying so.
     await rm(TEMPLATE, { force: true });
-    console.warn(`the PGlite template ${TEMPLATE} could not be loaded, so it was removed: ${String(err)}`);
-    return openPglite();
+    throw new Error(`the PGlite template ${TEMPLATE} could not be loaded, and was removed: ${String(err)}`, { cause: err });
   }
 }
 
 async function emptyCluster(): Promise<Blob> {
   try {
     return new Blob([await readFile(TEMPLATE)]);
-  } catch {
-    // Not made yet: make it.
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const pg = await PGlite.create();
+  const aside = `${TEMPLATE}.${randomUUID()}`;
   try {
     const dump = await pg.dumpDataDir('none');
     // Written aside and renamed, so that a test process never reads a template half written.
-    const aside = `${TEMPLATE}.${randomUUID()}`;
     await writeFile(aside, Buffer.from(await dump.arrayBuffer()));
     await rename(aside, TEMPLATE);
+    await removeOtherVersions();
     return dump;
   } finally {
+    await rm(aside, { force: true });
     await pg.close();
   }
+}
+
+/** Templates of other PGlite versions are 40 MB each that nothing will load again. */
+async function removeOtherVersions(): Promise<void> {
+  const others = readdirSync(tmpdir()).filter((name) => name.startsWith(TEMPLATE_PREFIX) && name.endsWith('.tar') && path.join(tmpdir(), name) !== TEMPLATE);
+  await Promise.all(others.map((name) => rm(path.join(tmpdir(), name), { force: true })));
 }
