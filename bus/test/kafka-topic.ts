@@ -8,7 +8,7 @@ import { markTopicsMade, runTopicPrefix, testRunId } from './test-run';
  * check what actually is on a topic.
  */
 
-export const BROKERS = (process.env.ORDERSCOPE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+export const BROKERS = (process.env.ORDERSCOPE_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
 /** Every Kafka client the bus runs on: the bus's own suites run once on each. */
 export { KAFKA_CLIENTS };

@@ -24,7 +24,7 @@ export function runTopicPrefix(run: string): string {
  * A file that says a run made Kafka topics: the teardown connects to Kafka only then, so a run of
  * the unit suite, which has no broker, never tries.
  */
-export function topicsMarker(run: string): string {
+function topicsMarker(run: string): string {
   return join(tmpdir(), `orderscope-test-${run}.kafka-topics`);
 }
 
@@ -33,7 +33,7 @@ let marked = false;
 /** Records that this run made a topic (once a process; the file is shared by the run's processes). */
 export function markTopicsMade(): void {
   if (marked) return;
-  appendFileSync(topicsMarker(testRunId()), `${process.pid}\n`);
+  appendFileSync(topicsMarker(testRunId()), '');
   marked = true;
 }
 
