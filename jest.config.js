@@ -22,7 +22,8 @@ const kafkaTopics = {
 module.exports = {
   // Jest's default is one worker fewer than the cores: one on two. The unit suite waits much of its
   // time on PGlite's thread, chromium and child processes, so two workers there run it in about
-  // 60 % of the time one takes. (The integration and e2e scripts run in band.)
+  // 60 % of the time one takes. A global option: the integration and e2e scripts pass --runInBand,
+  // as their suites share servers.
   maxWorkers: Math.max(2, os.availableParallelism() - 1),
   // Two cores shared with PostgreSQL, Kafka and PGlite: generous, since tests never assert on time.
   // A global option: Jest ignores testTimeout in a project's config.
