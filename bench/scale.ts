@@ -96,8 +96,9 @@ async function measureTrackerScaling(o: TrackerScaling): Promise<Map<number, num
         // Apply alone: the stream's events are from January 2026. Each replica's sweeper waits for the
         // backlog it found at start, the whole topic, and then finds every order shipped; the next
         // sweep, an hour away, never comes.
-        const result = await measureTrackers(url, { ...o.kafka, topic, groupId: `orderscope-bench-${o.runId}-${replicas}` }, o.events, replicas, {
-          ORDERSCOPE_TRACKER_SWEEP_INTERVAL_MS: String(3_600_000),
+        const result = await measureTrackers(url, { ...o.kafka, topic, groupId: `orderscope-bench-${o.runId}-${replicas}` }, o.events, {
+          replicas,
+          env: { ORDERSCOPE_TRACKER_SWEEP_INTERVAL_MS: String(3_600_000) },
         });
         await checkStore(url, stream);
         const cores = (n: number) => n.toFixed(2);

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
@@ -69,15 +71,17 @@ export async function run(args: string[]): Promise<void> {
       const produced = await produce(kafka, stream);
       console.log(`  published to Kafka with ${client} at ${Math.round(produced).toLocaleString('en-US')} events/s (setup, not measured against)`);
 
-      const profiling = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=tracker-${client}.cpuprofile`];
-      const tracker = await measureTrackers(benchUrl, kafka, events, 1, { ORDERSCOPE_KAFKA_CLIENT: client }, profiling);
+      const profile = cpuProfDir === undefined ? undefined : path.resolve(cpuProfDir, `tracker-${client}.cpuprofile`);
+      const nodeArgs = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.dirname(profile)}`, `--cpu-prof-name=${path.basename(profile)}`];
+      const tracker = await measureTrackers(benchUrl, kafka, events, { env: { ORDERSCOPE_KAFKA_CLIENT: client }, nodeArgs });
+      if (profile !== undefined) console.log(existsSync(profile) ? `  CPU profile: ${profile}` : `  no CPU profile was written to ${profile} (the tracker did not exit cleanly)`);
       await checkStore(benchUrl, stream);
       const copyAfter = await measureCopy(benchUrl, stream);
       const copyRate = (copyBefore + copyAfter) / 2;
       console.log(`  COPY ceiling after: ${Math.round(copyAfter).toLocaleString('en-US')} events/s`);
       runs.push({ client, rate: tracker.rate, published: produced });
       printFigures(
-        `tracker on ${client}: ${events.toLocaleString('en-US')} events, ${orders.toLocaleString('en-US')} orders`,
+        `tracker on ${client}: ${events.toLocaleString('en-US')} events, ${orders.toLocaleString('en-US')} orders${profile === undefined ? '' : ' (under --cpu-prof: not to be compared with other runs)'}`,
         [
           { label: 'tracker, Kafka -> tracker -> PostgreSQL', value: tracker.rate, unit: 'events/s' },
           { label: 'ceiling, COPY into an unindexed table', value: copyRate, unit: `events/s (mean of ${Math.round(copyBefore).toLocaleString('en-US')} before and ${Math.round(copyAfter).toLocaleString('en-US')} after)` },

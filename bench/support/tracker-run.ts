@@ -132,7 +132,12 @@ export interface TrackerRun {
  * to their environment, and `nodeArgs` to their Node.js arguments (those NODE_OPTIONS refuses, such as
  * --cpu-prof).
  */
-export async function measureTrackers(url: string, kafka: KafkaConfig, events: number, replicas = 1, env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<TrackerRun> {
+export async function measureTrackers(
+  url: string,
+  kafka: KafkaConfig,
+  events: number,
+  { replicas = 1, env = {}, nodeArgs = [] }: { replicas?: number; env?: Record<string, string>; nodeArgs?: readonly string[] } = {},
+): Promise<TrackerRun> {
   const ports = await freePorts(replicas);
   const children = ports.map((port, i) =>
     spawn(process.execPath, [...nodeArgs, path.join(__dirname, '..', '..', 'cli', 'main.js'), 'tracker', '--port', String(port), '--instance', `bench-${i + 1}`], {
