@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, sleep } from '../common';
+import { loadConfig } from '../common';
 import { loadModelFile } from '../events';
 import { createSweeper, DUE_ORDERS_SQL, formatEventTime, migrate, openPostgres, type Db, type SweepResult } from '../tracker';
 import { printFigures } from './report-figures';
 import { flag, UsageError } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
 import { makeDue, seedOpenOrders } from './support/seed-orders';
+import { pause } from './support/pause';
 
 /** The arguments it takes, for `npm run bench -- detection --help` and for a wrong argument. */
 export const usage = 'detection [--open N] [--due D]';
@@ -87,7 +88,7 @@ async function measure(config: ReturnType<typeof loadConfig>, open: number, due:
         const deadline = Date.now() + 60_000;
         while (sweeps.slice(from).reduce((n, s) => n + s.changes.length, 0) < due) {
           if (Date.now() > deadline) throw new Error(`the sweeper did not flag the ${due} due orders within 60 s`);
-          await sleep(20);
+          await pause(20);
         }
         const busy = sweeps.slice(from).filter((s) => s.changes.length > 0);
         const last = busy[busy.length - 1]!;

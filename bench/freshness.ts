@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Agent } from '../agents/node';
-import { loadConfig, sleep } from '../common';
+import { loadConfig } from '../common';
 import { freePorts } from '../common/test/free-port';
 import { TRACKER_METRICS } from '../tracker/metric-names';
 import { printFigures } from './report-figures';
@@ -32,6 +32,7 @@ import { quantile } from './support/quantile';
 import { scrape } from './support/scrape';
 import { deleteTopic } from './support/tracker-run';
 import { startCliProcesses, stopAll, type CliProcess } from './support/cli-processes';
+import { pause } from './support/pause';
 
 const POLL_MS = 5;
 const IDLE_PROBES = 100;
@@ -181,7 +182,7 @@ async function runProbe(agent: Agent, trackerUrl: string, token: string, orderId
       const sent = Date.now();
       if (await visible()) return sent;
       if (sent - began > 60_000) throw new Error(`probe ${orderId} not visible in ${what} within 60 s`);
-      await sleep(POLL_MS);
+      await pause(POLL_MS);
     }
   };
   const [apiAt, metricsAt] = await Promise.all([
@@ -232,7 +233,7 @@ async function waitFor(done: () => Promise<boolean>, what: string, everyMs = 20)
   const deadline = Date.now() + 300_000;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after 5 minutes`);
-    await sleep(everyMs);
+    await pause(everyMs);
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { Presets, SingleBar } from 'cli-progress';
-import { loadConfig, silentLogger, sleep } from '../common';
+import { loadConfig, silentLogger } from '../common';
 import { DEFAULT_MODEL_PATH, loadModelFile } from '../events';
 import { freePort, freePorts } from '../common/test/free-port';
 import { runDriver } from '../pipeline';
@@ -14,6 +14,7 @@ import { startCliProcesses, stopAll, type CliProcess, type CliProcessSpec } from
 import { adminQuery, withDatabase } from './support/database';
 import { createVhost } from './support/rabbitmq-vhost';
 import { quantile } from './support/quantile';
+import { pause } from './support/pause';
 
 /**
  * `npm run bench -- pipeline` (its arguments: `usage` below):
@@ -186,7 +187,7 @@ function probeDashboard(url: string): { latencies: number[]; stop: () => void } 
       const start = performance.now();
       const ok = await fetch(url).then((r) => r.ok, () => false);
       if (ok) latencies.push(performance.now() - start);
-      await sleep(PROBE_INTERVAL_MS);
+      await pause(PROBE_INTERVAL_MS);
     }
   })();
   return { latencies, stop: () => void (stopped = true) };
@@ -205,7 +206,7 @@ async function waitForQuotes(mes: Client, orders: number, services: readonly Cli
       if (quoted >= orders) return;
       if (quoted !== last) [last, lastChange] = [quoted, Date.now()];
       if (Date.now() - lastChange > NO_PROGRESS_MS) throw new Error(`${profile}: no order quoted for ${NO_PROGRESS_MS / 1000} s, at ${quoted} of ${orders}`);
-      await sleep(200);
+      await pause(200);
     }
   } finally {
     bar.stop();
@@ -251,7 +252,7 @@ async function trackerView(trackerUrl: string, token: string, began: number, ord
         .map((st): [string, string | null, number] => [st.state, st.system, st.p99_seconds!]);
       return { pricingP50Seconds: pricing?.p50_seconds ?? null, pricingP99Seconds: pricing?.p99_seconds ?? null, stuck: body.summary.orders_stuck, lost: body.summary.orders_lost, slowest };
     }
-    await sleep(200);
+    await pause(200);
   }
 }
 

@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from 'amqplib';
 import { Client } from 'pg';
-import { loadConfig, sleep } from '../common';
+import { loadConfig } from '../common';
 import { freePort } from '../common/test/free-port';
 import { PRICING_THREADS } from '../deploy/kubernetes';
 import { assertWorkQueue, EXCHANGE, QUEUES } from '../pipeline';
@@ -16,6 +16,7 @@ import { adminQuery, withDatabase } from './support/database';
 import { createVhost } from './support/rabbitmq-vhost';
 import { checkStore, deleteTopic, measureTrackers, produce } from './support/tracker-run';
 import { startCliProcesses, stopAll, type CliProcess, type CliProcessSpec } from './support/cli-processes';
+import { pause } from './support/pause';
 
 /** The arguments it takes, for `npm run bench -- scale --help` and for a wrong argument. */
 export const usage = 'scale [trackers|workers] [--events N] [--orders M] [--requests R]';
@@ -151,7 +152,7 @@ async function measurePricingScaling(o: PricingScaling): Promise<Map<number, num
           if (quoted >= o.requests) break;
           if (quoted !== lastCount) [lastCount, lastChange] = [quoted, Date.now()];
           if (Date.now() - lastChange > 120_000) throw new Error(`no progress for 2 minutes at ${quoted} of ${o.requests} cost analyses`);
-          await sleep(50);
+          await pause(50);
         }
         const rate = o.requests / (Number(process.hrtime.bigint() - began) / 1e9);
         console.log(`  ${workers} pricing worker(s): ${rate.toFixed(1)} cost analyses/s`);

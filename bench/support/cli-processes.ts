@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROBE_PATHS, sleep } from '../../common';
+import { pause } from './pause';
 
 /** The orderscope CLI as built (benchmarks run from dist/bench). */
 export const CLI = path.join(__dirname, '..', '..', 'cli', 'main.js');
@@ -49,7 +50,7 @@ export async function startCliProcesses(specs: readonly CliProcessSpec[]): Promi
         throw new Error(ended !== null ? `${p.name} exited (${ended}) while starting` : `${p.name} was not ready within ${START_DEADLINE_MS / 1000} s`);
       }
       ready = await fetch(`${p.url}${PROBE_PATHS.ready}`).then((r) => r.ok, () => false);
-      if (!ready) await sleep(100);
+      if (!ready) await pause(100);
     }
   }
   return started;

@@ -11,6 +11,7 @@ import { TRACKER_METRICS } from '../../tracker/metric-names';
 import { nodeOptionsOf } from '../../deploy/servers';
 import { cpuSnapshot } from './cpu-time';
 import { scrape } from './scrape';
+import { pause } from './pause';
 
 /**
  * What the tracker benchmarks share: the event stream of a busy pipeline, publishing it to a bench
@@ -164,7 +165,7 @@ export async function measureTrackers(
     for (;;) {
       const exited = children.find((c) => c.exitCode !== null);
       if (exited) throw new Error(`a tracker exited with code ${exited.exitCode} before applying every event`);
-      await sleep(100);
+      await pause(100);
       const readings = await Promise.all(ports.map((port) => readProgress(port)));
       peakRssBytes = Math.max(peakRssBytes, ...children.map(peakRss));
       if (readings.some((r) => r === undefined)) continue;
