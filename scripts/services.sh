@@ -184,10 +184,19 @@ take_install_lock() {
   flock 8
 }
 
+# Takes the install lock, then succeeds when another run installed $2 meanwhile (checked with $1).
+installed_meanwhile() {
+  take_install_lock
+  "$1" || return 1
+  say "$2 installed by another run meanwhile"
+}
+
 apt_install() {
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+prometheus_tools_installed() { [[ -z "$(missing_tools | xargs)" ]]; }
 
 ensure_prometheus_tools() {
   local missing
@@ -198,11 +207,7 @@ ensure_prometheus_tools() {
   fi
   command -v apt-get >/dev/null || die "missing $missing and no apt-get to install them"
   ((EUID == 0)) || die "missing $missing; installing them needs root (apt-get install prometheus prometheus-alertmanager)"
-  take_install_lock
-  if [[ -z "$(missing_tools | xargs)" ]]; then
-    say "prometheus tools installed by another run meanwhile"
-    return
-  fi
+  installed_meanwhile prometheus_tools_installed "prometheus tools" && return
   export DEBIAN_FRONTEND=noninteractive
   with_service_starts_forbidden apt_install prometheus prometheus-alertmanager \
     || die "apt-get install prometheus prometheus-alertmanager failed"
@@ -224,11 +229,7 @@ ensure_chromium() {
   fi
   command -v apt-get >/dev/null || die "chromium is missing and there is no apt-get to install it"
   ((EUID == 0)) || die "chromium is missing; installing it needs root (apt-get install chromium fonts-liberation)"
-  take_install_lock
-  if chromium_installed; then
-    say "chromium installed by another run meanwhile"
-    return
-  fi
+  installed_meanwhile chromium_installed "chromium" && return
   export DEBIAN_FRONTEND=noninteractive
   # fonts-liberation is only a recommendation of chromium-common, skipped by --no-install-recommends;
   # without a font, headless screenshots show text as empty boxes.
@@ -250,11 +251,7 @@ ensure_faketime() {
   fi
   command -v apt-get >/dev/null || die "faketime is missing and there is no apt-get to install it"
   ((EUID == 0)) || die "faketime is missing; installing it needs root (apt-get install faketime)"
-  take_install_lock
-  if faketime_installed; then
-    say "faketime installed by another run meanwhile"
-    return
-  fi
+  installed_meanwhile faketime_installed "faketime" && return
   export DEBIAN_FRONTEND=noninteractive
   apt_install faketime || die "apt-get install faketime failed"
   faketime_installed || die "still missing after apt-get install: faketime"
