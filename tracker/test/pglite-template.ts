@@ -12,6 +12,8 @@ const PGLITE_VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_mo
 const TEMPLATE_PREFIX = 'orderscope-test-pglite-';
 const TEMPLATE = path.join(tmpdir(), `${TEMPLATE_PREFIX}${PGLITE_VERSION}.tar`);
 
+let template: Promise<Blob> | undefined;
+
 /**
  * An in-memory PGlite store for a test, as `openPglite()` gives, opened as a copy of an empty
  * cluster instead of a new one: creating a cluster (initdb) is most of opening a store, about 4.5 s
@@ -20,11 +22,13 @@ const TEMPLATE = path.join(tmpdir(), `${TEMPLATE_PREFIX}${PGLITE_VERSION}.tar`);
  * follow (Jest gives each test file its own modules, so a copy kept in memory would serve one file).
  */
 export async function openTestPglite(): Promise<Db> {
-  const template = await emptyCluster();
+  // Read once per test file (its modules), not once per store: the file is 40 MB.
+  template ??= emptyCluster();
   try {
-    return await openPglite(undefined, { from: template });
+    return await openPglite(undefined, { from: await template });
   } catch (err) {
     // Removed, so that the next store makes it again; this test fails, saying so.
+    template = undefined;
     await rm(TEMPLATE, { force: true });
     throw new Error(`the PGlite template ${TEMPLATE} could not be loaded, and was removed: ${String(err)}`, { cause: err });
   }
