@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -9,7 +10,7 @@ import { loadConfig } from '../common';
 import { printFigures } from './report-figures';
 import { flag, kafkaClients, text, UsageError } from './support/args';
 import { adminQuery, withDatabase } from './support/database';
-import { checkStore, deleteTopic, eventStream, measureTrackers, produce, TRACKER_NODE_OPTIONS, type StreamSpec } from './support/tracker-run';
+import { checkStore, deleteTopic, eventStream, measureTrackers, produce, TRACKER_NODE_OPTIONS, type StreamSpec, type TrackerRun } from './support/tracker-run';
 
 /** The arguments it takes, for `npm run bench -- tracker --help` and for a wrong argument. */
 export const usage = 'tracker [--events N] [--orders M] [--client kafkajs|platformatic|both] [--cpu-prof DIR]';
@@ -92,6 +93,7 @@ export async function run(args: string[]): Promise<void> {
           { label: 'cores used by PostgreSQL', value: tracker.cores.postgres, unit: 'cores' },
           // Summed over the partitions applied at once, so above 100 % when they overlap.
           { label: 'apply transactions in flight, on average', value: tracker.applyShare, unit: '(time in apply transactions / wall time)' },
+          ...costRows(tracker, copyRate),
         ],
         { label: 'tracker / COPY', value: tracker.rate / copyRate },
       );
@@ -113,6 +115,29 @@ export async function run(args: string[]): Promise<void> {
     for (const t of topics) await deleteTopic(config.kafka.brokers, t).catch((err: unknown) => console.error(`could not delete topic ${t}: ${String(err)}`));
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
+}
+
+/**
+ * What an applied event costs in CPU, each process apart, and the most this machine could apply at
+ * those costs with all its cores on the tracker's path (tracker, PostgreSQL, broker) and nothing
+ * else: the ceiling that the ratio to COPY meets on this machine whatever the tracker overlaps or
+ * waits on. COPY is one backend on one core; the tracker's path spreads over all of them, so the
+ * ceiling rises with cores and the ratio with it.
+ */
+function costRows(run: TrackerRun, copyRate: number): { label: string; value: number; unit: string }[] {
+  const perEvent = (cores: number) => (cores / run.rate) * 1e6;
+  const total = perEvent(run.cores.trackers) + perEvent(run.cores.postgres) + perEvent(run.cores.kafka);
+  const ceiling = (availableParallelism() / total) * 1e6;
+  return [
+    { label: 'CPU per event: the tracker process', value: perEvent(run.cores.trackers), unit: 'µs' },
+    { label: 'CPU per event: PostgreSQL', value: perEvent(run.cores.postgres), unit: 'µs' },
+    { label: 'CPU per event: the Kafka broker', value: perEvent(run.cores.kafka), unit: 'µs' },
+    {
+      label: `this machine's ${availableParallelism()} cores at these costs`,
+      value: ceiling,
+      unit: `events/s at most, so tracker / COPY ≤ ${(ceiling / copyRate).toFixed(3)} here`,
+    },
+  ];
 }
 
 /** Events/s of COPY FROM STDIN of the whole stream (text format) into a table like events, without indexes. */
