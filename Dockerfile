@@ -5,7 +5,9 @@
 # Two stages: the build stage has the dev dependencies and the TypeScript compiler; the runtime stage
 # only the production dependencies and dist/.
 
-FROM node:20-slim AS build
+# Node.js 24, the LTS line (20's support ended in April 2026). Its V8 applies the tracker's events
+# with about a third less CPU than Node.js 20 did (deploy/servers.ts, TRACKER_SEMI_SPACE_MIB).
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: no dependency needs an install script to work (protobufjs' postinstall only
@@ -15,7 +17,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -293,8 +293,8 @@ describe.each(Object.keys(OVERLAYS) as OverlayName[])('the %s overlay', (overlay
     expect(problems).toEqual([]);
     // The pre-stop pause, the servers' own deadline, and time to exit: the kubelet never kills a clean stop.
     expect(TERMINATION_GRACE_SECONDS).toBeGreaterThan(PRE_STOP_SECONDS + SHUTDOWN_DEADLINE_MS / 1000);
-    // The numeric user is the image's: the Dockerfile runs as `node`, uid 1000 in node:20-slim.
-    expect(read('Dockerfile')).toMatch(/^FROM node:20-slim$/m);
+    // The numeric user is the image's: the Dockerfile runs as `node`, uid 1000 in node:24-slim.
+    expect(read('Dockerfile')).toMatch(/^FROM node:24-slim$/m);
     expect(read('Dockerfile')).toMatch(/^USER node$/m);
   });
 
