@@ -5,8 +5,9 @@
 # Two stages: the build stage has the dev dependencies and the TypeScript compiler; the runtime stage
 # only the production dependencies and dist/.
 
-# Node.js 24, the LTS line (20's support ended in April 2026). Its V8 applies the tracker's events
-# with about a third less CPU than Node.js 20 did (deploy/servers.ts, TRACKER_SEMI_SPACE_MIB).
+# Node.js 24, an LTS line supported until April 2028 (20's support ended in April 2026). Its V8
+# applies the tracker's events with about a third less CPU than Node.js 20 did (deploy/servers.ts,
+# TRACKER_SEMI_SPACE_MIB).
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
