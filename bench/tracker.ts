@@ -125,15 +125,17 @@ export async function run(args: string[]): Promise<void> {
  * ceiling rises with cores and the ratio with it.
  */
 function costRows(run: TrackerRun, copyRate: number): { label: string; value: number; unit: string }[] {
-  const perEvent = (cores: number) => (cores / run.rate) * 1e6;
-  const total = perEvent(run.cores.trackers) + perEvent(run.cores.postgres) + perEvent(run.cores.kafka);
-  const ceiling = (availableParallelism() / total) * 1e6;
+  const costs = [
+    { label: 'CPU per event: the tracker process', value: (run.cores.trackers / run.rate) * 1e6, unit: 'µs' },
+    { label: 'CPU per event: PostgreSQL', value: (run.cores.postgres / run.rate) * 1e6, unit: 'µs' },
+    { label: 'CPU per event: the Kafka broker', value: (run.cores.kafka / run.rate) * 1e6, unit: 'µs' },
+  ];
+  const cores = availableParallelism();
+  const ceiling = (cores / costs.reduce((sum, c) => sum + c.value, 0)) * 1e6;
   return [
-    { label: 'CPU per event: the tracker process', value: perEvent(run.cores.trackers), unit: 'µs' },
-    { label: 'CPU per event: PostgreSQL', value: perEvent(run.cores.postgres), unit: 'µs' },
-    { label: 'CPU per event: the Kafka broker', value: perEvent(run.cores.kafka), unit: 'µs' },
+    ...costs,
     {
-      label: `this machine's ${availableParallelism()} cores at these costs`,
+      label: `this machine's ${cores} cores at these costs`,
       value: ceiling,
       unit: `events/s at most, so tracker / COPY ≤ ${(ceiling / copyRate).toFixed(3)} here`,
     },
